@@ -1,0 +1,59 @@
+#include "cli/cli.h"
+
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+
+namespace connperf::cli {
+
+namespace {
+
+int usage(const std::string& message) {
+  fmt::print(stderr, "connperf: {}\n", message);
+  return kUsage;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app("connperf " CONNPERF_VERSION
+               " — measure and exercise TCP connection handling on Linux");
+  app.set_version_flag("--version", "connperf " CONNPERF_VERSION);
+  app.require_subcommand(1, 1);
+  CrrOptions crr;
+  ServerOptions server;
+  DemoOptions demo;
+  add_crr(app, crr);
+  add_server(app, server);
+  add_demo(app, demo);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage(e.what());
+  }
+  try {
+    if (app.got_subcommand("crr")) return run_crr(crr);
+    if (app.got_subcommand("server")) return run_server(server);
+    if (app.got_subcommand("demo")) return run_demo(demo);
+  } catch (const UsageError& e) {
+    return usage(e.what());
+  } catch (const RunError& e) {
+    fmt::print(stderr, "connperf: {}\n", e.what());
+    return kCannotRun;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "connperf: {}\n", e.what());
+    return kCannotRun;
+  }
+  return usage("no subcommand");
+}
+
+}  // namespace connperf::cli

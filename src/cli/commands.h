@@ -1,0 +1,66 @@
+// The subcommands: each declares its flags (with help and validation) in one place, turns them
+// into an engine spec, and runs the engine with the shared reporting loop.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.h"
+#include "load/crr.h"
+#include "server/server.h"
+
+namespace connperf::cli {
+
+struct CrrOptions {
+  std::vector<std::string> targets;
+  unsigned threads = 1;
+  unsigned concurrency = 64;
+  bool concurrency_set = false;
+  double rate = 0;
+  std::string duration;
+  std::uint64_t count = 0;
+  std::uint64_t timeout_ms = 5000;
+  std::string close = "rst";
+  std::string request = "http";
+  std::vector<std::string> binds;
+  std::string interval = "1";
+  std::string json;
+  bool quiet = false;
+  double max_error_rate = -1;
+};
+
+struct ServerOptions {
+  std::vector<std::string> listen{"0.0.0.0:8888"};
+  unsigned threads = 0;  // 0 = one per CPU
+  std::string mode = "http";
+  std::string duration = "0";
+  std::string interval = "1";
+  std::string json;
+  bool quiet = false;
+  std::uint64_t max_connections = 0;
+  std::string idle_timeout = "60";
+  int backlog = 4096;
+};
+
+struct DemoOptions {
+  std::string duration = "5";
+  unsigned concurrency = 32;
+};
+
+void add_crr(CLI::App& app, CrrOptions& o);
+void add_server(CLI::App& app, ServerOptions& o);
+void add_demo(CLI::App& app, DemoOptions& o);
+
+int run_crr(const CrrOptions& o);
+int run_server(const ServerOptions& o);
+int run_demo(const DemoOptions& o);
+
+// Pieces the demo reuses.
+load::CrrSpec crr_spec(const CrrOptions& o);
+int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals);
+server::ServerSpec server_spec(const ServerOptions& o);
+
+}  // namespace connperf::cli

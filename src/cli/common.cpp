@@ -1,0 +1,191 @@
+#include "cli/common.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "loop/event_loop.h"
+#include "net/socket.h"
+
+namespace connperf::cli {
+
+double parse_seconds(std::string_view flag, std::string_view text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  double scale = 0;
+  if (unit.empty() || unit == "s") scale = 1;
+  else if (unit == "ms") scale = 1e-3;
+  else if (unit == "m") scale = 60;
+  else if (unit == "h") scale = 3600;
+  if (ec != std::errc{} || scale == 0 || !std::isfinite(value) || value < 0)
+    throw UsageError(fmt::format("{}: '{}' is not a duration (e.g. 10, 2.5s, 500ms, 2m)", flag,
+                                 text));
+  return value * scale;
+}
+
+std::vector<load::Target> parse_targets(const std::vector<std::string>& specs) {
+  std::vector<load::Target> out;
+  for (const auto& s : specs) {
+    try {
+      out.push_back({net::resolve_endpoint(s), s});
+    } catch (const net::AddressError& e) {
+      throw UsageError(e.what());
+    }
+  }
+  if (out.size() > 65535) throw UsageError("too many targets (at most 65535)");
+  return out;
+}
+
+std::vector<net::SockAddr> parse_binds(const std::vector<std::string>& specs) {
+  std::vector<net::SockAddr> out;
+  for (const auto& s : specs) {
+    try {
+      for (auto& a : net::parse_bind_spec(s)) out.push_back(a);
+    } catch (const net::AddressError& e) {
+      throw UsageError(std::string("--bind: ") + e.what());
+    }
+    if (out.size() > net::kMaxBindAddresses)
+      throw UsageError("--bind: more than 65536 source addresses in total");
+  }
+  return out;
+}
+
+std::vector<net::SockAddr> parse_listen(const std::vector<std::string>& specs) {
+  std::vector<net::SockAddr> out;
+  for (const auto& s : specs) {
+    try {
+      out.push_back(net::resolve_endpoint(s));
+    } catch (const net::AddressError& e) {
+      throw UsageError(std::string("--listen: ") + e.what());
+    }
+  }
+  return out;
+}
+
+namespace {
+sigset_t stop_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+}  // namespace
+
+StopSignals::StopSignals() {
+  ::signal(SIGPIPE, SIG_IGN);
+  const sigset_t set = stop_set();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+bool StopSignals::wait_until(std::uint64_t deadline_ns) {
+  const sigset_t set = stop_set();
+  const std::uint64_t now = loop::now_ns();
+  const std::uint64_t wait = deadline_ns > now ? deadline_ns - now : 0;
+  timespec ts{static_cast<time_t>(wait / 1'000'000'000u),
+              static_cast<long>(wait % 1'000'000'000u)};
+  for (;;) {
+    const int sig = ::sigtimedwait(&set, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) return true;
+    if (sig < 0 && errno == EINTR) continue;
+    return false;
+  }
+}
+
+bool drive(StopSignals& signals, std::uint64_t t0, double interval, double duration,
+           const std::function<bool()>& finished,
+           const std::function<void(double, std::uint64_t)>& tick) {
+  constexpr std::uint64_t kPollNs = 20'000'000;  // how soon the end of a counted run is seen
+  const auto interval_ns = static_cast<std::uint64_t>(interval * 1e9);
+  const std::uint64_t end = duration > 0 ? t0 + static_cast<std::uint64_t>(duration * 1e9) : 0;
+  std::uint64_t next_tick = t0 + interval_ns;
+  for (;;) {
+    std::uint64_t wake = std::min(next_tick, loop::now_ns() + kPollNs);
+    if (end) wake = std::min(wake, end);
+    if (signals.wait_until(wake)) return true;
+    if (finished()) return false;
+    const std::uint64_t now = loop::now_ns();
+    if (end && now >= end) return false;
+    if (now >= next_tick) {
+      tick(static_cast<double>(next_tick - t0) / 1e9, now);
+      next_tick += interval_ns;
+    }
+  }
+}
+
+nlohmann::json document(std::string_view command, nlohmann::json config) {
+  return {{"tool", "connperf"},
+          {"version", CONNPERF_VERSION},
+          {"command", command},
+          {"config", std::move(config)},
+          {"intervals", nlohmann::json::array()},
+          {"summary", nlohmann::json::object()}};
+}
+
+void write_json(const std::string& path, const nlohmann::json& doc) {
+  if (path == "-") {
+    std::cout << doc.dump(2) << std::endl;
+    return;
+  }
+  std::ofstream out(path);
+  out << doc.dump(2) << '\n';
+  if (!out) throw RunError("cannot write JSON to " + path);
+}
+
+namespace {
+
+int read_int_file(const char* path, int fallback) {
+  std::ifstream in(path);
+  int v = fallback;
+  in >> v;
+  return in ? v : fallback;
+}
+
+std::pair<int, int> local_port_range() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 32768, hi = 60999;
+  in >> lo >> hi;
+  return {lo, hi};
+}
+
+}  // namespace
+
+void preflight_warnings(const load::CrrSpec& spec, double duration) {
+  const long files = net::raise_open_file_limit();
+  if (files > 0 && spec.concurrency + 64 > static_cast<unsigned long>(files))
+    fmt::print(stderr,
+               "warning: {} connections in flight exceed the open-file limit ({}); expect "
+               "EMFILE errors (lower -c or raise ulimit -n)\n",
+               spec.concurrency, files);
+  const auto [lo, hi] = local_port_range();
+  const double ports = static_cast<double>(hi - lo + 1) *
+                       static_cast<double>(std::max<std::size_t>(1, spec.binds.size())) *
+                       static_cast<double>(spec.targets.size());
+  if (spec.close != load::CloseMode::Fin) return;
+  // A FIN close leaves the client's side in TIME_WAIT for 60 s, holding its local port.
+  const bool loopback_reuse =
+      read_int_file("/proc/sys/net/ipv4/tcp_tw_reuse", 2) != 0 &&
+      std::all_of(spec.targets.begin(), spec.targets.end(),
+                  [](const load::Target& t) { return t.addr.is_loopback(); });
+  const double carry = ports / 60.0;
+  const bool too_fast = spec.rate > carry ||
+                        (spec.count > 0 && static_cast<double>(spec.count) > ports) ||
+                        (spec.rate == 0 && spec.count == 0 && duration > 1);
+  if (too_fast && !loopback_reuse)
+    fmt::print(stderr,
+               "warning: --close fin leaves every connection in TIME_WAIT for 60 s; {} local "
+               "ports carry about {:.0f} new connections/s. Use --close rst or more --bind "
+               "addresses to avoid running out (addr_unavailable)\n",
+               static_cast<long>(ports), carry);
+}
+
+}  // namespace connperf::cli

@@ -1,0 +1,59 @@
+// What every subcommand shares: exit codes and the errors that carry them, flag value parsing,
+// stop-signal handling for the reporting thread, and JSON output.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "load/crr.h"
+#include "net/address.h"
+
+namespace connperf::cli {
+
+enum Exit : int { kOk = 0, kCannotRun = 1, kUsage = 2, kErrorRate = 3 };
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+class RunError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "10", "2.5", "10s", "500ms", "2m", "1h" → seconds. Throws UsageError naming the flag.
+double parse_seconds(std::string_view flag, std::string_view text);
+std::vector<load::Target> parse_targets(const std::vector<std::string>& specs);
+std::vector<net::SockAddr> parse_binds(const std::vector<std::string>& specs);
+std::vector<net::SockAddr> parse_listen(const std::vector<std::string>& specs);
+
+// Blocks SIGINT and SIGTERM in the calling thread and in every thread it creates afterwards,
+// so only wait_until() sees them; ignores SIGPIPE for the whole process.
+class StopSignals {
+ public:
+  StopSignals();
+  // Sleeps until the monotonic time `deadline_ns` or a stop signal; true on a signal.
+  bool wait_until(std::uint64_t deadline_ns);
+};
+
+// Runs the reporting loop of a command: tick(t, now) every `interval` seconds from t0 until
+// finished() turns true, `duration` seconds pass (0 = no limit) or a signal arrives.
+// Returns true when stopped by a signal.
+bool drive(StopSignals& signals, std::uint64_t t0, double interval, double duration,
+           const std::function<bool()>& finished,
+           const std::function<void(double t, std::uint64_t now)>& tick);
+
+nlohmann::json document(std::string_view command, nlohmann::json config);
+// Writes to FILE, or stdout for "-". Throws RunError when the file cannot be written.
+void write_json(const std::string& path, const nlohmann::json& doc);
+
+// Warnings before a crr-style run: open-file limit and local port range.
+void preflight_warnings(const load::CrrSpec& spec, double duration);
+
+}  // namespace connperf::cli

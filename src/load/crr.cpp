@@ -1,0 +1,407 @@
+#include "load/crr.h"
+
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <latch>
+#include <thread>
+
+#include "loop/event_loop.h"
+#include "net/socket.h"
+#include "proto/http.h"
+
+namespace connperf::load {
+
+namespace {
+
+constexpr std::uint64_t kMs = 1'000'000;
+constexpr std::uint64_t kBackoffNs = 10 * kMs;  // after EMFILE / EADDRNOTAVAIL
+constexpr int kStartBudget = 256;               // starts per handler call before yielding
+constexpr std::size_t kReadBuf = 16 * 1024;
+constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
+  return total / parts + (index < total % parts ? 1 : 0);
+}
+
+std::string request_bytes(const CrrSpec& spec, const Target& target) {
+  switch (spec.request) {
+    case RequestKind::Http:
+      return proto::build_get_request(target.name, "/", true, "connperf/" CONNPERF_VERSION);
+    case RequestKind::Raw: return "Get.";
+    case RequestKind::Text: return spec.text;
+  }
+  return {};
+}
+
+}  // namespace
+
+const char* to_string(RequestKind kind) noexcept {
+  switch (kind) {
+    case RequestKind::Http: return "http";
+    case RequestKind::Raw: return "raw";
+    case RequestKind::Text: return "text";
+  }
+  return "?";
+}
+
+const char* to_string(CloseMode mode) noexcept { return mode == CloseMode::Rst ? "rst" : "fin"; }
+
+// One connection attempt. Slots are reused; `gen` tells a stale epoll event from a live one.
+struct Slot {
+  enum class State : std::uint8_t { Free, Connecting, Sending, Reading };
+  int fd = -1;
+  std::uint32_t gen = 0;
+  State state = State::Free;
+  std::uint16_t target = 0;
+  std::uint32_t sent = 0;
+  std::uint64_t t_start = 0;    // scheduled start (open loop) or connect() call (closed loop)
+  std::uint64_t t_connect = 0;  // connect() call
+  std::uint64_t t_sent = 0;     // last request byte handed to the kernel
+  std::uint64_t deadline = 0;
+  proto::ResponseFramer framer;
+};
+
+class CrrWorker final : public loop::Handler {
+ public:
+  CrrWorker(CrrEngine& engine, unsigned index)
+      : engine_(engine), spec_(engine.spec_), index_(index) {
+    const unsigned n = spec_.threads;
+    cap_ = static_cast<std::uint32_t>(share(spec_.concurrency, n, index));
+    quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
+    if (spec_.rate > 0) interval_ns_ = 1e9 * n / spec_.rate;
+    slots_.resize(cap_);
+    free_.reserve(cap_);
+    for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
+    for (const auto& t : spec_.targets) requests_.push_back(request_bytes(spec_, t));
+    sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
+    bind_next_ = index;
+    target_next_ = index;
+  }
+
+  void run(std::latch& ready, std::latch& go, const std::uint64_t& t0) {
+    ready.count_down();
+    go.wait();
+    t0_ = t0;
+    next_sweep_ = t0_ + sweep_ns_;
+    const std::uint64_t now = loop::now_ns();
+    if (engine_.phase_.load() == CrrEngine::kRunning) progress(now);
+    if (!done_) loop_.run(*this);
+    engine_.worker_done(loop::now_ns());
+  }
+
+  void wake() noexcept { loop_.wake(); }
+  const stats::ClientStats& stats() const noexcept { return stats_; }
+  std::uint64_t aborted() const noexcept { return aborted_; }
+  bool saw_addr_unavailable() const noexcept { return addr_unavailable_.load(); }
+
+  void on_io(std::uint64_t token, std::uint32_t events) override {
+    const auto index = static_cast<std::uint32_t>(token >> 32);
+    Slot& s = slots_[index];
+    if (s.state == Slot::State::Free || s.gen != static_cast<std::uint32_t>(token)) return;
+    const std::uint64_t now = loop::now_ns();
+    switch (s.state) {
+      case Slot::State::Connecting: on_connecting(s, events, now); break;
+      case Slot::State::Sending: on_sending(s, events, now); break;
+      case Slot::State::Reading: on_reading(s, now); break;
+      case Slot::State::Free: break;
+    }
+    progress(now);
+  }
+
+  void on_deadline(std::uint64_t now) override {
+    if (now >= next_sweep_) sweep(now);
+    progress(now);
+  }
+
+  void on_wake() override {
+    const int phase = engine_.phase_.load();
+    if (phase == CrrEngine::kStopping) return finish();
+    if (phase == CrrEngine::kDraining) {
+      draining_ = true;
+      progress(loop::now_ns());
+    }
+  }
+
+ private:
+  // Starts what is due, notices the end of the quota, and re-arms the timer.
+  void progress(std::uint64_t now) {
+    if (done_) return;
+    if (!draining_) start_due(now);
+    if ((draining_ || started_ >= quota_) && active_ == 0) return finish();
+    stats_.set_in_flight(active_);
+    arm_timer(now);
+  }
+
+  void start_due(std::uint64_t now) {
+    if (now < paused_until_) return;
+    yielded_ = false;
+    for (int budget = kStartBudget; started_ < quota_ && active_ < cap_; --budget) {
+      if (budget == 0) {
+        yielded_ = true;
+        return;
+      }
+      std::uint64_t start = now;
+      if (interval_ns_ > 0) {  // open loop: arrival k is due at t0 + k * interval
+        start = t0_ + static_cast<std::uint64_t>(static_cast<double>(started_) * interval_ns_);
+        if (start > now) return;
+      }
+      if (!start_one(now, start)) return;
+    }
+  }
+
+  void arm_timer(std::uint64_t now) {
+    std::uint64_t when = next_sweep_;
+    if (yielded_) {
+      when = now;
+    } else if (now < paused_until_) {
+      when = std::min(when, paused_until_);
+    } else if (interval_ns_ > 0 && !draining_ && started_ < quota_ && active_ < cap_) {
+      when = std::min(when, t0_ + static_cast<std::uint64_t>(
+                                      static_cast<double>(started_) * interval_ns_));
+    }
+    loop_.set_deadline(std::max<std::uint64_t>(when, 1));
+  }
+
+  // Returns false when no more attempts should start now (the run is paused).
+  bool start_one(std::uint64_t now, std::uint64_t scheduled) {
+    const std::uint32_t index = free_.back();
+    Slot& s = slots_[index];
+    s.target = static_cast<std::uint16_t>(target_next_++ % spec_.targets.size());
+    const net::SockAddr& target = spec_.targets[s.target].addr;
+    ++started_;
+    stats_.started();
+    net::Result r = net::tcp_socket(target.family());
+    if (!r.ok()) return start_failed(r, now);
+    net::Fd fd(static_cast<int>(r.value));
+    if (!spec_.binds.empty()) {
+      const net::SockAddr& src = next_bind(target.family());
+      net::set_bind_address_no_port(fd.get());
+      if (r = net::bind_to(fd.get(), src); !r.ok()) return start_failed(r, now);
+    }
+    s.t_start = scheduled;
+    s.t_connect = now;
+    r = net::connect_to(fd.get(), target);
+    if (!r.ok() && r.err != net::Err::InProgress) return start_failed(r, now);
+    ++s.gen;
+    if (!loop_.add(fd.get(), kConnEvents, std::uint64_t{index} << 32 | s.gen))
+      return start_failed(net::Result::from_errno(errno), now);
+    free_.pop_back();
+    ++active_;
+    s.fd = fd.release();
+    s.state = Slot::State::Connecting;
+    s.sent = 0;
+    s.deadline = now + spec_.timeout_ns;
+    if (spec_.request == RequestKind::Http) s.framer.reset();
+    return true;
+  }
+
+  bool start_failed(const net::Result& r, std::uint64_t now) {
+    count_error(stats::error_kind(r.err), r.sys_errno);
+    if (r.err == net::Err::TooManyFiles || r.err == net::Err::AddrUnavailable) {
+      paused_until_ = now + kBackoffNs;
+      return false;
+    }
+    return true;
+  }
+
+  const net::SockAddr& next_bind(int family) {
+    for (std::size_t tries = 0;; ++tries) {
+      const net::SockAddr& a = spec_.binds[bind_next_++ % spec_.binds.size()];
+      if (a.family() == family || tries >= spec_.binds.size()) return a;
+    }
+  }
+
+  void on_connecting(Slot& s, std::uint32_t events, std::uint64_t now) {
+    if (events & (EPOLLERR | EPOLLHUP)) {
+      const net::Result r = net::pending_error(s.fd);
+      return fail(s, r.ok() ? stats::ErrorKind::ClosedEarly : stats::error_kind(r.err),
+                  r.sys_errno);
+    }
+    if (!(events & EPOLLOUT)) return;
+    stats_.connect_us().record((now - s.t_connect) / 1000);
+    s.state = Slot::State::Sending;
+    send_request(s, now);
+  }
+
+  void on_sending(Slot& s, std::uint32_t events, std::uint64_t now) {
+    if (events & EPOLLERR) {
+      const net::Result r = net::pending_error(s.fd);
+      return fail(s, stats::error_kind(r.err), r.sys_errno);
+    }
+    if (events & EPOLLOUT) send_request(s, now);
+  }
+
+  void send_request(Slot& s, std::uint64_t now) {
+    const std::string& req = requests_[s.target];
+    while (s.sent < req.size()) {
+      const net::Result r = net::send_some(s.fd, req.data() + s.sent, req.size() - s.sent);
+      if (r.err == net::Err::WouldBlock) return;  // EPOLLOUT (edge) resumes
+      if (!r.ok()) return fail(s, stats::error_kind(r.err), r.sys_errno);
+      s.sent += static_cast<std::uint32_t>(r.value);
+    }
+    s.t_sent = now;
+    s.state = Slot::State::Reading;
+  }
+
+  void on_reading(Slot& s, std::uint64_t now) {
+    for (;;) {
+      const net::Result r = net::read_some(s.fd, buf_, sizeof buf_);
+      if (r.err == net::Err::WouldBlock) return;
+      if (!r.ok()) return fail(s, stats::error_kind(r.err), r.sys_errno);
+      if (r.value == 0) return on_eof(s, now);
+      if (spec_.request != RequestKind::Http) return complete(s, now);
+      std::size_t used = 0;
+      const auto st = s.framer.feed(buf_, static_cast<std::size_t>(r.value), used);
+      if (st == proto::FrameStatus::Complete) return complete(s, now);
+      if (st == proto::FrameStatus::Error) return fail(s, stats::ErrorKind::BadResponse, 0);
+    }
+  }
+
+  void on_eof(Slot& s, std::uint64_t now) {
+    if (spec_.request == RequestKind::Http && s.framer.on_eof() == proto::FrameStatus::Complete)
+      return complete(s, now);
+    fail(s, stats::ErrorKind::ClosedEarly, 0);
+  }
+
+  void complete(Slot& s, std::uint64_t now) {
+    stats_.response_us().record((now - s.t_sent) / 1000);
+    stats_.total_us().record((now - s.t_start) / 1000);
+    stats_.completed();
+    release(s, spec_.close == CloseMode::Rst);
+  }
+
+  void fail(Slot& s, stats::ErrorKind kind, int sys_errno) {
+    count_error(kind, sys_errno);
+    release(s, true);
+  }
+
+  void count_error(stats::ErrorKind kind, int sys_errno) {
+    if (kind == stats::ErrorKind::AddrUnavailable) addr_unavailable_.store(true);
+    stats_.error(kind, sys_errno);
+  }
+
+  // Closing the fd also removes it from epoll. An RST close leaves no TIME_WAIT behind.
+  void release(Slot& s, bool rst) {
+    if (rst) net::set_linger_rst(s.fd);
+    net::Fd closing(s.fd);
+    s.fd = -1;
+    s.state = Slot::State::Free;
+    free_.push_back(static_cast<std::uint32_t>(&s - slots_.data()));
+    --active_;
+  }
+
+  void sweep(std::uint64_t now) {
+    next_sweep_ = now + sweep_ns_;
+    for (Slot& s : slots_) {
+      if (s.state != Slot::State::Free && now >= s.deadline) fail(s, stats::ErrorKind::Timeout, 0);
+    }
+  }
+
+  // The run is over for this worker: attempts still in flight are aborted.
+  void finish() {
+    if (done_) return;
+    done_ = true;
+    for (Slot& s : slots_) {
+      if (s.state == Slot::State::Free) continue;
+      ++aborted_;
+      release(s, true);
+    }
+    stats_.set_in_flight(0);
+    loop_.set_deadline(0);
+    loop_.stop();
+  }
+
+  CrrEngine& engine_;
+  const CrrSpec& spec_;
+  unsigned index_;
+  loop::EventLoop loop_;
+  stats::ClientStats stats_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::vector<std::string> requests_;
+  std::uint32_t cap_ = 0;
+  std::uint32_t active_ = 0;
+  std::uint64_t quota_ = 0;
+  std::uint64_t started_ = 0;
+  std::uint64_t aborted_ = 0;
+  double interval_ns_ = 0;
+  std::uint64_t t0_ = 0;
+  std::uint64_t sweep_ns_ = 0;
+  std::uint64_t next_sweep_ = 0;
+  std::uint64_t paused_until_ = 0;
+  std::size_t bind_next_ = 0;
+  std::size_t target_next_ = 0;
+  bool yielded_ = false;
+  bool draining_ = false;
+  bool done_ = false;
+  std::atomic<bool> addr_unavailable_{false};
+  char buf_[kReadBuf];
+};
+
+CrrEngine::CrrEngine(CrrSpec spec) : spec_(std::move(spec)) {
+  spec_.threads = std::max(1u, std::min(spec_.threads, spec_.concurrency));
+  for (unsigned i = 0; i < spec_.threads; ++i)
+    workers_.push_back(std::make_unique<CrrWorker>(*this, i));
+}
+
+CrrEngine::~CrrEngine() {
+  stop();
+  join();
+}
+
+std::uint64_t CrrEngine::start() {
+  ready_ = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(workers_.size()));
+  go_ = std::make_unique<std::latch>(1);
+  running_ = static_cast<unsigned>(workers_.size());
+  for (auto& w : workers_) threads_.emplace_back([this, &w] { w->run(*ready_, *go_, t0_); });
+  ready_->wait();
+  t0_ = loop::now_ns();
+  go_->count_down();
+  return t0_;
+}
+
+void CrrEngine::drain() noexcept {
+  int expected = kRunning;
+  if (phase_.compare_exchange_strong(expected, kDraining))
+    for (auto& w : workers_) w->wake();
+}
+
+void CrrEngine::stop() noexcept {
+  if (phase_.exchange(kStopping) == kStopping) return;
+  for (auto& w : workers_) w->wake();
+}
+
+void CrrEngine::worker_done(std::uint64_t now) noexcept {
+  if (running_.fetch_sub(1) == 1) stopped_at_.store(now);
+}
+
+bool CrrEngine::finished() const noexcept { return running_.load() == 0; }
+
+void CrrEngine::join() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+void CrrEngine::snapshot(stats::ClientSnapshot& out) const {
+  out = stats::ClientSnapshot{};
+  stats::ClientSnapshot one;
+  for (const auto& w : workers_) {
+    w->stats().snapshot(one);
+    out += one;
+  }
+}
+
+std::uint64_t CrrEngine::aborted() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_) n += w->aborted();
+  return n;
+}
+
+bool CrrEngine::saw_addr_unavailable() const noexcept {
+  for (const auto& w : workers_)
+    if (w->saw_addr_unavailable()) return true;
+  return false;
+}
+
+}  // namespace connperf::load

@@ -1,0 +1,126 @@
+#include "net/socket.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace connperf::net {
+
+namespace {
+
+Result check(long rc) noexcept {
+  if (rc < 0) return Result::from_errno(errno);
+  return {rc, Err::Ok, 0};
+}
+
+Result set_int_option(int fd, int level, int name, int value) noexcept {
+  return check(::setsockopt(fd, level, name, &value, sizeof value));
+}
+
+}  // namespace
+
+void Fd::reset(int fd) noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+Result tcp_socket(int family) noexcept {
+  return check(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
+}
+
+Result set_reuseaddr(int fd) noexcept { return set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1); }
+Result set_reuseport(int fd) noexcept { return set_int_option(fd, SOL_SOCKET, SO_REUSEPORT, 1); }
+Result set_nodelay(int fd) noexcept { return set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1); }
+Result set_v6only(int fd) noexcept { return set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1); }
+
+Result set_bind_address_no_port(int fd) noexcept {
+  return set_int_option(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+}
+
+Result set_linger_rst(int fd) noexcept {
+  const linger lg{1, 0};
+  return check(::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg));
+}
+
+Result bind_to(int fd, const SockAddr& addr) noexcept {
+  return check(::bind(fd, addr.get(), addr.len));
+}
+
+Result listen_on(int fd, int backlog) noexcept { return check(::listen(fd, backlog)); }
+
+Result local_address(int fd, SockAddr& out) noexcept {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  const Result r = check(::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len));
+  if (r.ok()) out = SockAddr::from(reinterpret_cast<const sockaddr*>(&ss), len);
+  return r;
+}
+
+Result connect_to(int fd, const SockAddr& addr) noexcept {
+  return check(::connect(fd, addr.get(), addr.len));
+}
+
+Result pending_error(int fd) noexcept {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) return Result::from_errno(errno);
+  if (err != 0) return Result::from_errno(err);
+  return {};
+}
+
+Result accept_from(int listen_fd, SockAddr* peer) noexcept {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return Result::from_errno(errno);
+  if (peer) *peer = SockAddr::from(reinterpret_cast<const sockaddr*>(&ss), len);
+  return {fd, Err::Ok, 0};
+}
+
+Result read_some(int fd, char* buf, std::size_t len) noexcept {
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, len, 0);
+    if (n >= 0) return {n, Err::Ok, 0};
+    if (errno != EINTR) return Result::from_errno(errno);
+  }
+}
+
+Result send_some(int fd, const char* buf, std::size_t len) noexcept {
+  for (;;) {
+    const ssize_t n = ::send(fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0) return {n, Err::Ok, 0};
+    if (errno != EINTR) return Result::from_errno(errno);
+  }
+}
+
+Result shutdown_write(int fd) noexcept { return check(::shutdown(fd, SHUT_WR)); }
+
+Result open_listener(const SockAddr& addr, bool reuseport, int backlog) noexcept {
+  Result r = tcp_socket(addr.family());
+  if (!r.ok()) return r;
+  Fd fd(static_cast<int>(r.value));
+  if (r = set_reuseaddr(fd.get()); !r.ok()) return r;
+  if (reuseport && !(r = set_reuseport(fd.get())).ok()) return r;
+  if (addr.family() == AF_INET6 && !(r = set_v6only(fd.get())).ok()) return r;
+  if (r = bind_to(fd.get(), addr); !r.ok()) return r;
+  if (r = listen_on(fd.get(), backlog); !r.ok()) return r;
+  return {fd.release(), Err::Ok, 0};
+}
+
+long raise_open_file_limit() noexcept {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return -1;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+    ::getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return static_cast<long>(rl.rlim_cur);
+}
+
+}  // namespace connperf::net

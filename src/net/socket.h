@@ -1,0 +1,61 @@
+// An owning file descriptor and the socket calls connperf makes, each returning a classified
+// Result (see net/error.h). All sockets are non-blocking and close-on-exec. No threads, no loops.
+#pragma once
+
+#include <cstddef>
+#include <utility>
+
+#include "net/address.h"
+#include "net/error.h"
+
+namespace connperf::net {
+
+class Fd {
+ public:
+  Fd() noexcept = default;
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(other.release()) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) reset(other.release());
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+
+  int get() const noexcept { return fd_; }
+  explicit operator bool() const noexcept { return fd_ >= 0; }
+  int release() noexcept { return std::exchange(fd_, -1); }
+  void reset(int fd = -1) noexcept;
+
+ private:
+  int fd_ = -1;
+};
+
+// Socket creation and options. Setup-time calls: a failure is reported, never retried.
+Result tcp_socket(int family) noexcept;  // value = new fd
+Result set_reuseaddr(int fd) noexcept;
+Result set_reuseport(int fd) noexcept;
+Result set_nodelay(int fd) noexcept;
+Result set_bind_address_no_port(int fd) noexcept;
+Result set_linger_rst(int fd) noexcept;  // SO_LINGER {1,0}: close() sends RST
+Result set_v6only(int fd) noexcept;
+Result bind_to(int fd, const SockAddr& addr) noexcept;
+Result listen_on(int fd, int backlog) noexcept;
+Result local_address(int fd, SockAddr& out) noexcept;
+
+// Hot-path calls.
+Result connect_to(int fd, const SockAddr& addr) noexcept;  // InProgress is the normal answer
+Result pending_error(int fd) noexcept;                     // SO_ERROR after a connect
+Result accept_from(int listen_fd, SockAddr* peer) noexcept;  // value = new non-blocking fd
+Result read_some(int fd, char* buf, std::size_t len) noexcept;  // value 0 = end of stream
+Result send_some(int fd, const char* buf, std::size_t len) noexcept;  // MSG_NOSIGNAL
+Result shutdown_write(int fd) noexcept;
+
+// Opens a listening socket on `addr` (SO_REUSEADDR, optionally SO_REUSEPORT).
+Result open_listener(const SockAddr& addr, bool reuseport, int backlog) noexcept;
+
+// Highest fd count this process may open (RLIMIT_NOFILE soft limit, raised to the hard limit).
+long raise_open_file_limit() noexcept;
+
+}  // namespace connperf::net

@@ -1,0 +1,411 @@
+#include "server/server.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "loop/event_loop.h"
+#include "net/socket.h"
+#include "proto/http.h"
+
+namespace connperf::server {
+
+namespace {
+
+constexpr std::uint64_t kMs = 1'000'000;
+constexpr std::uint64_t kListenerBit = std::uint64_t{1} << 63;
+constexpr std::uint64_t kAcceptPauseNs = 100 * kMs;  // after EMFILE
+constexpr int kAcceptBurst = 64;
+constexpr std::size_t kReadBuf = 16 * 1024;
+constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr std::size_t kMaxPeers = 4096;  // distinct source addresses tracked one by one
+
+constexpr std::string_view kCrrReply = "200 Ok.";
+// "Connection: keep-alive" also tells HTTP/1.0 clients (ab -k) that the connection stays open.
+constexpr std::string_view kHttpReply =
+    "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\n"
+    "Connection: keep-alive\r\n\r\nOk\n";
+// The last reply on a connection the server closes: after Connection: close, or a bad request.
+constexpr std::string_view kLastReply[] = {
+    "",
+    "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\nOk\n",
+    "HTTP/1.1 400 Bad Request\r\nServer: connperf\r\nContent-Length: 12\r\n"
+    "Connection: close\r\n\r\nBad Request\n",
+};
+enum class Last : std::uint8_t { None, Close, BadRequest };
+constexpr std::uint32_t kRepliesPerBurst = 64;
+
+using PeerKey = std::array<unsigned char, sizeof(sockaddr_in6)>;
+
+std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
+  return total / parts + (index < total % parts ? 1 : 0);
+}
+
+}  // namespace
+
+const char* to_string(Mode mode) noexcept { return mode == Mode::Crr ? "crr" : "http"; }
+
+// One accepted connection. The server's replies are constant, so what is still owed is a byte
+// count into a buffer of repeated replies: no per-connection output buffer.
+struct Conn {
+  int fd = -1;
+  std::uint32_t gen = 0;
+  std::uint16_t listener = 0;
+  bool open = false;
+  bool reading_paused = false;  // back-pressure: replies owed exceed one burst
+  Last last = Last::None;       // the reply that ends the connection, sent after `owed`
+  std::uint16_t last_sent = 0;
+  std::uint32_t owed = 0;       // keep-alive reply bytes not yet sent
+  std::uint64_t last_active = 0;
+};
+
+class ServerWorker final : public loop::Handler {
+ public:
+  ServerWorker(Server& server, unsigned index) : server_(server), spec_(server.spec_) {
+    const std::string_view reply = spec_.mode == Mode::Crr ? kCrrReply : kHttpReply;
+    reply_len_ = static_cast<std::uint32_t>(reply.size());
+    for (std::uint32_t i = 0; i < kRepliesPerBurst; ++i) burst_.append(reply);
+    max_conns_ = spec_.max_connections ? share(spec_.max_connections, spec_.threads, index)
+                                       : UINT64_MAX;
+    sweep_ns_ = std::clamp<std::uint64_t>(spec_.idle_timeout_ns / 4, 10 * kMs, 1000 * kMs);
+  }
+
+  void add_listener(net::Fd fd) {
+    listeners_.push_back(std::move(fd));
+    stats_.push_back(std::make_unique<stats::ListenerStats>());
+  }
+
+  void run() {
+    for (std::size_t i = 0; i < listeners_.size(); ++i)
+      loop_.add(listeners_[i].get(), EPOLLIN, kListenerBit | i);
+    if (!server_.stop_.load()) {
+      loop_.set_deadline(loop::now_ns() + sweep_ns_);
+      loop_.run(*this);
+    }
+    shut_down();
+  }
+
+  void wake() noexcept { loop_.wake(); }
+  std::size_t listener_count() const noexcept { return stats_.size(); }
+  const stats::ListenerStats& stats(std::size_t i) const noexcept { return *stats_[i]; }
+  void add_peers(std::map<std::string, std::uint64_t>& out) const {
+    for (const auto& [key, entry] : peers_) out[entry.first] += entry.second;
+    if (untracked_peers_) out["other"] += untracked_peers_;
+  }
+
+  void on_io(std::uint64_t token, std::uint32_t events) override {
+    if (token & kListenerBit) return accept_burst(static_cast<std::size_t>(token & ~kListenerBit));
+    const auto id = static_cast<std::uint32_t>(token >> 32);
+    Conn& c = conns_[id];
+    if (!c.open || c.gen != static_cast<std::uint32_t>(token)) return;
+    if ((events & EPOLLOUT) && (c.owed > 0 || c.last != Last::None) && !flush(id)) return;
+    if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))) return;
+    if (!conns_[id].reading_paused) on_readable(id);
+  }
+
+  void on_deadline(std::uint64_t now) override {
+    if (accept_paused_ && now >= resume_accept_at_) resume_accept();
+    sweep_idle(now);
+    std::uint64_t next = now + sweep_ns_;
+    if (accept_paused_ && resume_accept_at_ != 0) next = std::min(next, resume_accept_at_);
+    loop_.set_deadline(next);
+  }
+
+  void on_wake() override {
+    if (server_.stop_.load()) loop_.stop();
+  }
+
+ private:
+  void accept_burst(std::size_t li) {
+    for (int i = 0; i < kAcceptBurst; ++i) {
+      if (live_ >= max_conns_) return pause_accept(0);
+      net::SockAddr peer;
+      const net::Result r = net::accept_from(listeners_[li].get(), &peer);
+      if (r.err == net::Err::WouldBlock) return;
+      if (r.err == net::Err::TooManyFiles) return pause_accept(loop::now_ns() + kAcceptPauseNs);
+      if (!r.ok()) continue;  // ECONNABORTED and friends: that connection is gone, go on
+      adopt(static_cast<int>(r.value), static_cast<std::uint16_t>(li), peer);
+    }
+  }
+
+  void adopt(int fd, std::uint16_t li, const net::SockAddr& peer) {
+    std::uint32_t id;
+    if (free_.empty()) {
+      id = static_cast<std::uint32_t>(conns_.size());
+      conns_.emplace_back();
+      if (spec_.mode == Mode::Http) framers_.emplace_back();
+    } else {
+      id = free_.back();
+      free_.pop_back();
+    }
+    Conn& c = conns_[id];
+    c = Conn{-1, c.gen + 1, li, true, false, Last::None, 0, 0, loop::now_ns()};
+    if (spec_.mode == Mode::Http) framers_[id].reset();
+    stats_[li]->accepted.add();
+    count_peer(peer);
+    ++live_;
+    if (!loop_.add(fd, kConnEvents, std::uint64_t{id} << 32 | c.gen)) {
+      ::close(fd);
+      return end(id, stats_[li]->errors);
+    }
+    c.fd = fd;
+  }
+
+  // The peer's address without its port, as the key of peers_ (no string per accept).
+  static PeerKey peer_key(const net::SockAddr& peer) {
+    net::SockAddr host = peer;
+    host.set_port(0);
+    PeerKey key{};
+    std::memcpy(key.data(), &host.storage, std::min<std::size_t>(host.len, key.size()));
+    return key;
+  }
+
+  void count_peer(const net::SockAddr& peer) {
+    const PeerKey key = peer_key(peer);
+    if (auto it = peers_.find(key); it != peers_.end()) {
+      ++it->second.second;
+    } else if (peers_.size() < kMaxPeers) {
+      peers_.emplace(key, std::make_pair(peer.host_string(), std::uint64_t{1}));
+    } else {
+      ++untracked_peers_;
+    }
+  }
+
+  void on_readable(std::uint32_t id) {
+    const std::uint64_t now = loop::now_ns();
+    for (;;) {
+      Conn& c = conns_[id];
+      if (c.owed >= burst_.size() || c.last != Last::None) {
+        c.reading_paused = c.last == Last::None;
+        return;
+      }
+      const net::Result r = net::read_some(c.fd, buf_, sizeof buf_);
+      if (r.err == net::Err::WouldBlock) return;
+      stats::ListenerStats& st = *stats_[c.listener];
+      if (r.err == net::Err::Reset) return end(id, st.rst);
+      if (!r.ok()) return end(id, st.errors);
+      if (r.value == 0) return end(id, st.fin);
+      c.last_active = now;
+      consume(id, static_cast<std::size_t>(r.value));
+      if (!flush(id)) return;
+    }
+  }
+
+  void consume(std::uint32_t id, std::size_t n) {
+    Conn& c = conns_[id];
+    stats::ListenerStats& st = *stats_[c.listener];
+    if (spec_.mode == Mode::Crr) {  // every chunk of request bytes is one request
+      st.requests.add();
+      c.owed += reply_len_;
+      return;
+    }
+    proto::RequestFramer& f = framers_[id];
+    for (std::size_t off = 0; off < n && c.last == Last::None;) {
+      std::size_t used = 0;
+      const proto::FrameStatus s = f.feed(buf_ + off, n - off, used);
+      off += used;
+      if (s == proto::FrameStatus::NeedMore) break;
+      if (s == proto::FrameStatus::Error) {
+        c.last = Last::BadRequest;
+        break;
+      }
+      st.requests.add();
+      if (f.keep_alive()) c.owed += reply_len_;
+      else c.last = Last::Close;
+      f.reset();
+    }
+  }
+
+  // Sends what is owed. Returns false when the connection was closed.
+  bool flush(std::uint32_t id) {
+    Conn& c = conns_[id];
+    while (c.owed > 0) {
+      const std::size_t off = (reply_len_ - c.owed % reply_len_) % reply_len_;
+      const std::size_t len = std::min<std::size_t>(c.owed, burst_.size() - off);
+      const net::Result r = net::send_some(c.fd, burst_.data() + off, len);
+      if (r.err == net::Err::WouldBlock) return true;  // EPOLLOUT (edge) resumes
+      if (!r.ok()) {
+        stats::ListenerStats& st = *stats_[c.listener];
+        end(id, r.err == net::Err::Reset || r.err == net::Err::BrokenPipe ? st.rst : st.errors);
+        return false;
+      }
+      c.owed -= static_cast<std::uint32_t>(r.value);
+    }
+    if (c.last != Last::None) return flush_last(id);
+    if (c.reading_paused) {
+      c.reading_paused = false;
+      on_readable(id);
+      return conns_[id].open;
+    }
+    return true;
+  }
+
+  // Sends the closing reply, then closes: counted as the server's close, or an error for a bad
+  // request.
+  bool flush_last(std::uint32_t id) {
+    Conn& c = conns_[id];
+    const std::string_view last = kLastReply[static_cast<int>(c.last)];
+    stats::ListenerStats& st = *stats_[c.listener];
+    while (c.last_sent < last.size()) {
+      const net::Result r = net::send_some(c.fd, last.data() + c.last_sent, last.size() - c.last_sent);
+      if (r.err == net::Err::WouldBlock) return true;
+      if (!r.ok()) break;
+      c.last_sent = static_cast<std::uint16_t>(c.last_sent + r.value);
+    }
+    end(id, c.last == Last::BadRequest ? st.errors : st.closed_by_server);
+    return false;
+  }
+
+  // Every accepted connection ends here exactly once, in exactly one counter.
+  void end(std::uint32_t id, stats::Counter& why) {
+    Conn& c = conns_[id];
+    why.add();
+    if (c.fd >= 0) ::close(c.fd);
+    c.fd = -1;
+    c.open = false;
+    free_.push_back(id);
+    --live_;
+    if (accept_paused_ && resume_accept_at_ == 0) resume_accept();
+  }
+
+  void sweep_idle(std::uint64_t now) {
+    for (std::uint32_t id = 0; id < conns_.size(); ++id) {
+      const Conn& c = conns_[id];
+      if (c.open && now - c.last_active >= spec_.idle_timeout_ns)
+        end(id, stats_[c.listener]->closed_by_server);
+    }
+  }
+
+  // resume_at 0: until a connection closes (the --max-connections cap).
+  void pause_accept(std::uint64_t resume_at) {
+    if (accept_paused_) return;
+    accept_paused_ = true;
+    resume_accept_at_ = resume_at;
+    for (std::size_t i = 0; i < listeners_.size(); ++i)
+      loop_.modify(listeners_[i].get(), 0, kListenerBit | i);
+    if (resume_at) loop_.set_deadline(std::min(loop_.deadline(), resume_at));
+  }
+
+  void resume_accept() {
+    accept_paused_ = false;
+    resume_accept_at_ = 0;
+    for (std::size_t i = 0; i < listeners_.size(); ++i)
+      loop_.modify(listeners_[i].get(), EPOLLIN, kListenerBit | i);
+  }
+
+  // A peer's reset or FIN may still sit unread when the stop comes: one last read per
+  // connection counts it, so the totals are exact. Connections still open stay `active`.
+  void shut_down() {
+    listeners_.clear();
+    for (std::uint32_t id = 0; id < conns_.size(); ++id) {
+      Conn& c = conns_[id];
+      if (!c.open) continue;
+      const net::Result r = net::read_some(c.fd, buf_, sizeof buf_);
+      stats::ListenerStats& st = *stats_[c.listener];
+      if (r.err == net::Err::Reset) {
+        end(id, st.rst);
+      } else if (r.ok() && r.value == 0) {
+        end(id, st.fin);
+      } else {
+        ::close(c.fd);
+        c.fd = -1;
+      }
+    }
+  }
+
+  Server& server_;
+  const ServerSpec& spec_;
+  loop::EventLoop loop_;
+  std::vector<net::Fd> listeners_;
+  std::vector<std::unique_ptr<stats::ListenerStats>> stats_;
+  std::vector<Conn> conns_;
+  std::vector<proto::RequestFramer> framers_;
+  std::vector<std::uint32_t> free_;
+  std::map<PeerKey, std::pair<std::string, std::uint64_t>> peers_;
+  std::uint64_t untracked_peers_ = 0;
+  std::string burst_;
+  std::uint32_t reply_len_ = 0;
+  std::uint64_t live_ = 0;
+  std::uint64_t max_conns_ = 0;
+  std::uint64_t sweep_ns_ = 0;
+  bool accept_paused_ = false;
+  std::uint64_t resume_accept_at_ = 0;
+  char buf_[kReadBuf];
+};
+
+Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
+  spec_.threads = std::max(1u, spec_.threads);
+  for (unsigned i = 0; i < spec_.threads; ++i)
+    workers_.push_back(std::make_unique<ServerWorker>(*this, i));
+}
+
+Server::~Server() {
+  stop();
+  join();
+}
+
+namespace {
+
+[[noreturn]] void listen_failed(const net::SockAddr& addr, const net::Result& r) {
+  throw ListenError("cannot listen on " + addr.to_string() + ": " + net::errno_text(r.sys_errno));
+}
+
+// Binding once without SO_REUSEPORT tells whether the port is taken by anyone (another process
+// with SO_REUSEPORT would otherwise silently share it) and turns port 0 into a real port.
+net::SockAddr claim_port(const net::SockAddr& addr, int backlog) {
+  net::Result r = net::open_listener(addr, false, backlog);
+  if (!r.ok()) listen_failed(addr, r);
+  net::Fd probe(static_cast<int>(r.value));
+  net::SockAddr bound = addr;
+  if (r = net::local_address(probe.get(), bound); !r.ok()) listen_failed(addr, r);
+  return bound;
+}
+
+}  // namespace
+
+void Server::open() {
+  for (const net::SockAddr& want : spec_.listen) {
+    const net::SockAddr addr = claim_port(want, spec_.backlog);
+    for (auto& w : workers_) {
+      const net::Result r = net::open_listener(addr, true, spec_.backlog);
+      if (!r.ok()) listen_failed(addr, r);
+      w->add_listener(net::Fd(static_cast<int>(r.value)));
+    }
+    bound_.push_back(addr);
+  }
+}
+
+void Server::start() {
+  for (auto& w : workers_) threads_.emplace_back([&w] { w->run(); });
+}
+
+void Server::stop() noexcept {
+  if (stop_.exchange(true)) return;
+  for (auto& w : workers_) w->wake();
+}
+
+void Server::join() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+void Server::snapshot(std::vector<stats::ListenerSnapshot>& per_listener) const {
+  per_listener.assign(bound_.size(), {});
+  stats::ListenerSnapshot one;
+  for (const auto& w : workers_) {
+    for (std::size_t i = 0; i < w->listener_count() && i < per_listener.size(); ++i) {
+      w->stats(i).snapshot(one);
+      per_listener[i] += one;
+    }
+  }
+}
+
+std::map<std::string, std::uint64_t> Server::peers() const {
+  std::map<std::string, std::uint64_t> all;
+  for (const auto& w : workers_) w->add_peers(all);
+  return all;
+}
+
+}  // namespace connperf::server

@@ -1,0 +1,80 @@
+#include "stats/client_stats.h"
+
+namespace connperf::stats {
+
+const char* to_string(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::Refused: return "refused";
+    case ErrorKind::Timeout: return "timeout";
+    case ErrorKind::Reset: return "reset";
+    case ErrorKind::Unreachable: return "unreachable";
+    case ErrorKind::AddrUnavailable: return "addr_unavailable";
+    case ErrorKind::ClosedEarly: return "closed_early";
+    case ErrorKind::BadResponse: return "bad_response";
+    case ErrorKind::Other:
+    case ErrorKind::Count: break;
+  }
+  return "other";
+}
+
+ErrorKind error_kind(net::Err err) noexcept {
+  switch (err) {
+    case net::Err::Refused: return ErrorKind::Refused;
+    case net::Err::TimedOut: return ErrorKind::Timeout;
+    case net::Err::Reset: return ErrorKind::Reset;
+    case net::Err::Unreachable: return ErrorKind::Unreachable;
+    case net::Err::AddrUnavailable: return ErrorKind::AddrUnavailable;
+    case net::Err::BrokenPipe:
+    case net::Err::NotConnected: return ErrorKind::ClosedEarly;
+    default: return ErrorKind::Other;
+  }
+}
+
+std::uint64_t ClientSnapshot::error_total() const noexcept {
+  std::uint64_t sum = 0;
+  for (auto n : errors) sum += n;
+  return sum;
+}
+
+ClientSnapshot& ClientSnapshot::operator+=(const ClientSnapshot& o) noexcept {
+  started += o.started;
+  completed += o.completed;
+  in_flight += o.in_flight;
+  for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
+  for (std::size_t i = 0; i < other_errno.size(); ++i) other_errno[i] += o.other_errno[i];
+  connect_us.add(o.connect_us);
+  response_us.add(o.response_us);
+  total_us.add(o.total_us);
+  return *this;
+}
+
+ClientSnapshot& ClientSnapshot::operator-=(const ClientSnapshot& earlier) noexcept {
+  started -= earlier.started;
+  completed -= earlier.completed;
+  for (std::size_t i = 0; i < errors.size(); ++i) errors[i] -= earlier.errors[i];
+  for (std::size_t i = 0; i < other_errno.size(); ++i) other_errno[i] -= earlier.other_errno[i];
+  connect_us.subtract(earlier.connect_us);
+  response_us.subtract(earlier.response_us);
+  total_us.subtract(earlier.total_us);
+  return *this;
+}
+
+void ClientStats::error(ErrorKind kind, int sys_errno) noexcept {
+  errors_[static_cast<std::size_t>(kind)].add();
+  if (kind == ErrorKind::Other && sys_errno >= 0 && sys_errno < kMaxErrno)
+    other_errno_[static_cast<std::size_t>(sys_errno)].add();
+}
+
+void ClientStats::snapshot(ClientSnapshot& out) const noexcept {
+  // Histograms first and counters last: a completion counted is then never missing its latency.
+  out.connect_us = connect_us_;
+  out.response_us = response_us_;
+  out.total_us = total_us_;
+  out.started = started_.get();
+  out.completed = completed_.get();
+  out.in_flight = in_flight_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < errors_.size(); ++i) out.errors[i] = errors_[i].get();
+  for (std::size_t i = 0; i < other_errno_.size(); ++i) out.other_errno[i] = other_errno_[i].get();
+}
+
+}  // namespace connperf::stats

@@ -1,0 +1,73 @@
+// Counters and latency histograms of one load worker (crr), written only by that worker's thread
+// and sampled by the reporter; ClientSnapshot is the plain copy that printers and JSON use.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "net/error.h"
+#include "stats/counter.h"
+#include "stats/histogram.h"
+
+namespace connperf::stats {
+
+// Why an attempt ended without completing (DESIGN.md section 3).
+enum class ErrorKind : std::uint8_t {
+  Refused,
+  Timeout,
+  Reset,
+  Unreachable,
+  AddrUnavailable,
+  ClosedEarly,
+  BadResponse,  // the reply did not frame as the configured protocol
+  Other,        // broken down further by errno
+  Count,
+};
+inline constexpr std::size_t kErrorKinds = static_cast<std::size_t>(ErrorKind::Count);
+inline constexpr int kMaxErrno = 134;  // errno values tracked one by one under `other`
+
+const char* to_string(ErrorKind kind) noexcept;
+ErrorKind error_kind(net::Err err) noexcept;
+
+struct ClientSnapshot {
+  std::uint64_t started = 0;
+  std::uint64_t completed = 0;
+  std::uint64_t in_flight = 0;
+  std::array<std::uint64_t, kErrorKinds> errors{};
+  std::array<std::uint64_t, kMaxErrno> other_errno{};
+  Histogram connect_us;
+  Histogram response_us;
+  Histogram total_us;
+
+  std::uint64_t error_total() const noexcept;
+  ClientSnapshot& operator+=(const ClientSnapshot& o) noexcept;
+  // Interval figures: this (later) minus an earlier snapshot of the same source. in_flight keeps
+  // the later value.
+  ClientSnapshot& operator-=(const ClientSnapshot& earlier) noexcept;
+};
+
+class ClientStats {
+ public:
+  void started() noexcept { started_.add(); }
+  void completed() noexcept { completed_.add(); }
+  void error(ErrorKind kind, int sys_errno) noexcept;
+  void set_in_flight(std::uint64_t n) noexcept { in_flight_.store(n, std::memory_order_relaxed); }
+  Histogram& connect_us() noexcept { return connect_us_; }
+  Histogram& response_us() noexcept { return response_us_; }
+  Histogram& total_us() noexcept { return total_us_; }
+
+  void snapshot(ClientSnapshot& out) const noexcept;  // any thread
+
+ private:
+  Counter started_;
+  Counter completed_;
+  std::atomic<std::uint64_t> in_flight_{0};
+  std::array<Counter, kErrorKinds> errors_;
+  std::array<Counter, kMaxErrno> other_errno_;
+  Histogram connect_us_;
+  Histogram response_us_;
+  Histogram total_us_;
+};
+
+}  // namespace connperf::stats

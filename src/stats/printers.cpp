@@ -1,0 +1,211 @@
+#include "stats/printers.h"
+
+#include <fmt/format.h>
+
+#include "net/error.h"
+
+namespace connperf::stats {
+
+namespace {
+
+constexpr double kPercentiles[] = {50, 90, 99, 99.9};
+
+double per_second(std::uint64_t n, double seconds) {
+  return seconds > 0 ? static_cast<double>(n) / seconds : 0.0;
+}
+
+ListenerSnapshot sum(const std::vector<ListenerSnapshot>& listeners) {
+  ListenerSnapshot total;
+  for (const auto& l : listeners) total += l;
+  return total;
+}
+
+std::string latency_row(const char* name, const Histogram& h) {
+  if (h.count() == 0) return fmt::format("  {:<10}{:>10}\n", name, "-");
+  std::string row = fmt::format("  {:<10}", name);
+  for (double p : kPercentiles) row += fmt::format("{:>10}", format_us(h.percentile(p)));
+  row += fmt::format("{:>10}{:>10}\n", format_us(h.max()),
+                     format_us(static_cast<std::uint64_t>(h.mean() + 0.5)));
+  return row;
+}
+
+}  // namespace
+
+std::string format_count(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string format_rate(double per_sec) {
+  const auto whole = static_cast<std::uint64_t>(per_sec);
+  const auto tenth = static_cast<int>((per_sec - static_cast<double>(whole)) * 10);
+  return format_count(whole) + "." + std::to_string(tenth);
+}
+
+std::string format_us(std::uint64_t us) {
+  if (us < 1000) return fmt::format("{}us", us);
+  if (us < 1'000'000) return fmt::format("{:.2f}ms", static_cast<double>(us) / 1e3);
+  return fmt::format("{:.2f}s", static_cast<double>(us) / 1e6);
+}
+
+nlohmann::json latency_json(const Histogram& h) {
+  return {{"p50", h.percentile(50)},   {"p90", h.percentile(90)},
+          {"p99", h.percentile(99)},   {"p999", h.percentile(99.9)},
+          {"max", h.max()},            {"mean", h.mean()},
+          {"count", h.count()}};
+}
+
+std::string crr_header() {
+  return fmt::format("{:>7} {:>12} {:>9} {:>9} {:>11} {:>9} {:>12} {:>9}", "time",
+                     "completed/s", "errors/s", "in-flight", "connect p50", "p99",
+                     "response p50", "p99");
+}
+
+std::string crr_line(double t, const ClientSnapshot& d, double seconds) {
+  return fmt::format("{:>6.1f}s {:>12} {:>9} {:>9} {:>11} {:>9} {:>12} {:>9}", t,
+                     format_count(static_cast<std::uint64_t>(per_second(d.completed, seconds))),
+                     format_count(static_cast<std::uint64_t>(per_second(d.error_total(), seconds))),
+                     format_count(d.in_flight), format_us(d.connect_us.percentile(50)),
+                     format_us(d.connect_us.percentile(99)),
+                     format_us(d.response_us.percentile(50)),
+                     format_us(d.response_us.percentile(99)));
+}
+
+nlohmann::json crr_interval_json(double t, const ClientSnapshot& d, double seconds) {
+  return {{"t", t},
+          {"seconds", seconds},
+          {"started", d.started},
+          {"completed", d.completed},
+          {"errors", d.error_total()},
+          {"in_flight", d.in_flight},
+          {"cps", per_second(d.completed, seconds)},
+          {"connect_us", {{"p50", d.connect_us.percentile(50)}, {"p99", d.connect_us.percentile(99)}}},
+          {"response_us",
+           {{"p50", d.response_us.percentile(50)}, {"p99", d.response_us.percentile(99)}}}};
+}
+
+nlohmann::json errors_json(const ClientSnapshot& s) {
+  nlohmann::json j = nlohmann::json::object();
+  for (std::size_t i = 0; i < kErrorKinds; ++i)
+    j[to_string(static_cast<ErrorKind>(i))] = s.errors[i];
+  return j;
+}
+
+nlohmann::json errors_other_json(const ClientSnapshot& s) {
+  nlohmann::json j = nlohmann::json::object();
+  for (int e = 0; e < kMaxErrno; ++e)
+    if (s.other_errno[static_cast<std::size_t>(e)])
+      j[net::errno_name(e)] = s.other_errno[static_cast<std::size_t>(e)];
+  return j;
+}
+
+nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,
+                                double seconds) {
+  return {{"seconds", seconds},
+          {"started", total.started},
+          {"completed", total.completed},
+          {"aborted", aborted},
+          {"error_total", total.error_total()},
+          {"cps", per_second(total.completed, seconds)},
+          {"errors", errors_json(total)},
+          {"errors_other", errors_other_json(total)},
+          {"latency_us",
+           {{"connect", latency_json(total.connect_us)},
+            {"response", latency_json(total.response_us)},
+            {"total", latency_json(total.total_us)}}}};
+}
+
+std::string crr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds) {
+  std::string out = fmt::format("\n{:<12}{:>14}\n", "started", format_count(t.started));
+  out += fmt::format("{:<12}{:>14}   {}/s over {:.2f} s\n", "completed", format_count(t.completed),
+                     format_rate(per_second(t.completed, seconds)), seconds);
+  out += fmt::format("{:<12}{:>14}\n", "errors", format_count(t.error_total()));
+  out += fmt::format("{:<12}{:>14}\n", "aborted", format_count(aborted));
+  if (t.error_total() > 0) {
+    out += "\nerrors by cause\n";
+    for (std::size_t i = 0; i < kErrorKinds; ++i) {
+      if (t.errors[i] == 0 || static_cast<ErrorKind>(i) == ErrorKind::Other) continue;
+      out += fmt::format("  {:<18}{:>12}\n", to_string(static_cast<ErrorKind>(i)),
+                         format_count(t.errors[i]));
+    }
+    for (int e = 0; e < kMaxErrno; ++e) {
+      const std::uint64_t n = t.other_errno[static_cast<std::size_t>(e)];
+      if (n) out += fmt::format("  other {:<12}{:>12}\n", net::errno_name(e), format_count(n));
+    }
+  }
+  out += fmt::format("\n  {:<10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency", "p50", "p90",
+                     "p99", "p99.9", "max", "mean");
+  out += latency_row("connect", t.connect_us);
+  out += latency_row("response", t.response_us);
+  out += latency_row("total", t.total_us);
+  return out;
+}
+
+std::string server_header() {
+  return fmt::format("{:>7} {:>11} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9}", "time", "accepted/s",
+                     "requests/s", "rst/s", "fin/s", "closed/s", "errors/s", "active");
+}
+
+std::string server_line(double t, const ListenerSnapshot& d, std::uint64_t active,
+                        double seconds) {
+  auto rate = [seconds](std::uint64_t n) {
+    return format_count(static_cast<std::uint64_t>(per_second(n, seconds)));
+  };
+  return fmt::format("{:>6.1f}s {:>11} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9}", t,
+                     rate(d.accepted), rate(d.requests), rate(d.rst), rate(d.fin),
+                     rate(d.closed_by_server), rate(d.errors), format_count(active));
+}
+
+nlohmann::json server_counts_json(const ListenerSnapshot& s) {
+  return {{"accepted", s.accepted}, {"requests", s.requests},
+          {"rst", s.rst},           {"fin", s.fin},
+          {"closed_by_server", s.closed_by_server},
+          {"errors", s.errors},     {"active", s.active()}};
+}
+
+nlohmann::json server_summary_json(const std::vector<std::string>& addresses,
+                                   const std::vector<ListenerSnapshot>& listeners,
+                                   const std::map<std::string, std::uint64_t>& peers,
+                                   double seconds) {
+  nlohmann::json j = server_counts_json(sum(listeners));
+  j["seconds"] = seconds;
+  j["accepted_per_second"] = per_second(sum(listeners).accepted, seconds);
+  j["listeners"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    nlohmann::json l = server_counts_json(listeners[i]);
+    l["address"] = addresses[i];
+    j["listeners"].push_back(std::move(l));
+  }
+  j["peers"] = peers;
+  return j;
+}
+
+std::string server_summary_text(const std::vector<std::string>& addresses,
+                                const std::vector<ListenerSnapshot>& listeners,
+                                const std::map<std::string, std::uint64_t>& peers,
+                                double seconds) {
+  const ListenerSnapshot total = sum(listeners);
+  std::string out = fmt::format("\n{:<24}{:>12}{:>12}{:>10}{:>10}{:>10}{:>8}{:>8}\n", "listener",
+                                "accepted", "requests", "rst", "fin", "by server", "errors",
+                                "active");
+  auto row = [&out](const std::string& name, const ListenerSnapshot& s) {
+    out += fmt::format("{:<24}{:>12}{:>12}{:>10}{:>10}{:>10}{:>8}{:>8}\n", name,
+                       format_count(s.accepted), format_count(s.requests), format_count(s.rst),
+                       format_count(s.fin), format_count(s.closed_by_server),
+                       format_count(s.errors), format_count(s.active()));
+  };
+  for (std::size_t i = 0; i < listeners.size(); ++i) row(addresses[i], listeners[i]);
+  if (listeners.size() > 1) row("total", total);
+  out += fmt::format("\n{} connections accepted in {:.2f} s ({}/s) from {} source address{}\n",
+                     format_count(total.accepted), seconds,
+                     format_rate(per_second(total.accepted, seconds)), peers.size(),
+                     peers.size() == 1 ? "" : "es");
+  return out;
+}
+
+}  // namespace connperf::stats

@@ -1,0 +1,48 @@
+// Turns snapshots into what users read: per-interval table lines, summary blocks and the JSON
+// documents of DESIGN.md section 4. Pure functions; the commands decide where output goes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "stats/client_stats.h"
+#include "stats/histogram.h"
+#include "stats/server_stats.h"
+
+namespace connperf::stats {
+
+std::string format_count(std::uint64_t n);   // 1,234,567
+std::string format_rate(double per_second);  // 41,228.1
+std::string format_us(std::uint64_t us);     // 45us, 1.23ms, 2.50s
+
+nlohmann::json latency_json(const Histogram& h);
+
+// crr
+std::string crr_header();
+std::string crr_line(double t, const ClientSnapshot& interval, double seconds);
+nlohmann::json crr_interval_json(double t, const ClientSnapshot& interval, double seconds);
+nlohmann::json errors_json(const ClientSnapshot& s);
+nlohmann::json errors_other_json(const ClientSnapshot& s);
+nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,
+                                double seconds);
+std::string crr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds);
+
+// server
+std::string server_header();
+std::string server_line(double t, const ListenerSnapshot& interval, std::uint64_t active,
+                        double seconds);
+nlohmann::json server_counts_json(const ListenerSnapshot& s);
+nlohmann::json server_summary_json(const std::vector<std::string>& addresses,
+                                   const std::vector<ListenerSnapshot>& listeners,
+                                   const std::map<std::string, std::uint64_t>& peers,
+                                   double seconds);
+std::string server_summary_text(const std::vector<std::string>& addresses,
+                                const std::vector<ListenerSnapshot>& listeners,
+                                const std::map<std::string, std::uint64_t>& peers,
+                                double seconds);
+
+}  // namespace connperf::stats

@@ -1,0 +1,36 @@
+// Counters of one listener in one server worker (DESIGN.md section 3), written only by that
+// worker's thread and sampled by the reporter; ListenerSnapshot is the plain copy.
+#pragma once
+
+#include <cstdint>
+
+#include "stats/counter.h"
+
+namespace connperf::stats {
+
+struct ListenerSnapshot {
+  std::uint64_t accepted = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t rst = 0;
+  std::uint64_t fin = 0;
+  std::uint64_t closed_by_server = 0;
+  std::uint64_t errors = 0;
+
+  // Open now: every accepted connection ends in exactly one of the four closing counters.
+  std::uint64_t active() const noexcept { return accepted - rst - fin - closed_by_server - errors; }
+  ListenerSnapshot& operator+=(const ListenerSnapshot& o) noexcept;
+  ListenerSnapshot& operator-=(const ListenerSnapshot& earlier) noexcept;
+};
+
+struct ListenerStats {
+  Counter accepted;
+  Counter requests;
+  Counter rst;
+  Counter fin;
+  Counter closed_by_server;
+  Counter errors;
+
+  void snapshot(ListenerSnapshot& out) const noexcept;
+};
+
+}  // namespace connperf::stats

@@ -1,0 +1,249 @@
+// connperf crr against connperf server on loopback: the accounting invariants of DESIGN.md
+// section 3, checked exactly, and the command-line contract for bad input.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace connperf::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::uint64_t error_sum(const json& errors) {
+  std::uint64_t n = 0;
+  for (const auto& [k, v] : errors.items()) n += v.get<std::uint64_t>();
+  return n;
+}
+
+void expect_client_invariant(const json& s) {
+  EXPECT_EQ(s["started"].get<std::uint64_t>(),
+            s["completed"].get<std::uint64_t>() + error_sum(s["errors"]) +
+                s["aborted"].get<std::uint64_t>())
+      << s.dump();
+}
+
+void expect_server_invariant(const json& s) {
+  EXPECT_EQ(s["accepted"].get<std::uint64_t>(),
+            s["rst"].get<std::uint64_t>() + s["fin"].get<std::uint64_t>() +
+                s["closed_by_server"].get<std::uint64_t>() + s["errors"].get<std::uint64_t>() +
+                s["active"].get<std::uint64_t>())
+      << s.dump();
+}
+
+// A connperf server on a loopback port, stopped with SIGTERM; summary() is its JSON summary.
+class Server {
+ public:
+  Server(const TempDir& dir, std::string listen = "127.0.0.1:0", std::string mode = "http",
+         std::vector<std::string> extra = {})
+      : json_path_(dir.file("server-" + std::to_string(++serial_) + ".json")),
+        proc_(args(listen, mode, extra), dir.path()),
+        port_(proc_.wait_listening()) {}
+
+  int port() const { return port_; }
+  std::string target(const std::string& host = "127.0.0.1") const {
+    return host + ":" + std::to_string(port_);
+  }
+  json stop() {
+    proc_.signal(SIGTERM);
+    EXPECT_EQ(proc_.wait(10s), 0) << proc_.err();
+    return read_json(json_path_)["summary"];
+  }
+  Process& process() { return proc_; }
+
+ private:
+  std::vector<std::string> args(const std::string& listen, const std::string& mode,
+                                const std::vector<std::string>& extra) {
+    std::vector<std::string> a{connperf(), "server", "--listen", listen, "--mode", mode,
+                               "-t", "2", "-q", "--json", json_path_};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  static inline int serial_ = 0;
+  std::string json_path_;
+  Process proc_;
+  int port_;
+};
+
+json run_crr(const TempDir& dir, std::vector<std::string> args, int expect_code = 0) {
+  const std::string path = dir.file("crr.json");
+  std::vector<std::string> argv{connperf(), "crr", "-q", "--json", path};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const RunResult r = run(argv, dir.path(), 120s);
+  EXPECT_EQ(r.code, expect_code) << r.err;
+  return read_json(path);
+}
+
+TEST(CrrIntegration, RstCloseServerCountsEveryResetExactly) {
+  TempDir dir;
+  Server server(dir);
+  const json doc = run_crr(dir, {server.target(), "-n", "20000", "-c", "64", "-t", "2"});
+  const json& c = doc["summary"];
+  const json s = server.stop();
+  expect_client_invariant(c);
+  expect_server_invariant(s);
+  EXPECT_EQ(c["started"], 20000);
+  EXPECT_EQ(c["completed"], 20000);
+  EXPECT_EQ(c["aborted"], 0);
+  EXPECT_EQ(error_sum(c["errors"]), 0u) << c["errors"].dump();
+  EXPECT_EQ(s["rst"], c["completed"]);
+  EXPECT_EQ(s["fin"], 0);
+  EXPECT_EQ(s["accepted"], 20000);
+  EXPECT_EQ(s["requests"], 20000);
+  EXPECT_EQ(doc["command"], "crr");
+  EXPECT_EQ(doc["tool"], "connperf");
+  EXPECT_GT(c["latency_us"]["total"]["count"].get<std::uint64_t>(), 0u);
+}
+
+TEST(CrrIntegration, FinCloseServerCountsFins) {
+  TempDir dir;
+  Server server(dir);
+  const json c = run_crr(dir, {server.target(), "-n", "3000", "-c", "16", "--close", "fin"})["summary"];
+  const json s = server.stop();
+  expect_client_invariant(c);
+  expect_server_invariant(s);
+  EXPECT_EQ(c["completed"], 3000);
+  EXPECT_EQ(s["fin"], c["completed"]);
+  EXPECT_EQ(s["rst"], 0);
+}
+
+TEST(CrrIntegration, RawRequestAgainstCrrMode) {
+  TempDir dir;
+  Server server(dir, "127.0.0.1:0", "crr");
+  const json c = run_crr(dir, {server.target(), "-n", "2000", "--request", "raw"})["summary"];
+  const json s = server.stop();
+  EXPECT_EQ(c["completed"], 2000);
+  EXPECT_EQ(s["rst"], 2000);
+  EXPECT_EQ(s["requests"], 2000);
+}
+
+TEST(CrrIntegration, NothingListeningGivesOnlyRefused) {
+  TempDir dir;
+  const std::string target = "127.0.0.1:" + std::to_string(free_port());
+  const json c = run_crr(dir, {target, "-n", "500", "-c", "8"})["summary"];
+  expect_client_invariant(c);
+  EXPECT_EQ(c["completed"], 0);
+  EXPECT_EQ(c["errors"]["refused"], 500);
+  EXPECT_EQ(error_sum(c["errors"]), 500u) << c["errors"].dump();
+  run_crr(dir, {target, "-n", "50", "--max-error-rate", "0"}, 3);
+}
+
+TEST(CrrIntegration, BindRangeIsSeenAsFourSources) {
+  TempDir dir;
+  Server server(dir);
+  const json c = run_crr(dir, {server.target(), "-n", "400", "-c", "8", "-t", "2", "--bind",
+                               "127.0.0.2-127.0.0.5"})["summary"];
+  const json s = server.stop();
+  EXPECT_EQ(c["completed"], 400);
+  ASSERT_EQ(s["peers"].size(), 4u) << s["peers"].dump();
+  for (const char* a : {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"})
+    EXPECT_EQ(s["peers"][a], 100) << a;
+}
+
+TEST(CrrIntegration, Ipv6Loopback) {
+  TempDir dir;
+  Server server(dir, "[::1]:0");
+  const json c = run_crr(dir, {server.target("[::1]"), "-n", "1000"})["summary"];
+  const json s = server.stop();
+  EXPECT_EQ(c["completed"], 1000);
+  EXPECT_EQ(s["rst"], 1000);
+  EXPECT_EQ(s["listeners"][0]["address"].get<std::string>().rfind("[::1]:", 0), 0u);
+}
+
+TEST(CrrIntegration, SeveralListenersAndTargetsRoundRobin) {
+  TempDir dir;
+  Server server(dir, "127.0.0.1:0", "http", {"--listen", "127.0.0.1:0"});
+  // Both listeners are reported; a run against the first one is counted under it.
+  const json c = run_crr(dir, {server.target(), server.target(), "-n", "100"})["summary"];
+  const json s = server.stop();
+  EXPECT_EQ(c["completed"], 100);
+  ASSERT_EQ(s["listeners"].size(), 2u);
+  EXPECT_EQ(s["listeners"][0]["rst"], 100);
+  EXPECT_EQ(s["listeners"][1]["accepted"], 0);
+}
+
+TEST(CrrIntegration, DurationRunEndsOnTimeWithInvariant) {
+  TempDir dir;
+  Server server(dir);
+  const auto t0 = std::chrono::steady_clock::now();
+  const json doc = run_crr(dir, {server.target(), "-d", "1.5", "-c", "32", "--interval", "0.5"});
+  const auto took = std::chrono::steady_clock::now() - t0;
+  const json s = server.stop();
+  const json& c = doc["summary"];
+  expect_client_invariant(c);
+  expect_server_invariant(s);
+  EXPECT_LT(took, 5s);
+  EXPECT_GE(doc["intervals"].size(), 3u);
+  EXPECT_GT(c["completed"].get<std::uint64_t>(), 100u);
+  // The attempts in flight at the end finish within the grace time: nothing is aborted.
+  EXPECT_EQ(c["aborted"], 0);
+  EXPECT_EQ(s["rst"], c["completed"]);
+}
+
+TEST(CrrIntegration, OpenLoopRateIsHeld) {
+  TempDir dir;
+  Server server(dir);
+  const json c = run_crr(dir, {server.target(), "--rate", "2000", "-n", "3000"})["summary"];
+  server.stop();
+  EXPECT_EQ(c["completed"], 3000);
+  const double secs = c["seconds"].get<double>();
+  EXPECT_GT(secs, 1.3);  // 3000 at 2000/s takes 1.5 s
+  EXPECT_LT(secs, 2.5);
+}
+
+TEST(CrrIntegration, SigintStillWritesSummaryAndJson) {
+  TempDir dir;
+  Server server(dir);
+  const std::string path = dir.file("int.json");
+  Process crr({connperf(), "crr", server.target(), "-d", "30", "-q", "--json", path}, dir.path());
+  std::this_thread::sleep_for(700ms);
+  crr.signal(SIGINT);
+  EXPECT_EQ(crr.wait(5s), 0);
+  const json c = read_json(path)["summary"];
+  const json s = server.stop();
+  expect_client_invariant(c);
+  EXPECT_GT(c["completed"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(s["rst"].get<std::uint64_t>(),
+            c["completed"].get<std::uint64_t>() + c["aborted"].get<std::uint64_t>());
+  EXPECT_NE(crr.out().find("completed"), std::string::npos);
+}
+
+// Bad input: one line on stderr, exit 2 (usage) or 1 (could not run), no hang.
+void expect_one_line_error(const std::vector<std::string>& args, int code) {
+  TempDir dir;
+  std::vector<std::string> argv{connperf()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const RunResult r = run(argv, dir.path(), 10s);
+  EXPECT_EQ(r.code, code) << args.back() << ": " << r.err;
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+  EXPECT_EQ(r.err.rfind("connperf: ", 0), 0u) << r.err;
+}
+
+TEST(CrrIntegration, BadInputIsOneLineAndExitCode) {
+  expect_one_line_error({"crr", "127.0.0.1:1", "--no-such-flag"}, 2);
+  expect_one_line_error({"crr", "127.0.0.1"}, 2);
+  expect_one_line_error({"crr", "1.2.3.4.5:80"}, 2);
+  expect_one_line_error({"crr", "127.0.0.1:99999"}, 2);
+  expect_one_line_error({"crr", "127.0.0.1:80", "-c", "0"}, 2);
+  expect_one_line_error({"crr", "127.0.0.1:80", "--rate", "-1"}, 2);
+  expect_one_line_error({"crr", "127.0.0.1:80", "-d", "abc"}, 2);
+  expect_one_line_error({"crr", "127.0.0.1:80", "--bind", "127.0.0.9-127.0.0.2"}, 2);
+  expect_one_line_error({"crr", "127.0.0.1:80", "--bind", "::1"}, 2);
+  expect_one_line_error({"server", "--listen", "nonsense"}, 2);
+  expect_one_line_error({"server", "--mode", "bogus"}, 2);
+  expect_one_line_error({"frobnicate"}, 2);
+  expect_one_line_error({}, 2);
+}
+
+TEST(CrrIntegration, PortInUseExitsOne) {
+  TempDir dir;
+  Server server(dir);
+  expect_one_line_error({"server", "--listen", server.target(), "-d", "1"}, 1);
+  server.stop();
+}
+
+}  // namespace
+}  // namespace connperf::test

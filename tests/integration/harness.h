@@ -1,0 +1,69 @@
+// Integration-test helpers: start real processes (connperf and peers) with their output in
+// files, wait for them with a time limit, stop them by PID, read their JSON.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace connperf::test {
+
+// A temporary directory removed when the test ends.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+class Process {
+ public:
+  // Starts argv[0] (a path) with stdout and stderr captured to files in `dir`.
+  Process(std::vector<std::string> argv, const std::string& dir);
+  ~Process();  // SIGKILLs and reaps the process if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig) const;
+  // Exit code, 128+signal when killed by one, or -1 after `limit` (then it is killed).
+  int wait(std::chrono::milliseconds limit);
+  bool running();
+  std::string out() const;
+  std::string err() const;
+  // Waits for "listening on HOST:PORT" on stderr (or stdout with from_stdout) and returns PORT.
+  int wait_listening(std::chrono::milliseconds limit = std::chrono::seconds(10),
+                     bool from_stdout = false);
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+  std::string out_path_, err_path_;
+};
+
+struct RunResult {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+// Runs to completion (killed after `limit`).
+RunResult run(std::vector<std::string> argv, const std::string& dir,
+              std::chrono::milliseconds limit = std::chrono::seconds(60));
+
+std::string connperf();        // path of the binary under test
+std::string peers_dir();       // tests/peers
+std::string read_file(const std::string& path);
+nlohmann::json read_json(const std::string& path);
+int free_port();               // a loopback port nobody listens on right now
+bool have_program(const std::string& name);
+
+}  // namespace connperf::test
