@@ -210,35 +210,35 @@ FrameStatus BodyFramer::chunk_line() noexcept {
   return FrameStatus::NeedMore;
 }
 
-// Response side.
+// Both message kinds.
 
-void ResponseFramer::reset(bool head_request) noexcept {
-  state_ = State::StatusLine;
-  head_ = head_request;
+void MessageFramer::clear() noexcept {
+  state_ = State::StartLine;
   minor_ = 1;
-  status_ = 0;
   head_bytes_ = 0;
   line_.clear();
   info_.clear();
   error_ = nullptr;
 }
 
-FrameStatus ResponseFramer::fail(const char* why) noexcept {
+FrameStatus MessageFramer::fail(const char* why) noexcept {
   state_ = State::Error;
   error_ = why;
   return FrameStatus::Error;
 }
 
-FrameStatus ResponseFramer::feed(const char* data, std::size_t len,
-                                 std::size_t& consumed) noexcept {
+FrameStatus MessageFramer::feed_message(const char* data, std::size_t len, std::size_t& consumed,
+                                        std::size_t max_start_line) noexcept {
   std::size_t i = 0;
   consumed = 0;
-  while (state_ == State::StatusLine || state_ == State::Headers) {
+  while (state_ == State::StartLine || state_ == State::Headers) {
     if (i == len) return consumed = i, FrameStatus::NeedMore;
     bool done = false;
     const std::size_t n = line_.take(data + i, len - i, &done);
     i += n;
     head_bytes_ += n;
+    if (state_ == State::StartLine && line_.total() > max_start_line)
+      return consumed = i, fail("start line too long");
     if (head_bytes_ > kMaxHeaderBytes) return consumed = i, fail("headers too large");
     if (!done) continue;
     if (head_line() == FrameStatus::Error) return consumed = i, FrameStatus::Error;
@@ -257,15 +257,30 @@ FrameStatus ResponseFramer::feed(const char* data, std::size_t len,
   return state_ == State::Done ? FrameStatus::Complete : FrameStatus::Error;
 }
 
-FrameStatus ResponseFramer::head_line() noexcept {
+FrameStatus MessageFramer::head_line() noexcept {
   const std::string_view line = line_.line();
   if (state_ == State::Headers) {
     if (line.empty()) return end_of_head();
     info_.field(line);
     return info_.error ? fail(info_.error) : FrameStatus::NeedMore;
   }
-  if (line.empty() && head_bytes_ <= 2) return head_bytes_ = 0, FrameStatus::NeedMore;
-  // "HTTP/1.1 200 OK"
+  if (line.empty() && !line_.truncated()) {  // RFC 9112 2.2: empty lines before a message
+    head_bytes_ = 0;
+    return FrameStatus::NeedMore;
+  }
+  return start_line(line);
+}
+
+// Response side.
+
+void ResponseFramer::reset(bool head_request) noexcept {
+  clear();
+  head_ = head_request;
+  status_ = 0;
+}
+
+// "HTTP/1.1 200 OK"
+FrameStatus ResponseFramer::start_line(std::string_view line) noexcept {
   if (line.size() < 12 || line[8] != ' ' || (line.size() > 12 && line[12] != ' '))
     return fail("bad status line");
   minor_ = http_minor(line.substr(0, 8));
@@ -316,68 +331,13 @@ bool ResponseFramer::keep_alive() const noexcept {
 // Request side.
 
 void RequestFramer::reset() noexcept {
-  state_ = State::RequestLine;
-  minor_ = 1;
+  clear();
   method_len_ = 0;
-  head_bytes_ = 0;
-  line_.clear();
-  info_.clear();
-  error_ = nullptr;
-}
-
-FrameStatus RequestFramer::fail(const char* why) noexcept {
-  state_ = State::Error;
-  error_ = why;
-  return FrameStatus::Error;
-}
-
-FrameStatus RequestFramer::feed(const char* data, std::size_t len,
-                                std::size_t& consumed) noexcept {
-  std::size_t i = 0;
-  consumed = 0;
-  while (state_ == State::RequestLine || state_ == State::Headers) {
-    if (i == len) return consumed = i, FrameStatus::NeedMore;
-    bool done = false;
-    const std::size_t n = line_.take(data + i, len - i, &done);
-    i += n;
-    head_bytes_ += n;
-    if (state_ == State::RequestLine && line_.total() > kMaxRequestLine)
-      return consumed = i, fail("request line too long");
-    if (head_bytes_ > kMaxHeaderBytes) return consumed = i, fail("headers too large");
-    if (!done) continue;
-    if (head_line() == FrameStatus::Error) return consumed = i, FrameStatus::Error;
-    line_.clear();
-  }
-  if (state_ == State::Body) {
-    std::size_t used = 0;
-    const FrameStatus s = body_.feed(data + i, len - i, used);
-    i += used;
-    consumed = i;
-    if (s == FrameStatus::Error) return fail(body_.error());
-    if (s == FrameStatus::NeedMore) return s;
-    state_ = State::Done;
-  }
-  consumed = i;
-  return state_ == State::Done ? FrameStatus::Complete : FrameStatus::Error;
-}
-
-FrameStatus RequestFramer::head_line() noexcept {
-  const std::string_view line = line_.line();
-  if (state_ == State::Headers) {
-    if (line.empty()) return end_of_head();
-    info_.field(line);
-    return info_.error ? fail(info_.error) : FrameStatus::NeedMore;
-  }
-  if (line.empty() && !line_.truncated()) {  // RFC 9112 2.2: ignore empty lines before a request
-    head_bytes_ = 0;
-    return FrameStatus::NeedMore;
-  }
-  return request_line(line);
 }
 
 // "METHOD SP target SP HTTP/1.x"; a long target is checked in the kept part, the version in
 // the line's tail.
-FrameStatus RequestFramer::request_line(std::string_view line) noexcept {
+FrameStatus RequestFramer::start_line(std::string_view line) noexcept {
   const std::size_t sp = line.find(' ');
   if (sp == 0 || sp == std::string_view::npos || sp > sizeof method_)
     return fail("bad request line");

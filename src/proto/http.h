@@ -73,55 +73,66 @@ class BodyFramer {
   const char* error_ = nullptr;
 };
 
-class ResponseFramer {
+// What requests and responses share: a head of lines (start line, header fields), then a body.
+class MessageFramer {
+ public:
+  const char* error() const noexcept { return error_; }
+
+ protected:
+  enum class State : std::uint8_t { StartLine, Headers, Body, Done, Error };
+  MessageFramer() = default;
+  ~MessageFramer() = default;
+  void clear() noexcept;
+  FrameStatus feed_message(const char* data, std::size_t len, std::size_t& consumed,
+                           std::size_t max_start_line) noexcept;
+  virtual FrameStatus start_line(std::string_view line) noexcept = 0;
+  virtual FrameStatus end_of_head() noexcept = 0;
+  FrameStatus fail(const char* why) noexcept;
+
+  State state_ = State::StartLine;
+  int minor_ = 1;
+  std::size_t head_bytes_ = 0;
+  LineReader line_;
+  HeaderInfo info_;
+  BodyFramer body_;
+  const char* error_ = nullptr;
+
+ private:
+  FrameStatus head_line() noexcept;
+};
+
+class ResponseFramer final : public MessageFramer {
  public:
   void reset(bool head_request = false) noexcept;
-  FrameStatus feed(const char* data, std::size_t len, std::size_t& consumed) noexcept;
+  FrameStatus feed(const char* data, std::size_t len, std::size_t& consumed) noexcept {
+    return feed_message(data, len, consumed, kMaxHeaderBytes);
+  }
   FrameStatus on_eof() noexcept;
   int status_code() const noexcept { return status_; }
   bool keep_alive() const noexcept;
-  const char* error() const noexcept { return error_; }
 
  private:
-  enum class State : std::uint8_t { StatusLine, Headers, Body, Done, Error };
-  FrameStatus head_line() noexcept;
-  FrameStatus end_of_head() noexcept;
-  FrameStatus fail(const char* why) noexcept;
-  State state_ = State::StatusLine;
+  FrameStatus start_line(std::string_view line) noexcept override;
+  FrameStatus end_of_head() noexcept override;
   bool head_ = false;
-  int minor_ = 1;
   int status_ = 0;
-  std::size_t head_bytes_ = 0;
-  LineReader line_;
-  HeaderInfo info_;
-  BodyFramer body_;
-  const char* error_ = nullptr;
 };
 
-class RequestFramer {
+class RequestFramer final : public MessageFramer {
  public:
   void reset() noexcept;
-  FrameStatus feed(const char* data, std::size_t len, std::size_t& consumed) noexcept;
+  FrameStatus feed(const char* data, std::size_t len, std::size_t& consumed) noexcept {
+    return feed_message(data, len, consumed, kMaxRequestLine);
+  }
   bool keep_alive() const noexcept;
   bool is_head() const noexcept { return method() == "HEAD"; }
   std::string_view method() const noexcept { return {method_, method_len_}; }
-  const char* error() const noexcept { return error_; }
 
  private:
-  enum class State : std::uint8_t { RequestLine, Headers, Body, Done, Error };
-  FrameStatus head_line() noexcept;
-  FrameStatus request_line(std::string_view line) noexcept;
-  FrameStatus end_of_head() noexcept;
-  FrameStatus fail(const char* why) noexcept;
-  State state_ = State::RequestLine;
-  int minor_ = 1;
+  FrameStatus start_line(std::string_view line) noexcept override;
+  FrameStatus end_of_head() noexcept override;
   char method_[24] = {};
   std::uint8_t method_len_ = 0;
-  std::size_t head_bytes_ = 0;
-  LineReader line_;
-  HeaderInfo info_;
-  BodyFramer body_;
-  const char* error_ = nullptr;
 };
 
 }  // namespace connperf::proto
