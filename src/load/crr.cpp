@@ -18,7 +18,8 @@ constexpr std::uint64_t kMs = 1'000'000;
 constexpr std::uint64_t kBackoffNs = 10 * kMs;  // after EMFILE / EADDRNOTAVAIL
 constexpr int kStartBudget = 256;               // starts per handler call before yielding
 constexpr std::size_t kReadBuf = 16 * 1024;
-constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;  // + EPOLLOUT to connect
+constexpr int kEagerBackoff = 64;  // attempts without an eager send after one found no connection
 
 std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
   return total / parts + (index < total % parts ? 1 : 0);
@@ -106,8 +107,11 @@ class CrrWorker final : public loop::Handler {
       case Slot::State::Reading: on_reading(s, now); break;
       case Slot::State::Free: break;
     }
-    progress(now);
   }
+
+  // New attempts start once the whole batch of events was handled: closes first, then
+  // connects, which keeps each kernel path hot.
+  void on_batch_end() override { progress(loop::now_ns()); }
 
   void on_deadline(std::uint64_t now) override {
     if (now >= next_sweep_) sweep(now);
@@ -183,16 +187,44 @@ class CrrWorker final : public loop::Handler {
     s.t_connect = now;
     r = net::connect_to(fd.get(), target);
     if (!r.ok() && r.err != net::Err::InProgress) return start_failed(r, now);
-    ++s.gen;
-    if (!loop_.add(fd.get(), kConnEvents, std::uint64_t{index} << 32 | s.gen))
-      return start_failed(net::Result::from_errno(errno), now);
     free_.pop_back();
     ++active_;
+    ++s.gen;
     s.fd = fd.release();
     s.state = Slot::State::Connecting;
     s.sent = 0;
     s.deadline = now + spec_.timeout_ns;
     if (spec_.request == RequestKind::Http) s.framer.reset();
+    if (!try_eager_send(s, now)) return true;
+    const std::uint32_t events =
+        kConnEvents | (s.state == Slot::State::Reading ? 0u : std::uint32_t{EPOLLOUT});
+    if (!loop_.add(s.fd, events, std::uint64_t{index} << 32 | s.gen))
+      fail(s, stats::ErrorKind::Other, errno);
+    return true;
+  }
+
+  // On loopback the handshake is over when connect() returns: sending at once saves the
+  // writable wake-up. Where it is not (EAGAIN), eager sends pause for a while. Returns false
+  // when the attempt already failed.
+  bool try_eager_send(Slot& s, std::uint64_t now) {
+    if (eager_backoff_ > 0) {
+      --eager_backoff_;
+      return true;
+    }
+    const std::string& req = requests_[s.target];
+    const net::Result r = net::send_some(s.fd, req.data(), req.size());
+    if (r.err == net::Err::WouldBlock) {
+      eager_backoff_ = kEagerBackoff;
+      return true;
+    }
+    if (!r.ok()) return fail(s, stats::error_kind(r.err), r.sys_errno), false;
+    stats_.connect_us().record((now - s.t_connect) / 1000);
+    s.state = Slot::State::Sending;
+    s.sent = static_cast<std::uint32_t>(r.value);
+    if (s.sent == req.size()) {
+      s.t_sent = now;
+      s.state = Slot::State::Reading;
+    }
     return true;
   }
 
@@ -332,6 +364,7 @@ class CrrWorker final : public loop::Handler {
   std::uint64_t paused_until_ = 0;
   std::size_t bind_next_ = 0;
   std::size_t target_next_ = 0;
+  int eager_backoff_ = 0;
   bool yielded_ = false;
   bool draining_ = false;
   bool done_ = false;

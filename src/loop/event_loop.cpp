@@ -80,6 +80,7 @@ void EventLoop::run(Handler& handler) {
       throw std::system_error(errno, std::generic_category(), "epoll_wait");
     }
     for (int i = 0; i < n; ++i) dispatch(handler, events[i]);
+    if (running_) handler.on_batch_end();
   }
 }
 

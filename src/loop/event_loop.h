@@ -26,6 +26,7 @@ class Handler {
   virtual void on_io(std::uint64_t token, std::uint32_t events) = 0;
   virtual void on_deadline(std::uint64_t now) = 0;  // the deadline set last has passed
   virtual void on_wake() = 0;                         // some thread called wake()
+  virtual void on_batch_end() {}  // after the events of one epoll_wait: batch follow-up work
 
  protected:
   ~Handler() = default;

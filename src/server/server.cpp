@@ -19,7 +19,8 @@ constexpr std::uint64_t kListenerBit = std::uint64_t{1} << 63;
 constexpr std::uint64_t kAcceptPauseNs = 100 * kMs;  // after EMFILE
 constexpr int kAcceptBurst = 64;
 constexpr std::size_t kReadBuf = 16 * 1024;
-constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+// EPOLLOUT only while a reply waits for buffer space: a writable edge per accept is waste.
+constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
 constexpr std::size_t kMaxPeers = 4096;  // distinct source addresses tracked one by one
 
 constexpr std::string_view kCrrReply = "200 Ok.";
@@ -55,6 +56,7 @@ struct Conn {
   std::uint16_t listener = 0;
   bool open = false;
   bool reading_paused = false;  // back-pressure: replies owed exceed one burst
+  bool want_out = false;        // EPOLLOUT is in the interest set
   Last last = Last::None;       // the reply that ends the connection, sent after `owed`
   std::uint16_t last_sent = 0;
   std::uint32_t owed = 0;       // keep-alive reply bytes not yet sent
@@ -141,7 +143,7 @@ class ServerWorker final : public loop::Handler {
       free_.pop_back();
     }
     Conn& c = conns_[id];
-    c = Conn{-1, c.gen + 1, li, true, false, Last::None, 0, 0, loop::now_ns()};
+    c = Conn{-1, c.gen + 1, li, true, false, false, Last::None, 0, 0, loop::now_ns()};
     if (spec_.mode == Mode::Http) framers_[id].reset();
     stats_[li]->accepted.add();
     count_peer(peer);
@@ -190,6 +192,8 @@ class ServerWorker final : public loop::Handler {
       c.last_active = now;
       consume(id, static_cast<std::size_t>(r.value));
       if (!flush(id)) return;
+      // A short read drained the socket; new data brings a new edge. Saves a read per request.
+      if (static_cast<std::size_t>(r.value) < sizeof buf_) return;
     }
   }
 
@@ -225,7 +229,7 @@ class ServerWorker final : public loop::Handler {
       const std::size_t off = (reply_len_ - c.owed % reply_len_) % reply_len_;
       const std::size_t len = std::min<std::size_t>(c.owed, burst_.size() - off);
       const net::Result r = net::send_some(c.fd, burst_.data() + off, len);
-      if (r.err == net::Err::WouldBlock) return true;  // EPOLLOUT (edge) resumes
+      if (r.err == net::Err::WouldBlock) return wait_writable(id);
       if (!r.ok()) {
         stats::ListenerStats& st = *stats_[c.listener];
         end(id, r.err == net::Err::Reset || r.err == net::Err::BrokenPipe ? st.rst : st.errors);
@@ -250,12 +254,21 @@ class ServerWorker final : public loop::Handler {
     stats::ListenerStats& st = *stats_[c.listener];
     while (c.last_sent < last.size()) {
       const net::Result r = net::send_some(c.fd, last.data() + c.last_sent, last.size() - c.last_sent);
-      if (r.err == net::Err::WouldBlock) return true;
+      if (r.err == net::Err::WouldBlock) return wait_writable(id);
       if (!r.ok()) break;
       c.last_sent = static_cast<std::uint16_t>(c.last_sent + r.value);
     }
     end(id, c.last == Last::BadRequest ? st.errors : st.closed_by_server);
     return false;
+  }
+
+  bool wait_writable(std::uint32_t id) {
+    Conn& c = conns_[id];
+    if (!c.want_out) {
+      c.want_out = true;
+      loop_.modify(c.fd, kConnEvents | EPOLLOUT, std::uint64_t{id} << 32 | c.gen);
+    }
+    return true;
   }
 
   // Every accepted connection ends here exactly once, in exactly one counter.
