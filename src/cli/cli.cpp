@@ -26,9 +26,11 @@ int run(int argc, char** argv) {
   CrrOptions crr;
   ServerOptions server;
   DemoOptions demo;
+  StatesOptions states;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
+  add_states(app, states);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -44,6 +46,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("crr")) return run_crr(crr);
     if (app.got_subcommand("server")) return run_server(server);
     if (app.got_subcommand("demo")) return run_demo(demo);
+    if (app.got_subcommand("states")) return run_states(states);
   } catch (const UsageError& e) {
     return usage(e.what());
   } catch (const RunError& e) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,15 @@ struct ServerOptions {
   int backlog = 4096;
 };
 
+struct StatesOptions {
+  int port = -1;  // -1: any
+  int local_port = -1;
+  int remote_port = -1;
+  std::string watch;
+  std::string duration;
+  std::string json;
+};
+
 struct DemoOptions {
   std::string duration = "5";
   unsigned concurrency = 32;
@@ -53,10 +63,17 @@ struct DemoOptions {
 void add_crr(CLI::App& app, CrrOptions& o);
 void add_server(CLI::App& app, ServerOptions& o);
 void add_demo(CLI::App& app, DemoOptions& o);
+void add_states(CLI::App& app, StatesOptions& o);
 
 int run_crr(const CrrOptions& o);
 int run_server(const ServerOptions& o);
 int run_demo(const DemoOptions& o);
+int run_states(const StatesOptions& o);
+
+// TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
+// when sock_diag cannot be asked.
+std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>& ports,
+                                                bool local);
 
 // Pieces the demo reuses.
 load::CrrSpec crr_spec(const CrrOptions& o);

@@ -183,8 +183,16 @@ int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) 
   const std::uint64_t aborted = engine.aborted();
   if (!warned && engine.saw_addr_unavailable()) warn_ports_ran_out();
   fmt::print(human, "{}", stats::crr_summary_text(total, aborted, elapsed));
-  std::fflush(human);
   doc["summary"] = stats::crr_summary_json(total, aborted, elapsed);
+  std::vector<std::uint16_t> ports;
+  for (const auto& t : engine.spec().targets) ports.push_back(t.addr.port());
+  if (const auto tw = time_wait_on_ports(ports, false)) {
+    fmt::print(human, "\nTIME_WAIT sockets to the target port{} now: {}{}\n",
+               ports.size() == 1 ? "" : "s", stats::format_count(*tw),
+               s.close == load::CloseMode::Fin && *tw > 0 ? " (from --close fin)" : "");
+    doc["summary"]["time_wait"] = *tw;
+  }
+  std::fflush(human);
   if (!o.json.empty()) write_json(o.json, doc);
 
   if (o.max_error_rate >= 0 && total.started > 0 &&

@@ -108,8 +108,15 @@ int run_server(const ServerOptions& o) {
   srv.snapshot(now_snap);
   const auto peers = srv.peers();
   fmt::print(human, "{}", stats::server_summary_text(names, now_snap, peers, elapsed));
-  std::fflush(human);
   doc["summary"] = stats::server_summary_json(names, now_snap, peers, elapsed);
+  std::vector<std::uint16_t> ports;
+  for (const auto& a : srv.addresses()) ports.push_back(a.port());
+  if (const auto tw = time_wait_on_ports(ports, true)) {
+    fmt::print(human, "TIME_WAIT sockets on the listening port{} now: {}\n",
+               ports.size() == 1 ? "" : "s", stats::format_count(*tw));
+    doc["summary"]["time_wait"] = *tw;
+  }
+  std::fflush(human);
   if (!o.json.empty()) write_json(o.json, doc);
   return kOk;
 }

@@ -1,0 +1,132 @@
+#include <cstdio>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "diag/sock_diag.h"
+#include "loop/event_loop.h"
+#include "stats/printers.h"
+
+namespace connperf::cli {
+
+namespace {
+
+using diag::TcpState;
+
+// The states shown, in the order a connection lives through them.
+constexpr TcpState kShown[] = {
+    TcpState::Listen,   TcpState::SynSent,   TcpState::SynRecv,  TcpState::Established,
+    TcpState::FinWait1, TcpState::FinWait2,  TcpState::TimeWait, TcpState::CloseWait,
+    TcpState::LastAck,  TcpState::Closing,   TcpState::Close,
+};
+
+nlohmann::json states_json(const diag::StateCounts& c) {
+  nlohmann::json j = nlohmann::json::object();
+  for (TcpState s : kShown) j[diag::to_string(s)] = c[s];
+  return j;
+}
+
+std::string states_header() {
+  std::string h = fmt::format("{:>7}", "time");
+  for (TcpState s : kShown) h += fmt::format(" {:>11}", diag::to_string(s));
+  return h;
+}
+
+std::string states_line(double t, const diag::StateCounts& c) {
+  std::string line = fmt::format("{:>6.1f}s", t);
+  for (TcpState s : kShown) line += fmt::format(" {:>11}", stats::format_count(c[s]));
+  return line;
+}
+
+std::string states_block(const diag::StateCounts& c, const std::string& scope) {
+  std::string out = fmt::format("TCP sockets {}\n", scope);
+  for (TcpState s : kShown) out += fmt::format("  {:<12}{:>10}\n", diag::to_string(s), stats::format_count(c[s]));
+  out += fmt::format("  {:<12}{:>10}\n", "total", stats::format_count(c.total()));
+  return out;
+}
+
+diag::StateCounts count_or_throw(const diag::StateFilter& f) {
+  try {
+    return diag::count_tcp_states(f);
+  } catch (const std::system_error& e) {
+    throw RunError(std::string("sock_diag: ") + e.what());
+  }
+}
+
+}  // namespace
+
+void add_states(CLI::App& app, StatesOptions& o) {
+  CLI::App* c = app.add_subcommand(
+      "states", "count TCP sockets per state (LISTEN, ESTABLISHED, TIME_WAIT, ...) via sock_diag");
+  c->add_option("--port", o.port, "only sockets whose local or remote port is P")
+      ->check(CLI::Range(0, 65535));
+  c->add_option("--local-port", o.local_port, "only sockets with this local port")
+      ->check(CLI::Range(0, 65535));
+  c->add_option("--remote-port", o.remote_port, "only sockets with this remote port")
+      ->check(CLI::Range(0, 65535));
+  c->add_option("--watch", o.watch, "print a line every SECONDS until Ctrl-C (or -d)");
+  c->add_option("-d,--duration", o.duration, "with --watch: stop after SECONDS");
+  c->add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");
+}
+
+int run_states(const StatesOptions& o) {
+  diag::StateFilter f;
+  std::string scope = "on this host (IPv4 and IPv6)";
+  if (o.port >= 0) {
+    f.port = static_cast<std::uint16_t>(o.port);
+    scope = fmt::format("on port {}", o.port);
+  }
+  if (o.local_port >= 0) {
+    f.local_port = static_cast<std::uint16_t>(o.local_port);
+    scope = fmt::format("with local port {}", o.local_port);
+  }
+  if (o.remote_port >= 0) {
+    f.remote_port = static_cast<std::uint16_t>(o.remote_port);
+    scope = fmt::format("with remote port {}", o.remote_port);
+  }
+  std::FILE* human = o.json == "-" ? stderr : stdout;
+  nlohmann::json doc = document("states", {{"port", o.port},
+                                           {"local_port", o.local_port},
+                                           {"remote_port", o.remote_port},
+                                           {"watch", o.watch}});
+  diag::StateCounts last = count_or_throw(f);
+  if (!o.watch.empty()) {
+    const double every = parse_seconds("--watch", o.watch);
+    if (every < 0.01) throw UsageError("--watch: at least 0.01 seconds");
+    const double duration = o.duration.empty() ? 0 : parse_seconds("-d", o.duration);
+    StopSignals signals;
+    fmt::print(human, "TCP sockets {}\n{}\n{}\n", scope, states_header(), states_line(0, last));
+    std::fflush(human);
+    doc["intervals"].push_back({{"t", 0.0}, {"states", states_json(last)}});
+    drive(signals, loop::now_ns(), every, duration, [] { return false; },
+          [&](double t, std::uint64_t) {
+            last = count_or_throw(f);
+            doc["intervals"].push_back({{"t", t}, {"states", states_json(last)}});
+            fmt::print(human, "{}\n", states_line(t, last));
+            std::fflush(human);
+          });
+  } else {
+    fmt::print(human, "{}", states_block(last, scope));
+  }
+  doc["summary"] = {{"states", states_json(last)}, {"total", last.total()}};
+  if (!o.json.empty()) write_json(o.json, doc);
+  return kOk;
+}
+
+std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>& ports,
+                                                bool local) {
+  try {
+    std::uint64_t n = 0;
+    for (std::uint16_t p : ports) {
+      diag::StateFilter f;
+      (local ? f.local_port : f.remote_port) = p;
+      n += diag::count_tcp_states(f)[TcpState::TimeWait];
+    }
+    return n;
+  } catch (const std::system_error&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace connperf::cli
