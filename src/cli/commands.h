@@ -43,6 +43,7 @@ struct ServerOptions {
   bool quiet = false;
   std::uint64_t max_connections = 0;
   std::string idle_timeout = "60";
+  std::string drain_timeout = "5";
   int backlog = 4096;
 };
 
@@ -55,6 +56,11 @@ struct StatesOptions {
   std::string json;
 };
 
+struct EchoOptions {
+  std::string target;
+  std::string timeout = "5";  // connect timeout, seconds
+};
+
 struct DemoOptions {
   std::string duration = "5";
   unsigned concurrency = 32;
@@ -64,11 +70,13 @@ void add_crr(CLI::App& app, CrrOptions& o);
 void add_server(CLI::App& app, ServerOptions& o);
 void add_demo(CLI::App& app, DemoOptions& o);
 void add_states(CLI::App& app, StatesOptions& o);
+void add_echo(CLI::App& app, EchoOptions& o);
 
 int run_crr(const CrrOptions& o);
 int run_server(const ServerOptions& o);
 int run_demo(const DemoOptions& o);
 int run_states(const StatesOptions& o);
+int run_echo(const EchoOptions& o);
 
 // TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
 // when sock_diag cannot be asked.

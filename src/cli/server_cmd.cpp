@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 
@@ -16,8 +17,9 @@ void add_server(CLI::App& app, ServerOptions& o) {
   c->add_option("-t,--threads", o.threads, "worker threads (default: one per CPU)")
       ->check(CLI::Range(1, 1024));
   c->add_option("--mode", o.mode,
-                "crr: answer each chunk with '200 Ok.'; http: HTTP/1.1 200 with keep-alive")
-      ->check(CLI::IsMember({"crr", "http"}));
+                "http (default): HTTP/1.1 200 with keep-alive; crr: answer each chunk with "
+                "'200 Ok.'; echo; upper; stamp: '[ctime] ' + chunk; discard")
+      ->check(CLI::IsMember({"crr", "http", "echo", "upper", "stamp", "discard"}));
   c->add_option("-d,--duration", o.duration, "stop after SECONDS (default: until Ctrl-C)");
   c->add_option("--interval", o.interval, "SECONDS between table lines (default 1)");
   c->add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");
@@ -26,6 +28,9 @@ void add_server(CLI::App& app, ServerOptions& o) {
                 "open connections at most; beyond it accepting pauses (default: fd limit)");
   c->add_option("--idle-timeout", o.idle_timeout,
                 "close connections idle for SECONDS (default 60)");
+  c->add_option("--drain-timeout", o.drain_timeout,
+                "at Ctrl-C/SIGTERM/-d: SECONDS to let peers close after our FIN (default 5); a "
+                "second signal stops at once");
   c->add_option("--backlog", o.backlog, "listen backlog (default 4096)")
       ->check(CLI::Range(1, 65535));
 }
@@ -35,7 +40,7 @@ server::ServerSpec server_spec(const ServerOptions& o) {
   s.listen = parse_listen(o.listen);
   if (s.listen.empty()) throw UsageError("--listen: at least one address");
   s.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  s.mode = o.mode == "crr" ? server::Mode::Crr : server::Mode::Http;
+  s.mode = server::parse_mode(o.mode).value_or(server::Mode::Http);
   s.max_connections = o.max_connections;
   const double idle = parse_seconds("--idle-timeout", o.idle_timeout);
   if (idle <= 0) throw UsageError("--idle-timeout: must be more than 0");
@@ -48,6 +53,7 @@ int run_server(const ServerOptions& o) {
   server::ServerSpec spec = server_spec(o);
   const double duration = parse_seconds("-d", o.duration);
   const double interval = parse_seconds("--interval", o.interval);
+  const double drain_timeout = parse_seconds("--drain-timeout", o.drain_timeout);
   if (interval < 0.01) throw UsageError("--interval: at least 0.01 seconds");
   net::raise_open_file_limit();
   StopSignals signals;
@@ -102,6 +108,11 @@ int run_server(const ServerOptions& o) {
     }
   };
   drive(signals, t0, interval, duration, [] { return false; }, tick);
+  srv.drain();
+  const auto drain_ns = static_cast<std::uint64_t>(drain_timeout * 1e9);
+  const std::uint64_t drain_end = loop::now_ns() + drain_ns;
+  while (!srv.finished() && loop::now_ns() < drain_end)
+    if (signals.wait_until(std::min(drain_end, loop::now_ns() + 5'000'000))) break;
   srv.stop();
   srv.join();
   const double elapsed = static_cast<double>(loop::now_ns() - t0) / 1e9;

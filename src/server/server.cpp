@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstring>
 
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
+#include "proto/transform.h"
 
 namespace connperf::server {
 
@@ -46,7 +48,20 @@ std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
 
 }  // namespace
 
-const char* to_string(Mode mode) noexcept { return mode == Mode::Crr ? "crr" : "http"; }
+namespace {
+constexpr std::string_view kModeNames[] = {"crr", "http", "echo", "upper", "stamp", "discard"};
+constexpr std::size_t kHighWater = 64 * 1024;  // output bytes a connection may queue
+}  // namespace
+
+const char* to_string(Mode mode) noexcept {
+  return kModeNames[static_cast<std::size_t>(mode)].data();
+}
+
+std::optional<Mode> parse_mode(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < std::size(kModeNames); ++i)
+    if (kModeNames[i] == name) return static_cast<Mode>(i);
+  return std::nullopt;
+}
 
 // One accepted connection. The server's replies are constant, so what is still owed is a byte
 // count into a buffer of repeated replies: no per-connection output buffer.
@@ -61,6 +76,12 @@ struct Conn {
   std::uint16_t last_sent = 0;
   std::uint32_t owed = 0;       // keep-alive reply bytes not yet sent
   std::uint64_t last_active = 0;
+  bool peer_closed = false;     // FIN seen: close once `out` is flushed (echo family)
+  bool write_shut = false;      // draining: our FIN is sent
+  std::string out;              // echo family: bytes not yet sent, from out_off
+  std::size_t out_off = 0;
+
+  std::size_t pending() const noexcept { return owed + out.size() - out_off; }
 };
 
 class ServerWorker final : public loop::Handler {
@@ -82,11 +103,12 @@ class ServerWorker final : public loop::Handler {
   void run() {
     for (std::size_t i = 0; i < listeners_.size(); ++i)
       loop_.add(listeners_[i].get(), EPOLLIN, kListenerBit | i);
-    if (!server_.stop_.load()) {
-      loop_.set_deadline(loop::now_ns() + sweep_ns_);
+    loop_.set_deadline(loop::now_ns() + sweep_ns_);
+    if (server_.phase_.load() == Server::kDraining) begin_drain();
+    if (server_.phase_.load() != Server::kStopping && !(draining_ && live_ == 0))
       loop_.run(*this);
-    }
     shut_down();
+    server_.running_.fetch_sub(1);
   }
 
   void wake() noexcept { loop_.wake(); }
@@ -102,9 +124,9 @@ class ServerWorker final : public loop::Handler {
     const auto id = static_cast<std::uint32_t>(token >> 32);
     Conn& c = conns_[id];
     if (!c.open || c.gen != static_cast<std::uint32_t>(token)) return;
-    if ((events & EPOLLOUT) && (c.owed > 0 || c.last != Last::None) && !flush(id)) return;
+    if ((events & EPOLLOUT) && (c.pending() > 0 || c.last != Last::None) && !flush(id)) return;
     if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))) return;
-    if (!conns_[id].reading_paused) on_readable(id);
+    if (!conns_[id].reading_paused) on_readable(id, events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
   }
 
   void on_deadline(std::uint64_t now) override {
@@ -116,7 +138,9 @@ class ServerWorker final : public loop::Handler {
   }
 
   void on_wake() override {
-    if (server_.stop_.load()) loop_.stop();
+    const int phase = server_.phase_.load();
+    if (phase == Server::kStopping) return loop_.stop();
+    if (phase == Server::kDraining && !draining_) begin_drain();
   }
 
  private:
@@ -143,7 +167,12 @@ class ServerWorker final : public loop::Handler {
       free_.pop_back();
     }
     Conn& c = conns_[id];
-    c = Conn{-1, c.gen + 1, li, true, false, false, Last::None, 0, 0, loop::now_ns()};
+    const std::uint32_t gen = c.gen + 1;
+    c = Conn{};
+    c.gen = gen;
+    c.listener = li;
+    c.open = true;
+    c.last_active = loop::now_ns();
     if (spec_.mode == Mode::Http) framers_[id].reset();
     stats_[li]->accepted.add();
     count_peer(peer);
@@ -175,11 +204,15 @@ class ServerWorker final : public loop::Handler {
     }
   }
 
-  void on_readable(std::uint32_t id) {
+  // `peer_done`: the event said the peer has finished sending, so an end of stream waits behind
+  // the data; without it, a short read means the socket is drained (the next data brings a new
+  // edge), which saves a read per request.
+  void on_readable(std::uint32_t id, bool peer_done = true) {
     const std::uint64_t now = loop::now_ns();
     for (;;) {
       Conn& c = conns_[id];
-      if (c.owed >= burst_.size() || c.last != Last::None) {
+      if (c.peer_closed) return;
+      if (c.pending() >= std::max(kHighWater, burst_.size()) || c.last != Last::None) {
         c.reading_paused = c.last == Last::None;
         return;
       }
@@ -188,23 +221,50 @@ class ServerWorker final : public loop::Handler {
       stats::ListenerStats& st = *stats_[c.listener];
       if (r.err == net::Err::Reset) return end(id, st.rst);
       if (!r.ok()) return end(id, st.errors);
-      if (r.value == 0) return end(id, st.fin);
+      if (r.value == 0) {  // a half-close: what is owed still goes out, then we close
+        if (c.pending() == 0) return end(id, st.fin);
+        c.peer_closed = true;
+        return;
+      }
       c.last_active = now;
       consume(id, static_cast<std::size_t>(r.value));
       if (!flush(id)) return;
-      // A short read drained the socket; new data brings a new edge. Saves a read per request.
-      if (static_cast<std::size_t>(r.value) < sizeof buf_) return;
+      if (!peer_done && static_cast<std::size_t>(r.value) < sizeof buf_) return;
     }
   }
 
   void consume(std::uint32_t id, std::size_t n) {
     Conn& c = conns_[id];
     stats::ListenerStats& st = *stats_[c.listener];
-    if (spec_.mode == Mode::Crr) {  // every chunk of request bytes is one request
-      st.requests.add();
-      c.owed += reply_len_;
-      return;
+    switch (spec_.mode) {
+      case Mode::Http: return consume_http(id, n);
+      case Mode::Crr: c.owed += reply_len_; break;  // every chunk of request bytes is one request
+      case Mode::Echo: c.out.append(buf_, n); break;
+      case Mode::Upper:
+        proto::to_upper_ascii(buf_, n);
+        c.out.append(buf_, n);
+        break;
+      case Mode::Stamp:
+        c.out.append(stamp()).append(buf_, n);
+        break;
+      case Mode::Discard: break;
     }
+    st.requests.add();
+  }
+
+  // The ctime prefix of `stamp` mode, made once a second.
+  const std::string& stamp() {
+    const std::time_t now = std::time(nullptr);
+    if (now != stamp_time_) {
+      stamp_time_ = now;
+      stamp_ = proto::stamp_prefix(now);
+    }
+    return stamp_;
+  }
+
+  void consume_http(std::uint32_t id, std::size_t n) {
+    Conn& c = conns_[id];
+    stats::ListenerStats& st = *stats_[c.listener];
     proto::RequestFramer& f = framers_[id];
     for (std::size_t off = 0; off < n && c.last == Last::None;) {
       std::size_t used = 0;
@@ -237,7 +297,30 @@ class ServerWorker final : public loop::Handler {
       }
       c.owed -= static_cast<std::uint32_t>(r.value);
     }
+    while (c.out_off < c.out.size()) {
+      const net::Result r = net::send_some(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off);
+      if (r.err == net::Err::WouldBlock) return wait_writable(id);
+      if (!r.ok()) {
+        stats::ListenerStats& st = *stats_[c.listener];
+        end(id, r.err == net::Err::Reset || r.err == net::Err::BrokenPipe ? st.rst : st.errors);
+        return false;
+      }
+      c.out_off += static_cast<std::size_t>(r.value);
+    }
+    if (c.out_off > 0) {
+      c.out.clear();
+      c.out_off = 0;
+      if (c.out.capacity() > kHighWater) c.out.shrink_to_fit();
+    }
     if (c.last != Last::None) return flush_last(id);
+    if (c.peer_closed) {
+      end(id, stats_[c.listener]->fin);
+      return false;
+    }
+    if (draining_ && !c.write_shut) {
+      c.write_shut = true;
+      net::shutdown_write(c.fd);
+    }
     if (c.reading_paused) {
       c.reading_paused = false;
       on_readable(id);
@@ -278,9 +361,11 @@ class ServerWorker final : public loop::Handler {
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     c.open = false;
+    c.out = std::string();
     free_.push_back(id);
     --live_;
     if (accept_paused_ && resume_accept_at_ == 0) resume_accept();
+    if (draining_ && live_ == 0) loop_.stop();
   }
 
   void sweep_idle(std::uint64_t now) {
@@ -308,8 +393,20 @@ class ServerWorker final : public loop::Handler {
       loop_.modify(listeners_[i].get(), EPOLLIN, kListenerBit | i);
   }
 
+  void begin_drain() {
+    draining_ = true;
+    listeners_.clear();  // closing also takes them out of epoll
+    for (std::uint32_t id = 0; id < conns_.size(); ++id) {
+      Conn& c = conns_[id];
+      if (!c.open || c.pending() > 0 || c.last != Last::None) continue;  // flush() shuts it
+      c.write_shut = true;
+      net::shutdown_write(c.fd);
+    }
+    if (live_ == 0) loop_.stop();
+  }
+
   // A peer's reset or FIN may still sit unread when the stop comes: one last read per
-  // connection counts it, so the totals are exact. Connections still open stay `active`.
+  // connection counts it, so the totals are exact; the server closes the rest.
   void shut_down() {
     listeners_.clear();
     for (std::uint32_t id = 0; id < conns_.size(); ++id) {
@@ -322,8 +419,7 @@ class ServerWorker final : public loop::Handler {
       } else if (r.ok() && r.value == 0) {
         end(id, st.fin);
       } else {
-        ::close(c.fd);
-        c.fd = -1;
+        end(id, st.closed_by_server);
       }
     }
   }
@@ -344,6 +440,9 @@ class ServerWorker final : public loop::Handler {
   std::uint64_t max_conns_ = 0;
   std::uint64_t sweep_ns_ = 0;
   bool accept_paused_ = false;
+  bool draining_ = false;
+  std::time_t stamp_time_ = 0;
+  std::string stamp_;
   std::uint64_t resume_accept_at_ = 0;
   char buf_[kReadBuf];
 };
@@ -391,11 +490,18 @@ void Server::open() {
 }
 
 void Server::start() {
+  running_ = static_cast<unsigned>(workers_.size());
   for (auto& w : workers_) threads_.emplace_back([&w] { w->run(); });
 }
 
+void Server::drain() noexcept {
+  int expected = kRunning;
+  if (phase_.compare_exchange_strong(expected, kDraining))
+    for (auto& w : workers_) w->wake();
+}
+
 void Server::stop() noexcept {
-  if (stop_.exchange(true)) return;
+  if (phase_.exchange(kStopping) == kStopping) return;
   for (auto& w : workers_) w->wake();
 }
 

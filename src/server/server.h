@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -17,8 +19,11 @@
 
 namespace connperf::server {
 
-enum class Mode : std::uint8_t { Crr, Http };
+// crr: every chunk is answered "200 Ok."; http: HTTP/1.1 200 per request; echo, upper, stamp:
+// every chunk comes back (upper-cased, or after a ctime stamp); discard: nothing comes back.
+enum class Mode : std::uint8_t { Crr, Http, Echo, Upper, Stamp, Discard };
 const char* to_string(Mode mode) noexcept;
+std::optional<Mode> parse_mode(std::string_view name) noexcept;
 
 struct ServerSpec {
   std::vector<net::SockAddr> listen;
@@ -47,7 +52,11 @@ class Server {
   void open();  // binds every listener (throws ListenError); port 0 becomes a real port
   const std::vector<net::SockAddr>& addresses() const noexcept { return bound_; }
   void start();
-  void stop() noexcept;  // closes listeners and connections; those open now stay `active`
+  // Graceful end: stop accepting, shut down the write side of every connection once what it is
+  // owed is sent, and let the peers close. finished() turns true when none is left.
+  void drain() noexcept;
+  void stop() noexcept;  // at once: what is still open is closed by the server
+  bool finished() const noexcept { return running_.load() == 0; }
   void join();
 
   void snapshot(std::vector<stats::ListenerSnapshot>& per_listener) const;  // summed over workers
@@ -62,7 +71,9 @@ class Server {
   std::vector<net::SockAddr> bound_;
   std::vector<std::unique_ptr<ServerWorker>> workers_;
   std::vector<std::thread> threads_;
-  std::atomic<bool> stop_{false};
+  enum Phase : int { kRunning, kDraining, kStopping };
+  std::atomic<int> phase_{kRunning};
+  std::atomic<unsigned> running_{0};
 };
 
 }  // namespace connperf::server
