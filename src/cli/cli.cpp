@@ -27,10 +27,12 @@ int run(int argc, char** argv) {
   ServerOptions server;
   DemoOptions demo;
   StatesOptions states;
+  EchoOptions echo;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
   add_states(app, states);
+  add_echo(app, echo);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -47,6 +49,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("server")) return run_server(server);
     if (app.got_subcommand("demo")) return run_demo(demo);
     if (app.got_subcommand("states")) return run_states(states);
+    if (app.got_subcommand("echo")) return run_echo(echo);
   } catch (const UsageError& e) {
     return usage(e.what());
   } catch (const RunError& e) {

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -99,6 +100,33 @@ Result send_some(int fd, const char* buf, std::size_t len) noexcept {
 }
 
 Result shutdown_write(int fd) noexcept { return check(::shutdown(fd, SHUT_WR)); }
+
+Result read_fd(int fd, char* buf, std::size_t len) noexcept {
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, len);
+    if (n >= 0) return {n, Err::Ok, 0};
+    if (errno != EINTR) return Result::from_errno(errno);
+  }
+}
+
+Result write_all_fd(int fd, const char* buf, std::size_t len) noexcept {
+  std::size_t done = 0;
+  while (done < len) {
+    const ssize_t n = ::write(fd, buf + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Result::from_errno(errno);
+    done += static_cast<std::size_t>(n);
+  }
+  return {static_cast<long>(done), Err::Ok, 0};
+}
+
+Result poll_fds(pollfd* fds, std::size_t n, int timeout_ms) noexcept {
+  for (;;) {
+    const int r = ::poll(fds, n, timeout_ms);
+    if (r >= 0) return {r, Err::Ok, 0};
+    if (errno != EINTR) return Result::from_errno(errno);
+  }
+}
 
 Result open_listener(const SockAddr& addr, bool reuseport, int backlog) noexcept {
   Result r = tcp_socket(addr.family());

@@ -2,6 +2,8 @@
 // Result (see net/error.h). All sockets are non-blocking and close-on-exec. No threads, no loops.
 #pragma once
 
+#include <poll.h>
+
 #include <cstddef>
 #include <utility>
 
@@ -51,6 +53,11 @@ Result accept_from(int listen_fd, SockAddr* peer) noexcept;  // value = new non-
 Result read_some(int fd, char* buf, std::size_t len) noexcept;  // value 0 = end of stream
 Result send_some(int fd, const char* buf, std::size_t len) noexcept;  // MSG_NOSIGNAL
 Result shutdown_write(int fd) noexcept;
+
+// Plain fds (terminals, pipes) for the interactive client.
+Result read_fd(int fd, char* buf, std::size_t len) noexcept;        // value 0 = end of input
+Result write_all_fd(int fd, const char* buf, std::size_t len) noexcept;  // blocks until written
+Result poll_fds(::pollfd* fds, std::size_t n, int timeout_ms) noexcept;  // value = ready
 
 // Opens a listening socket on `addr` (SO_REUSEADDR, optionally SO_REUSEPORT).
 Result open_listener(const SockAddr& addr, bool reuseport, int backlog) noexcept;

@@ -30,7 +30,7 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-Process::Process(std::vector<std::string> argv, const std::string& dir) {
+Process::Process(std::vector<std::string> argv, const std::string& dir, bool stdin_pipe) {
   static int serial = 0;
   const std::string stem = dir + "/proc" + std::to_string(++serial);
   out_path_ = stem + ".out";
@@ -38,15 +38,25 @@ Process::Process(std::vector<std::string> argv, const std::string& dir) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  int in[2] = {-1, -1};
+  if (stdin_pipe && ::pipe(in) != 0) throw std::runtime_error("pipe failed");
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ != 0 && stdin_pipe) {
+    ::close(in[0]);
+    stdin_ = in[1];
+  }
   if (pid_ == 0) {
     const int out = ::open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = ::open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    const int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
+    if (stdin_pipe) {
+      ::dup2(in[0], 0);
+      ::close(in[1]);
+    } else {
+      ::dup2(::open("/dev/null", O_RDONLY), 0);
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -55,7 +65,17 @@ Process::Process(std::vector<std::string> argv, const std::string& dir) {
   }
 }
 
+void Process::write_stdin(const std::string& text) {
+  if (stdin_ >= 0 && ::write(stdin_, text.data(), text.size()) < 0) close_stdin();
+}
+
+void Process::close_stdin() {
+  if (stdin_ >= 0) ::close(stdin_);
+  stdin_ = -1;
+}
+
 Process::~Process() {
+  close_stdin();
   if (running()) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status_, 0);

@@ -26,13 +26,16 @@ class TempDir {
 
 class Process {
  public:
-  // Starts argv[0] (a path) with stdout and stderr captured to files in `dir`.
-  Process(std::vector<std::string> argv, const std::string& dir);
+  // Starts argv[0] (a path) with stdout and stderr captured to files in `dir`; stdin is
+  // /dev/null, or with `stdin_pipe` a pipe fed by write_stdin() until close_stdin().
+  Process(std::vector<std::string> argv, const std::string& dir, bool stdin_pipe = false);
   ~Process();  // SIGKILLs and reaps the process if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
   pid_t pid() const { return pid_; }
+  void write_stdin(const std::string& text);
+  void close_stdin();
   void signal(int sig) const;
   // Exit code, 128+signal when killed by one, or -1 after `limit` (then it is killed).
   int wait(std::chrono::milliseconds limit);
@@ -46,6 +49,7 @@ class Process {
  private:
   pid_t pid_ = -1;
   int status_ = -1;
+  int stdin_ = -1;
   std::string out_path_, err_path_;
 };
 
