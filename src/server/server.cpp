@@ -10,7 +10,8 @@
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
-#include "proto/transform.h"
+#include "server/peer_counter.h"
+#include "server/replies.h"
 
 namespace connperf::server {
 
@@ -23,24 +24,9 @@ constexpr int kAcceptBurst = 64;
 constexpr std::size_t kReadBuf = 16 * 1024;
 // EPOLLOUT only while a reply waits for buffer space: a writable edge per accept is waste.
 constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
-constexpr std::size_t kMaxPeers = 4096;  // distinct source addresses tracked one by one
 
-constexpr std::string_view kCrrReply = "200 Ok.";
-// "Connection: keep-alive" also tells HTTP/1.0 clients (ab -k) that the connection stays open.
-constexpr std::string_view kHttpReply =
-    "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\n"
-    "Connection: keep-alive\r\n\r\nOk\n";
-// The last reply on a connection the server closes: after Connection: close, or a bad request.
-constexpr std::string_view kLastReply[] = {
-    "",
-    "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\nOk\n",
-    "HTTP/1.1 400 Bad Request\r\nServer: connperf\r\nContent-Length: 12\r\n"
-    "Connection: close\r\n\r\nBad Request\n",
-};
-enum class Last : std::uint8_t { None, Close, BadRequest };
 constexpr std::uint32_t kRepliesPerBurst = 64;
 
-using PeerKey = std::array<unsigned char, sizeof(sockaddr_in6)>;
 
 std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
   return total / parts + (index < total % parts ? 1 : 0);
@@ -114,10 +100,7 @@ class ServerWorker final : public loop::Handler {
   void wake() noexcept { loop_.wake(); }
   std::size_t listener_count() const noexcept { return stats_.size(); }
   const stats::ListenerStats& stats(std::size_t i) const noexcept { return *stats_[i]; }
-  void add_peers(std::map<std::string, std::uint64_t>& out) const {
-    for (const auto& [key, entry] : peers_) out[entry.first] += entry.second;
-    if (untracked_peers_) out["other"] += untracked_peers_;
-  }
+  void add_peers(std::map<std::string, std::uint64_t>& out) const { peers_.add_to(out); }
 
   void on_io(std::uint64_t token, std::uint32_t events) override {
     if (token & kListenerBit) return accept_burst(static_cast<std::size_t>(token & ~kListenerBit));
@@ -175,33 +158,13 @@ class ServerWorker final : public loop::Handler {
     c.last_active = loop::now_ns();
     if (spec_.mode == Mode::Http) framers_[id].reset();
     stats_[li]->accepted.add();
-    count_peer(peer);
+    peers_.count(peer);
     ++live_;
     if (!loop_.add(fd, kConnEvents, std::uint64_t{id} << 32 | c.gen)) {
       ::close(fd);
       return end(id, stats_[li]->errors);
     }
     c.fd = fd;
-  }
-
-  // The peer's address without its port, as the key of peers_ (no string per accept).
-  static PeerKey peer_key(const net::SockAddr& peer) {
-    net::SockAddr host = peer;
-    host.set_port(0);
-    PeerKey key{};
-    std::memcpy(key.data(), &host.storage, std::min<std::size_t>(host.len, key.size()));
-    return key;
-  }
-
-  void count_peer(const net::SockAddr& peer) {
-    const PeerKey key = peer_key(peer);
-    if (auto it = peers_.find(key); it != peers_.end()) {
-      ++it->second.second;
-    } else if (peers_.size() < kMaxPeers) {
-      peers_.emplace(key, std::make_pair(peer.host_string(), std::uint64_t{1}));
-    } else {
-      ++untracked_peers_;
-    }
   }
 
   // `peer_done`: the event said the peer has finished sending, so an end of stream waits behind
@@ -239,27 +202,12 @@ class ServerWorker final : public loop::Handler {
     switch (spec_.mode) {
       case Mode::Http: return consume_http(id, n);
       case Mode::Crr: c.owed += reply_len_; break;  // every chunk of request bytes is one request
-      case Mode::Echo: c.out.append(buf_, n); break;
+      case Mode::Echo:
       case Mode::Upper:
-        proto::to_upper_ascii(buf_, n);
-        c.out.append(buf_, n);
-        break;
-      case Mode::Stamp:
-        c.out.append(stamp()).append(buf_, n);
-        break;
+      case Mode::Stamp: echo_.append(spec_.mode, buf_, n, c.out); break;
       case Mode::Discard: break;
     }
     st.requests.add();
-  }
-
-  // The ctime prefix of `stamp` mode, made once a second.
-  const std::string& stamp() {
-    const std::time_t now = std::time(nullptr);
-    if (now != stamp_time_) {
-      stamp_time_ = now;
-      stamp_ = proto::stamp_prefix(now);
-    }
-    return stamp_;
   }
 
   void consume_http(std::uint32_t id, std::size_t n) {
@@ -432,8 +380,7 @@ class ServerWorker final : public loop::Handler {
   std::vector<Conn> conns_;
   std::vector<proto::RequestFramer> framers_;
   std::vector<std::uint32_t> free_;
-  std::map<PeerKey, std::pair<std::string, std::uint64_t>> peers_;
-  std::uint64_t untracked_peers_ = 0;
+  PeerCounter peers_;
   std::string burst_;
   std::uint32_t reply_len_ = 0;
   std::uint64_t live_ = 0;
@@ -441,8 +388,7 @@ class ServerWorker final : public loop::Handler {
   std::uint64_t sweep_ns_ = 0;
   bool accept_paused_ = false;
   bool draining_ = false;
-  std::time_t stamp_time_ = 0;
-  std::string stamp_;
+  EchoFamily echo_;
   std::uint64_t resume_accept_at_ = 0;
   char buf_[kReadBuf];
 };

@@ -1,0 +1,41 @@
+// What the server sends, shared by every model: the constant replies of the crr and http modes,
+// the reply that ends a connection, and the echo family's transforms of a chunk.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+
+#include "server/server.h"
+
+namespace connperf::server {
+
+inline constexpr std::string_view kCrrReply = "200 Ok.";
+// "Connection: keep-alive" also tells HTTP/1.0 clients (ab -k) that the connection stays open.
+inline constexpr std::string_view kHttpReply =
+    "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\n"
+    "Connection: keep-alive\r\n\r\nOk\n";
+
+// The reply that ends a connection the server closes: after Connection: close, or a bad request.
+enum class Last : std::uint8_t { None, Close, BadRequest };
+inline constexpr std::string_view kLastReply[] = {
+    "",
+    "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\nOk\n",
+    "HTTP/1.1 400 Bad Request\r\nServer: connperf\r\nContent-Length: 12\r\n"
+    "Connection: close\r\n\r\nBad Request\n",
+};
+
+// The echo family (echo, upper, stamp, discard): appends the reply to a chunk to `out`.
+// upper transforms `data` in place. One per thread: the stamp is cached for a second.
+class EchoFamily {
+ public:
+  void append(Mode mode, char* data, std::size_t n, std::string& out);
+
+ private:
+  const std::string& stamp();
+  std::time_t stamp_time_ = 0;
+  std::string stamp_;
+};
+
+}  // namespace connperf::server
