@@ -37,6 +37,7 @@ struct ServerOptions {
   std::vector<std::string> listen{"0.0.0.0:8888"};
   unsigned threads = 0;  // 0 = one per CPU
   std::string mode = "http";
+  std::string model = "epoll";
   std::string duration = "0";
   std::string interval = "1";
   std::string json;

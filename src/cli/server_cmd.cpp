@@ -14,7 +14,11 @@ void add_server(CLI::App& app, ServerOptions& o) {
   CLI::App* c = app.add_subcommand(
       "server", "test responder: answers and counts how every connection ended, per second");
   c->add_option("--listen", o.listen, "ADDR:PORT to listen on (repeatable; default 0.0.0.0:8888)");
-  c->add_option("-t,--threads", o.threads, "worker threads (default: one per CPU)")
+  c->add_option("--model", o.model,
+                "epoll (default): -t reactor threads; thread: a thread per connection; fork: a "
+                "process per connection; iterative: one connection at a time")
+      ->check(CLI::IsMember({"epoll", "thread", "fork", "iterative"}));
+  c->add_option("-t,--threads", o.threads, "epoll worker threads (default: one per CPU)")
       ->check(CLI::Range(1, 1024));
   c->add_option("--mode", o.mode,
                 "http (default): HTTP/1.1 200 with keep-alive; crr: answer each chunk with "
@@ -41,6 +45,7 @@ server::ServerSpec server_spec(const ServerOptions& o) {
   if (s.listen.empty()) throw UsageError("--listen: at least one address");
   s.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   s.mode = server::parse_mode(o.mode).value_or(server::Mode::Http);
+  s.model = server::parse_model(o.model).value_or(server::Model::Epoll);
   s.max_connections = o.max_connections;
   const double idle = parse_seconds("--idle-timeout", o.idle_timeout);
   if (idle <= 0) throw UsageError("--idle-timeout: must be more than 0");
@@ -57,7 +62,8 @@ int run_server(const ServerOptions& o) {
   if (interval < 0.01) throw UsageError("--interval: at least 0.01 seconds");
   net::raise_open_file_limit();
   StopSignals signals;
-  server::Server srv(std::move(spec));
+  const auto engine = server::make_server(std::move(spec));
+  server::ServerEngine& srv = *engine;
   try {
     srv.open();
   } catch (const server::ListenError& e) {
@@ -72,13 +78,18 @@ int run_server(const ServerOptions& o) {
   nlohmann::json doc = document(
       "server", {{"listen", names},
                  {"threads", srv.spec().threads},
+                 {"model", server::to_string(srv.spec().model)},
                  {"mode", server::to_string(srv.spec().mode)},
                  {"duration", duration},
                  {"max_connections", srv.spec().max_connections},
                  {"idle_timeout_s", static_cast<double>(srv.spec().idle_timeout_ns) / 1e9}});
   if (!o.quiet) {
-    fmt::print(human, "server {} — {} thread{}, mode {}\n{}\n", fmt::join(names, ", "),
-               srv.spec().threads, srv.spec().threads == 1 ? "" : "s",
+    fmt::print(human, "server {} — model {}{}, mode {}\n{}\n", fmt::join(names, ", "),
+               server::to_string(srv.spec().model),
+               srv.spec().model == server::Model::Epoll
+                   ? fmt::format(" ({} thread{})", srv.spec().threads,
+                                 srv.spec().threads == 1 ? "" : "s")
+                   : "",
                server::to_string(srv.spec().mode), stats::server_header());
     std::fflush(human);
   }

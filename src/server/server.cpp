@@ -10,6 +10,7 @@
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
+#include "server/blocking.h"
 #include "server/peer_counter.h"
 #include "server/replies.h"
 
@@ -47,6 +48,25 @@ std::optional<Mode> parse_mode(std::string_view name) noexcept {
   for (std::size_t i = 0; i < std::size(kModeNames); ++i)
     if (kModeNames[i] == name) return static_cast<Mode>(i);
   return std::nullopt;
+}
+
+namespace {
+constexpr std::string_view kModelNames[] = {"epoll", "thread", "fork", "iterative"};
+}  // namespace
+
+const char* to_string(Model model) noexcept {
+  return kModelNames[static_cast<std::size_t>(model)].data();
+}
+
+std::optional<Model> parse_model(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < std::size(kModelNames); ++i)
+    if (kModelNames[i] == name) return static_cast<Model>(i);
+  return std::nullopt;
+}
+
+std::unique_ptr<ServerEngine> make_server(ServerSpec spec) {
+  if (spec.model == Model::Epoll) return std::make_unique<Server>(std::move(spec));
+  return std::make_unique<BlockingServer>(std::move(spec));
 }
 
 // One accepted connection. The server's replies are constant, so what is still owed is a byte
@@ -410,26 +430,27 @@ namespace {
   throw ListenError("cannot listen on " + addr.to_string() + ": " + net::errno_text(r.sys_errno));
 }
 
-// Binding once without SO_REUSEPORT tells whether the port is taken by anyone (another process
-// with SO_REUSEPORT would otherwise silently share it) and turns port 0 into a real port.
-net::SockAddr claim_port(const net::SockAddr& addr, int backlog) {
-  net::Result r = net::open_listener(addr, false, backlog);
-  if (!r.ok()) listen_failed(addr, r);
-  net::Fd probe(static_cast<int>(r.value));
-  net::SockAddr bound = addr;
-  if (r = net::local_address(probe.get(), bound); !r.ok()) listen_failed(addr, r);
-  return bound;
-}
-
 }  // namespace
+
+net::Fd bind_listener(const net::SockAddr& addr, bool reuseport, int backlog,
+                      net::SockAddr& bound) {
+  net::Result r = net::open_listener(addr, reuseport, backlog);
+  if (!r.ok()) listen_failed(addr, r);
+  net::Fd fd(static_cast<int>(r.value));
+  bound = addr;
+  if (r = net::local_address(fd.get(), bound); !r.ok()) listen_failed(addr, r);
+  return fd;
+}
 
 void Server::open() {
   for (const net::SockAddr& want : spec_.listen) {
-    const net::SockAddr addr = claim_port(want, spec_.backlog);
+    // Binding once without SO_REUSEPORT tells whether the port is taken by anyone (another
+    // process with SO_REUSEPORT would otherwise silently share it) and makes port 0 real.
+    net::SockAddr addr;
+    bind_listener(want, false, spec_.backlog, addr);
     for (auto& w : workers_) {
-      const net::Result r = net::open_listener(addr, true, spec_.backlog);
-      if (!r.ok()) listen_failed(addr, r);
-      w->add_listener(net::Fd(static_cast<int>(r.value)));
+      net::SockAddr same;
+      w->add_listener(bind_listener(addr, true, spec_.backlog, same));
     }
     bound_.push_back(addr);
   }

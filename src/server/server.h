@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "net/address.h"
+#include "net/socket.h"
 #include "stats/server_stats.h"
 
 namespace connperf::server {
@@ -25,11 +26,18 @@ enum class Mode : std::uint8_t { Crr, Http, Echo, Upper, Stamp, Discard };
 const char* to_string(Mode mode) noexcept;
 std::optional<Mode> parse_mode(std::string_view name) noexcept;
 
+// How connections are served: epoll reactor threads, or the textbook blocking models.
+enum class Model : std::uint8_t { Epoll, Thread, Fork, Iterative };
+const char* to_string(Model model) noexcept;
+std::optional<Model> parse_model(std::string_view name) noexcept;
+
 struct ServerSpec {
   std::vector<net::SockAddr> listen;
+  Model model = Model::Epoll;
   unsigned threads = 1;
   Mode mode = Mode::Http;
-  std::uint64_t max_connections = 0;  // in total; 0 = as many as the open-file limit allows
+  // Open connections at most; 0 = the open-file limit (epoll), 1024 threads, 256 processes.
+  std::uint64_t max_connections = 0;
   std::uint64_t idle_timeout_ns = 60'000'000'000;
   int backlog = 4096;
 };
@@ -40,30 +48,54 @@ class ListenError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A running server of any model. open/start/drain/stop/snapshot/join are called from the
+// command's thread.
+class ServerEngine {
+ public:
+  virtual ~ServerEngine() = default;
+  virtual void open() = 0;  // binds every listener (throws ListenError); port 0 becomes real
+  virtual const std::vector<net::SockAddr>& addresses() const noexcept = 0;
+  virtual void start() = 0;
+  // Graceful end: stop accepting, shut down the write side of every connection once what it is
+  // owed is sent, and let the peers close. finished() turns true when none is left.
+  virtual void drain() noexcept = 0;
+  virtual void stop() noexcept = 0;  // at once: what is still open is closed by the server
+  virtual bool finished() const noexcept = 0;
+  virtual void join() = 0;
+  // Summed over threads (or processes), one entry per listen address.
+  virtual void snapshot(std::vector<stats::ListenerSnapshot>& per_listener) const = 0;
+  // Connections accepted per peer address (without port); valid after join().
+  virtual std::map<std::string, std::uint64_t> peers() const = 0;
+  virtual const ServerSpec& spec() const noexcept = 0;
+};
+
+std::unique_ptr<ServerEngine> make_server(ServerSpec spec);
+
+// A listening socket on `addr`; `bound` gets the real address (port 0 resolved). Throws
+// ListenError.
+net::Fd bind_listener(const net::SockAddr& addr, bool reuseport, int backlog,
+                      net::SockAddr& bound);
+
 class ServerWorker;
 
-class Server {
+// The epoll model: -t reactor threads, each with its own SO_REUSEPORT listener per address.
+class Server final : public ServerEngine {
  public:
   explicit Server(ServerSpec spec);
-  ~Server();
+  ~Server() override;
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  void open();  // binds every listener (throws ListenError); port 0 becomes a real port
-  const std::vector<net::SockAddr>& addresses() const noexcept { return bound_; }
-  void start();
-  // Graceful end: stop accepting, shut down the write side of every connection once what it is
-  // owed is sent, and let the peers close. finished() turns true when none is left.
-  void drain() noexcept;
-  void stop() noexcept;  // at once: what is still open is closed by the server
-  bool finished() const noexcept { return running_.load() == 0; }
-  void join();
-
-  void snapshot(std::vector<stats::ListenerSnapshot>& per_listener) const;  // summed over workers
-  // Connections accepted per peer address (without port); valid after join().
-  std::map<std::string, std::uint64_t> peers() const;
-
-  const ServerSpec& spec() const noexcept { return spec_; }
+  void open() override;
+  const std::vector<net::SockAddr>& addresses() const noexcept override { return bound_; }
+  void start() override;
+  void drain() noexcept override;
+  void stop() noexcept override;
+  bool finished() const noexcept override { return running_.load() == 0; }
+  void join() override;
+  void snapshot(std::vector<stats::ListenerSnapshot>& per_listener) const override;
+  std::map<std::string, std::uint64_t> peers() const override;
+  const ServerSpec& spec() const noexcept override { return spec_; }
 
  private:
   friend class ServerWorker;

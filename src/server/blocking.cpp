@@ -1,0 +1,341 @@
+#include "server/blocking.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <new>
+#include <string>
+
+#include "loop/event_loop.h"
+#include "proto/http.h"
+#include "server/replies.h"
+
+namespace connperf::server {
+
+namespace {
+
+constexpr int kSliceMs = 100;              // how often a blocked connection looks at the phase
+constexpr std::size_t kThreadStack = 256 * 1024;
+constexpr std::uint64_t kDefaultThreads = 1024;
+constexpr std::uint64_t kDefaultChildren = 256;
+enum Phase : int { kRunning, kDraining, kStopping };
+
+}  // namespace
+
+struct SharedBlock {
+  std::atomic<int> phase{kRunning};
+  // Followed by (cap + 1) * listeners ListenerStats: slot 0 is the acceptor's.
+};
+
+namespace {
+
+// One connection served with blocking-style calls (poll, then read or send), in any mode.
+class BlockingConn {
+ public:
+  BlockingConn(int fd, const ServerSpec& spec, stats::ListenerStats& st,
+               const std::atomic<int>& phase)
+      : fd_(fd), spec_(spec), st_(st), phase_(phase) {}
+
+  void serve() {
+    std::uint64_t last_active = loop::now_ns();
+    bool write_shut = false;
+    for (;;) {
+      const int phase = phase_.load();
+      if (phase == kStopping) return end(st_.closed_by_server);
+      if (phase == kDraining && !write_shut) {
+        write_shut = true;
+        net::shutdown_write(fd_.get());
+      }
+      if (!wait_for(POLLIN)) {
+        if (loop::now_ns() - last_active >= spec_.idle_timeout_ns)
+          return end(st_.closed_by_server);
+        continue;
+      }
+      const net::Result r = net::read_some(fd_.get(), buf_, sizeof buf_);
+      if (r.err == net::Err::WouldBlock) continue;
+      if (r.err == net::Err::Reset) return end(st_.rst);
+      if (!r.ok()) return end(st_.errors);
+      if (r.value == 0) return end(st_.fin);
+      last_active = loop::now_ns();
+      respond(static_cast<std::size_t>(r.value));
+      if (!send_all(out_)) return;
+      out_.clear();
+      if (last_ != Last::None) {
+        const std::string_view last = kLastReply[static_cast<int>(last_)];
+        if (!send_all(last)) return;
+        return end(last_ == Last::BadRequest ? st_.errors : st_.closed_by_server);
+      }
+    }
+  }
+
+ private:
+  bool wait_for(short events) {
+    pollfd p{fd_.get(), events, 0};
+    const net::Result r = net::poll_fds(&p, 1, kSliceMs);
+    return r.ok() && r.value > 0;
+  }
+
+  void respond(std::size_t n) {
+    switch (spec_.mode) {
+      case Mode::Http: return respond_http(n);
+      case Mode::Crr: out_.append(kCrrReply); break;
+      case Mode::Discard: break;
+      default: echo_.append(spec_.mode, buf_, n, out_);
+    }
+    st_.requests.add();
+  }
+
+  void respond_http(std::size_t n) {
+    for (std::size_t off = 0; off < n && last_ == Last::None;) {
+      std::size_t used = 0;
+      const proto::FrameStatus s = framer_.feed(buf_ + off, n - off, used);
+      off += used;
+      if (s == proto::FrameStatus::NeedMore) break;
+      if (s == proto::FrameStatus::Error) {
+        last_ = Last::BadRequest;
+        break;
+      }
+      st_.requests.add();
+      if (framer_.keep_alive()) out_.append(kHttpReply);
+      else last_ = Last::Close;
+      framer_.reset();
+    }
+  }
+
+  // Returns false when the connection ended (and was counted).
+  bool send_all(std::string_view data) {
+    std::size_t sent = 0;
+    while (sent < data.size()) {
+      if (phase_.load() == kStopping) return end(st_.closed_by_server), false;
+      const net::Result r = net::send_some(fd_.get(), data.data() + sent, data.size() - sent);
+      if (r.err == net::Err::WouldBlock) {
+        wait_for(POLLOUT);
+        continue;
+      }
+      if (!r.ok()) {
+        const bool reset = r.err == net::Err::Reset || r.err == net::Err::BrokenPipe;
+        return end(reset ? st_.rst : st_.errors), false;
+      }
+      sent += static_cast<std::size_t>(r.value);
+    }
+    return true;
+  }
+
+  void end(stats::Counter& why) {
+    why.add();
+    fd_.reset();
+  }
+
+  net::Fd fd_;
+  const ServerSpec& spec_;
+  stats::ListenerStats& st_;
+  const std::atomic<int>& phase_;
+  proto::RequestFramer framer_;
+  EchoFamily echo_;
+  std::string out_;
+  Last last_ = Last::None;
+  char buf_[16 * 1024];
+};
+
+}  // namespace
+
+BlockingServer::BlockingServer(ServerSpec spec) : spec_(std::move(spec)) {
+  const std::uint64_t fallback =
+      spec_.model == Model::Fork ? kDefaultChildren : kDefaultThreads;
+  cap_ = spec_.model == Model::Iterative
+             ? 1
+             : static_cast<std::size_t>(spec_.max_connections ? spec_.max_connections : fallback);
+  spec_.threads = 1;
+  for (std::size_t slot = cap_; slot >= 1; --slot) free_slots_.push_back(slot);
+}
+
+BlockingServer::~BlockingServer() {
+  stop();
+  join();
+  if (shared_) ::munmap(shared_, shared_bytes_);
+}
+
+stats::ListenerStats& BlockingServer::stats(std::size_t slot, std::size_t listener) const {
+  auto* first = reinterpret_cast<stats::ListenerStats*>(shared_ + 1);
+  return first[slot * bound_.size() + listener];
+}
+
+void BlockingServer::open() {
+  for (const net::SockAddr& want : spec_.listen) {
+    net::SockAddr addr;
+    listeners_.push_back(bind_listener(want, false, spec_.backlog, addr));
+    bound_.push_back(addr);
+  }
+  shared_bytes_ = sizeof(SharedBlock) + (cap_ + 1) * bound_.size() * sizeof(stats::ListenerStats);
+  void* mem = ::mmap(nullptr, shared_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                     -1, 0);
+  if (mem == MAP_FAILED) throw ListenError("cannot map shared counters");
+  shared_ = new (mem) SharedBlock;
+  for (std::size_t i = 0; i < (cap_ + 1) * bound_.size(); ++i)
+    new (&stats(0, 0) + i) stats::ListenerStats;
+}
+
+void BlockingServer::start() { acceptor_ = std::thread([this] { accept_loop(); }); }
+
+void BlockingServer::accept_loop() {
+  std::vector<pollfd> fds;
+  for (const auto& l : listeners_) fds.push_back({l.get(), POLLIN, 0});
+  while (shared_->phase.load() == kRunning) {
+    reap(false);
+    if (live_.load() >= cap_) {  // at the cap: accept nothing until a connection ends
+      ::poll(nullptr, 0, 5);
+      continue;
+    }
+    const net::Result r = net::poll_fds(fds.data(), fds.size(), kSliceMs);
+    if (!r.ok() || r.value == 0) continue;
+    for (std::size_t i = 0; i < fds.size(); ++i)
+      if ((fds[i].revents & POLLIN) && !accept_one(i)) ::poll(nullptr, 0, kSliceMs);
+  }
+  listeners_.clear();
+  while (live_.load() > 0) reap(true);
+  acceptor_done_ = true;
+}
+
+// Returns false when accepting should pause (EMFILE): the accept loop must not spin.
+bool BlockingServer::accept_one(std::size_t listener) {
+  net::SockAddr peer;
+  const net::Result r = net::accept_from(listeners_[listener].get(), &peer);
+  if (r.err == net::Err::TooManyFiles) return false;
+  if (!r.ok()) return true;
+  stats(0, listener).accepted.add();
+  peers_.count(peer);
+  dispatch(static_cast<int>(r.value), listener);
+  return true;
+}
+
+void BlockingServer::dispatch(int fd, std::size_t listener) {
+  const std::size_t slot = take_slot();
+  live_.fetch_add(1);
+  switch (spec_.model) {
+    case Model::Iterative: return run_thread(fd, listener, slot);
+    case Model::Fork: return run_child(fd, listener, slot);
+    default: break;
+  }
+  struct Job {
+    BlockingServer* self;
+    int fd;
+    std::size_t listener, slot;
+  };
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, kThreadStack);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t tid;
+  auto* job = new Job{this, fd, listener, slot};
+  const int rc = pthread_create(&tid, &attr, [](void* p) -> void* {
+    auto* j = static_cast<Job*>(p);
+    j->self->run_thread(j->fd, j->listener, j->slot);
+    delete j;
+    return nullptr;
+  }, job);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {  // no thread: that connection is an error, the server goes on
+    delete job;
+    ::close(fd);
+    stats(slot, listener).errors.add();
+    give_slot(slot);
+    live_.fetch_sub(1);
+  }
+}
+
+void BlockingServer::run_thread(int fd, std::size_t listener, std::size_t slot) {
+  BlockingConn(fd, spec_, stats(slot, listener), shared_->phase).serve();
+  give_slot(slot);
+  live_.fetch_sub(1);
+}
+
+void BlockingServer::run_child(int fd, std::size_t listener, std::size_t slot) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::signal(SIGINT, SIG_IGN);  // the parent decides; the phase in shared memory tells us
+    ::signal(SIGTERM, SIG_DFL);
+    for (auto& l : listeners_) ::close(l.release());
+    BlockingConn(fd, spec_, stats(slot, listener), shared_->phase).serve();
+    ::_exit(0);
+  }
+  ::close(fd);  // the parent never keeps the child's connection
+  if (pid < 0) {
+    stats(slot, listener).errors.add();
+    give_slot(slot);
+    live_.fetch_sub(1);
+    return;
+  }
+  children_[pid] = slot;
+}
+
+// Fork model: collects exited children so none stays a zombie, and frees their slots.
+void BlockingServer::reap(bool block) {
+  if (spec_.model != Model::Fork) {
+    if (block) ::poll(nullptr, 0, 1);
+    return;
+  }
+  for (;;) {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, block ? 0 : WNOHANG);
+    if (pid <= 0) return;
+    if (auto it = children_.find(pid); it != children_.end()) {
+      give_slot(it->second);
+      children_.erase(it);
+      live_.fetch_sub(1);
+    }
+    block = false;
+  }
+}
+
+std::size_t BlockingServer::take_slot() {
+  std::lock_guard lock(slots_mu_);
+  const std::size_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  return slot;
+}
+
+void BlockingServer::give_slot(std::size_t slot) {
+  std::lock_guard lock(slots_mu_);
+  free_slots_.push_back(slot);
+}
+
+void BlockingServer::drain() noexcept {
+  int expected = kRunning;
+  if (shared_) shared_->phase.compare_exchange_strong(expected, kDraining);
+}
+
+void BlockingServer::stop() noexcept {
+  if (shared_) shared_->phase.store(kStopping);
+}
+
+bool BlockingServer::finished() const noexcept { return acceptor_done_.load(); }
+
+void BlockingServer::join() {
+  if (acceptor_.joinable()) acceptor_.join();
+}
+
+void BlockingServer::snapshot(std::vector<stats::ListenerSnapshot>& per_listener) const {
+  per_listener.assign(bound_.size(), {});
+  if (!shared_) return;
+  stats::ListenerSnapshot one;
+  // The acceptor's slot (accepted) last: a close is never seen before its accept.
+  for (std::size_t slot = cap_ + 1; slot-- > 0;) {
+    for (std::size_t l = 0; l < bound_.size(); ++l) {
+      stats(slot, l).snapshot(one);
+      per_listener[l] += one;
+    }
+  }
+}
+
+std::map<std::string, std::uint64_t> BlockingServer::peers() const {
+  std::map<std::string, std::uint64_t> out;
+  peers_.add_to(out);
+  return out;
+}
+
+}  // namespace connperf::server

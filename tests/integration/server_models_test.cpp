@@ -1,0 +1,190 @@
+// Every server model (epoll, thread, fork, iterative) serves every mode with the same counters
+// and the same invariant; fork leaves no zombies; every model shuts down gracefully.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace connperf::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class ModelServer {
+ public:
+  ModelServer(const TempDir& dir, const std::string& model, const std::string& mode,
+              std::vector<std::string> extra = {})
+      : json_(dir.file("server-" + model + "-" + mode + ".json")),
+        proc_(args(model, mode, extra), dir.path()),
+        port_(proc_.wait_listening()) {}
+  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  Process& process() { return proc_; }
+  json stop() {
+    proc_.signal(SIGTERM);
+    EXPECT_EQ(proc_.wait(10s), 0) << proc_.err();
+    return read_json(json_)["summary"];
+  }
+
+ private:
+  std::vector<std::string> args(const std::string& model, const std::string& mode,
+                                const std::vector<std::string>& extra) {
+    std::vector<std::string> a{connperf(), "server", "--listen", "127.0.0.1:0", "--model", model,
+                               "--mode", mode, "-q", "--json", json_};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  std::string json_;
+  Process proc_;
+  int port_;
+};
+
+void expect_invariant(const json& s) {
+  EXPECT_EQ(s["accepted"].get<std::uint64_t>(),
+            s["rst"].get<std::uint64_t>() + s["fin"].get<std::uint64_t>() +
+                s["closed_by_server"].get<std::uint64_t>() + s["errors"].get<std::uint64_t>() +
+                s["active"].get<std::uint64_t>())
+      << s.dump();
+}
+
+json probe(const TempDir& dir, int port, const std::vector<std::string>& chunks,
+           std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv{"python3", peers_dir() + "/mode_probe.py", "--port",
+                                std::to_string(port)};
+  for (const auto& c : chunks) {
+    argv.push_back("--chunk");
+    argv.push_back(c);
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  const RunResult r = run(argv, dir.path(), 20s);
+  EXPECT_EQ(r.code, 0) << r.err;
+  return json::parse(r.out);
+}
+
+class Models : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Models, EchoFamilyRepliesAreByteExact) {
+  TempDir dir;
+  const std::string model = GetParam();
+  {
+    ModelServer s(dir, model, "echo");
+    const json r = probe(dir, s.port(), {"hello\n", std::string(50'000, 'e')});
+    EXPECT_EQ(r["replies"][0], "hello\n");
+    EXPECT_EQ(r["replies"][1], std::string(50'000, 'e'));
+    EXPECT_TRUE(r["eof"].get<bool>());
+    const json sum = s.stop();
+    EXPECT_EQ(sum["fin"], 1);
+    expect_invariant(sum);
+  }
+  {
+    ModelServer s(dir, model, "upper");
+    EXPECT_EQ(probe(dir, s.port(), {"abc Def\n"})["replies"][0], "ABC DEF\n");
+    s.stop();
+  }
+  {
+    ModelServer s(dir, model, "stamp");
+    const std::string reply = probe(dir, s.port(), {"x\n"}, {"--extra", "27"})["replies"][0];
+    EXPECT_TRUE(std::regex_match(reply, std::regex(R"(\[\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] x\n)")))
+        << reply;
+    s.stop();
+  }
+  {
+    ModelServer s(dir, model, "discard");
+    const json r = probe(dir, s.port(), {"gone\n"}, {"--no-reply"});
+    EXPECT_EQ(r["rest"], "");
+    EXPECT_TRUE(r["eof"].get<bool>());
+    s.stop();
+  }
+}
+
+TEST_P(Models, CrrLoadKeepsTheInvariantAndMatchesTheClient) {
+  TempDir dir;
+  for (const char* mode : {"http", "crr", "echo"}) {
+    ModelServer s(dir, GetParam(), mode);
+    const std::string cj = dir.file(std::string("crr-") + mode + ".json");
+    const RunResult r = run({connperf(), "crr", s.target(), "-n", "1500", "-c", "8", "-q",
+                             "--request", std::string(mode) == "http" ? "http" : "raw", "--json", cj},
+                            dir.path(), 60s);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const json c = read_json(cj)["summary"];
+    const json sum = s.stop();
+    EXPECT_EQ(c["completed"], 1500) << mode << c["errors"].dump();
+    EXPECT_EQ(sum["rst"], 1500) << mode;
+    EXPECT_EQ(sum["accepted"], 1500) << mode;
+    expect_invariant(sum);
+  }
+}
+
+TEST_P(Models, PersistentHttpClientsWithKeepAlive) {
+  TempDir dir;
+  ModelServer s(dir, GetParam(), "http");
+  const std::string url = "http://" + s.target() + "/";
+  const RunResult r = run({"curl", "-sS", url, url, url}, dir.path(), 20s);
+  EXPECT_EQ(r.out, "Ok\nOk\nOk\n") << r.err;
+  // Iterative serves one connection at a time: a second keep-alive client would wait in the
+  // backlog until the first one leaves (that is the model), so it gets one client.
+  const std::string clients = GetParam() == "iterative" ? "1" : "4";
+  const RunResult ab = run({"ab", "-q", "-k", "-n", "500", "-c", clients, url}, dir.path(), 60s);
+  EXPECT_TRUE(std::regex_search(ab.out, std::regex(R"(Failed requests:\s+0\b)"))) << ab.out;
+  const json sum = s.stop();
+  EXPECT_EQ(sum["requests"], 503);
+  expect_invariant(sum);
+}
+
+int connect_to_port(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  return fd;
+}
+
+TEST_P(Models, SigtermDrainsConnectedClientsInOrder) {
+  TempDir dir;
+  ModelServer s(dir, GetParam(), "echo", {"--drain-timeout", "3"});
+  const int fd = connect_to_port(s.port());
+  ASSERT_EQ(::send(fd, "hi\n", 3, 0), 3);
+  char buf[64];
+  ASSERT_EQ(::recv(fd, buf, sizeof buf, 0), 3);
+  s.process().signal(SIGTERM);
+  timeval tv{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  EXPECT_EQ(::recv(fd, buf, sizeof buf, 0), 0);  // an orderly close reaches the client
+  ::close(fd);
+  EXPECT_EQ(s.process().wait(3s), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Server, Models, ::testing::Values("epoll", "thread", "fork", "iterative"));
+
+TEST(ForkModel, NoZombiesAndTheFdStaysWithTheChild) {
+  TempDir dir;
+  ModelServer s(dir, "fork", "crr", {"--max-connections", "16"});
+  const RunResult r = run({connperf(), "crr", s.target(), "-n", "600", "-c", "16", "--request",
+                           "raw", "-q"},
+                          dir.path(), 60s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::this_thread::sleep_for(300ms);  // the acceptor reaps at least every 100 ms
+  const std::string pid = std::to_string(s.process().pid());
+  const RunResult ps = run({"ps", "--ppid", pid, "-o", "stat="}, dir.path(), 10s);
+  EXPECT_EQ(ps.out.find('Z'), std::string::npos) << ps.out;
+  // The parent keeps only its listener (and the usual stdio/epoll fds), never a client fd.
+  const RunResult fds = run({"sh", "-c", "ls /proc/" + pid + "/fd | wc -l"}, dir.path(), 10s);
+  EXPECT_LT(std::stoi(fds.out), 12) << fds.out;
+  const json sum = s.stop();
+  EXPECT_EQ(sum["rst"], 600);
+  expect_invariant(sum);
+}
+
+}  // namespace
+}  // namespace connperf::test
