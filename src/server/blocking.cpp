@@ -27,7 +27,7 @@ enum Phase : int { kRunning, kDraining, kStopping };
 
 }  // namespace
 
-struct SharedBlock {
+struct alignas(64) SharedBlock {  // the counters that follow stay aligned
   std::atomic<int> phase{kRunning};
   // Followed by (cap + 1) * listeners ListenerStats: slot 0 is the acceptor's.
 };
