@@ -28,11 +28,13 @@ int run(int argc, char** argv) {
   DemoOptions demo;
   StatesOptions states;
   EchoOptions echo;
+  RrOptions rr;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
   add_states(app, states);
   add_echo(app, echo);
+  add_rr(app, rr);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -50,6 +52,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("demo")) return run_demo(demo);
     if (app.got_subcommand("states")) return run_states(states);
     if (app.got_subcommand("echo")) return run_echo(echo);
+    if (app.got_subcommand("rr")) return run_rr(rr);
   } catch (const UsageError& e) {
     return usage(e.what());
   } catch (const RunError& e) {

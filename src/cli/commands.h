@@ -57,6 +57,23 @@ struct StatesOptions {
   std::string json;
 };
 
+struct RrOptions {
+  std::vector<std::string> targets;
+  unsigned threads = 1;
+  unsigned connections = 64;
+  double rate = 0;
+  std::string duration;
+  std::uint64_t count = 0;
+  std::uint64_t timeout_ms = 5000;
+  std::string request = "http";
+  std::size_t size = 0;
+  std::vector<std::string> binds;
+  std::string interval = "1";
+  std::string json;
+  bool quiet = false;
+  double max_error_rate = -1;
+};
+
 struct EchoOptions {
   std::string target;
   std::string timeout = "5";  // connect timeout, seconds
@@ -72,12 +89,14 @@ void add_server(CLI::App& app, ServerOptions& o);
 void add_demo(CLI::App& app, DemoOptions& o);
 void add_states(CLI::App& app, StatesOptions& o);
 void add_echo(CLI::App& app, EchoOptions& o);
+void add_rr(CLI::App& app, RrOptions& o);
 
 int run_crr(const CrrOptions& o);
 int run_server(const ServerOptions& o);
 int run_demo(const DemoOptions& o);
 int run_states(const StatesOptions& o);
 int run_echo(const EchoOptions& o);
+int run_rr(const RrOptions& o);
 
 // TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
 // when sock_diag cannot be asked.

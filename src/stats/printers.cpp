@@ -146,6 +146,28 @@ std::string crr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, dou
   return out;
 }
 
+std::string rr_header() {
+  return fmt::format("{:>7} {:>12} {:>9} {:>11} {:>9} {:>9}", "time", "requests/s", "errors/s",
+                     "connections", "p50", "p99");
+}
+
+std::string rr_line(double t, const ClientSnapshot& d, std::uint64_t open, double seconds) {
+  return fmt::format("{:>6.1f}s {:>12} {:>9} {:>11} {:>9} {:>9}", t,
+                     format_count(static_cast<std::uint64_t>(per_second(d.completed, seconds))),
+                     format_count(static_cast<std::uint64_t>(per_second(d.error_total(), seconds))),
+                     format_count(open), format_us(d.total_us.percentile(50)),
+                     format_us(d.total_us.percentile(99)));
+}
+
+nlohmann::json rr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,
+                               double seconds) {
+  nlohmann::json j = crr_summary_json(total, aborted, seconds);
+  j["requests"] = total.completed;
+  j["qps"] = per_second(total.completed, seconds);
+  j.erase("cps");
+  return j;
+}
+
 std::string server_header() {
   return fmt::format("{:>7} {:>11} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9}", "time", "accepted/s",
                      "requests/s", "rst/s", "fin/s", "closed/s", "errors/s", "active");

@@ -31,6 +31,11 @@ nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t abort
                                 double seconds);
 std::string crr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds);
 
+// rr: completed requests are the `requests`
+std::string rr_header();
+std::string rr_line(double t, const ClientSnapshot& interval, std::uint64_t open, double seconds);
+nlohmann::json rr_summary_json(const ClientSnapshot& total, std::uint64_t aborted, double seconds);
+
 // server
 std::string server_header();
 std::string server_line(double t, const ListenerSnapshot& interval, std::uint64_t active,

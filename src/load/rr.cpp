@@ -1,0 +1,428 @@
+#include "load/rr.h"
+
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <queue>
+
+#include "loop/event_loop.h"
+#include "net/socket.h"
+#include "proto/http.h"
+
+namespace connperf::load {
+
+namespace {
+
+constexpr std::uint64_t kMs = 1'000'000;
+constexpr std::uint64_t kRetryNs = 10 * kMs;  // before reconnecting after a failed connection
+constexpr std::size_t kReadBuf = 64 * 1024;
+constexpr std::uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
+  return total / parts + (index < total % parts ? 1 : 0);
+}
+
+}  // namespace
+
+struct RrConn {
+  enum class State : std::uint8_t { Closed, Connecting, Idle, Sending, Reading };
+  int fd = -1;
+  std::uint32_t gen = 0;
+  State state = State::Closed;
+  std::uint16_t target = 0;
+  bool reconnect = false;       // the response said the connection ends
+  std::size_t sent = 0;
+  std::size_t got = 0;          // echo payload bytes received and checked
+  std::uint64_t t_connect = 0;
+  std::uint64_t t_sched = 0;    // when this request was due
+  std::uint64_t t_sent = 0;
+  std::uint64_t deadline = 0;
+  std::uint64_t next_due = 0;   // open loop: the next request's scheduled time
+  proto::ResponseFramer framer;
+};
+
+class RrWorker final : public loop::Handler {
+ public:
+  RrWorker(RrEngine& engine, unsigned index) : engine_(engine), spec_(engine.spec_) {
+    const unsigned n = spec_.threads;
+    conns_.resize(share(spec_.connections, n, index));
+    quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
+    if (spec_.rate > 0) interval_ns_ = 1e9 * static_cast<double>(spec_.connections) / spec_.rate;
+    for (const auto& t : spec_.targets) requests_.push_back(request_for(t));
+    sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
+    next_ = index;
+  }
+
+  void run(std::latch& ready, std::latch& go, const std::uint64_t& t0) {
+    ready.count_down();
+    go.wait();
+    const std::uint64_t now = loop::now_ns();
+    next_sweep_ = now + sweep_ns_;
+    for (std::uint32_t i = 0; i < conns_.size(); ++i) {
+      // Open loop: connections start their schedules spread over one interval.
+      conns_[i].next_due = t0 + static_cast<std::uint64_t>(interval_ns_ * i /
+                                                           static_cast<double>(conns_.size()));
+      connect(i, now);
+    }
+    progress(now);
+    if (!done_) loop_.run(*this);
+    if (engine_.running_.fetch_sub(1) == 1) engine_.stopped_at_.store(loop::now_ns());
+  }
+
+  void wake() noexcept { loop_.wake(); }
+  const stats::ClientStats& stats() const noexcept { return stats_; }
+  std::uint64_t aborted() const noexcept { return aborted_; }
+  std::uint64_t open() const noexcept { return open_.load(std::memory_order_relaxed); }
+
+  void on_io(std::uint64_t token, std::uint32_t events) override {
+    const auto i = static_cast<std::uint32_t>(token >> 32);
+    RrConn& c = conns_[i];
+    if (c.gen != static_cast<std::uint32_t>(token) || c.state == RrConn::State::Closed) return;
+    const std::uint64_t now = loop::now_ns();
+    switch (c.state) {
+      case RrConn::State::Connecting: return on_connecting(i, events, now);
+      case RrConn::State::Sending:
+        if (events & EPOLLOUT) send_rest(i, now);
+        if (c.state != RrConn::State::Reading) return;
+        [[fallthrough]];
+      case RrConn::State::Reading:
+        if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) return on_readable(i, now);
+        return;
+      case RrConn::State::Idle:
+        if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) return on_idle_event(i, now);
+        return;
+      case RrConn::State::Closed: return;
+    }
+  }
+
+  void on_batch_end() override { progress(loop::now_ns()); }
+
+  void on_deadline(std::uint64_t now) override {
+    if (now >= next_sweep_) sweep(now);
+    while (!timers_.empty() && timers_.top().first <= now) {
+      const std::uint32_t i = timers_.top().second;
+      timers_.pop();
+      RrConn& c = conns_[i];
+      if (c.state == RrConn::State::Closed) connect(i, now);
+      else if (c.state == RrConn::State::Idle) try_send(i, now);
+    }
+    progress(now);
+  }
+
+  void on_wake() override {
+    const int phase = engine_.phase_.load();
+    if (phase == RrEngine::kStopping) return finish();
+    if (phase == RrEngine::kDraining) {
+      draining_ = true;
+      progress(loop::now_ns());
+    }
+  }
+
+ private:
+  std::string request_for(const Target& t) const {
+    switch (spec_.request) {
+      case RequestKind::Http:
+        return proto::build_get_request(t.name, "/", true, "connperf/" CONNPERF_VERSION);
+      case RequestKind::Raw: return "Get.";
+      case RequestKind::Text: return spec_.text;
+    }
+    return {};
+  }
+
+  // The echo payload: a pattern that makes a shifted or mixed-up reply visible.
+  char payload_byte(std::size_t i) const noexcept {
+    return static_cast<char>('a' + (i * 7 + i / 26) % 26);
+  }
+
+  void progress(std::uint64_t /*now*/) {
+    if (done_) return;
+    open_.store(open_count_, std::memory_order_relaxed);
+    stats_.set_in_flight(outstanding_);
+    if ((draining_ || started_ >= quota_) && outstanding_ == 0) return finish();
+    std::uint64_t when = next_sweep_;
+    if (!timers_.empty()) when = std::min(when, timers_.top().first);
+    loop_.set_deadline(std::max<std::uint64_t>(when, 1));
+  }
+
+  void connect(std::uint32_t i, std::uint64_t now) {
+    RrConn& c = conns_[i];
+    if (draining_ || started_ >= quota_) return;
+    c.target = static_cast<std::uint16_t>(next_++ % spec_.targets.size());
+    const net::SockAddr& to = spec_.targets[c.target].addr;
+    net::Result r = net::tcp_socket(to.family());
+    if (!r.ok()) return connect_failed(i, r, now);
+    net::Fd fd(static_cast<int>(r.value));
+    net::set_nodelay(fd.get());
+    if (!spec_.binds.empty()) {
+      net::set_bind_address_no_port(fd.get());
+      const net::SockAddr& src = spec_.binds[next_ % spec_.binds.size()];
+      if (r = net::bind_to(fd.get(), src); !r.ok()) return connect_failed(i, r, now);
+    }
+    r = net::connect_to(fd.get(), to);
+    if (!r.ok() && r.err != net::Err::InProgress) return connect_failed(i, r, now);
+    ++c.gen;
+    if (!loop_.add(fd.get(), kEvents, std::uint64_t{i} << 32 | c.gen))
+      return connect_failed(i, net::Result::from_errno(errno), now);
+    c.fd = fd.release();
+    c.state = RrConn::State::Connecting;
+    c.t_connect = now;
+    c.deadline = now + spec_.timeout_ns;
+    c.reconnect = false;
+    ++open_count_;
+  }
+
+  // A connection that could not be made costs the request that wanted it.
+  void connect_failed(std::uint32_t i, const net::Result& r, std::uint64_t now) {
+    ++started_;
+    stats_.started();
+    stats_.error(stats::error_kind(r.err), r.sys_errno);
+    timers_.push({now + kRetryNs, i});
+  }
+
+  void on_connecting(std::uint32_t i, std::uint32_t events, std::uint64_t now) {
+    RrConn& c = conns_[i];
+    if (events & (EPOLLERR | EPOLLHUP)) {
+      const net::Result r = net::pending_error(c.fd);
+      close(i);
+      return connect_failed(i, r.ok() ? net::Result{-1, net::Err::Reset, ECONNRESET} : r, now);
+    }
+    if (!(events & EPOLLOUT)) return;
+    stats_.connect_us().record((now - c.t_connect) / 1000);
+    c.state = RrConn::State::Idle;
+    if (interval_ns_ == 0 || c.next_due < now) c.next_due = std::max(c.next_due, now);
+    try_send(i, now);
+  }
+
+  void try_send(std::uint32_t i, std::uint64_t now) {
+    RrConn& c = conns_[i];
+    if (draining_ || started_ >= quota_) return;
+    if (interval_ns_ > 0 && c.next_due > now) {
+      timers_.push({c.next_due, i});
+      return;
+    }
+    c.t_sched = interval_ns_ > 0 ? c.next_due : now;
+    if (interval_ns_ > 0) c.next_due += static_cast<std::uint64_t>(interval_ns_);
+    ++started_;
+    ++outstanding_;
+    stats_.started();
+    c.sent = 0;
+    c.got = 0;
+    c.deadline = now + spec_.timeout_ns;
+    if (spec_.request == RequestKind::Http) c.framer.reset();
+    c.state = RrConn::State::Sending;
+    send_rest(i, now);
+  }
+
+  std::size_t request_size(const RrConn& c) const {
+    return spec_.size ? spec_.size : requests_[c.target].size();
+  }
+
+  void send_rest(std::uint32_t i, std::uint64_t now) {
+    RrConn& c = conns_[i];
+    const std::size_t total = request_size(c);
+    while (c.sent < total) {
+      const char* data = spec_.size ? chunk_of_payload(c.sent, total) : requests_[c.target].data() + c.sent;
+      const std::size_t len = spec_.size ? std::min(total - c.sent, sizeof payload_buf_) : total - c.sent;
+      const net::Result r = net::send_some(c.fd, data, len);
+      if (r.err == net::Err::WouldBlock) return;
+      if (!r.ok()) return fail(i, stats::error_kind(r.err), r.sys_errno, now);
+      c.sent += static_cast<std::size_t>(r.value);
+    }
+    c.t_sent = now;
+    c.state = RrConn::State::Reading;
+  }
+
+  const char* chunk_of_payload(std::size_t from, std::size_t total) {
+    const std::size_t len = std::min(total - from, sizeof payload_buf_);
+    for (std::size_t k = 0; k < len; ++k) payload_buf_[k] = payload_byte(from + k);
+    return payload_buf_;
+  }
+
+  void on_readable(std::uint32_t i, std::uint64_t now) {
+    for (;;) {
+      RrConn& c = conns_[i];
+      if (c.state != RrConn::State::Reading && c.state != RrConn::State::Sending) return;
+      const net::Result r = net::read_some(c.fd, buf_, sizeof buf_);
+      if (r.err == net::Err::WouldBlock) return;
+      if (!r.ok()) return fail(i, stats::error_kind(r.err), r.sys_errno, now);
+      if (r.value == 0) {
+        if (spec_.request == RequestKind::Http && c.framer.on_eof() == proto::FrameStatus::Complete)
+          return complete(i, now, true);
+        return fail(i, stats::ErrorKind::ClosedEarly, 0, now);
+      }
+      if (!take(i, static_cast<std::size_t>(r.value), now)) return;
+    }
+  }
+
+  // Returns false when the response ended (or failed) with these bytes.
+  bool take(std::uint32_t i, std::size_t n, std::uint64_t now) {
+    RrConn& c = conns_[i];
+    if (spec_.size) {
+      for (std::size_t k = 0; k < n; ++k) {
+        if (c.got + k >= spec_.size || buf_[k] != payload_byte(c.got + k))
+          return fail(i, stats::ErrorKind::BadResponse, 0, now), false;
+      }
+      c.got += n;
+      if (c.got < spec_.size) return true;
+      return complete(i, now, false), false;
+    }
+    if (spec_.request != RequestKind::Http) return complete(i, now, false), false;
+    std::size_t used = 0;
+    const proto::FrameStatus s = c.framer.feed(buf_, n, used);
+    if (s == proto::FrameStatus::NeedMore) return true;
+    if (s == proto::FrameStatus::Error || used < n)  // bytes nobody asked for: not a clean reply
+      return fail(i, stats::ErrorKind::BadResponse, 0, now), false;
+    return complete(i, now, !c.framer.keep_alive()), false;
+  }
+
+  void complete(std::uint32_t i, std::uint64_t now, bool reconnect) {
+    RrConn& c = conns_[i];
+    stats_.response_us().record((now - c.t_sent) / 1000);
+    stats_.total_us().record((now - c.t_sched) / 1000);
+    stats_.completed();
+    --outstanding_;
+    c.state = RrConn::State::Idle;
+    if (reconnect) {
+      close(i);
+      return connect(i, now);
+    }
+    try_send(i, now);
+  }
+
+  // A request that failed: counted, and its connection replaced.
+  void fail(std::uint32_t i, stats::ErrorKind kind, int sys_errno, std::uint64_t now) {
+    RrConn& c = conns_[i];
+    if (c.state == RrConn::State::Sending || c.state == RrConn::State::Reading) --outstanding_;
+    stats_.error(kind, sys_errno);
+    close(i);
+    timers_.push({now + (kind == stats::ErrorKind::Timeout ? 0 : kRetryNs), i});
+  }
+
+  // An idle connection the server closed or reset: replaced without counting a request.
+  void on_idle_event(std::uint32_t i, std::uint64_t now) {
+    const net::Result r = net::read_some(conns_[i].fd, buf_, sizeof buf_);
+    if (r.err == net::Err::WouldBlock || (r.ok() && r.value > 0)) return;
+    close(i);
+    connect(i, now);
+  }
+
+  void close(std::uint32_t i) {
+    RrConn& c = conns_[i];
+    if (c.fd < 0) return;
+    net::set_linger_rst(c.fd);
+    net::Fd closing(c.fd);
+    c.fd = -1;
+    c.state = RrConn::State::Closed;
+    --open_count_;
+  }
+
+  void sweep(std::uint64_t now) {
+    next_sweep_ = now + sweep_ns_;
+    for (std::uint32_t i = 0; i < conns_.size(); ++i) {
+      const RrConn& c = conns_[i];
+      if (c.state == RrConn::State::Connecting && now >= c.deadline) {
+        close(i);
+        connect_failed(i, {-1, net::Err::TimedOut, ETIMEDOUT}, now);
+      } else if ((c.state == RrConn::State::Sending || c.state == RrConn::State::Reading) &&
+                 now >= c.deadline) {
+        fail(i, stats::ErrorKind::Timeout, 0, now);
+      }
+    }
+  }
+
+  void finish() {
+    if (done_) return;
+    done_ = true;
+    aborted_ = outstanding_;
+    outstanding_ = 0;
+    for (std::uint32_t i = 0; i < conns_.size(); ++i) close(i);
+    open_.store(0);
+    stats_.set_in_flight(0);
+    loop_.set_deadline(0);
+    loop_.stop();
+  }
+
+  RrEngine& engine_;
+  const RrSpec& spec_;
+  loop::EventLoop loop_;
+  stats::ClientStats stats_;
+  std::vector<RrConn> conns_;
+  std::vector<std::string> requests_;
+  using Timer = std::pair<std::uint64_t, std::uint32_t>;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::uint64_t quota_ = 0;
+  std::uint64_t started_ = 0;
+  std::uint64_t outstanding_ = 0;
+  std::uint64_t aborted_ = 0;
+  std::uint64_t open_count_ = 0;
+  std::atomic<std::uint64_t> open_{0};
+  double interval_ns_ = 0;
+  std::uint64_t sweep_ns_ = 0;
+  std::uint64_t next_sweep_ = 0;
+  std::size_t next_ = 0;
+  bool draining_ = false;
+  bool done_ = false;
+  char payload_buf_[16 * 1024];
+  char buf_[kReadBuf];
+};
+
+RrEngine::RrEngine(RrSpec spec) : spec_(std::move(spec)) {
+  spec_.threads = std::max(1u, std::min(spec_.threads, spec_.connections));
+  for (unsigned i = 0; i < spec_.threads; ++i)
+    workers_.push_back(std::make_unique<RrWorker>(*this, i));
+}
+
+RrEngine::~RrEngine() {
+  stop();
+  join();
+}
+
+std::uint64_t RrEngine::start() {
+  ready_ = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(workers_.size()));
+  go_ = std::make_unique<std::latch>(1);
+  running_ = static_cast<unsigned>(workers_.size());
+  for (auto& w : workers_) threads_.emplace_back([this, &w] { w->run(*ready_, *go_, t0_); });
+  ready_->wait();
+  t0_ = loop::now_ns();
+  go_->count_down();
+  return t0_;
+}
+
+void RrEngine::drain() noexcept {
+  int expected = kRunning;
+  if (phase_.compare_exchange_strong(expected, kDraining))
+    for (auto& w : workers_) w->wake();
+}
+
+void RrEngine::stop() noexcept {
+  if (phase_.exchange(kStopping) == kStopping) return;
+  for (auto& w : workers_) w->wake();
+}
+
+void RrEngine::join() {
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+void RrEngine::snapshot(stats::ClientSnapshot& out) const {
+  out = stats::ClientSnapshot{};
+  stats::ClientSnapshot one;
+  for (const auto& w : workers_) {
+    w->stats().snapshot(one);
+    out += one;
+  }
+}
+
+std::uint64_t RrEngine::aborted() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_) n += w->aborted();
+  return n;
+}
+
+std::uint64_t RrEngine::open_connections() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_) n += w->open();
+  return n;
+}
+
+}  // namespace connperf::load

@@ -1,0 +1,127 @@
+// connperf rr: persistent connections against connperf server; totals equal the server's
+// requests exactly, echo payloads are checked byte for byte, a stalled server gives timeouts.
+#include <signal.h>
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace connperf::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class RrServer {
+ public:
+  RrServer(const TempDir& dir, const std::string& mode)
+      : json_(dir.file("server.json")),
+        proc_({connperf(), "server", "--listen", "127.0.0.1:0", "--mode", mode, "-t", "2", "-q",
+               "--json", json_},
+              dir.path()),
+        target_("127.0.0.1:" + std::to_string(proc_.wait_listening())) {}
+  const std::string& target() const { return target_; }
+  Process& process() { return proc_; }
+  json stop() {
+    proc_.signal(SIGTERM);
+    EXPECT_EQ(proc_.wait(10s), 0) << proc_.err();
+    return read_json(json_)["summary"];
+  }
+
+ private:
+  std::string json_;
+  Process proc_;
+  std::string target_;
+};
+
+json run_rr(const TempDir& dir, std::vector<std::string> args, int expect = 0) {
+  const std::string path = dir.file("rr.json");
+  std::vector<std::string> argv{connperf(), "rr", "-q", "--json", path};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const RunResult r = run(argv, dir.path(), 60s);
+  EXPECT_EQ(r.code, expect) << r.err;
+  return read_json(path);
+}
+
+std::uint64_t u(const json& j) { return j.get<std::uint64_t>(); }
+
+TEST(RrIntegration, EchoPayloadIsCheckedAndTotalsMatchTheServer) {
+  TempDir dir;
+  RrServer server(dir, "echo");
+  const json doc = run_rr(dir, {server.target(), "-c", "20", "-t", "2", "--size", "3000", "-n",
+                                "5000"});
+  const json& c = doc["summary"];
+  const json s = server.stop();
+  EXPECT_EQ(doc["command"], "rr");
+  EXPECT_EQ(c["requests"], 5000);
+  EXPECT_EQ(c["error_total"], 0) << c["errors"].dump();
+  // A 3000-byte request is one segment on loopback (MTU 64 KiB): one chunk, one server request.
+  EXPECT_EQ(s["requests"], 5000);
+  EXPECT_EQ(u(c["started"]), u(c["requests"]) + u(c["error_total"]) + u(c["aborted"]));
+  EXPECT_GT(c["qps"].get<double>(), 0);
+}
+
+TEST(RrIntegration, HttpRequestsEqualTheServersCount) {
+  TempDir dir;
+  RrServer server(dir, "http");
+  const json c = run_rr(dir, {server.target(), "-c", "10", "-n", "4000"})["summary"];
+  const json s = server.stop();
+  EXPECT_EQ(c["requests"], 4000);
+  EXPECT_EQ(s["requests"], 4000);
+  EXPECT_EQ(s["accepted"], 10);  // persistent: one connection each, never replaced
+}
+
+TEST(RrIntegration, DurationRunKeepsTheInvariantAndMatchesTheServer) {
+  TempDir dir;
+  RrServer server(dir, "crr");
+  const json c = run_rr(dir, {server.target(), "-c", "16", "-d", "1", "--request", "raw"})["summary"];
+  const json s = server.stop();
+  EXPECT_EQ(u(c["started"]), u(c["requests"]) + u(c["error_total"]) + u(c["aborted"]));
+  EXPECT_EQ(c["aborted"], 0);
+  EXPECT_EQ(s["requests"], c["requests"]);
+  EXPECT_GT(u(c["requests"]), 1000u);
+}
+
+TEST(RrIntegration, StalledServerGivesTimeoutsNotAHang) {
+  TempDir dir;
+  RrServer server(dir, "echo");
+  const std::string path = dir.file("rr.json");
+  Process rr({connperf(), "rr", server.target(), "-c", "4", "-d", "2", "--size", "10",
+              "--timeout", "300", "-q", "--json", path},
+             dir.path());
+  std::this_thread::sleep_for(500ms);
+  server.process().signal(SIGSTOP);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(rr.wait(10s), 0) << rr.err();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);  // ends on time
+  server.process().signal(SIGCONT);
+  const json c = read_json(path)["summary"];
+  EXPECT_GT(u(c["errors"]["timeout"]), 0u) << c["errors"].dump();
+  EXPECT_EQ(u(c["started"]), u(c["requests"]) + u(c["error_total"]) + u(c["aborted"]));
+  server.stop();
+}
+
+TEST(RrIntegration, OpenLoopRateIsHeld) {
+  TempDir dir;
+  RrServer server(dir, "echo");
+  const json c = run_rr(dir, {server.target(), "-c", "10", "--rate", "2000", "-n", "3000",
+                              "--size", "8"})["summary"];
+  server.stop();
+  EXPECT_EQ(c["requests"], 3000);
+  EXPECT_GT(c["seconds"].get<double>(), 1.3);  // 3000 at 2000/s take 1.5 s
+  EXPECT_LT(c["seconds"].get<double>(), 2.5);
+}
+
+TEST(RrIntegration, WrongEchoIsABadResponse) {
+  TempDir dir;
+  RrServer server(dir, "upper");  // upper-cases the payload: not an echo
+  const json c = run_rr(dir, {server.target(), "-c", "2", "-n", "20", "--size", "100"})["summary"];
+  server.stop();
+  EXPECT_EQ(c["requests"], 0);
+  EXPECT_EQ(c["errors"]["bad_response"], 20);
+}
+
+}  // namespace
+}  // namespace connperf::test
