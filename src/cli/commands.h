@@ -67,6 +67,9 @@ struct RrOptions {
   std::uint64_t timeout_ms = 5000;
   std::string request = "http";
   std::size_t size = 0;
+  std::string sweep;   // "50,100,150": one step per connection count
+  std::string warmup = "1";
+  std::string csv;
   std::vector<std::string> binds;
   std::string interval = "1";
   std::string json;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -31,6 +32,11 @@ void add_rr(CLI::App& app, RrOptions& o) {
   c->add_option("--size", o.size, "send BYTES of payload and check the echo byte for byte "
                                   "(against server --mode echo)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64} << 20));
+  c->add_option("--sweep", o.sweep,
+                "N1,N2,...: one step per connection count, -d seconds each (default 5) after "
+                "--warmup; a closing table, summary.steps[] in JSON");
+  c->add_option("--warmup", o.warmup, "with --sweep: SECONDS before each step's clock (default 1)");
+  c->add_option("--csv", o.csv, "with --sweep: write the steps as CSV to FILE");
   c->add_option("--bind", o.binds, "source ADDR, range A-B, CIDR or comma list (repeatable)");
   c->add_option("--interval", o.interval, "SECONDS between table lines (default 1)");
   c->add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");
@@ -38,6 +44,100 @@ void add_rr(CLI::App& app, RrOptions& o) {
   c->add_option("--max-error-rate", o.max_error_rate, "exit 3 when errors/requests exceeds X")
       ->check(CLI::Range(0.0, 1.0));
 }
+
+namespace {
+
+std::vector<unsigned> parse_sweep(const std::string& text) {
+  std::vector<unsigned> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    unsigned n = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+    if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || n == 0)
+      throw UsageError("--sweep: '" + text + "' is not a list of connection counts (e.g. 50,100)");
+    out.push_back(n);
+    start = comma + 1;
+  }
+  return out;
+}
+
+struct Step {
+  unsigned connections;
+  std::uint64_t open;
+  stats::ClientSnapshot delta;
+  double seconds;
+};
+
+nlohmann::json step_json(const Step& st) {
+  const double started = static_cast<double>(st.delta.started);
+  return {{"connections", st.connections},
+          {"open_connections", st.open},
+          {"requests", st.delta.completed},
+          {"qps", static_cast<double>(st.delta.completed) / st.seconds},
+          {"error_rate", started > 0 ? static_cast<double>(st.delta.error_total()) / started : 0.0},
+          {"errors", stats::errors_json(st.delta)},
+          {"latency_us", {{"response", stats::latency_json(st.delta.total_us)}}}};
+}
+
+std::string step_row(const nlohmann::json& j) {
+  const auto& lat = j["latency_us"]["response"];
+  return fmt::format("{:>11} {:>12} {:>10.4f} {:>9} {:>9} {:>9}", j["connections"].get<unsigned>(),
+                     stats::format_count(static_cast<std::uint64_t>(j["qps"].get<double>())),
+                     j["error_rate"].get<double>(), stats::format_us(lat["p50"]),
+                     stats::format_us(lat["p99"]), stats::format_us(lat["p999"]));
+}
+
+// One engine per step: connections open during the warm-up, then the step's clock runs.
+int run_sweep(const RrOptions& o, const load::RrSpec& base, double duration, StopSignals& signals,
+              std::FILE* human, nlohmann::json& doc) {
+  const double warmup = parse_seconds("--warmup", o.warmup);
+  const std::vector<unsigned> counts = parse_sweep(o.sweep);
+  fmt::print(human, "{:>11} {:>12} {:>10} {:>9} {:>9} {:>9}\n", "connections", "qps",
+             "error rate", "p50", "p99", "p99.9");
+  std::fflush(human);
+  nlohmann::json steps = nlohmann::json::array();
+  std::string csv = "connections,open_connections,qps,error_rate,p50_us,p99_us,p999_us\n";
+  bool stopped = false;
+  for (unsigned n : counts) {
+    load::RrSpec spec = base;
+    spec.connections = n;
+    spec.count = 0;
+    load::RrEngine engine(std::move(spec));
+    const std::uint64_t t0 = engine.start();
+    stopped = signals.wait_until(t0 + static_cast<std::uint64_t>(warmup * 1e9));
+    stats::ClientSnapshot a, b;
+    engine.snapshot(a);
+    const std::uint64_t t1 = loop::now_ns();
+    if (!stopped) stopped = signals.wait_until(t1 + static_cast<std::uint64_t>(duration * 1e9));
+    engine.snapshot(b);
+    const std::uint64_t open = engine.open_connections();
+    const double secs = static_cast<double>(loop::now_ns() - t1) / 1e9;
+    engine.stop();
+    engine.join();
+    b -= a;
+    const nlohmann::json j = step_json({n, open, b, secs});
+    fmt::print(human, "{}\n", step_row(j));
+    std::fflush(human);
+    const auto& lat = j["latency_us"]["response"];
+    csv += fmt::format("{},{},{:.1f},{:.6f},{},{},{}\n", n, open, j["qps"].get<double>(),
+                       j["error_rate"].get<double>(), lat["p50"].get<std::uint64_t>(),
+                       lat["p99"].get<std::uint64_t>(), lat["p999"].get<std::uint64_t>());
+    steps.push_back(j);
+    if (stopped) break;
+  }
+  doc["summary"] = {{"steps", steps}};
+  if (!o.csv.empty()) {
+    std::FILE* f = std::fopen(o.csv.c_str(), "w");
+    if (!f || std::fputs(csv.c_str(), f) < 0) throw RunError("cannot write CSV to " + o.csv);
+    std::fclose(f);
+  }
+  if (!o.json.empty()) write_json(o.json, doc);
+  return kOk;
+}
+
+}  // namespace
 
 int run_rr(const RrOptions& o) {
   CrrOptions as_crr;  // the shared flags mean the same as for crr
@@ -58,7 +158,8 @@ int run_rr(const RrOptions& o) {
   spec.timeout_ns = o.timeout_ms * 1'000'000;
   const double interval = parse_seconds("--interval", o.interval);
   if (interval < 0.01) throw UsageError("--interval: at least 0.01 seconds");
-  const double duration = o.duration.empty() ? (o.count ? 0 : 10) : parse_seconds("-d", o.duration);
+  const double duration = o.duration.empty() ? (o.count ? 0 : o.sweep.empty() ? 10 : 5)
+                                            : parse_seconds("-d", o.duration);
   if (!o.duration.empty() && duration <= 0) throw UsageError("-d: must be more than 0");
   const long files = net::raise_open_file_limit();
   if (files > 0 && spec.connections + 64 > static_cast<unsigned long>(files))
@@ -67,6 +168,11 @@ int run_rr(const RrOptions& o) {
 
   StopSignals signals;
   std::FILE* human = o.json == "-" ? stderr : stdout;
+  if (!o.sweep.empty()) {
+    nlohmann::json doc = document("rr", {{"sweep", o.sweep}, {"duration", duration},
+                                         {"warmup", o.warmup}, {"threads", spec.threads}});
+    return run_sweep(o, spec, duration, signals, human, doc);
+  }
   load::RrEngine engine(std::move(spec));
   const load::RrSpec& s = engine.spec();
   nlohmann::json targets = nlohmann::json::array();

@@ -2,6 +2,7 @@
 // requests exactly, echo payloads are checked byte for byte, a stalled server gives timeouts.
 #include <signal.h>
 
+#include <algorithm>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -121,6 +122,29 @@ TEST(RrIntegration, WrongEchoIsABadResponse) {
   server.stop();
   EXPECT_EQ(c["requests"], 0);
   EXPECT_EQ(c["errors"]["bad_response"], 20);
+}
+
+TEST(RrIntegration, SweepRunsOneStepPerCountWithThoseConnectionsOpen) {
+  TempDir dir;
+  RrServer server(dir, "http");
+  const std::string csv = dir.file("steps.csv");
+  const json doc = run_rr(dir, {server.target(), "--sweep", "5,20,60", "-d", "0.5", "--warmup",
+                                "0.3", "--csv", csv});
+  const json s = server.stop();
+  const json& steps = doc["summary"]["steps"];
+  ASSERT_EQ(steps.size(), 3u);
+  const unsigned want[] = {5, 20, 60};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(steps[i]["connections"], want[i]);
+    EXPECT_EQ(steps[i]["open_connections"], want[i]);  // all open while the step's clock ran
+    EXPECT_GT(steps[i]["qps"].get<double>(), 0);
+    EXPECT_EQ(steps[i]["error_rate"], 0.0);
+    EXPECT_TRUE(steps[i]["latency_us"]["response"].contains("p999"));
+  }
+  EXPECT_EQ(s["accepted"], 85);  // persistent: each step's connections, once
+  const std::string text = read_file(csv);
+  EXPECT_EQ(text.rfind("connections,open_connections,qps,error_rate,p50_us,p99_us,p999_us\n", 0), 0u);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);
 }
 
 }  // namespace
