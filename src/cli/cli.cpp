@@ -29,12 +29,14 @@ int run(int argc, char** argv) {
   StatesOptions states;
   EchoOptions echo;
   RrOptions rr;
+  CcOptions cc;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
   add_states(app, states);
   add_echo(app, echo);
   add_rr(app, rr);
+  add_cc(app, cc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -53,6 +55,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("states")) return run_states(states);
     if (app.got_subcommand("echo")) return run_echo(echo);
     if (app.got_subcommand("rr")) return run_rr(rr);
+    if (app.got_subcommand("cc")) return run_cc(cc);
   } catch (const UsageError& e) {
     return usage(e.what());
   } catch (const RunError& e) {

@@ -77,6 +77,22 @@ struct RrOptions {
   double max_error_rate = -1;
 };
 
+struct CcOptions {
+  std::vector<std::string> targets;
+  std::uint64_t count = 1000;
+  double ramp = 0;
+  std::string hold = "10";
+  std::string keepalive;
+  std::string request = "raw";
+  unsigned threads = 1;
+  unsigned processes = 1;
+  std::vector<std::string> binds;
+  std::uint64_t timeout_ms = 5000;
+  std::string interval = "1";
+  std::string json;
+  bool quiet = false;
+};
+
 struct EchoOptions {
   std::string target;
   std::string timeout = "5";  // connect timeout, seconds
@@ -93,6 +109,7 @@ void add_demo(CLI::App& app, DemoOptions& o);
 void add_states(CLI::App& app, StatesOptions& o);
 void add_echo(CLI::App& app, EchoOptions& o);
 void add_rr(CLI::App& app, RrOptions& o);
+void add_cc(CLI::App& app, CcOptions& o);
 
 int run_crr(const CrrOptions& o);
 int run_server(const ServerOptions& o);
@@ -100,6 +117,7 @@ int run_demo(const DemoOptions& o);
 int run_states(const StatesOptions& o);
 int run_echo(const EchoOptions& o);
 int run_rr(const RrOptions& o);
+int run_cc(const CcOptions& o);
 
 // TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
 // when sock_diag cannot be asked.

@@ -1,0 +1,126 @@
+// connperf cc: opens and holds many connections; the server side is counted through sock_diag
+// while they are held, and totals merge exactly across --processes.
+#include <signal.h>
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "diag/sock_diag.h"
+#include "harness.h"
+
+namespace connperf::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class HoldServer {
+ public:
+  explicit HoldServer(const TempDir& dir, int n)
+      : json_(dir.file("server" + std::to_string(n) + ".json")),
+        proc_({connperf(), "server", "--listen", "127.0.0.1:0", "-t", "2", "--mode", "crr", "-q",
+               "--json", json_},
+              dir.path()),
+        port_(proc_.wait_listening()) {}
+  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::uint64_t established_now() const {
+    diag::StateFilter f;
+    f.local_port = static_cast<std::uint16_t>(port_);
+    return diag::count_tcp_states(f)[diag::TcpState::Established];
+  }
+  json stop() {
+    proc_.signal(SIGTERM);
+    EXPECT_EQ(proc_.wait(20s), 0);
+    return read_json(json_)["summary"];
+  }
+
+ private:
+  std::string json_;
+  Process proc_;
+  int port_;
+};
+
+// Waits until the server side holds `want` established connections; returns the last count.
+std::uint64_t wait_established(const std::vector<const HoldServer*>& servers, std::uint64_t want) {
+  std::uint64_t n = 0;
+  for (int i = 0; i < 200; ++i) {
+    n = 0;
+    for (const auto* s : servers) n += s->established_now();
+    if (n >= want) return n;
+    std::this_thread::sleep_for(50ms);
+  }
+  return n;
+}
+
+TEST(CcIntegration, HoldsFifteenThousandOverTwoSourceAddresses) {
+  TempDir dir;
+  HoldServer server(dir, 1);
+  const std::string path = dir.file("cc.json");
+  Process cc({connperf(), "cc", server.target(), "-n", "15000", "--bind", "127.0.0.2,127.0.0.3",
+              "--hold", "4", "-t", "2", "-q", "--json", path},
+             dir.path());
+  EXPECT_EQ(wait_established({&server}, 15000), 15000u);
+  ASSERT_EQ(cc.wait(60s), 0) << cc.err();
+  const json c = read_json(path)["summary"];
+  EXPECT_EQ(c["attempted"], 15000);
+  EXPECT_EQ(c["established"], 15000);
+  EXPECT_EQ(c["failed"], 0) << c["errors"].dump();
+  EXPECT_EQ(c["survived"], 15000);
+  EXPECT_FALSE(c["time_to_reach_s"].is_null());
+  const json s = server.stop();
+  EXPECT_EQ(s["accepted"], 15000);
+  EXPECT_EQ(s["peers"].size(), 2u);
+}
+
+TEST(CcIntegration, TwoProcessesReachThirtyThousandWithExactTotals) {
+  TempDir dir;
+  HoldServer a(dir, 1), b(dir, 2);  // one server process holds at most ~20,000 fds here
+  const std::string path = dir.file("cc.json");
+  Process cc({connperf(), "cc", a.target(), b.target(), "-n", "30000", "--processes", "2",
+              "--bind", "127.0.0.2-127.0.0.5", "--hold", "4", "-q", "--json", path},
+             dir.path());
+  EXPECT_EQ(wait_established({&a, &b}, 30000), 30000u);
+  ASSERT_EQ(cc.wait(90s), 0) << cc.err();
+  const json c = read_json(path)["summary"];
+  EXPECT_EQ(c["attempted"], 30000);
+  EXPECT_EQ(c["established"], 30000);
+  EXPECT_EQ(c["survived"], 30000);
+  EXPECT_EQ(c["lost"], 0);
+  const json sa = a.stop(), sb = b.stop();
+  EXPECT_EQ(sa["accepted"].get<std::uint64_t>() + sb["accepted"].get<std::uint64_t>(), 30000u);
+}
+
+TEST(CcIntegration, RefusedTargetIsCountedAndReported) {
+  TempDir dir;
+  const std::string path = dir.file("cc.json");
+  const RunResult r = run({connperf(), "cc", "127.0.0.1:" + std::to_string(free_port()), "-n",
+                           "50", "--hold", "0", "-q", "--json", path},
+                          dir.path(), 30s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json c = read_json(path)["summary"];
+  EXPECT_EQ(c["errors"]["refused"], 50);
+  EXPECT_TRUE(c["time_to_reach_s"].is_null());
+}
+
+TEST(CcIntegration, KeepaliveRequestsAreAnswered) {
+  TempDir dir;
+  HoldServer server(dir, 1);  // crr mode answers "Get." with "200 Ok."
+  const std::string path = dir.file("cc.json");
+  const RunResult r = run({connperf(), "cc", server.target(), "-n", "20", "--hold", "1",
+                           "--keepalive", "0.2", "-q", "--json", path},
+                          dir.path(), 30s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json c = read_json(path)["summary"];
+  EXPECT_GE(c["keepalives"].get<std::uint64_t>(), 60u);
+  EXPECT_EQ(c["lost"], 0);
+  const json s = server.stop();
+  // Every answered keepalive reached the server; at most one per connection was still in
+  // flight when the hold ended.
+  const auto answered = c["keepalives"].get<std::uint64_t>();
+  EXPECT_GE(s["requests"].get<std::uint64_t>(), answered);
+  EXPECT_LE(s["requests"].get<std::uint64_t>(), answered + 20);
+}
+
+}  // namespace
+}  // namespace connperf::test
