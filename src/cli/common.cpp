@@ -159,6 +159,13 @@ std::pair<int, int> local_port_range() {
 
 }  // namespace
 
+int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate) {
+  if (max_error_rate < 0 || total.started == 0) return kOk;
+  const double rate =
+      static_cast<double>(total.error_total()) / static_cast<double>(total.started);
+  return rate > max_error_rate ? kErrorRate : kOk;
+}
+
 void preflight_warnings(const load::CrrSpec& spec, double duration) {
   const long files = net::raise_open_file_limit();
   if (files > 0 && spec.concurrency + 64 > static_cast<unsigned long>(files))

@@ -82,17 +82,6 @@ void warn_ports_ran_out() {
              "(e.g. 127.0.0.2-127.0.0.20), or lower --rate\n");
 }
 
-// At the end of a run the attempts in flight may still finish, for a short grace time, so the
-// counts match the target's; then (or at a second Ctrl-C) they are aborted.
-void finish_in_flight(load::CrrEngine& engine, StopSignals& signals) {
-  constexpr std::uint64_t kGraceNs = 2'000'000'000;
-  engine.drain();
-  const std::uint64_t end = loop::now_ns() + std::min(kGraceNs, engine.spec().timeout_ns);
-  while (!engine.finished() && loop::now_ns() < end)
-    if (signals.wait_until(std::min(end, loop::now_ns() + 2'000'000))) break;
-  engine.stop();
-}
-
 }  // namespace
 
 load::CrrSpec crr_spec(const CrrOptions& o) {
@@ -173,7 +162,7 @@ int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) 
     }
   };
   drive(signals, t0, interval, duration, [&engine] { return engine.finished(); }, tick);
-  finish_in_flight(engine, signals);
+  finish_in_flight(engine, signals, engine.spec().timeout_ns);
   engine.join();
   const double elapsed = static_cast<double>(engine.stopped_at() - t0) / 1e9;
   if (elapsed - last_t >= interval / 4) tick(elapsed, 0);
@@ -195,11 +184,7 @@ int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) 
   std::fflush(human);
   if (!o.json.empty()) write_json(o.json, doc);
 
-  if (o.max_error_rate >= 0 && total.started > 0 &&
-      static_cast<double>(total.error_total()) / static_cast<double>(total.started) >
-          o.max_error_rate)
-    return kErrorRate;
-  return kOk;
+  return exit_code_for(total, o.max_error_rate);
 }
 
 }  // namespace connperf::cli

@@ -212,27 +212,18 @@ int run_rr(const RrOptions& o) {
     }
   };
   drive(signals, t0, interval, duration, [&engine] { return engine.finished(); }, tick);
-  engine.drain();
-  const std::uint64_t end = loop::now_ns() + std::min<std::uint64_t>(2'000'000'000, s.timeout_ns);
-  while (!engine.finished() && loop::now_ns() < end)
-    if (signals.wait_until(std::min(end, loop::now_ns() + 2'000'000))) break;
-  engine.stop();
+  finish_in_flight(engine, signals, s.timeout_ns);
   engine.join();
   const double elapsed = static_cast<double>(engine.stopped_at() - t0) / 1e9;
   if (elapsed - last_t >= interval / 4) tick(elapsed, 0);
   stats::ClientSnapshot total;
   engine.snapshot(total);
   const std::uint64_t aborted = engine.aborted();
-  std::string text = stats::crr_summary_text(total, aborted, elapsed);
-  fmt::print(human, "{}", text);
+  fmt::print(human, "{}", stats::crr_summary_text(total, aborted, elapsed));
   std::fflush(human);
   doc["summary"] = stats::rr_summary_json(total, aborted, elapsed);
   if (!o.json.empty()) write_json(o.json, doc);
-  if (o.max_error_rate >= 0 && total.started > 0 &&
-      static_cast<double>(total.error_total()) / static_cast<double>(total.started) >
-          o.max_error_rate)
-    return kErrorRate;
-  return kOk;
+  return exit_code_for(total, o.max_error_rate);
 }
 
 }  // namespace connperf::cli

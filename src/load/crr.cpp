@@ -6,6 +6,7 @@
 #include <latch>
 #include <thread>
 
+#include "load/worker_pool_impl.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
@@ -66,7 +67,7 @@ struct Slot {
 class CrrWorker final : public loop::Handler {
  public:
   CrrWorker(CrrEngine& engine, unsigned index)
-      : engine_(engine), spec_(engine.spec_), index_(index) {
+      : engine_(engine), spec_(engine.spec()), index_(index) {
     const unsigned n = spec_.threads;
     cap_ = static_cast<std::uint32_t>(share(spec_.concurrency, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
@@ -86,7 +87,7 @@ class CrrWorker final : public loop::Handler {
     t0_ = t0;
     next_sweep_ = t0_ + sweep_ns_;
     const std::uint64_t now = loop::now_ns();
-    if (engine_.phase_.load() == CrrEngine::kRunning) progress(now);
+    if (engine_.phase() == CrrEngine::kRunning) progress(now);
     if (!done_) loop_.run(*this);
     engine_.worker_done(loop::now_ns());
   }
@@ -119,7 +120,7 @@ class CrrWorker final : public loop::Handler {
   }
 
   void on_wake() override {
-    const int phase = engine_.phase_.load();
+    const int phase = engine_.phase();
     if (phase == CrrEngine::kStopping) return finish();
     if (phase == CrrEngine::kDraining) {
       draining_ = true;
@@ -372,6 +373,8 @@ class CrrWorker final : public loop::Handler {
   char buf_[kReadBuf];
 };
 
+template class WorkerPool<CrrWorker>;
+
 CrrEngine::CrrEngine(CrrSpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, std::min(spec_.threads, spec_.concurrency));
   for (unsigned i = 0; i < spec_.threads; ++i)
@@ -381,54 +384,6 @@ CrrEngine::CrrEngine(CrrSpec spec) : spec_(std::move(spec)) {
 CrrEngine::~CrrEngine() {
   stop();
   join();
-}
-
-std::uint64_t CrrEngine::start() {
-  ready_ = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(workers_.size()));
-  go_ = std::make_unique<std::latch>(1);
-  running_ = static_cast<unsigned>(workers_.size());
-  for (auto& w : workers_) threads_.emplace_back([this, &w] { w->run(*ready_, *go_, t0_); });
-  ready_->wait();
-  t0_ = loop::now_ns();
-  go_->count_down();
-  return t0_;
-}
-
-void CrrEngine::drain() noexcept {
-  int expected = kRunning;
-  if (phase_.compare_exchange_strong(expected, kDraining))
-    for (auto& w : workers_) w->wake();
-}
-
-void CrrEngine::stop() noexcept {
-  if (phase_.exchange(kStopping) == kStopping) return;
-  for (auto& w : workers_) w->wake();
-}
-
-void CrrEngine::worker_done(std::uint64_t now) noexcept {
-  if (running_.fetch_sub(1) == 1) stopped_at_.store(now);
-}
-
-bool CrrEngine::finished() const noexcept { return running_.load() == 0; }
-
-void CrrEngine::join() {
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-}
-
-void CrrEngine::snapshot(stats::ClientSnapshot& out) const {
-  out = stats::ClientSnapshot{};
-  stats::ClientSnapshot one;
-  for (const auto& w : workers_) {
-    w->stats().snapshot(one);
-    out += one;
-  }
-}
-
-std::uint64_t CrrEngine::aborted() const noexcept {
-  std::uint64_t n = 0;
-  for (const auto& w : workers_) n += w->aborted();
-  return n;
 }
 
 bool CrrEngine::saw_addr_unavailable() const noexcept {

@@ -1,17 +1,13 @@
 // The connections-per-second engine behind `connperf crr`: worker threads, each with its own
 // epoll loop and a preallocated array of connection slots. Engines do not print; the command
-// samples snapshot() and hands the figures to stats printers. start/stop/snapshot/join are
-// called from the command's thread; everything else runs on the workers.
+// samples snapshot() and hands the figures to stats printers.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <latch>
-#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "load/worker_pool.h"
 #include "net/address.h"
 #include "stats/client_stats.h"
 
@@ -42,42 +38,18 @@ struct CrrSpec {
 };
 
 class CrrWorker;
+extern template class WorkerPool<CrrWorker>;
 
-class CrrEngine {
+class CrrEngine : public WorkerPool<CrrWorker> {
  public:
   explicit CrrEngine(CrrSpec spec);
   ~CrrEngine();
-  CrrEngine(const CrrEngine&) = delete;
-  CrrEngine& operator=(const CrrEngine&) = delete;
 
-  // Spawns the workers and releases them together; returns the common start time (now_ns()).
-  std::uint64_t start();
-  void drain() noexcept;  // no new attempts; those in flight may finish
-  void stop() noexcept;   // at once: attempts in flight become `aborted`
-  bool finished() const noexcept;       // every worker has stopped (count reached or stop())
-  void join();
-  std::uint64_t stopped_at() const noexcept { return stopped_at_.load(); }  // last worker done
-
-  void snapshot(stats::ClientSnapshot& out) const;  // the sum over workers
-  std::uint64_t aborted() const noexcept;           // valid after join()
   bool saw_addr_unavailable() const noexcept;
-
   const CrrSpec& spec() const noexcept { return spec_; }
 
  private:
-  friend class CrrWorker;
-  void worker_done(std::uint64_t now) noexcept;
-
   CrrSpec spec_;
-  std::vector<std::unique_ptr<CrrWorker>> workers_;
-  std::vector<std::thread> threads_;
-  std::unique_ptr<std::latch> ready_;
-  std::unique_ptr<std::latch> go_;
-  std::uint64_t t0_ = 0;  // written before go_ opens; workers read it after
-  enum Phase : int { kRunning, kDraining, kStopping };
-  std::atomic<int> phase_{kRunning};
-  std::atomic<unsigned> running_{0};
-  std::atomic<std::uint64_t> stopped_at_{0};
 };
 
 }  // namespace connperf::load

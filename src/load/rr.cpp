@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <queue>
 
+#include "load/worker_pool_impl.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
@@ -43,7 +44,7 @@ struct RrConn {
 
 class RrWorker final : public loop::Handler {
  public:
-  RrWorker(RrEngine& engine, unsigned index) : engine_(engine), spec_(engine.spec_) {
+  RrWorker(RrEngine& engine, unsigned index) : engine_(engine), spec_(engine.spec()) {
     const unsigned n = spec_.threads;
     conns_.resize(share(spec_.connections, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
@@ -66,7 +67,7 @@ class RrWorker final : public loop::Handler {
     }
     progress(now);
     if (!done_) loop_.run(*this);
-    if (engine_.running_.fetch_sub(1) == 1) engine_.stopped_at_.store(loop::now_ns());
+    engine_.worker_done(loop::now_ns());
   }
 
   void wake() noexcept { loop_.wake(); }
@@ -110,7 +111,7 @@ class RrWorker final : public loop::Handler {
   }
 
   void on_wake() override {
-    const int phase = engine_.phase_.load();
+    const int phase = engine_.phase();
     if (phase == RrEngine::kStopping) return finish();
     if (phase == RrEngine::kDraining) {
       draining_ = true;
@@ -366,6 +367,8 @@ class RrWorker final : public loop::Handler {
   char buf_[kReadBuf];
 };
 
+template class WorkerPool<RrWorker>;
+
 RrEngine::RrEngine(RrSpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, std::min(spec_.threads, spec_.connections));
   for (unsigned i = 0; i < spec_.threads; ++i)
@@ -375,48 +378,6 @@ RrEngine::RrEngine(RrSpec spec) : spec_(std::move(spec)) {
 RrEngine::~RrEngine() {
   stop();
   join();
-}
-
-std::uint64_t RrEngine::start() {
-  ready_ = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(workers_.size()));
-  go_ = std::make_unique<std::latch>(1);
-  running_ = static_cast<unsigned>(workers_.size());
-  for (auto& w : workers_) threads_.emplace_back([this, &w] { w->run(*ready_, *go_, t0_); });
-  ready_->wait();
-  t0_ = loop::now_ns();
-  go_->count_down();
-  return t0_;
-}
-
-void RrEngine::drain() noexcept {
-  int expected = kRunning;
-  if (phase_.compare_exchange_strong(expected, kDraining))
-    for (auto& w : workers_) w->wake();
-}
-
-void RrEngine::stop() noexcept {
-  if (phase_.exchange(kStopping) == kStopping) return;
-  for (auto& w : workers_) w->wake();
-}
-
-void RrEngine::join() {
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-}
-
-void RrEngine::snapshot(stats::ClientSnapshot& out) const {
-  out = stats::ClientSnapshot{};
-  stats::ClientSnapshot one;
-  for (const auto& w : workers_) {
-    w->stats().snapshot(one);
-    out += one;
-  }
-}
-
-std::uint64_t RrEngine::aborted() const noexcept {
-  std::uint64_t n = 0;
-  for (const auto& w : workers_) n += w->aborted();
-  return n;
 }
 
 std::uint64_t RrEngine::open_connections() const noexcept {
