@@ -124,6 +124,28 @@ TEST(RrIntegration, WrongEchoIsABadResponse) {
   EXPECT_EQ(c["errors"]["bad_response"], 20);
 }
 
+// A server that stalls every 100th response for 200 ms: with --rate the requests scheduled on
+// the stalled connection wait too, and their latency (from the scheduled send) shows it; the
+// closed loop only ever sees the one slow response per stall.
+TEST(RrIntegration, OpenLoopLatencyIncludesTheQueueBehindAStall) {
+  TempDir dir;
+  Process peer({"python3", peers_dir() + "/slow_every_nth.py", "--every", "100", "--delay", "0.2"},
+               dir.path());
+  const std::string target = "127.0.0.1:" + std::to_string(peer.wait_listening());
+  const json open = run_rr(dir, {target, "-c", "4", "--rate", "400", "-n", "2000", "--size",
+                                 "16"})["summary"];
+  const json closed = run_rr(dir, {target, "-c", "4", "-n", "2000", "--size", "16"})["summary"];
+  peer.signal(SIGTERM);
+  peer.wait(5s);
+  EXPECT_EQ(open["requests"], 2000);
+  EXPECT_EQ(closed["requests"], 2000);
+  const auto open_p99 = open["latency_us"]["total"]["p99"].get<std::uint64_t>();
+  const auto closed_p99 = closed["latency_us"]["total"]["p99"].get<std::uint64_t>();
+  EXPECT_GE(open_p99, 100'000u) << open["latency_us"].dump();
+  EXPECT_LT(closed_p99, 100'000u) << closed["latency_us"].dump();
+  EXPECT_GE(open["latency_us"]["total"]["p999"].get<std::uint64_t>(), 150'000u);
+}
+
 TEST(RrIntegration, SweepRunsOneStepPerCountWithThoseConnectionsOpen) {
   TempDir dir;
   RrServer server(dir, "http");
