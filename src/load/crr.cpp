@@ -185,7 +185,7 @@ class CrrWorker final : public loop::Handler {
       if (r = net::bind_to(fd.get(), src); !r.ok()) return start_failed(r, now);
     }
     s.t_start = scheduled;
-    s.t_connect = now;
+    s.t_connect = loop::now_ns();  // this attempt's own clock: a batch of starts takes a while
     r = net::connect_to(fd.get(), target);
     if (!r.ok() && r.err != net::Err::InProgress) return start_failed(r, now);
     free_.pop_back();
@@ -219,6 +219,8 @@ class CrrWorker final : public loop::Handler {
       return true;
     }
     if (!r.ok()) return fail(s, stats::error_kind(r.err), r.sys_errno), false;
+    // The handshake happened inside connect(): its duration is the connect latency.
+    now = loop::now_ns();
     stats_.connect_us().record((now - s.t_connect) / 1000);
     s.state = Slot::State::Sending;
     s.sent = static_cast<std::uint32_t>(r.value);
