@@ -25,14 +25,6 @@ void expect_client_invariant(const json& s) {
       << s.dump();
 }
 
-void expect_server_invariant(const json& s) {
-  EXPECT_EQ(s["accepted"].get<std::uint64_t>(),
-            s["rst"].get<std::uint64_t>() + s["fin"].get<std::uint64_t>() +
-                s["closed_by_server"].get<std::uint64_t>() + s["errors"].get<std::uint64_t>() +
-                s["active"].get<std::uint64_t>())
-      << s.dump();
-}
-
 // A connperf server on a loopback port, stopped with SIGTERM; summary() is its JSON summary.
 class Server {
  public:

@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 namespace connperf::test {
 
 namespace fs = std::filesystem;
@@ -160,6 +162,28 @@ int free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
+}
+
+nlohmann::json probe(const TempDir& dir, int port, const std::vector<std::string>& chunks,
+                     std::vector<std::string> extra) {
+  std::vector<std::string> argv{"python3", peers_dir() + "/mode_probe.py", "--port",
+                                std::to_string(port)};
+  for (const auto& c : chunks) {
+    argv.push_back("--chunk");
+    argv.push_back(c);
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  const RunResult r = run(argv, dir.path(), std::chrono::seconds(20));
+  EXPECT_EQ(r.code, 0) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+void expect_server_invariant(const nlohmann::json& s) {
+  EXPECT_EQ(s["accepted"].get<std::uint64_t>(),
+            s["rst"].get<std::uint64_t>() + s["fin"].get<std::uint64_t>() +
+                s["closed_by_server"].get<std::uint64_t>() + s["errors"].get<std::uint64_t>() +
+                s["active"].get<std::uint64_t>())
+      << s.dump();
 }
 
 bool have_program(const std::string& name) {

@@ -70,4 +70,12 @@ nlohmann::json read_json(const std::string& path);
 int free_port();               // a loopback port nobody listens on right now
 bool have_program(const std::string& name);
 
+// tests/peers/mode_probe.py against 127.0.0.1:port: sends each chunk, reads its reply, half-closes;
+// returns its JSON ({"replies": [...], "rest": "...", "eof": bool}).
+nlohmann::json probe(const TempDir& dir, int port, const std::vector<std::string>& chunks,
+                     std::vector<std::string> extra = {});
+
+// DESIGN.md section 3: accepted == rst + fin + closed_by_server + errors + active.
+void expect_server_invariant(const nlohmann::json& summary);
+
 }  // namespace connperf::test

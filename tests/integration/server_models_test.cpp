@@ -48,28 +48,6 @@ class ModelServer {
   int port_;
 };
 
-void expect_invariant(const json& s) {
-  EXPECT_EQ(s["accepted"].get<std::uint64_t>(),
-            s["rst"].get<std::uint64_t>() + s["fin"].get<std::uint64_t>() +
-                s["closed_by_server"].get<std::uint64_t>() + s["errors"].get<std::uint64_t>() +
-                s["active"].get<std::uint64_t>())
-      << s.dump();
-}
-
-json probe(const TempDir& dir, int port, const std::vector<std::string>& chunks,
-           std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{"python3", peers_dir() + "/mode_probe.py", "--port",
-                                std::to_string(port)};
-  for (const auto& c : chunks) {
-    argv.push_back("--chunk");
-    argv.push_back(c);
-  }
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  const RunResult r = run(argv, dir.path(), 20s);
-  EXPECT_EQ(r.code, 0) << r.err;
-  return json::parse(r.out);
-}
-
 class Models : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Models, EchoFamilyRepliesAreByteExact) {
@@ -83,7 +61,7 @@ TEST_P(Models, EchoFamilyRepliesAreByteExact) {
     EXPECT_TRUE(r["eof"].get<bool>());
     const json sum = s.stop();
     EXPECT_EQ(sum["fin"], 1);
-    expect_invariant(sum);
+    expect_server_invariant(sum);
   }
   {
     ModelServer s(dir, model, "upper");
@@ -120,7 +98,7 @@ TEST_P(Models, CrrLoadKeepsTheInvariantAndMatchesTheClient) {
     EXPECT_EQ(c["completed"], 1500) << mode << c["errors"].dump();
     EXPECT_EQ(sum["rst"], 1500) << mode;
     EXPECT_EQ(sum["accepted"], 1500) << mode;
-    expect_invariant(sum);
+    expect_server_invariant(sum);
   }
 }
 
@@ -137,7 +115,7 @@ TEST_P(Models, PersistentHttpClientsWithKeepAlive) {
   EXPECT_TRUE(std::regex_search(ab.out, std::regex(R"(Failed requests:\s+0\b)"))) << ab.out;
   const json sum = s.stop();
   EXPECT_EQ(sum["requests"], 503);
-  expect_invariant(sum);
+  expect_server_invariant(sum);
 }
 
 int connect_to_port(int port) {
@@ -183,7 +161,7 @@ TEST(ForkModel, NoZombiesAndTheFdStaysWithTheChild) {
   EXPECT_LT(std::stoi(fds.out), 12) << fds.out;
   const json sum = s.stop();
   EXPECT_EQ(sum["rst"], 600);
-  expect_invariant(sum);
+  expect_server_invariant(sum);
 }
 
 }  // namespace
