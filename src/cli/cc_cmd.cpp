@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -153,10 +154,9 @@ int run_cc(const CcOptions& o) {
   std::FILE* human = o.json == "-" ? stderr : stdout;
   std::vector<pid_t> children;
   const std::uint64_t t0 = loop::now_ns();
+  std::thread worker;  // procs == 1: the run goes on its own thread so this one can report
   if (procs == 1) {
-    // Runs on its own thread so this one can report.
-    std::thread worker([&] { run_cc_process(spec_for(0), hold, signals, slots[0]); });
-    worker.detach();
+    worker = std::thread([&] { run_cc_process(spec_for(0), hold, signals, slots[0]); });
   } else {
     for (unsigned i = 0; i < procs; ++i) {
       const pid_t pid = ::fork();
@@ -209,6 +209,7 @@ int run_cc(const CcOptions& o) {
     for (unsigned i = 0; i < procs; ++i) slots[i].stop = 1;
   while (!all_done()) signals.wait_until(loop::now_ns() + 5'000'000);
   for (pid_t p : children) ::waitpid(p, nullptr, 0);
+  if (worker.joinable()) worker.join();
 
   const load::CcCounts c = total_of(slots, procs, reached, aborted, all_reached);
   const double elapsed = static_cast<double>(loop::now_ns() - t0) / 1e9;
