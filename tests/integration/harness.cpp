@@ -136,7 +136,11 @@ RunResult run(std::vector<std::string> argv, const std::string& dir,
   return {code, p.out(), p.err()};
 }
 
-std::string connperf() { return CONNPERF_BIN; }
+// CONNPERF_BIN in the environment runs the tests against another build of the binary.
+std::string connperf() {
+  const char* env = std::getenv("CONNPERF_BIN");
+  return env && *env ? env : CONNPERF_BIN;
+}
 std::string peers_dir() { return std::string(CONNPERF_TESTS_DIR) + "/peers"; }
 
 std::string read_file(const std::string& path) {
