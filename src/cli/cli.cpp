@@ -30,6 +30,7 @@ int run(int argc, char** argv) {
   EchoOptions echo;
   RrOptions rr;
   CcOptions cc;
+  ProxyOptions proxy;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
@@ -37,6 +38,7 @@ int run(int argc, char** argv) {
   add_echo(app, echo);
   add_rr(app, rr);
   add_cc(app, cc);
+  add_proxy(app, proxy);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -56,6 +58,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("echo")) return run_echo(echo);
     if (app.got_subcommand("rr")) return run_rr(rr);
     if (app.got_subcommand("cc")) return run_cc(cc);
+    if (app.got_subcommand("proxy")) return run_proxy(proxy);
   } catch (const UsageError& e) {
     return usage(e.what());
   } catch (const RunError& e) {

@@ -48,6 +48,21 @@ struct ServerOptions {
   int backlog = 4096;
 };
 
+struct ProxyOptions {
+  std::vector<std::string> listen{"127.0.0.1:3128"};
+  unsigned threads = 0;  // 0 = one per CPU
+  std::vector<std::string> allow{"127.0.0.0/8", "::1/128"};
+  std::string connect_ports = "443";
+  std::uint64_t max_connections = 0;  // 0 = what the open-file limit allows
+  std::string idle_timeout = "60";
+  std::string upstream_timeout = "30";
+  std::size_t buffer = 64 * 1024;
+  std::string duration = "0";
+  std::string interval = "1";
+  std::string json;
+  bool quiet = false;
+};
+
 struct StatesOptions {
   int port = -1;  // -1: any
   int local_port = -1;
@@ -110,6 +125,7 @@ void add_states(CLI::App& app, StatesOptions& o);
 void add_echo(CLI::App& app, EchoOptions& o);
 void add_rr(CLI::App& app, RrOptions& o);
 void add_cc(CLI::App& app, CcOptions& o);
+void add_proxy(CLI::App& app, ProxyOptions& o);
 
 int run_crr(const CrrOptions& o);
 int run_server(const ServerOptions& o);
@@ -118,6 +134,7 @@ int run_states(const StatesOptions& o);
 int run_echo(const EchoOptions& o);
 int run_rr(const RrOptions& o);
 int run_cc(const CcOptions& o);
+int run_proxy(const ProxyOptions& o);
 
 // TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
 // when sock_diag cannot be asked.

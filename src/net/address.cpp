@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -68,16 +69,23 @@ void add_range(std::vector<SockAddr>& out, const SockAddr& first, std::uint64_t 
   }
 }
 
-void add_cidr(std::vector<SockAddr>& out, std::string_view item, std::size_t slash) {
-  const SockAddr base = literal_or_throw(item.substr(0, slash), item);
-  const int bits = base.family() == AF_INET ? 32 : 128;
-  unsigned prefix = 0;
+// "A/N" → A and N, checked against the family's width.
+Cidr split_cidr(std::string_view item, std::size_t slash) {
+  Cidr c;
+  c.base = literal_or_throw(item.substr(0, slash), item);
+  const unsigned bits = c.base.family() == AF_INET ? 32 : 128;
   const std::string_view p = item.substr(slash + 1);
-  const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), prefix);
-  if (p.empty() || ec != std::errc{} || end != p.data() + p.size() ||
-      prefix > static_cast<unsigned>(bits))
+  const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), c.prefix);
+  if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || c.prefix > bits)
     throw AddressError("bad prefix length in " + quoted(item));
-  const int host_bits = bits - static_cast<int>(prefix);
+  return c;
+}
+
+void add_cidr(std::vector<SockAddr>& out, std::string_view item, std::size_t slash) {
+  const Cidr c = split_cidr(item, slash);
+  const SockAddr& base = c.base;
+  const int bits = base.family() == AF_INET ? 32 : 128;
+  const int host_bits = bits - static_cast<int>(c.prefix);
   if (host_bits > 16) throw AddressError(quoted(item) + " expands to more than 65536 addresses");
   const std::uint64_t size = std::uint64_t{1} << host_bits;
   const std::uint64_t first = low_bits(base) & ~(size - 1);
@@ -104,29 +112,8 @@ void add_item(std::vector<SockAddr>& out, std::string_view item) {
   add_range(out, a, low_bits(a), low_bits(b), item);
 }
 
-SockAddr resolve_name(const std::string& host, std::uint16_t port, std::string_view spec) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
-  if (rc != 0) throw AddressError("cannot resolve " + quoted(host) + ": " + gai_strerror(rc));
-  const addrinfo* pick = nullptr;
-  for (const addrinfo* ai = res; ai; ai = ai->ai_next) {
-    if (ai->ai_family == AF_INET) {
-      pick = ai;
-      break;
-    }
-    if (!pick && ai->ai_family == AF_INET6) pick = ai;
-  }
-  if (!pick) {
-    ::freeaddrinfo(res);
-    throw AddressError("no IPv4 or IPv6 address for " + quoted(spec));
-  }
-  SockAddr a = SockAddr::from(pick->ai_addr, pick->ai_addrlen);
-  ::freeaddrinfo(res);
-  a.set_port(port);
-  return a;
+SockAddr resolve_name(const std::string& host, std::uint16_t port, std::string_view) {
+  return resolve_host(host, port).front();
 }
 
 }  // namespace
@@ -251,6 +238,80 @@ std::vector<SockAddr> parse_bind_spec(std::string_view spec) {
     start = comma + 1;
   }
   return out;
+}
+
+}  // namespace connperf::net
+
+namespace connperf::net {
+
+Cidr parse_cidr(std::string_view spec) {
+  const auto slash = spec.find('/');
+  if (slash == std::string_view::npos) {
+    Cidr c;
+    c.base = literal_or_throw(spec, spec);
+    c.prefix = c.base.family() == AF_INET ? 32 : 128;
+    return c;
+  }
+  return split_cidr(spec, slash);
+}
+
+namespace {
+// The address bytes of a; an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as IPv4.
+std::string_view address_bytes(const SockAddr& a, int& family) {
+  family = a.family();
+  if (family == AF_INET) {
+    const auto* p = &reinterpret_cast<const sockaddr_in*>(&a.storage)->sin_addr;
+    return {reinterpret_cast<const char*>(p), 4};
+  }
+  const auto* b = reinterpret_cast<const sockaddr_in6*>(&a.storage)->sin6_addr.s6_addr;
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(b, kMapped, 12) == 0) {
+    family = AF_INET;
+    return {reinterpret_cast<const char*>(b + 12), 4};
+  }
+  return {reinterpret_cast<const char*>(b), 16};
+}
+}  // namespace
+
+bool Cidr::contains(const SockAddr& addr) const noexcept {
+  int fa = 0, fb = 0;
+  const std::string_view a = address_bytes(addr, fa);
+  const std::string_view b = address_bytes(base, fb);
+  if (fa != fb || fa == AF_UNSPEC) return false;
+  const unsigned whole = prefix / 8, rest = prefix % 8;
+  if (std::memcmp(a.data(), b.data(), whole) != 0) return false;
+  if (rest == 0) return true;
+  const auto mask = static_cast<unsigned char>(0xff << (8 - rest));
+  return (static_cast<unsigned char>(a[whole]) & mask) == (static_cast<unsigned char>(b[whole]) & mask);
+}
+
+std::string Cidr::to_string() const {
+  return base.host_string() + "/" + std::to_string(prefix);
+}
+
+std::vector<SockAddr> resolve_host(const std::string& host, std::uint16_t port) {
+  if (auto lit = parse_ip_literal(host)) {
+    lit->set_port(port);
+    return {*lit};
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
+  if (rc != 0) throw AddressError("cannot resolve " + quoted(host) + ": " + gai_strerror(rc));
+  std::vector<SockAddr> v4, v6;
+  for (const addrinfo* ai = res; ai; ai = ai->ai_next) {
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
+    SockAddr a = SockAddr::from(ai->ai_addr, ai->ai_addrlen);
+    a.set_port(port);
+    auto& list = ai->ai_family == AF_INET ? v4 : v6;
+    if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
+  }
+  ::freeaddrinfo(res);
+  if (v4.empty() && v6.empty()) throw AddressError("no IPv4 or IPv6 address for " + quoted(host));
+  v4.insert(v4.end(), v6.begin(), v6.end());
+  return v4;
 }
 
 }  // namespace connperf::net

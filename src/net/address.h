@@ -51,4 +51,18 @@ std::optional<SockAddr> parse_ip_literal(std::string_view host) noexcept;
 inline constexpr std::size_t kMaxBindAddresses = 65536;
 std::vector<SockAddr> parse_bind_spec(std::string_view spec);
 
+// An address prefix, "127.0.0.0/8", "::1/128" or an address alone (all of its bits).
+struct Cidr {
+  SockAddr base;
+  unsigned prefix = 0;
+  // IPv4-mapped IPv6 addresses (a dual-stack listener's IPv4 peers) match IPv4 prefixes.
+  bool contains(const SockAddr& addr) const noexcept;
+  std::string to_string() const;
+};
+Cidr parse_cidr(std::string_view spec);  // throws AddressError
+
+// Every address of `host` (a literal or a name; getaddrinfo, so it may block), IPv4 first, each
+// with `port`. Throws AddressError naming the host.
+std::vector<SockAddr> resolve_host(const std::string& host, std::uint16_t port);
+
 }  // namespace connperf::net

@@ -1,5 +1,7 @@
 #include "net/socket.h"
 
+#include <sys/uio.h>
+
 #include <cerrno>
 #include <fcntl.h>
 #include <poll.h>
@@ -94,6 +96,18 @@ Result read_some(int fd, char* buf, std::size_t len) noexcept {
 Result send_some(int fd, const char* buf, std::size_t len) noexcept {
   for (;;) {
     const ssize_t n = ::send(fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0) return {n, Err::Ok, 0};
+    if (errno != EINTR) return Result::from_errno(errno);
+  }
+}
+
+Result send_two(int fd, const char* a, std::size_t alen, const char* b, std::size_t blen) noexcept {
+  iovec iov[2] = {{const_cast<char*>(a), alen}, {const_cast<char*>(b), blen}};
+  msghdr msg{};
+  msg.msg_iov = alen ? iov : iov + 1;
+  msg.msg_iovlen = alen ? 2 : 1;
+  for (;;) {
+    const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
     if (n >= 0) return {n, Err::Ok, 0};
     if (errno != EINTR) return Result::from_errno(errno);
   }

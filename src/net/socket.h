@@ -52,6 +52,8 @@ Result pending_error(int fd) noexcept;                     // SO_ERROR after a c
 Result accept_from(int listen_fd, SockAddr* peer) noexcept;  // value = new non-blocking fd
 Result read_some(int fd, char* buf, std::size_t len) noexcept;  // value 0 = end of stream
 Result send_some(int fd, const char* buf, std::size_t len) noexcept;  // MSG_NOSIGNAL
+// Both pieces in one sendmsg (a message head, then body bytes); `a` may be empty.
+Result send_two(int fd, const char* a, std::size_t alen, const char* b, std::size_t blen) noexcept;
 Result shutdown_write(int fd) noexcept;
 
 // Plain fds (terminals, pipes) for the interactive client.

@@ -1,5 +1,7 @@
 #include "proto/http.h"
 
+#include "proto/text.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -9,55 +11,9 @@ namespace {
 
 constexpr std::uint64_t kMaxChunk = std::uint64_t{1} << 60;
 
-char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// Calls f(token) for each comma-separated token of a header value.
-template <typename F>
-void for_each_token(std::string_view value, F f) {
-  for (std::size_t start = 0; start <= value.size();) {
-    const std::size_t comma = std::min(value.find(',', start), value.size());
-    f(trim(value.substr(start, comma - start)));
-    start = comma + 1;
-  }
-}
-
-bool is_tchar(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
-
-// "HTTP/1.x" → x, or -1.
-int http_minor(std::string_view v) noexcept {
-  if (v.size() != 8 || v.substr(0, 7) != "HTTP/1." || v[7] < '0' || v[7] > '9') return -1;
-  return v[7] - '0';
-}
-
-bool parse_decimal(std::string_view s, std::uint64_t& out) noexcept {
-  if (s.empty() || s.size() > 18) return false;
-  out = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    out = out * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return true;
-}
-
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
+  c = ascii_lower(c);
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
@@ -301,16 +257,10 @@ FrameStatus ResponseFramer::end_of_head() noexcept {
     reset(head);
     return FrameStatus::NeedMore;
   }
-  using Kind = BodyFramer::Kind;
-  if (head_ || status_ == 204 || status_ == 304 || status_ == 101 || (status_ < 200)) {
-    body_.start(Kind::None, 0);
-  } else if (info_.has_te) {
-    body_.start(info_.chunked ? Kind::Chunked : Kind::UntilClose, 0);
-  } else if (info_.has_length) {
-    body_.start(Kind::Length, info_.content_length);
-  } else {
-    body_.start(Kind::UntilClose, 0);
-  }
+  BodyFramer::Kind kind{};
+  std::uint64_t length = 0;
+  response_body(info_, status_, head_, kind, length);
+  body_.start(kind, length);
   state_ = State::Body;
   return FrameStatus::NeedMore;
 }
@@ -359,12 +309,10 @@ FrameStatus RequestFramer::start_line(std::string_view line) noexcept {
 }
 
 FrameStatus RequestFramer::end_of_head() noexcept {
-  using Kind = BodyFramer::Kind;
-  if (info_.has_te && info_.has_length)
-    return fail("both Content-Length and Transfer-Encoding");
-  if (info_.has_te && !info_.chunked) return fail("unsupported Transfer-Encoding");
-  if (info_.has_te) body_.start(Kind::Chunked, 0);
-  else body_.start(Kind::Length, info_.has_length ? info_.content_length : 0);
+  BodyFramer::Kind kind{};
+  std::uint64_t length = 0;
+  if (const char* why = request_body(info_, kind, length)) return fail(why);
+  body_.start(kind, length);
   state_ = State::Body;
   return FrameStatus::NeedMore;
 }
@@ -372,6 +320,25 @@ FrameStatus RequestFramer::end_of_head() noexcept {
 bool RequestFramer::keep_alive() const noexcept {
   if (info_.conn_close) return false;
   return minor_ >= 1 || info_.conn_keep_alive;
+}
+
+const char* request_body(const HeaderInfo& info, BodyFramer::Kind& kind, std::uint64_t& length) {
+  length = 0;
+  if (info.has_te && info.has_length) return "both Content-Length and Transfer-Encoding";
+  if (info.has_te && !info.chunked) return "unsupported Transfer-Encoding";
+  kind = info.has_te ? BodyFramer::Kind::Chunked : BodyFramer::Kind::Length;
+  if (info.has_length) length = info.content_length;
+  return nullptr;
+}
+
+void response_body(const HeaderInfo& info, int status, bool head_request, BodyFramer::Kind& kind,
+                   std::uint64_t& length) {
+  using Kind = BodyFramer::Kind;
+  length = 0;
+  if (head_request || status == 204 || status == 304 || status < 200) kind = Kind::None;
+  else if (info.has_te) kind = info.chunked ? Kind::Chunked : Kind::UntilClose;
+  else if (info.has_length) kind = Kind::Length, length = info.content_length;
+  else kind = Kind::UntilClose;
 }
 
 }  // namespace connperf::proto

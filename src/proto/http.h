@@ -73,6 +73,13 @@ class BodyFramer {
   const char* error_ = nullptr;
 };
 
+// How a body is framed, from the head (RFC 9112 6.3). Requests: a Transfer-Encoding must end in
+// chunked and may not come with Content-Length (the result says why not; nullptr when fine).
+// Responses follow the status and whether the request was HEAD.
+const char* request_body(const HeaderInfo& info, BodyFramer::Kind& kind, std::uint64_t& length);
+void response_body(const HeaderInfo& info, int status, bool head_request, BodyFramer::Kind& kind,
+                   std::uint64_t& length);
+
 // What requests and responses share: a head of lines (start line, header fields), then a body.
 class MessageFramer {
  public:

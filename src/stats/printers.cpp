@@ -231,3 +231,86 @@ std::string server_summary_text(const std::vector<std::string>& addresses,
 }
 
 }  // namespace connperf::stats
+
+// proxy
+
+namespace connperf::stats {
+
+std::string format_bytes(std::uint64_t n) {
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (n < 1024) return fmt::format("{} B", n);
+  double v = static_cast<double>(n) / 1024;
+  std::size_t u = 0;
+  for (; v >= 1024 && u + 1 < std::size(kUnits); ++u) v /= 1024;
+  return fmt::format("{:.{}f} {}", v, v < 10 ? 2 : v < 100 ? 1 : 0, kUnits[u]);
+}
+
+std::string proxy_header() {
+  return fmt::format("{:>7} {:>11} {:>11} {:>9} {:>11} {:>11} {:>9} {:>9}", "time", "accepted/s",
+                     "requests/s", "tunnels/s", "up/s", "down/s", "errors/s", "active");
+}
+
+std::string proxy_line(double t, const ProxySnapshot& d, std::uint64_t active, double seconds) {
+  auto rate = [seconds](std::uint64_t n) {
+    return format_count(static_cast<std::uint64_t>(per_second(n, seconds)));
+  };
+  auto bytes = [seconds](std::uint64_t n) {
+    return format_bytes(static_cast<std::uint64_t>(per_second(n, seconds)));
+  };
+  const std::uint64_t errors =
+      d.error_replies() + d[ProxyCount::ClientResets] + d[ProxyCount::UpstreamResets];
+  return fmt::format("{:>6.1f}s {:>11} {:>11} {:>9} {:>11} {:>11} {:>9} {:>9}", t,
+                     rate(d[ProxyCount::Accepted]), rate(d[ProxyCount::Requests]),
+                     rate(d[ProxyCount::Tunnels]), bytes(d[ProxyCount::BytesUp]),
+                     bytes(d[ProxyCount::BytesDown]), rate(errors), format_count(active));
+}
+
+nlohmann::json proxy_counts_json(const ProxySnapshot& s) {
+  nlohmann::json j;
+  nlohmann::json statuses = nlohmann::json::object();
+  for (std::size_t i = 0; i < kProxyCounts; ++i) {
+    if (i == static_cast<std::size_t>(ProxyCount::Closed)) continue;
+    if (i >= kFirstStatus) statuses[std::string(proxy_count_name(i))] = s.v[i];
+    else j[std::string(proxy_count_name(i))] = s.v[i];
+  }
+  j["statuses"] = std::move(statuses);
+  j["active"] = s.active();
+  return j;
+}
+
+nlohmann::json proxy_summary_json(const ProxySnapshot& total, double seconds) {
+  nlohmann::json j = proxy_counts_json(total);
+  j["closed"] = total[ProxyCount::Closed];
+  j["elapsed_s"] = seconds;
+  j["rps"] = per_second(total[ProxyCount::Requests], seconds);
+  j["error_replies"] = total.error_replies();
+  return j;
+}
+
+std::string proxy_summary_text(const ProxySnapshot& t, double seconds) {
+  std::string out = fmt::format(
+      "\nproxy summary over {:.2f} s\n"
+      "  connections  {} accepted ({} denied), {} closed, {} open\n"
+      "  requests     {} forwarded ({}/s), {} responses relayed, {} on a kept upstream "
+      "connection\n"
+      "  tunnels      {}\n"
+      "  upstream     {} connections opened\n"
+      "  bytes        {} up, {} down\n"
+      "  broken       {} by clients, {} by upstreams\n",
+      seconds, format_count(t[ProxyCount::Accepted]), format_count(t[ProxyCount::Denied]),
+      format_count(t[ProxyCount::Closed]), format_count(t.active()),
+      format_count(t[ProxyCount::Requests]),
+      format_rate(per_second(t[ProxyCount::Requests], seconds)),
+      format_count(t[ProxyCount::Responses]), format_count(t[ProxyCount::UpstreamReused]),
+      format_count(t[ProxyCount::Tunnels]), format_count(t[ProxyCount::UpstreamConnects]),
+      format_bytes(t[ProxyCount::BytesUp]), format_bytes(t[ProxyCount::BytesDown]),
+      format_count(t[ProxyCount::ClientResets]), format_count(t[ProxyCount::UpstreamResets]));
+  out += "  replies made by the proxy:";
+  if (t.error_replies() == 0) out += " none";
+  for (std::size_t i = kFirstStatus; i < kProxyCounts; ++i)
+    if (t.v[i]) out += fmt::format(" {} x{}", proxy_count_name(i), format_count(t.v[i]));
+  out += "\n";
+  return out;
+}
+
+}  // namespace connperf::stats

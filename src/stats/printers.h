@@ -11,6 +11,7 @@
 
 #include "stats/client_stats.h"
 #include "stats/histogram.h"
+#include "stats/proxy_stats.h"
 #include "stats/server_stats.h"
 
 namespace connperf::stats {
@@ -49,5 +50,14 @@ std::string server_summary_text(const std::vector<std::string>& addresses,
                                 const std::vector<ListenerSnapshot>& listeners,
                                 const std::map<std::string, std::uint64_t>& peers,
                                 double seconds);
+
+// proxy
+std::string format_bytes(std::uint64_t n);  // 512 B, 1.5 KiB, 3.25 GiB
+std::string proxy_header();
+std::string proxy_line(double t, const ProxySnapshot& interval, std::uint64_t active,
+                       double seconds);
+nlohmann::json proxy_counts_json(const ProxySnapshot& s);  // every count, statuses as an object
+nlohmann::json proxy_summary_json(const ProxySnapshot& total, double seconds);
+std::string proxy_summary_text(const ProxySnapshot& total, double seconds);
 
 }  // namespace connperf::stats

@@ -1,0 +1,202 @@
+#include "proto/http_head.h"
+
+#include <cstring>
+
+#include "proto/text.h"
+
+namespace connperf::proto {
+
+void Head::clear() noexcept {
+  method = target = reason = {};
+  status = 0;
+  minor = 1;
+  fields.clear();
+  connection.clear();
+  info.clear();
+  content_lengths = 0;
+}
+
+bool Head::keep_alive() const noexcept {
+  if (info.conn_close) return false;
+  return minor >= 1 || info.conn_keep_alive;
+}
+
+HeadScan find_head_end(std::string_view data, std::size_t max_line, std::size_t max_head,
+                       std::size_t& end, std::size_t& skip) noexcept {
+  skip = 0;
+  while (skip < data.size() && (data[skip] == '\r' || data[skip] == '\n')) ++skip;
+  if (skip > 64) return HeadScan::TooLarge;  // a stream of empty lines is not a request
+  const std::string_view head = data.substr(skip);
+  std::size_t pos = 0;
+  for (bool first = true;; first = false) {
+    const std::size_t nl = head.find('\n', pos);
+    const std::size_t line_end = nl == std::string_view::npos ? head.size() : nl;
+    if (first && line_end > max_line) return HeadScan::LineTooLong;
+    if (line_end >= max_head) return HeadScan::TooLarge;
+    if (nl == std::string_view::npos) return HeadScan::NeedMore;
+    const std::size_t len = nl - pos;
+    if (!first && (len == 0 || (len == 1 && head[pos] == '\r'))) {
+      end = skip + nl + 1;
+      return HeadScan::Complete;
+    }
+    pos = nl + 1;
+  }
+}
+
+namespace {
+
+std::string_view strip_cr(std::string_view line) noexcept {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+// The field lines after the start line; `rest` starts after the start line's LF.
+const char* parse_fields(std::string_view rest, Head& out) {
+  while (!rest.empty()) {
+    const std::size_t nl = rest.find('\n');
+    const std::string_view line = strip_cr(rest.substr(0, nl));
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (line.empty()) break;
+    if (line.find('\r') != std::string_view::npos) return "bare CR in a header line";
+    out.info.field(line);
+    if (out.info.error) return out.info.error;
+    const std::size_t colon = line.find(':');
+    const std::string_view name = line.substr(0, colon);
+    for (char c : name)
+      if (!is_tchar(c)) return "bad header name";
+    const std::string_view value = trim(line.substr(colon + 1));
+    out.fields.push_back({name, value});
+    if (iequals(name, "content-length")) ++out.content_lengths;
+    if (iequals(name, "connection"))
+      for_each_token(value, [&out](std::string_view t) {
+        if (!t.empty()) out.connection.push_back(t);
+      });
+  }
+  return nullptr;
+}
+
+std::string_view first_line(std::string_view head, std::string_view& rest) {
+  const std::size_t nl = head.find('\n');
+  rest = nl == std::string_view::npos ? std::string_view{} : head.substr(nl + 1);
+  return strip_cr(head.substr(0, nl));
+}
+
+}  // namespace
+
+// "METHOD SP target SP HTTP/1.x"
+const char* parse_request_head(std::string_view head, Head& out) {
+  out.clear();
+  std::string_view rest;
+  const std::string_view line = first_line(head, rest);
+  const std::size_t sp1 = line.find(' ');
+  const std::size_t sp2 = line.rfind(' ');
+  if (sp1 == 0 || sp1 == std::string_view::npos || sp2 == sp1) return "bad request line";
+  out.method = line.substr(0, sp1);
+  for (char c : out.method)
+    if (!is_tchar(c)) return "bad method";
+  out.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (out.target.empty()) return "empty request target";
+  for (char c : out.target)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return "bad request target";
+  out.minor = http_minor(line.substr(sp2 + 1));
+  if (out.minor < 0) return "bad HTTP version";
+  return parse_fields(rest, out);
+}
+
+// "HTTP/1.x SP 3DIGIT SP reason"
+const char* parse_response_head(std::string_view head, Head& out) {
+  out.clear();
+  std::string_view rest;
+  const std::string_view line = first_line(head, rest);
+  if (line.size() < 12 || line[8] != ' ' || (line.size() > 12 && line[12] != ' '))
+    return "bad status line";
+  out.minor = http_minor(line.substr(0, 8));
+  for (std::size_t k = 9; k < 12; ++k) {
+    if (line[k] < '0' || line[k] > '9') return "bad status line";
+    out.status = out.status * 10 + (line[k] - '0');
+  }
+  if (out.minor < 0 || out.status < 100) return "bad status line";
+  out.reason = line.size() > 13 ? line.substr(13) : std::string_view{};
+  return parse_fields(rest, out);
+}
+
+namespace {
+
+bool parse_port(std::string_view text, std::uint16_t& port) {
+  std::uint64_t v = 0;
+  if (!parse_decimal(text, v) || v == 0 || v > 65535) return false;
+  port = static_cast<std::uint16_t>(v);
+  return true;
+}
+
+// "host", "host:port", "[v6]", "[v6]:port"; port stays as given when absent.
+const char* split_authority(std::string_view authority, std::string_view& host,
+                            std::uint16_t& port, bool& has_port) {
+  has_port = false;
+  if (authority.empty()) return "empty host";
+  if (authority.find('@') != std::string_view::npos) return "user information in the URI";
+  std::string_view port_text;
+  if (authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return "bad IPv6 host";
+    host = authority.substr(1, close - 1);
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':') return "bad host";
+    if (!after.empty()) port_text = after.substr(1), has_port = true;
+  } else {
+    const std::size_t colon = authority.rfind(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1), has_port = true;
+  }
+  if (host.empty()) return "empty host";
+  for (char c : host)
+    if (!(is_tchar(c) || c == ':') || c == '%') return "bad host";
+  if (has_port && !parse_port(port_text, port)) return "bad port";
+  return nullptr;
+}
+
+}  // namespace
+
+const char* parse_absolute_uri(std::string_view target, AbsoluteUri& out) {
+  const std::size_t colon = target.find("://");
+  if (colon == std::string_view::npos || colon == 0) return "not an absolute URI";
+  out.scheme = target.substr(0, colon);
+  for (char c : out.scheme)
+    if (!(is_tchar(c) && c != '%')) return "bad URI scheme";
+  const std::string_view after = target.substr(colon + 3);
+  const std::size_t slash = after.find_first_of("/?#");
+  out.authority = after.substr(0, slash);
+  out.path = slash == std::string_view::npos ? std::string_view{} : after.substr(slash);
+  if (!out.path.empty() && out.path.front() == '#') out.path = {};
+  if (const std::size_t hash = out.path.find('#'); hash != std::string_view::npos)
+    out.path = out.path.substr(0, hash);  // a fragment is never sent
+  out.port = 80;
+  bool has_port = false;
+  return split_authority(out.authority, out.host, out.port, has_port);
+}
+
+const char* parse_authority(std::string_view target, std::string_view& host, std::uint16_t& port) {
+  bool has_port = false;
+  if (const char* why = split_authority(target, host, port, has_port)) return why;
+  return has_port ? nullptr : "CONNECT target without a port";
+}
+
+bool is_hop_by_hop(const Head& head, std::string_view name) noexcept {
+  static constexpr std::string_view kAlways[] = {
+      "connection", "proxy-connection", "keep-alive",          "te",
+      "trailer",    "upgrade",          "proxy-authorization", "proxy-authenticate"};
+  for (std::string_view h : kAlways)
+    if (iequals(name, h)) return true;
+  for (std::string_view t : head.connection)
+    if (iequals(name, t)) return true;
+  return false;
+}
+
+void append_end_to_end(const Head& head, bool skip_host, std::string& out) {
+  for (const Field& f : head.fields) {
+    if (is_hop_by_hop(head, f.name) || (skip_host && iequals(f.name, "host"))) continue;
+    out.append(f.name).append(": ").append(f.value).append("\r\n");
+  }
+}
+
+}  // namespace connperf::proto
