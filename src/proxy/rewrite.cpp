@@ -13,7 +13,9 @@ void append_via(int minor, std::string& out) {
 void upstream_request(const proto::Head& req, const proto::AbsoluteUri& uri, bool keep_alive,
                       std::string& out) {
   out.clear();
-  out.append(req.method).append(" ").append(uri.path.empty() ? "/" : uri.path);
+  out.append(req.method).append(" ");
+  if (uri.path.empty() || uri.path.front() != '/') out.append("/");  // "http://a?q" → "/?q"
+  out.append(uri.path);
   out.append(req.minor == 0 ? " HTTP/1.0\r\nHost: " : " HTTP/1.1\r\nHost: ");
   out.append(uri.authority).append("\r\n");
   proto::append_end_to_end(req, true, out);

@@ -1,0 +1,233 @@
+// What the proxy parses and writes: whole heads, absolute URIs, CONNECT authorities, the
+// forwarded request and response heads, its own error replies, --allow prefixes and
+// --connect-ports lists.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "net/address.h"
+#include "proto/http_head.h"
+#include "proxy/proxy.h"
+#include "proxy/rewrite.h"
+
+namespace connperf {
+namespace {
+
+using proto::HeadScan;
+
+HeadScan scan(std::string_view data, std::size_t& end, std::size_t& skip) {
+  return proto::find_head_end(data, 8192, 16384, end, skip);
+}
+
+TEST(HeadScan, FindsTheEmptyLineWithCrlfOrBareLf) {
+  std::size_t end = 0, skip = 0;
+  const std::string crlf = "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\nBODY";
+  EXPECT_EQ(scan(crlf, end, skip), HeadScan::Complete);
+  EXPECT_EQ(crlf.substr(end), "BODY");
+  EXPECT_EQ(skip, 0u);
+  const std::string lf = "GET http://a/ HTTP/1.1\nHost: a\n\nX";
+  EXPECT_EQ(scan(lf, end, skip), HeadScan::Complete);
+  EXPECT_EQ(lf.substr(end), "X");
+  EXPECT_EQ(scan("\r\n\r\nGET http://a/ HTTP/1.1\r\n\r\n", end, skip), HeadScan::Complete);
+  EXPECT_EQ(skip, 4u);
+  EXPECT_EQ(scan("GET http://a/ HTTP/1.1\r\nHost: a\r\n", end, skip), HeadScan::NeedMore);
+  EXPECT_EQ(scan("", end, skip), HeadScan::NeedMore);
+}
+
+TEST(HeadScan, LimitsTheRequestLineAndTheHead) {
+  std::size_t end = 0, skip = 0;
+  EXPECT_EQ(scan("GET http://a/" + std::string(9000, 'x'), end, skip), HeadScan::LineTooLong);
+  std::string big = "GET http://a/ HTTP/1.1\r\n";
+  while (big.size() < 17000) big += "X-Filler: " + std::string(100, 'y') + "\r\n";
+  EXPECT_EQ(scan(big, end, skip), HeadScan::TooLarge);
+  EXPECT_EQ(scan(big + "\r\n", end, skip), HeadScan::TooLarge);
+}
+
+TEST(RequestHead, ParsesFieldsAndConnectionTokens) {
+  proto::Head h;
+  const std::string head =
+      "POST http://example.test:8080/a?b=1 HTTP/1.1\r\nHost: other\r\nConnection: close, "
+      "X-Hop\r\nX-Hop: 1\r\nContent-Length: 5\r\nX-End:  kept \r\n\r\n";
+  ASSERT_EQ(proto::parse_request_head(head, h), nullptr);
+  EXPECT_EQ(h.method, "POST");
+  EXPECT_EQ(h.target, "http://example.test:8080/a?b=1");
+  EXPECT_EQ(h.minor, 1);
+  EXPECT_EQ(h.fields.size(), 5u);
+  EXPECT_EQ(h.fields[4].value, "kept");
+  EXPECT_TRUE(h.info.has_length);
+  EXPECT_EQ(h.content_lengths, 1);
+  EXPECT_FALSE(h.keep_alive());
+  EXPECT_TRUE(proto::is_hop_by_hop(h, "x-hop"));
+  EXPECT_TRUE(proto::is_hop_by_hop(h, "Proxy-Connection"));
+  EXPECT_FALSE(proto::is_hop_by_hop(h, "X-End"));
+}
+
+TEST(RequestHead, RejectsMalformedHeads) {
+  proto::Head h;
+  EXPECT_NE(proto::parse_request_head("GET\r\n\r\n", h), nullptr);
+  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/2.0\r\n\r\n", h), nullptr);
+  EXPECT_NE(proto::parse_request_head("G(T http://a/ HTTP/1.1\r\n\r\n", h), nullptr);
+  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/1.1\r\nHost : a\r\n\r\n", h), nullptr);
+  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/1.1\r\nNoColon\r\n\r\n", h), nullptr);
+  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/1.1\r\n folded\r\n\r\n", h), nullptr);
+  EXPECT_NE(proto::parse_request_head(
+                "GET http://a/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", h),
+            nullptr);
+  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/1.1\r\nContent-Length: -1\r\n\r\n", h),
+            nullptr);
+  // Same value twice parses, but is counted: the proxy refuses it.
+  ASSERT_EQ(proto::parse_request_head(
+                "GET http://a/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", h),
+            nullptr);
+  EXPECT_EQ(h.content_lengths, 2);
+}
+
+TEST(RequestHead, BodyFramingRefusesSmuggling) {
+  proto::Head h;
+  proto::BodyFramer::Kind kind{};
+  std::uint64_t len = 0;
+  ASSERT_EQ(proto::parse_request_head("POST http://a/ HTTP/1.1\r\nContent-Length: 3\r\n"
+                                      "Transfer-Encoding: chunked\r\n\r\n", h),
+            nullptr);
+  EXPECT_NE(proto::request_body(h.info, kind, len), nullptr);
+  ASSERT_EQ(proto::parse_request_head(
+                "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", h), nullptr);
+  EXPECT_NE(proto::request_body(h.info, kind, len), nullptr);
+  ASSERT_EQ(proto::parse_request_head(
+                "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", h), nullptr);
+  EXPECT_EQ(proto::request_body(h.info, kind, len), nullptr);
+  EXPECT_EQ(kind, proto::BodyFramer::Kind::Chunked);
+}
+
+TEST(ResponseHead, ParsesStatusAndReason) {
+  proto::Head h;
+  ASSERT_EQ(proto::parse_response_head("HTTP/1.0 404 Not Found\r\nX: y\r\n\r\n", h), nullptr);
+  EXPECT_EQ(h.status, 404);
+  EXPECT_EQ(h.reason, "Not Found");
+  EXPECT_EQ(h.minor, 0);
+  EXPECT_FALSE(h.keep_alive());
+  ASSERT_EQ(proto::parse_response_head("HTTP/1.1 204\r\n\r\n", h), nullptr);
+  EXPECT_EQ(h.status, 204);
+  EXPECT_EQ(h.reason, "");
+  EXPECT_NE(proto::parse_response_head("HTTP/1.1 2x0 OK\r\n\r\n", h), nullptr);
+  EXPECT_NE(proto::parse_response_head("ICY 200 OK\r\n\r\n", h), nullptr);
+}
+
+TEST(AbsoluteUri, SplitsSchemeAuthorityHostPortPath) {
+  proto::AbsoluteUri u;
+  ASSERT_EQ(proto::parse_absolute_uri("http://example.test:8080/a/b?c=d#frag", u), nullptr);
+  EXPECT_EQ(u.scheme, "http");
+  EXPECT_EQ(u.authority, "example.test:8080");
+  EXPECT_EQ(u.host, "example.test");
+  EXPECT_EQ(u.port, 8080);
+  EXPECT_EQ(u.path, "/a/b?c=d");
+  ASSERT_EQ(proto::parse_absolute_uri("http://127.0.0.1", u), nullptr);
+  EXPECT_EQ(u.port, 80);
+  EXPECT_EQ(u.path, "");
+  ASSERT_EQ(proto::parse_absolute_uri("HTTP://[::1]:81?q", u), nullptr);
+  EXPECT_EQ(u.host, "::1");
+  EXPECT_EQ(u.port, 81);
+  EXPECT_EQ(u.path, "?q");
+  EXPECT_NE(proto::parse_absolute_uri("http://user:pw@host/", u), nullptr);
+  EXPECT_NE(proto::parse_absolute_uri("http://host:99999/", u), nullptr);
+  EXPECT_NE(proto::parse_absolute_uri("http:///path", u), nullptr);
+  EXPECT_NE(proto::parse_absolute_uri("/path", u), nullptr);
+}
+
+TEST(Authority, ConnectTargetNeedsAPort) {
+  std::string_view host;
+  std::uint16_t port = 0;
+  ASSERT_EQ(proto::parse_authority("example.test:443", host, port), nullptr);
+  EXPECT_EQ(host, "example.test");
+  EXPECT_EQ(port, 443);
+  ASSERT_EQ(proto::parse_authority("[::1]:8443", host, port), nullptr);
+  EXPECT_EQ(host, "::1");
+  EXPECT_NE(proto::parse_authority("example.test", host, port), nullptr);
+  EXPECT_NE(proto::parse_authority("example.test:0", host, port), nullptr);
+}
+
+TEST(Rewrite, UpstreamRequestIsOriginFormWithoutHopByHopFields) {
+  proto::Head h;
+  const std::string head =
+      "GET http://origin.test:8080/p?q HTTP/1.1\r\nHost: wrong\r\nProxy-Connection: "
+      "keep-alive\r\nConnection: X-Secret\r\nX-Secret: 1\r\nTE: trailers\r\nUpgrade: h2c\r\n"
+      "Proxy-Authorization: Basic eA==\r\nAccept: */*\r\n\r\n";
+  ASSERT_EQ(proto::parse_request_head(head, h), nullptr);
+  proto::AbsoluteUri u;
+  ASSERT_EQ(proto::parse_absolute_uri(h.target, u), nullptr);
+  std::string out;
+  proxy::upstream_request(h, u, true, out);
+  EXPECT_EQ(out,
+            "GET /p?q HTTP/1.1\r\nHost: origin.test:8080\r\nAccept: */*\r\nVia: 1.1 "
+            "connperf\r\n\r\n");
+  proxy::upstream_request(h, u, false, out);
+  EXPECT_NE(out.find("Connection: close\r\n"), std::string::npos);
+}
+
+TEST(Rewrite, Http10ClientsKeepAliveExplicitly) {
+  proto::Head h;
+  ASSERT_EQ(proto::parse_request_head(
+                "GET http://a/ HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", h), nullptr);
+  EXPECT_TRUE(h.keep_alive());
+  proto::AbsoluteUri u;
+  ASSERT_EQ(proto::parse_absolute_uri(h.target, u), nullptr);
+  std::string out;
+  proxy::upstream_request(h, u, true, out);
+  EXPECT_EQ(out, "GET / HTTP/1.0\r\nHost: a\r\nVia: 1.0 connperf\r\nConnection: keep-alive\r\n\r\n");
+  proto::Head r;
+  ASSERT_EQ(proto::parse_response_head(
+                "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\n", r),
+            nullptr);
+  std::string resp;
+  proxy::client_response(r, 0, true, resp);
+  EXPECT_EQ(resp,
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nVia: 1.1 connperf\r\nConnection: "
+            "keep-alive\r\n\r\n");
+  resp.clear();
+  proxy::client_response(r, 1, false, resp);
+  EXPECT_NE(resp.find("Connection: close\r\n"), std::string::npos);
+}
+
+TEST(Rewrite, ErrorRepliesFrameTheirBody) {
+  const std::string r = proxy::error_reply(502, "connection refused by 127.0.0.1:9");
+  EXPECT_EQ(r.rfind("HTTP/1.1 502 Bad Gateway\r\n", 0), 0u);
+  const std::string body = "502 Bad Gateway: connection refused by 127.0.0.1:9\n";
+  EXPECT_NE(r.find("Content-Length: " + std::to_string(body.size()) + "\r\n"), std::string::npos);
+  EXPECT_EQ(r.substr(r.size() - body.size()), body);
+  EXPECT_NE(proxy::error_reply(405, "x").find("Allow: "), std::string::npos);
+}
+
+TEST(Policy, CidrMatchesPrefixesAndMappedAddresses) {
+  const net::Cidr lo = net::parse_cidr("127.0.0.0/8");
+  auto addr = [](const char* s) { return *net::parse_ip_literal(s); };
+  EXPECT_TRUE(lo.contains(addr("127.1.2.3")));
+  EXPECT_FALSE(lo.contains(addr("128.0.0.1")));
+  EXPECT_TRUE(lo.contains(addr("::ffff:127.0.0.1")));
+  EXPECT_FALSE(lo.contains(addr("::1")));
+  EXPECT_TRUE(net::parse_cidr("::1/128").contains(addr("::1")));
+  EXPECT_TRUE(net::parse_cidr("10.1.2.3").contains(addr("10.1.2.3")));
+  EXPECT_FALSE(net::parse_cidr("10.1.2.3").contains(addr("10.1.2.4")));
+  EXPECT_TRUE(net::parse_cidr("10.1.2.128/25").contains(addr("10.1.2.200")));
+  EXPECT_FALSE(net::parse_cidr("10.1.2.128/25").contains(addr("10.1.2.100")));
+  EXPECT_TRUE(net::parse_cidr("0.0.0.0/0").contains(addr("1.2.3.4")));
+  EXPECT_THROW(net::parse_cidr("127.0.0.0/33"), net::AddressError);
+  EXPECT_THROW(net::parse_cidr("nonsense/8"), net::AddressError);
+  EXPECT_EQ(lo.to_string(), "127.0.0.0/8");
+}
+
+TEST(Policy, PortSetListsAndRanges) {
+  const proxy::PortSet p = proxy::PortSet::parse("443,8443,9000-9100");
+  EXPECT_TRUE(p.contains(443));
+  EXPECT_TRUE(p.contains(9050));
+  EXPECT_FALSE(p.contains(80));
+  EXPECT_FALSE(p.contains(9101));
+  EXPECT_EQ(p.to_string(), "443,8443,9000-9100");
+  EXPECT_THROW(proxy::PortSet::parse(""), std::invalid_argument);
+  EXPECT_THROW(proxy::PortSet::parse("0"), std::invalid_argument);
+  EXPECT_THROW(proxy::PortSet::parse("90-80"), std::invalid_argument);
+  EXPECT_THROW(proxy::PortSet::parse("443,"), std::invalid_argument);
+  EXPECT_THROW(proxy::PortSet::parse("70000"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace connperf
