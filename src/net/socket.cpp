@@ -113,6 +113,25 @@ Result send_two(int fd, const char* a, std::size_t alen, const char* b, std::siz
   }
 }
 
+Result open_pipe(Fd& read_end, Fd& write_end, std::size_t size) noexcept {
+  int fds[2];
+  if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) return Result::from_errno(errno);
+  read_end.reset(fds[0]);
+  write_end.reset(fds[1]);
+  // The size is a wish: the kernel rounds it and may refuse (pipe-max-size); the default stays.
+  const int got = ::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(size));
+  return {got > 0 ? got : ::fcntl(fds[1], F_GETPIPE_SZ), Err::Ok, 0};
+}
+
+Result splice_some(int from, int to, std::size_t len) noexcept {
+  for (;;) {
+    const ssize_t n =
+        ::splice(from, nullptr, to, nullptr, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n >= 0) return {n, Err::Ok, 0};
+    if (errno != EINTR) return Result::from_errno(errno);
+  }
+}
+
 Result shutdown_write(int fd) noexcept { return check(::shutdown(fd, SHUT_WR)); }
 
 Result read_fd(int fd, char* buf, std::size_t len) noexcept {

@@ -56,6 +56,11 @@ Result send_some(int fd, const char* buf, std::size_t len) noexcept;  // MSG_NOS
 Result send_two(int fd, const char* a, std::size_t alen, const char* b, std::size_t blen) noexcept;
 Result shutdown_write(int fd) noexcept;
 
+// Relaying in the kernel: a non-blocking pipe (value = its capacity in bytes, `size` asked for)
+// and splice(2) between a socket and a pipe end, moving page references instead of copying.
+Result open_pipe(Fd& read_end, Fd& write_end, std::size_t size) noexcept;
+Result splice_some(int from, int to, std::size_t len) noexcept;
+
 // Plain fds (terminals, pipes) for the interactive client.
 Result read_fd(int fd, char* buf, std::size_t len) noexcept;        // value 0 = end of input
 Result write_all_fd(int fd, const char* buf, std::size_t len) noexcept;  // blocks until written

@@ -157,12 +157,11 @@ class ProxyWorker final : public loop::Handler {
       if (r.err == net::Err::TooManyFiles) return pause_accept(loop::now_ns() + kAcceptPauseNs);
       if (!r.ok()) continue;
       stats_.add(ProxyCount::Accepted);
-      const int fd = static_cast<int>(r.value);
-      if (!allowed(peer)) {
-        deny(fd);
-        continue;
+      const std::uint32_t id = adopt(static_cast<int>(r.value));
+      if (!allowed(peer) && sessions_[id].open) {
+        stats_.add(ProxyCount::Denied);
+        fail(id, 403, "your address is not allowed to use this proxy");
       }
-      adopt(fd);
     }
   }
 
@@ -172,17 +171,7 @@ class ProxyWorker final : public loop::Handler {
     return false;
   }
 
-  // A client outside --allow: one 403 (it fits any socket buffer), then the close.
-  void deny(int fd) {
-    const std::string reply = error_reply(403, "your address is not allowed to use this proxy");
-    (void)net::send_some(fd, reply.data(), reply.size());
-    ::close(fd);
-    stats_.add(ProxyCount::Denied);
-    stats_.add(ProxyCount::S403);
-    stats_.add(ProxyCount::Closed);
-  }
-
-  void adopt(int fd) {
+  std::uint32_t adopt(int fd) {
     std::uint32_t id;
     if (free_.empty()) {
       id = static_cast<std::uint32_t>(sessions_.size());
@@ -204,6 +193,7 @@ class ProxyWorker final : public loop::Handler {
     (void)net::set_nodelay(fd);
     s.up.ready = true;  // a request may be waiting already
     if (!loop_.add(fd, kEvents, client_token(id))) close_session(id);
+    return id;
   }
 
   std::uint64_t client_token(std::uint32_t id) const noexcept {
@@ -235,6 +225,7 @@ class ProxyWorker final : public loop::Handler {
     Session& s = sessions_[id];
     if (!s.up.ready || s.up.eof) return false;
     if (s.phase == Phase::Closing) return drain_closing(id);
+    if (s.phase == Phase::Tunnel && s.up.use_pipe()) return splice_in(id, s.up, s.client);
     if (s.up.room() == 0) return false;
     std::size_t len = 0;
     char* p = s.up.read_ptr(len);
@@ -252,6 +243,7 @@ class ProxyWorker final : public loop::Handler {
     if (s.upstream < 0 || s.phase == Phase::Connect || !s.down.ready || s.down.eof ||
         s.down.room() == 0)
       return false;
+    if (s.phase == Phase::Tunnel && s.down.use_pipe()) return splice_in(id, s.down, s.upstream);
     std::size_t len = 0;
     char* p = s.down.read_ptr(len);
     const net::Result r = net::read_some(s.upstream, p, len);
@@ -268,6 +260,48 @@ class ProxyWorker final : public loop::Handler {
       return true;
     }
     s.down.end += static_cast<std::size_t>(r.value);
+    return true;
+  }
+
+  // Tunnels: from a socket into the relay's pipe. EAGAIN with bytes in the pipe may mean the
+  // pipe is out of slots rather than the socket empty, so readiness is kept until it drains.
+  bool splice_in(std::uint32_t id, Relay& r, int from) {
+    if (r.piped >= r.pipe_cap) return false;
+    const net::Result res = net::splice_some(from, r.pipe_w.get(), r.pipe_cap - r.piped);
+    if (res.err == net::Err::WouldBlock) {
+      if (r.piped == 0) r.ready = false;
+      return false;
+    }
+    Session& s = sessions_[id];
+    s.last_active = loop::now_ns();
+    if (!res.ok() && from == s.client) return client_failed(id), true;
+    if (!res.ok() || res.value == 0) {
+      r.eof = true;
+      if (!res.ok()) s.upstream_reset = true;
+      return true;
+    }
+    r.piped += static_cast<std::size_t>(res.value);
+    return true;
+  }
+
+  // From the pipe to the other socket. False when the session ended.
+  bool splice_out(std::uint32_t id, Relay& r, int to, ProxyCount counter) {
+    Session& s = sessions_[id];
+    while (r.piped > 0 && !r.blocked) {
+      const net::Result res = net::splice_some(r.pipe_r.get(), to, r.piped);
+      if (res.err == net::Err::WouldBlock) {
+        r.blocked = true;
+        break;
+      }
+      if (!res.ok()) {
+        if (to == s.client) return client_failed(id), false;
+        stats_.add(ProxyCount::UpstreamResets);
+        return close_session(id), false;
+      }
+      r.piped -= static_cast<std::size_t>(res.value);
+      stats_.add(counter, static_cast<std::size_t>(res.value));
+      s.last_active = loop::now_ns();
+    }
     return true;
   }
 
@@ -293,10 +327,11 @@ class ProxyWorker final : public loop::Handler {
     }
   }
 
-  static std::array<std::size_t, 9> signature(const Session& s) noexcept {
+  static std::array<std::size_t, 11> signature(const Session& s) noexcept {
     return {static_cast<std::size_t>(s.phase), static_cast<std::size_t>(s.reply), s.up.start,
             s.up.end, s.up.pass + s.up.head_off, s.down.start, s.down.end,
-            s.down.pass + s.down.head_off, static_cast<std::size_t>(s.upstream)};
+            s.down.pass + s.down.head_off, static_cast<std::size_t>(s.upstream), s.up.piped,
+            s.down.piped};
   }
 
   // Phase::Head: a complete request head starts the next exchange.
@@ -469,10 +504,19 @@ class ProxyWorker final : public loop::Handler {
       return;
     }
     stats_.add(ProxyCount::Tunnels);
+    open_pipes(s.up);
+    open_pipes(s.down);
     s.phase = Phase::Tunnel;
     s.reply_started = true;
     s.down.head.assign(kConnectEstablished);
     s.down.head_off = 0;
+  }
+
+  // Without a pipe (no fds left) the tunnel copies through the buffer instead.
+  void open_pipes(Relay& r) {
+    const net::Result res = net::open_pipe(r.pipe_r, r.pipe_w, spec_.buffer);
+    r.pipe_cap = res.ok() ? static_cast<std::size_t>(res.value) : 0;
+    if (r.pipe_cap == 0) r.pipe_r.reset(), r.pipe_w.reset();
   }
 
   void close_upstream(Session& s) {
@@ -615,6 +659,9 @@ class ProxyWorker final : public loop::Handler {
     s.up.pass = s.up.buffered();
     s.down.pass = s.down.buffered();
     if (!flush_up(id) || !flush_down(id)) return;
+    if (!splice_out(id, s.up, s.upstream, ProxyCount::BytesUp) ||
+        !splice_out(id, s.down, s.client, ProxyCount::BytesDown))
+      return;
     if (s.up.eof && !s.up.out_pending() && !s.up.shut) {
       s.up.shut = true;
       (void)net::shutdown_write(s.upstream);
@@ -636,7 +683,7 @@ class ProxyWorker final : public loop::Handler {
   bool flush_up(std::uint32_t id) {
     Session& s = sessions_[id];
     if (s.upstream < 0 || s.phase == Phase::Connect) return true;
-    while (s.up.out_pending() && !s.up.blocked) {
+    while (s.up.copy_pending() && !s.up.blocked) {
       const std::size_t hlen = s.up.head.size() - s.up.head_off;
       const net::Result r = net::send_two(s.upstream, s.up.head.data() + s.up.head_off, hlen,
                                           s.up.data.get() + s.up.start, s.up.pass);
@@ -658,7 +705,7 @@ class ProxyWorker final : public loop::Handler {
 
   bool flush_down(std::uint32_t id) {
     Session& s = sessions_[id];
-    while (s.down.out_pending() && !s.down.blocked) {
+    while (s.down.copy_pending() && !s.down.blocked) {
       const std::size_t hlen = s.down.head.size() - s.down.head_off;
       const net::Result r = net::send_two(s.client, s.down.head.data() + s.down.head_off, hlen,
                                           s.down.data ? s.down.data.get() + s.down.start : nullptr,

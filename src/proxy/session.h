@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "net/address.h"
+#include "net/socket.h"
 #include "proto/http.h"
 
 namespace connperf::proxy {
@@ -32,9 +33,23 @@ struct Relay {
   bool ready = true;     // the source may have bytes: no read has hit EAGAIN since its last edge
   bool blocked = false;  // the sink's last write would block: waiting for EPOLLOUT
 
+  // Tunnels: once the buffer is empty, bytes go through this pipe by splice(2), never copied
+  // to user space; `piped` of its capacity are in it.
+  net::Fd pipe_r;
+  net::Fd pipe_w;
+  std::size_t pipe_cap = 0;
+  std::size_t piped = 0;
+  bool spliced = false;
+
   std::size_t buffered() const noexcept { return end - start; }
-  std::size_t room() const noexcept { return cap - buffered(); }
-  bool out_pending() const noexcept { return head_off < head.size() || pass > 0; }
+  std::size_t room() const noexcept { return spliced ? pipe_cap - piped : cap - buffered(); }
+  bool copy_pending() const noexcept { return head_off < head.size() || pass > 0; }
+  bool out_pending() const noexcept { return copy_pending() || piped > 0; }
+  // Switches to the pipe when there is one and nothing is left in the buffer.
+  bool use_pipe() noexcept {
+    if (!spliced && pipe_w && buffered() == 0 && head_off >= head.size()) spliced = true;
+    return spliced;
+  }
   std::string_view unframed() const noexcept {
     return {data.get() + start + pass, end - start - pass};
   }
