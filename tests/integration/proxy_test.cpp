@@ -1,0 +1,454 @@
+// connperf proxy with real clients (curl, ab, openssl, raw sockets) and real origins (connperf
+// server, python3 -m http.server, tests/peers/http_origin.py, openssl s_server): forwarding,
+// rewriting, streaming both ways, tunnels, every error status, misbehaving peers, bounded memory.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace connperf::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class Proxy {
+ public:
+  explicit Proxy(const TempDir& dir, std::vector<std::string> extra = {})
+      : json_(dir.file("proxy-" + std::to_string(++count_) + ".json")),
+        proc_(args(extra), dir.path()), port_(proc_.wait_listening()) {}
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  pid_t pid() const { return proc_.pid(); }
+  json stop() {
+    proc_.signal(SIGINT);
+    EXPECT_EQ(proc_.wait(10s), 0) << proc_.err();
+    const json s = read_json(json_)["summary"];
+    EXPECT_EQ(s["active"], 0);
+    EXPECT_EQ(s["accepted"], s["closed"]);
+    return s;
+  }
+
+ private:
+  std::vector<std::string> args(const std::vector<std::string>& extra) {
+    std::vector<std::string> a{connperf(), "proxy", "--listen", "127.0.0.1:0", "-t", "2",
+                               "-q",       "--json", json_};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  static inline int count_ = 0;
+  std::string json_;
+  Process proc_;
+  int port_;
+};
+
+// A peer process that prints "listening on 127.0.0.1:PORT" on stderr.
+struct Peer {
+  Peer(std::vector<std::string> argv, const TempDir& dir)
+      : proc(std::move(argv), dir.path()), port(proc.wait_listening()) {}
+  Process proc;
+  int port;
+};
+
+Peer origin(const TempDir& dir) { return Peer({"python3", peers_dir() + "/http_origin.py"}, dir); }
+
+Peer connperf_server(const TempDir& dir, const std::string& mode = "http") {
+  return Peer({connperf(), "server", "--listen", "127.0.0.1:0", "-t", "1", "-q", "--mode", mode},
+              dir);
+}
+
+std::string origin_url(int port, const std::string& path) {
+  return "http://127.0.0.1:" + std::to_string(port) + path;
+}
+
+int connect_to(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  return fd;
+}
+
+void send_all(int fd, const std::string& data) {
+  for (std::size_t off = 0; off < data.size();) {
+    const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+// Everything the peer sends until it closes (or 5 s of silence).
+std::string read_to_end(int fd) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+// Sends `request` on a new connection to the proxy and returns all it answers.
+std::string exchange(int port, const std::string& request) {
+  const int fd = connect_to(port);
+  send_all(fd, request);
+  std::string reply = read_to_end(fd);
+  ::close(fd);
+  return reply;
+}
+
+std::string status_line(const std::string& reply) { return reply.substr(0, reply.find("\r\n")); }
+
+std::string write_random_file(const TempDir& dir, const std::string& name, std::size_t size) {
+  std::mt19937_64 rng(size);
+  std::string data(size, '\0');
+  for (auto& c : data) c = static_cast<char>(rng());
+  std::ofstream(dir.file(name), std::ios::binary) << data;
+  return dir.file(name);
+}
+
+std::string sha256(const TempDir& dir, const std::string& path) {
+  const RunResult r = run({"/bin/sh", "-c", "sha256sum < '" + path + "'"}, dir.path());
+  return r.out.substr(0, 64);
+}
+
+TEST(Proxy, CurlFetchesFromConnperfServerWithVia) {
+  TempDir dir;
+  Peer server = connperf_server(dir);
+  Proxy proxy(dir);
+  const RunResult r = run({"curl", "-s", "-i", "-x", proxy.url(), origin_url(server.port, "/")},
+                          dir.path(), 10s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(status_line(r.out), "HTTP/1.1 200 OK");
+  EXPECT_NE(r.out.find("Via: 1.1 connperf\r\n"), std::string::npos) << r.out;
+  const json s = proxy.stop();
+  EXPECT_EQ(s["requests"], 1);
+  EXPECT_EQ(s["responses"], 1);
+  EXPECT_EQ(s["upstream_connects"], 1);
+  EXPECT_EQ(s["error_replies"], 0);
+}
+
+TEST(Proxy, LargeFileFromPythonHttpServerArrivesIntact) {
+  TempDir dir;
+  const std::string file = write_random_file(dir, "blob.bin", 8 << 20);
+  const int port = free_port();
+  Process http({"python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port),
+                "--directory", dir.path()},
+               dir.path());
+  Proxy proxy(dir);
+  RunResult r{};
+  for (int i = 0; i < 100; ++i) {  // http.server says nothing when ready: poll it
+    r = run({"curl", "-s", "-o", dir.file("got.bin"), "-w", "%{http_code}", "-x", proxy.url(),
+             origin_url(port, "/blob.bin")},
+            dir.path(), 20s);
+    if (r.out == "200") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(r.out, "200") << r.err;
+  EXPECT_EQ(sha256(dir, dir.file("got.bin")), sha256(dir, file));
+  const json s = proxy.stop();
+  EXPECT_GE(s["bytes_down"].get<std::uint64_t>(), 8u << 20);
+}
+
+TEST(Proxy, ChunkedUploadAndChunkedResponsePassIntact) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir);
+  const std::string file = write_random_file(dir, "up.bin", 300'000);
+  const RunResult r = run({"curl", "-s", "-x", proxy.url(), "-H", "Transfer-Encoding: chunked",
+                           "--data-binary", "@" + file, "-o", dir.file("back.bin"),
+                           origin_url(o.port, "/echo")},
+                          dir.path(), 20s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(sha256(dir, dir.file("back.bin")), sha256(dir, file));
+  proxy.stop();
+}
+
+TEST(Proxy, OriginGetsOriginFormHostAndViaWithoutHopByHopFields) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir);
+  const RunResult r =
+      run({"curl", "-s", "-x", proxy.url(), "-H", "Connection: X-Secret", "-H", "X-Secret: 1",
+           "-H", "Keep-Alive: timeout=5", "-H", "X-Kept: yes", "-H", "Host: wrong.example",
+           origin_url(o.port, "/headers?q=1")},
+          dir.path(), 10s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("GET /headers?q=1 HTTP/1.1\r\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("Host: 127.0.0.1:" + std::to_string(o.port) + "\r\n"), std::string::npos);
+  EXPECT_NE(r.out.find("X-Kept: yes\r\n"), std::string::npos);
+  EXPECT_NE(r.out.find("Via: 1.1 connperf\r\n"), std::string::npos);
+  for (const char* gone : {"X-Secret", "Keep-Alive", "Proxy-Connection", "wrong.example"})
+    EXPECT_EQ(r.out.find(gone), std::string::npos) << gone << " in\n" << r.out;
+  proxy.stop();
+}
+
+TEST(Proxy, PipelinedRequestsAndHttp10KeepAlive) {
+  TempDir dir;
+  Peer server = connperf_server(dir);
+  Proxy proxy(dir);
+  const std::string get = "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string last =
+      "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\nConnection: close\r\n\r\n";
+  const std::string reply = exchange(proxy.port(), get + get + get + last);
+  std::size_t n = 0;
+  for (std::size_t p = 0; (p = reply.find("HTTP/1.1 200", p)) != std::string::npos; ++p) ++n;
+  EXPECT_EQ(n, 4u) << reply;
+  EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos);
+
+  const int fd = connect_to(proxy.port());
+  const std::string get10 = "GET " + origin_url(server.port, "/") +
+                            " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {
+    send_all(fd, get10);
+    char buf[4096];
+    const ssize_t k = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(k, 0);
+    const std::string r(buf, static_cast<std::size_t>(k));
+    EXPECT_NE(r.find("Connection: keep-alive\r\n"), std::string::npos) << r;
+  }
+  ::close(fd);
+  const json s = proxy.stop();
+  EXPECT_EQ(s["requests"], 7);
+  EXPECT_EQ(s["responses"], 7);
+  EXPECT_EQ(s["upstream_reused"], 5);  // one upstream connection per client connection
+}
+
+TEST(Proxy, ConnectTunnelCarriesTlsEndToEnd) {
+  if (!have_program("openssl")) GTEST_SKIP() << "openssl not installed";
+  TempDir dir;
+  const RunResult key =
+      run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.file("k.pem"),
+           "-out", dir.file("c.pem"), "-subj", "/CN=localhost", "-days", "1"},
+          dir.path(), 60s);
+  ASSERT_EQ(key.code, 0) << key.err;
+  const int tls_port = free_port();
+  Process tls({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(tls_port), "-cert",
+               dir.file("c.pem"), "-key", dir.file("k.pem"), "-www"},
+              dir.path());
+  Proxy proxy(dir, {"--connect-ports", "1-442," + std::to_string(tls_port)});
+  RunResult r{};
+  for (int i = 0; i < 50; ++i) {  // s_server has no readiness line on stderr: retry
+    r = run({"curl", "-sk", "-p", "-x", proxy.url(),
+             "https://127.0.0.1:" + std::to_string(tls_port) + "/"},
+            dir.path(), 10s);
+    if (r.code == 0) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("s_server"), std::string::npos) << r.out;
+  const json s = proxy.stop();
+  EXPECT_GE(s["tunnels"].get<int>(), 1);
+}
+
+TEST(Proxy, TunnelPassesHalfCloseOn) {
+  TempDir dir;
+  Peer echo = connperf_server(dir, "echo");
+  Proxy proxy(dir, {"--connect-ports", std::to_string(echo.port)});
+  const int fd = connect_to(proxy.port());
+  send_all(fd, "CONNECT 127.0.0.1:" + std::to_string(echo.port) + " HTTP/1.1\r\n\r\nearly ");
+  send_all(fd, std::string(200'000, 'z'));
+  ::shutdown(fd, SHUT_WR);  // the echo server sees our FIN only through the proxy
+  const std::string got = read_to_end(fd);
+  ::close(fd);
+  const std::string head = "HTTP/1.1 200 Connection Established\r\n";
+  ASSERT_EQ(got.rfind(head, 0), 0u) << got.substr(0, 200);
+  const std::size_t body = got.find("\r\n\r\n") + 4;
+  EXPECT_EQ(got.substr(body), "early " + std::string(200'000, 'z'));
+  const json s = proxy.stop();
+  EXPECT_EQ(s["tunnels"], 1);
+  EXPECT_EQ(s["bytes_up"], 6 + 200'000);
+}
+
+TEST(Proxy, AbCompletesWithoutFailures) {
+  TempDir dir;
+  Peer server = connperf_server(dir);
+  Proxy proxy(dir);
+  const std::string proxy_addr = "127.0.0.1:" + std::to_string(proxy.port());
+  for (const std::vector<std::string> extra : {std::vector<std::string>{}, {"-k"}}) {
+    std::vector<std::string> argv{"ab", "-q", "-n", "2000", "-c", "20", "-X", proxy_addr};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(origin_url(server.port, "/"));
+    const RunResult r = run(argv, dir.path(), 60s);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(Complete requests:\s+2000\n)"))) << r.out;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(Failed requests:\s+0\n)"))) << r.out;
+  }
+  const json s = proxy.stop();
+  EXPECT_EQ(s["requests"], 4000);
+  EXPECT_EQ(s["responses"], 4000);
+}
+
+TEST(Proxy, ErrorRepliesCarryTheRightStatus) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {"--upstream-timeout", "1"});
+  const std::string abs = origin_url(o.port, "/");
+  const int closed_port = free_port();
+  struct Case {
+    std::string request;
+    std::string status;
+  };
+  const std::vector<Case> cases = {
+      {"BROKEN\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+      {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400 Bad Request"},
+      {"POST " + abs + " HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+       "HTTP/1.1 400 Bad Request"},
+      {"POST " + abs + " HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+       "HTTP/1.1 400 Bad Request"},
+      {"POST " + abs + " HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+       "HTTP/1.1 400 Bad Request"},
+      {"TRACE " + abs + " HTTP/1.1\r\n\r\n", "HTTP/1.1 405 Method Not Allowed"},
+      {"GET https://127.0.0.1:1/ HTTP/1.1\r\n\r\n", "HTTP/1.1 501 Not Implemented"},
+      {"POST " + abs + " HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+       "HTTP/1.1 501 Not Implemented"},
+      {"GET " + abs + std::string(9000, 'a') + " HTTP/1.1\r\n\r\n", "HTTP/1.1 414 URI Too Long"},
+      {"GET " + abs + " HTTP/1.1\r\nX-Big: " + std::string(20000, 'b') + "\r\n\r\n",
+       "HTTP/1.1 431 Request Header Fields Too Large"},
+      {"GET " + origin_url(closed_port, "/") + " HTTP/1.1\r\n\r\n", "HTTP/1.1 502 Bad Gateway"},
+      {"GET " + origin_url(o.port, "/hang") + " HTTP/1.1\r\n\r\n", "HTTP/1.1 504 Gateway Timeout"},
+      {"CONNECT 127.0.0.1:22 HTTP/1.1\r\n\r\n", "HTTP/1.1 403 Forbidden"},
+  };
+  for (const Case& c : cases) {
+    const std::string reply = exchange(proxy.port(), c.request);
+    EXPECT_EQ(status_line(reply), c.status) << c.request.substr(0, 80) << "\n→ " << reply;
+    if (c.status.find("502") != std::string::npos)
+      EXPECT_NE(reply.find("connection refused by 127.0.0.1:"), std::string::npos) << reply;
+  }
+  const json s = proxy.stop();
+  const json& st = s["statuses"];
+  EXPECT_EQ(st["400"], 5);
+  EXPECT_EQ(st["403"], 1);
+  EXPECT_EQ(st["405"], 1);
+  EXPECT_EQ(st["414"], 1);
+  EXPECT_EQ(st["431"], 1);
+  EXPECT_EQ(st["501"], 2);
+  EXPECT_EQ(st["502"], 1);
+  EXPECT_EQ(st["504"], 1);
+}
+
+TEST(Proxy, DeniedClientGets403) {
+  TempDir dir;
+  Peer server = connperf_server(dir);
+  Proxy proxy(dir, {"--allow", "127.0.0.2/32"});
+  const std::string reply =
+      exchange(proxy.port(), "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(status_line(reply), "HTTP/1.1 403 Forbidden") << reply;
+  const json s = proxy.stop();
+  EXPECT_EQ(s["denied"], 1);
+  EXPECT_EQ(s["requests"], 0);
+}
+
+// The name lookup runs on the resolver threads; an unknown name is a 502 saying so. Run in a
+// network namespace of its own (only loopback), so the lookup cannot reach any name server.
+TEST(Proxy, NamesResolveOffTheLoopAndUnknownNamesAre502) {
+  if (!have_program("unshare") || ::geteuid() != 0) GTEST_SKIP() << "needs root and unshare";
+  TempDir dir;
+  const std::string script =
+      "ip link set lo up || exit 10\n"
+      "'" + connperf() + "' server --listen 127.0.0.1:18080 -t 1 -q >/dev/null 2>&1 & S=$!\n"
+      "'" + connperf() + "' proxy --listen 127.0.0.1:13128 -t 1 -q >/dev/null 2>&1 & P=$!\n"
+      "for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18080/ && break; sleep 0.1; done\n"
+      "for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:13128/ && break; sleep 0.1; done\n"
+      "curl -s -w ' %{http_code}\\n' -x http://127.0.0.1:13128 http://localhost:18080/\n"
+      "curl -s -w ' %{http_code}\\n' -x http://127.0.0.1:13128 http://nohost.invalid/\n"
+      "kill $S $P; wait\n";
+  const RunResult r = run({"unshare", "-n", "/bin/sh", "-c", script}, dir.path(), 60s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Ok\n 200\n"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("502 Bad Gateway: cannot resolve 'nohost.invalid'[^\\n]*\\n 502")))
+      << r.out;
+}
+
+TEST(Proxy, UpstreamResetMidBodyIsCountedAndSurvived) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir);
+  const RunResult cut = run({"curl", "-s", "-o", "/dev/null", "-x", proxy.url(),
+                             origin_url(o.port, "/reset")},
+                            dir.path(), 10s);
+  EXPECT_EQ(cut.code, 18) << "curl should see a partial file";  // CURLE_PARTIAL_FILE
+  const RunResult ok = run({"curl", "-s", "-x", proxy.url(), origin_url(o.port, "/")},
+                           dir.path(), 10s);
+  EXPECT_EQ(ok.out, "hi");
+  const json s = proxy.stop();
+  EXPECT_EQ(s["upstream_resets"], 1);
+  EXPECT_EQ(s["responses"], 1);
+}
+
+TEST(Proxy, ClientResetMidUploadIsCountedAndSurvived) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir);
+  const int fd = connect_to(proxy.port());
+  send_all(fd, "POST " + origin_url(o.port, "/echo") +
+                   " HTTP/1.1\r\nContent-Length: 10485760\r\n\r\n" + std::string(1 << 20, 'u'));
+  std::this_thread::sleep_for(200ms);
+  const linger lg{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  ::close(fd);
+  std::this_thread::sleep_for(200ms);
+  const std::string reply =
+      exchange(proxy.port(), "GET " + origin_url(o.port, "/") + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_line(reply), "HTTP/1.1 200 OK");
+  const json s = proxy.stop();
+  EXPECT_EQ(s["client_resets"], 1);
+}
+
+long vm_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  return -1;
+}
+
+// 1 GiB from a fast origin to a client that stops reading for a while: the proxy stops reading
+// the origin instead of buffering, so its peak memory stays small.
+TEST(Proxy, SlowReaderKeepsMemoryBounded) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir);
+  const long before = vm_kib(proxy.pid(), "VmRSS");
+  const std::uint64_t size = 1ull << 30;
+  const int fd = connect_to(proxy.port());
+  send_all(fd, "GET " + origin_url(o.port, "/big?bytes=" + std::to_string(size)) +
+                   " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  std::vector<char> buf(1 << 20);
+  std::uint64_t got = 0;
+  bool paused = false;
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0) break;
+    got += static_cast<std::uint64_t>(n);
+    if (!paused && got > (100u << 20)) {
+      paused = true;  // the origin keeps sending; the proxy must hold back
+      std::this_thread::sleep_for(2s);
+    }
+  }
+  ::close(fd);
+  const long peak = vm_kib(proxy.pid(), "VmHWM");
+  EXPECT_GT(got, size);  // the body plus the head
+  EXPECT_LT(got, size + 1024);
+  EXPECT_LT(peak - before, 48 * 1024) << "peak " << peak << " KiB, at start " << before << " KiB";
+  const json s = proxy.stop();
+  EXPECT_EQ(s["responses"], 1);
+}
+
+}  // namespace
+}  // namespace connperf::test
