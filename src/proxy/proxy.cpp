@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -28,9 +29,15 @@ namespace {
 constexpr std::uint64_t kMs = 1'000'000;
 constexpr std::uint64_t kListenerBit = std::uint64_t{1} << 63;
 constexpr std::uint64_t kUpstreamBit = std::uint64_t{1} << 62;
+constexpr std::uint64_t kPoolBit = std::uint64_t{1} << 61;  // | fd: an idle upstream connection
 constexpr std::uint64_t kAcceptPauseNs = 100 * kMs;  // after EMFILE
 constexpr std::uint64_t kLingerNs = 2000 * kMs;      // reading a closing client's rest
 constexpr int kAcceptBurst = 64;
+constexpr std::size_t kSpareBuffers = 256;  // per worker
+// Idle upstream connections kept for any client of the worker: at most this many, this long
+// (shorter than common server keep-alive timeouts, so the origin rarely closes one under us).
+constexpr std::size_t kPoolMax = 512;
+constexpr std::uint64_t kPoolIdleNs = 4000 * kMs;
 // Edge-triggered, registered once: readiness is kept in the relays (Relay::ready, ::blocked)
 // and every loop pass does what it allows, so interest never changes.
 constexpr std::uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -103,6 +110,7 @@ class ProxyWorker final : public loop::Handler {
     listeners_.clear();
     for (std::uint32_t id = 0; id < sessions_.size(); ++id)
       if (sessions_[id].open) close_session(id);
+    pool_expire(UINT64_MAX);
   }
 
   void wake() noexcept { loop_.wake(); }
@@ -110,6 +118,7 @@ class ProxyWorker final : public loop::Handler {
 
   void on_io(std::uint64_t token, std::uint32_t events) override {
     if (token & kListenerBit) return accept_burst(static_cast<std::size_t>(token & 0xffff));
+    if (token & kPoolBit) return pool_drop(static_cast<int>(token & 0xffffffff));
     const auto id = static_cast<std::uint32_t>((token & ~kUpstreamBit) >> 32);
     const auto gen = static_cast<std::uint32_t>(token);
     if (id >= sessions_.size()) return;
@@ -136,6 +145,7 @@ class ProxyWorker final : public loop::Handler {
     if (accept_paused_ && resume_accept_at_ && now >= resume_accept_at_) resume_accept();
     for (std::uint32_t id = 0; id < sessions_.size(); ++id)
       if (sessions_[id].open) check_timeout(id, now);
+    pool_expire(now);
     loop_.set_deadline(now + sweep_ns_);
   }
 
@@ -228,6 +238,7 @@ class ProxyWorker final : public loop::Handler {
     if (s.phase == Phase::Tunnel && s.up.use_pipe()) return splice_in(id, s.up, s.client);
     if (s.up.room() == 0) return false;
     std::size_t len = 0;
+    if (!s.up.data) s.up.data = take_buffer();
     char* p = s.up.read_ptr(len);
     const net::Result r = net::read_some(s.client, p, len);
     if (r.err == net::Err::WouldBlock) return s.up.ready = false;
@@ -245,6 +256,7 @@ class ProxyWorker final : public loop::Handler {
       return false;
     if (s.phase == Phase::Tunnel && s.down.use_pipe()) return splice_in(id, s.down, s.upstream);
     std::size_t len = 0;
+    if (!s.down.data) s.down.data = take_buffer();
     char* p = s.down.read_ptr(len);
     const net::Result r = net::read_some(s.upstream, p, len);
     if (r.err == net::Err::WouldBlock) return s.down.ready = false;
@@ -340,8 +352,8 @@ class ProxyWorker final : public loop::Handler {
     Session& s = sessions_[id];
     if (s.up.buffered() == 0) {
       if (s.up.eof) return close_session(id);
-      s.up.release_if_idle();
-      s.down.release_if_idle();
+      release_buffer(s.up);
+      release_buffer(s.down);
       return;
     }
     const std::string_view data = s.up.unframed();
@@ -380,7 +392,7 @@ class ProxyWorker final : public loop::Handler {
     s.client_keep = head_.keep_alive();
     s.client_minor = static_cast<std::uint8_t>(head_.minor);
     s.head_request = head_.method == "HEAD";
-    upstream_request(head_, uri, s.client_keep, s.up.head);
+    upstream_request(head_, uri, true, s.up.head);  // the upstream may serve other clients
     s.up.head_off = 0;
     const bool same = s.upstream >= 0 && s.port == uri.port && s.host == uri.host;
     if (!same) {
@@ -396,12 +408,13 @@ class ProxyWorker final : public loop::Handler {
     s.reused = same;
     s.retried = false;
     stats_.add(ProxyCount::Requests);
-    if (same) {
+    if (!same && s.upstream >= 0) park_upstream(s);
+    if (same || pool_take(id)) {
+      s.reused = true;
       stats_.add(ProxyCount::UpstreamReused);
       s.phase = Phase::Exchange;
       return;
     }
-    close_upstream(s);
     lookup(id);
   }
 
@@ -521,6 +534,10 @@ class ProxyWorker final : public loop::Handler {
 
   void close_upstream(Session& s) {
     if (s.upstream >= 0) ::close(s.upstream);
+    detach_upstream(s);
+  }
+
+  void detach_upstream(Session& s) {
     s.upstream = -1;
     ++s.up_gen;
     s.down.eof = false;
@@ -583,7 +600,7 @@ class ProxyWorker final : public loop::Handler {
     proto::response_body(head_.info, head_.status, s.head_request, kind, length);
     const bool delimited = kind != proto::BodyFramer::Kind::UntilClose;
     s.keep_client = s.client_keep && delimited && s.req_done;
-    s.keep_upstream = s.client_keep && delimited && head_.keep_alive();
+    s.keep_upstream = delimited && head_.keep_alive();
     client_response(head_, s.client_minor, s.keep_client, s.down.head);
     s.resp_body.start(kind, length);
     s.reply = Reply::Body;
@@ -645,6 +662,7 @@ class ProxyWorker final : public loop::Handler {
     stats_.add(ProxyCount::Responses);
     if (!s.req_done || s.up.out_pending()) s.keep_upstream = false;
     if (!s.keep_upstream) close_upstream(s);
+    else if (!s.keep_client) park_upstream(s);
     if (!s.keep_client) return start_closing(id);
     s.phase = Phase::Head;
     s.reply = Reply::Head;
@@ -804,12 +822,93 @@ class ProxyWorker final : public loop::Handler {
     }
   }
 
+  // The idle upstream pool, keyed by the target as written in requests ("host:port").
+
+  static std::string pool_key(const Session& s) { return fmt::format("{}:{}", s.host, s.port); }
+
+  // An upstream connection that finished its exchange cleanly waits here for the next request
+  // of any client to the same target; epoll tells if the origin closes it meanwhile.
+  void park_upstream(Session& s) {
+    const int fd = s.upstream;
+    if (pool_fds_.size() >= kPoolMax || s.down.buffered() > 0 || s.down.eof ||
+        !loop_.modify(fd, EPOLLIN | EPOLLRDHUP | EPOLLET, kPoolBit | static_cast<unsigned>(fd)))
+      return close_upstream(s);
+    std::string key = pool_key(s);
+    pool_[key].push_back({fd, loop::now_ns()});
+    pool_fds_.emplace(fd, std::move(key));
+    detach_upstream(s);
+  }
+
+  bool pool_take(std::uint32_t id) {
+    Session& s = sessions_[id];
+    const auto it = pool_.find(pool_key(s));
+    if (it == pool_.end() || it->second.empty()) return false;
+    const int fd = it->second.back().fd;  // the most recently used: the least likely closed
+    it->second.pop_back();
+    pool_fds_.erase(fd);
+    s.upstream = fd;
+    ++s.up_gen;
+    s.down.ready = true;
+    s.up.blocked = false;
+    if (!loop_.modify(fd, kEvents, upstream_token(id))) {
+      close_upstream(s);
+      return false;
+    }
+    return true;
+  }
+
+  // The origin closed (or wrote to) an idle connection.
+  void pool_drop(int fd) {
+    const auto f = pool_fds_.find(fd);
+    if (f == pool_fds_.end()) return;
+    auto& list = pool_[f->second];
+    list.erase(std::remove_if(list.begin(), list.end(), [fd](const Pooled& p) { return p.fd == fd; }),
+               list.end());
+    pool_fds_.erase(f);
+    ::close(fd);
+  }
+
+  void pool_expire(std::uint64_t now) {
+    for (auto& [key, list] : pool_) {
+      std::size_t keep = 0;
+      for (const Pooled& p : list) {
+        if (now - p.since < kPoolIdleNs) {
+          list[keep++] = p;
+        } else {
+          pool_fds_.erase(p.fd);
+          ::close(p.fd);
+        }
+      }
+      list.resize(keep);
+    }
+  }
+
+  // Relay buffers: taken when a connection has bytes to hold, given back when it is idle, kept
+  // for reuse up to a bound (no zeroing, no trip through the allocator per request).
+  std::unique_ptr<char[]> take_buffer() {
+    if (spare_.empty()) return std::unique_ptr<char[]>(new char[spec_.buffer]);
+    std::unique_ptr<char[]> b = std::move(spare_.back());
+    spare_.pop_back();
+    return b;
+  }
+
+  void release_buffer(Relay& r) {
+    if (!r.data || r.buffered() > 0) return;
+    if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(r.data));
+    r.data.reset();
+    r.start = r.end = r.pass = 0;
+  }
+
   void close_session(std::uint32_t id) {
     Session& s = sessions_[id];
+    if (s.phase == Phase::Head && s.upstream >= 0) park_upstream(s);
     close_upstream(s);
     if (s.client >= 0) ::close(s.client);
     s.client = -1;
     s.open = false;
+    s.up.start = s.up.end = s.down.start = s.down.end = 0;
+    release_buffer(s.up);
+    release_buffer(s.down);
     s.up = Relay{};
     s.down = Relay{};
     s.addrs.clear();
@@ -828,6 +927,13 @@ class ProxyWorker final : public loop::Handler {
   std::vector<net::Fd> listeners_;
   std::vector<Session> sessions_;
   std::vector<std::uint32_t> free_;
+  std::vector<std::unique_ptr<char[]>> spare_;
+  struct Pooled {
+    int fd;
+    std::uint64_t since;
+  };
+  std::unordered_map<std::string, std::vector<Pooled>> pool_;
+  std::unordered_map<int, std::string> pool_fds_;
   stats::ProxyStats stats_;
   proto::Head head_;  // scratch: the head being parsed
   std::uint64_t live_ = 0;

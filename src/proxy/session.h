@@ -53,9 +53,9 @@ struct Relay {
   std::string_view unframed() const noexcept {
     return {data.get() + start + pass, end - start - pass};
   }
-  // Where the next read goes; compacts when the free space is at the front.
-  char* read_ptr(std::size_t& len) {
-    if (!data) data = std::make_unique<char[]>(cap);
+  // Where the next read goes (the buffer must be there); compacts when the free space is at
+  // the front.
+  char* read_ptr(std::size_t& len) noexcept {
     if (end == cap && start > 0) {
       std::memmove(data.get(), data.get() + start, end - start);
       end -= start;
@@ -70,9 +70,6 @@ struct Relay {
     if (start == end) start = end = 0;
   }
   void discard_unframed() noexcept { end = start + pass; }
-  void release_if_idle() noexcept {
-    if (buffered() == 0 && data) data.reset();
-  }
   void reset_head() noexcept {
     head.clear();
     head_off = 0;
