@@ -28,8 +28,12 @@ cleanup() {
     kill -9 "$p" 2>/dev/null
     wait "$p" 2>/dev/null
   done
-  [ -s "$TMP/nginx/nginx.pid" ] && kill -9 "$(cat "$TMP/nginx/nginx.pid")" 2>/dev/null
-  pkill -9 -f "nginx -c $TMP/nginx/nginx.conf" 2>/dev/null
+  # TERM to the master: it stops its workers (a KILLed master would leave them running).
+  if [ -s "$TMP/nginx/nginx.pid" ]; then
+    local m; m=$(cat "$TMP/nginx/nginx.pid")
+    kill -TERM "$m" 2>/dev/null
+    timeout 10 tail --pid="$m" -f /dev/null
+  fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT

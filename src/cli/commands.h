@@ -57,6 +57,7 @@ struct ProxyOptions {
   std::string idle_timeout = "60";
   std::string upstream_timeout = "30";
   std::size_t buffer = 64 * 1024;
+  std::size_t tunnel_buffer = 2 * 1024 * 1024;
   std::string duration = "0";
   std::string interval = "1";
   std::string json;

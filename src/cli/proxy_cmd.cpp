@@ -32,6 +32,10 @@ void add_proxy(CLI::App& app, ProxyOptions& o) {
   c->add_option("--buffer", o.buffer,
                 "relay buffer per direction per connection, bytes (default 65536)")
       ->check(CLI::Range(std::size_t{32 * 1024}, std::size_t{16 * 1024 * 1024}));
+  c->add_option("--tunnel-buffer", o.tunnel_buffer,
+                "CONNECT tunnels: kernel socket buffers (SO_RCVBUF/SO_SNDBUF) of both sockets, "
+                "bytes; 0 = autotuning (default 2097152)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{64 * 1024 * 1024}));
   c->add_option("-d,--duration", o.duration, "stop after SECONDS (default: until Ctrl-C)");
   c->add_option("--interval", o.interval, "SECONDS between table lines (default 1)");
   c->add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");
@@ -67,6 +71,7 @@ proxy::ProxySpec proxy_spec(const ProxyOptions& o, long fd_limit) {
   s.idle_timeout_ns = static_cast<std::uint64_t>(idle * 1e9);
   s.upstream_timeout_ns = static_cast<std::uint64_t>(upstream * 1e9);
   s.buffer = o.buffer;
+  s.tunnel_buffer = o.tunnel_buffer;
   return s;
 }
 
@@ -106,6 +111,7 @@ int run_proxy(const ProxyOptions& o) {
                 {"idle_timeout_s", static_cast<double>(sp.idle_timeout_ns) / 1e9},
                 {"upstream_timeout_s", static_cast<double>(sp.upstream_timeout_ns) / 1e9},
                 {"buffer", sp.buffer},
+                {"tunnel_buffer", sp.tunnel_buffer},
                 {"duration", duration}});
   if (!o.quiet) {
     fmt::print(human, "proxy {} — {} thread{}, clients from {}, CONNECT to ports {}\n{}\n",

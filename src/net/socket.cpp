@@ -37,6 +37,11 @@ Result tcp_socket(int family) noexcept {
 
 Result set_reuseaddr(int fd) noexcept { return set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1); }
 Result set_reuseport(int fd) noexcept { return set_int_option(fd, SOL_SOCKET, SO_REUSEPORT, 1); }
+Result set_buffers(int fd, int bytes) noexcept {
+  const Result r = set_int_option(fd, SOL_SOCKET, SO_RCVBUF, bytes);
+  return r.ok() ? set_int_option(fd, SOL_SOCKET, SO_SNDBUF, bytes) : r;
+}
+
 Result set_nodelay(int fd) noexcept { return set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1); }
 Result set_v6only(int fd) noexcept { return set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1); }
 

@@ -39,6 +39,8 @@ Result tcp_socket(int family) noexcept;  // value = new fd
 Result set_reuseaddr(int fd) noexcept;
 Result set_reuseport(int fd) noexcept;
 Result set_nodelay(int fd) noexcept;
+// SO_RCVBUF and SO_SNDBUF (the kernel doubles them); turns off autotuning for the socket.
+Result set_buffers(int fd, int bytes) noexcept;
 Result set_bind_address_no_port(int fd) noexcept;
 Result set_linger_rst(int fd) noexcept;  // SO_LINGER {1,0}: close() sends RST
 Result set_v6only(int fd) noexcept;

@@ -519,6 +519,10 @@ class ProxyWorker final : public loop::Handler {
     stats_.add(ProxyCount::Tunnels);
     open_pipes(s.up);
     open_pipes(s.down);
+    if (spec_.tunnel_buffer > 0) {  // a second hop wants deep queues on both ends (bench/proxy.sh)
+      (void)net::set_buffers(s.client, static_cast<int>(spec_.tunnel_buffer));
+      (void)net::set_buffers(s.upstream, static_cast<int>(spec_.tunnel_buffer));
+    }
     s.phase = Phase::Tunnel;
     s.reply_started = true;
     s.down.head.assign(kConnectEstablished);

@@ -37,6 +37,8 @@ struct ProxySpec {
   std::uint64_t idle_timeout_ns = 60'000'000'000;
   std::uint64_t upstream_timeout_ns = 30'000'000'000;
   std::size_t buffer = 64 * 1024;  // relay buffer per direction per connection
+  // Tunnels: kernel socket buffers of both sockets (SO_RCVBUF/SO_SNDBUF); 0 = autotuning.
+  std::size_t tunnel_buffer = 2 * 1024 * 1024;
   unsigned resolver_threads = 2;
   int backlog = 4096;
 };

@@ -25,9 +25,9 @@ using nlohmann::json;
 
 class Proxy {
  public:
-  explicit Proxy(const TempDir& dir, std::vector<std::string> extra = {})
+  explicit Proxy(const TempDir& dir, std::vector<std::string> extra = {}, int threads = 2)
       : json_(dir.file("proxy-" + std::to_string(++count_) + ".json")),
-        proc_(args(extra), dir.path()), port_(proc_.wait_listening()) {}
+        proc_(args(extra, threads), dir.path()), port_(proc_.wait_listening()) {}
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   pid_t pid() const { return proc_.pid(); }
@@ -41,9 +41,9 @@ class Proxy {
   }
 
  private:
-  std::vector<std::string> args(const std::vector<std::string>& extra) {
-    std::vector<std::string> a{connperf(), "proxy", "--listen", "127.0.0.1:0", "-t", "2",
-                               "-q",       "--json", json_};
+  std::vector<std::string> args(const std::vector<std::string>& extra, int threads) {
+    std::vector<std::string> a{connperf(), "proxy", "--listen", "127.0.0.1:0",
+                               "-t",       std::to_string(threads), "-q", "--json", json_};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -201,7 +201,7 @@ TEST(Proxy, OriginGetsOriginFormHostAndViaWithoutHopByHopFields) {
 TEST(Proxy, PipelinedRequestsAndHttp10KeepAlive) {
   TempDir dir;
   Peer server = connperf_server(dir);
-  Proxy proxy(dir);
+  Proxy proxy(dir, {}, 1);  // one worker: one upstream pool
   const std::string get = "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\nHost: x\r\n\r\n";
   const std::string last =
       "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\nConnection: close\r\n\r\n";
