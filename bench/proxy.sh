@@ -8,6 +8,7 @@
 # Contenders alternate within every round; medians over ROUNDS.
 # Targets (issue "connperf proxy"): >= 2x tinyproxy's requests per second; tunnel >= 80% of direct.
 #   ROUNDS=3 N=20000 C=32 BIG_MB=1024 bench/proxy.sh        writes bench/out/proxy.md
+#   ONLY=requests or ONLY=tunnel runs one half.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -18,6 +19,7 @@ ROUNDS=${ROUNDS:-3}
 N=${N:-20000}
 C=${C:-32}
 BIG_MB=${BIG_MB:-1024}
+ONLY=${ONLY:-}
 mkdir -p "$OUT"
 TMP=$(mktemp -d)
 PIDS=()
@@ -122,17 +124,25 @@ tunnel_run() {  # name → records MB/s (direct = no proxy)
   echo "proxy.sh: tunnel $name: $(awk -v b="${bps:-0}" 'BEGIN {printf "%.0f", b / 1e6}') MB/s" >&2
 }
 
+# Warm-up: the first read of the sparse file fills the page cache; it would count against direct.
+curl -s --max-time 100 -o /dev/null "http://127.0.0.1:$ORIGIN/big"
+
 NAMES=(connperf tinyproxy)
 for r in $(seq "$ROUNDS"); do
-  for ka in close keep-alive; do
-    for i in 0 1; do ab_run "${NAMES[$(( (i + r) % 2 ))]}" "$ka"; done
-  done
-  for name in direct connperf tinyproxy; do tunnel_run "$name"; done
+  if [ "$ONLY" != tunnel ]; then
+    for ka in close keep-alive; do
+      for i in 0 1; do ab_run "${NAMES[$(( (i + r) % 2 ))]}" "$ka"; done
+    done
+  fi
+  if [ "$ONLY" != requests ]; then
+    for name in direct connperf tinyproxy direct connperf; do tunnel_run "$name"; done
+  fi
 done
 
 {
   echo "## connperf proxy vs tinyproxy ($(nproc) CPUs, all on loopback; $ROUNDS rounds, medians)"
   echo
+  if [ "$ONLY" != tunnel ]; then
   echo "Requests: \`ab -n $N -c $C -X PROXY http://127.0.0.1:$ORIGIN/small\` (nginx, 100-byte file)."
   echo
   echo "| client connections | contender | req/s | proxy CPU s / 1000 req | failed |"
@@ -149,6 +159,8 @@ done
     echo "- $ka: connperf / tinyproxy = **$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')x**"
   done
   echo
+  fi
+  [ "$ONLY" = requests ] && exit 0
   echo "CONNECT tunnel: \`curl -p -x PROXY http://127.0.0.1:$ORIGIN/big\` (${BIG_MB} MiB) vs the same curl direct."
   echo
   echo "| path | MB/s | of direct |"
