@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "loop/acceptor.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http_head.h"
@@ -18,7 +19,6 @@
 #include "proxy/resolver.h"
 #include "proxy/rewrite.h"
 #include "proxy/session.h"
-#include "server/server.h"
 
 namespace connperf::proxy {
 
@@ -30,9 +30,7 @@ constexpr std::uint64_t kMs = 1'000'000;
 constexpr std::uint64_t kListenerBit = std::uint64_t{1} << 63;
 constexpr std::uint64_t kUpstreamBit = std::uint64_t{1} << 62;
 constexpr std::uint64_t kPoolBit = std::uint64_t{1} << 61;  // | fd: an idle upstream connection
-constexpr std::uint64_t kAcceptPauseNs = 100 * kMs;  // after EMFILE
 constexpr std::uint64_t kLingerNs = 2000 * kMs;      // reading a closing client's rest
-constexpr int kAcceptBurst = 64;
 constexpr std::size_t kSpareBuffers = 256;  // per worker
 // Idle upstream connections kept for any client of the worker: at most this many, this long
 // (shorter than common server keep-alive timeouts, so the origin rarely closes one under us).
@@ -100,14 +98,13 @@ class ProxyWorker final : public loop::Handler {
         std::min(spec_.idle_timeout_ns, spec_.upstream_timeout_ns) / 4, 10 * kMs, 250 * kMs);
   }
 
-  void add_listener(net::Fd fd) { listeners_.push_back(std::move(fd)); }
+  void add_listener(net::Fd fd) { acceptor_.add(std::move(fd)); }
 
   void run() {
-    for (std::size_t i = 0; i < listeners_.size(); ++i)
-      loop_.add(listeners_[i].get(), EPOLLIN, kListenerBit | i);
+    acceptor_.start();
     loop_.set_deadline(loop::now_ns() + sweep_ns_);
     if (!proxy_.stopping_.load()) loop_.run(*this);
-    listeners_.clear();
+    acceptor_.close_all();
     for (std::uint32_t id = 0; id < sessions_.size(); ++id)
       if (sessions_[id].open) close_session(id);
     pool_expire(UINT64_MAX);
@@ -142,7 +139,7 @@ class ProxyWorker final : public loop::Handler {
   }
 
   void on_deadline(std::uint64_t now) override {
-    if (accept_paused_ && resume_accept_at_ && now >= resume_accept_at_) resume_accept();
+    acceptor_.tick(now);
     for (std::uint32_t id = 0; id < sessions_.size(); ++id)
       if (sessions_[id].open) check_timeout(id, now);
     pool_expire(now);
@@ -159,20 +156,15 @@ class ProxyWorker final : public loop::Handler {
   // Accepting.
 
   void accept_burst(std::size_t li) {
-    for (int i = 0; i < kAcceptBurst; ++i) {
-      if (live_ >= max_sessions_) return pause_accept(0);
-      net::SockAddr peer;
-      const net::Result r = net::accept_from(listeners_[li].get(), &peer);
-      if (r.err == net::Err::WouldBlock) return;
-      if (r.err == net::Err::TooManyFiles) return pause_accept(loop::now_ns() + kAcceptPauseNs);
-      if (!r.ok()) continue;
+    acceptor_.burst(li, live_, max_sessions_, [this](int fd, const net::SockAddr& peer, std::size_t) {
       stats_.add(ProxyCount::Accepted);
-      const std::uint32_t id = adopt(static_cast<int>(r.value));
+      const std::uint32_t id = adopt(fd);
       if (!allowed(peer) && sessions_[id].open) {
         stats_.add(ProxyCount::Denied);
         fail(id, 403, "your address is not allowed to use this proxy");
       }
-    }
+      return live_;
+    });
   }
 
   bool allowed(const net::SockAddr& peer) const noexcept {
@@ -211,21 +203,6 @@ class ProxyWorker final : public loop::Handler {
   }
   std::uint64_t upstream_token(std::uint32_t id) const noexcept {
     return kUpstreamBit | std::uint64_t{id} << 32 | sessions_[id].up_gen;
-  }
-
-  void pause_accept(std::uint64_t resume_at) {
-    if (accept_paused_) return;
-    accept_paused_ = true;
-    resume_accept_at_ = resume_at;
-    for (std::size_t i = 0; i < listeners_.size(); ++i)
-      loop_.modify(listeners_[i].get(), 0, kListenerBit | i);
-  }
-
-  void resume_accept() {
-    accept_paused_ = false;
-    resume_accept_at_ = 0;
-    for (std::size_t i = 0; i < listeners_.size(); ++i)
-      loop_.modify(listeners_[i].get(), EPOLLIN, kListenerBit | i);
   }
 
   // Events.
@@ -920,7 +897,7 @@ class ProxyWorker final : public loop::Handler {
     free_.push_back(id);
     --live_;
     stats_.add(ProxyCount::Closed);
-    if (accept_paused_ && resume_accept_at_ == 0) resume_accept();
+    acceptor_.connection_closed();
   }
 
   Proxy& proxy_;
@@ -928,7 +905,7 @@ class ProxyWorker final : public loop::Handler {
   loop::EventLoop loop_;
   Inbox inbox_;
   std::vector<Answer> answers_;
-  std::vector<net::Fd> listeners_;
+  loop::Acceptor acceptor_{loop_, kListenerBit};
   std::vector<Session> sessions_;
   std::vector<std::uint32_t> free_;
   std::vector<std::unique_ptr<char[]>> spare_;
@@ -943,8 +920,6 @@ class ProxyWorker final : public loop::Handler {
   std::uint64_t live_ = 0;
   std::uint64_t max_sessions_ = 0;
   std::uint64_t sweep_ns_ = 0;
-  bool accept_paused_ = false;
-  std::uint64_t resume_accept_at_ = 0;
 };
 
 Proxy::Proxy(ProxySpec spec) : spec_(std::move(spec)) {
@@ -963,10 +938,10 @@ Proxy::~Proxy() {
 void Proxy::open() {
   for (const net::SockAddr& want : spec_.listen) {
     net::SockAddr addr;
-    server::bind_listener(want, false, spec_.backlog, addr);
+    loop::bind_listener(want, false, spec_.backlog, addr);
     for (auto& w : workers_) {
       net::SockAddr same;
-      w->add_listener(server::bind_listener(addr, true, spec_.backlog, same));
+      w->add_listener(loop::bind_listener(addr, true, spec_.backlog, same));
     }
     bound_.push_back(addr);
   }

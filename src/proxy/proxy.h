@@ -53,7 +53,7 @@ class Proxy {
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
 
-  void open();  // binds every listener (throws server::ListenError); port 0 becomes real
+  void open();  // binds every listener (throws loop::ListenError); port 0 becomes real
   const std::vector<net::SockAddr>& addresses() const noexcept { return bound_; }
   void start();
   void stop() noexcept;  // closes every connection at once

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <cstring>
 
+#include "loop/acceptor.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
@@ -20,8 +21,6 @@ namespace {
 
 constexpr std::uint64_t kMs = 1'000'000;
 constexpr std::uint64_t kListenerBit = std::uint64_t{1} << 63;
-constexpr std::uint64_t kAcceptPauseNs = 100 * kMs;  // after EMFILE
-constexpr int kAcceptBurst = 64;
 constexpr std::size_t kReadBuf = 16 * 1024;
 // EPOLLOUT only while a reply waits for buffer space: a writable edge per accept is waste.
 constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
@@ -102,13 +101,12 @@ class ServerWorker final : public loop::Handler {
   }
 
   void add_listener(net::Fd fd) {
-    listeners_.push_back(std::move(fd));
+    acceptor_.add(std::move(fd));
     stats_.push_back(std::make_unique<stats::ListenerStats>());
   }
 
   void run() {
-    for (std::size_t i = 0; i < listeners_.size(); ++i)
-      loop_.add(listeners_[i].get(), EPOLLIN, kListenerBit | i);
+    acceptor_.start();
     loop_.set_deadline(loop::now_ns() + sweep_ns_);
     if (server_.phase_.load() == Server::kDraining) begin_drain();
     if (server_.phase_.load() != Server::kStopping && !(draining_ && live_ == 0))
@@ -123,7 +121,14 @@ class ServerWorker final : public loop::Handler {
   void add_peers(std::map<std::string, std::uint64_t>& out) const { peers_.add_to(out); }
 
   void on_io(std::uint64_t token, std::uint32_t events) override {
-    if (token & kListenerBit) return accept_burst(static_cast<std::size_t>(token & ~kListenerBit));
+    if (token & kListenerBit) {
+      const auto li = static_cast<std::size_t>(token & ~kListenerBit);
+      return acceptor_.burst(li, live_, max_conns_, [this](int fd, const net::SockAddr& peer,
+                                                            std::size_t i) {
+        adopt(fd, static_cast<std::uint16_t>(i), peer);
+        return live_;
+      });
+    }
     const auto id = static_cast<std::uint32_t>(token >> 32);
     Conn& c = conns_[id];
     if (!c.open || c.gen != static_cast<std::uint32_t>(token)) return;
@@ -133,10 +138,10 @@ class ServerWorker final : public loop::Handler {
   }
 
   void on_deadline(std::uint64_t now) override {
-    if (accept_paused_ && now >= resume_accept_at_) resume_accept();
+    acceptor_.tick(now);
     sweep_idle(now);
     std::uint64_t next = now + sweep_ns_;
-    if (accept_paused_ && resume_accept_at_ != 0) next = std::min(next, resume_accept_at_);
+    if (acceptor_.resume_at() != 0) next = std::min(next, acceptor_.resume_at());
     loop_.set_deadline(next);
   }
 
@@ -147,18 +152,6 @@ class ServerWorker final : public loop::Handler {
   }
 
  private:
-  void accept_burst(std::size_t li) {
-    for (int i = 0; i < kAcceptBurst; ++i) {
-      if (live_ >= max_conns_) return pause_accept(0);
-      net::SockAddr peer;
-      const net::Result r = net::accept_from(listeners_[li].get(), &peer);
-      if (r.err == net::Err::WouldBlock) return;
-      if (r.err == net::Err::TooManyFiles) return pause_accept(loop::now_ns() + kAcceptPauseNs);
-      if (!r.ok()) continue;  // ECONNABORTED and friends: that connection is gone, go on
-      adopt(static_cast<int>(r.value), static_cast<std::uint16_t>(li), peer);
-    }
-  }
-
   void adopt(int fd, std::uint16_t li, const net::SockAddr& peer) {
     std::uint32_t id;
     if (free_.empty()) {
@@ -332,7 +325,7 @@ class ServerWorker final : public loop::Handler {
     c.out = std::string();
     free_.push_back(id);
     --live_;
-    if (accept_paused_ && resume_accept_at_ == 0) resume_accept();
+    acceptor_.connection_closed();
     if (draining_ && live_ == 0) loop_.stop();
   }
 
@@ -344,26 +337,9 @@ class ServerWorker final : public loop::Handler {
     }
   }
 
-  // resume_at 0: until a connection closes (the --max-connections cap).
-  void pause_accept(std::uint64_t resume_at) {
-    if (accept_paused_) return;
-    accept_paused_ = true;
-    resume_accept_at_ = resume_at;
-    for (std::size_t i = 0; i < listeners_.size(); ++i)
-      loop_.modify(listeners_[i].get(), 0, kListenerBit | i);
-    if (resume_at) loop_.set_deadline(std::min(loop_.deadline(), resume_at));
-  }
-
-  void resume_accept() {
-    accept_paused_ = false;
-    resume_accept_at_ = 0;
-    for (std::size_t i = 0; i < listeners_.size(); ++i)
-      loop_.modify(listeners_[i].get(), EPOLLIN, kListenerBit | i);
-  }
-
   void begin_drain() {
     draining_ = true;
-    listeners_.clear();  // closing also takes them out of epoll
+    acceptor_.close_all();
     for (std::uint32_t id = 0; id < conns_.size(); ++id) {
       Conn& c = conns_[id];
       if (!c.open || c.pending() > 0 || c.last != Last::None) continue;  // flush() shuts it
@@ -376,7 +352,7 @@ class ServerWorker final : public loop::Handler {
   // A peer's reset or FIN may still sit unread when the stop comes: one last read per
   // connection counts it, so the totals are exact; the server closes the rest.
   void shut_down() {
-    listeners_.clear();
+    acceptor_.close_all();
     for (std::uint32_t id = 0; id < conns_.size(); ++id) {
       Conn& c = conns_[id];
       if (!c.open) continue;
@@ -395,7 +371,7 @@ class ServerWorker final : public loop::Handler {
   Server& server_;
   const ServerSpec& spec_;
   loop::EventLoop loop_;
-  std::vector<net::Fd> listeners_;
+  loop::Acceptor acceptor_{loop_, kListenerBit};
   std::vector<std::unique_ptr<stats::ListenerStats>> stats_;
   std::vector<Conn> conns_;
   std::vector<proto::RequestFramer> framers_;
@@ -406,10 +382,8 @@ class ServerWorker final : public loop::Handler {
   std::uint64_t live_ = 0;
   std::uint64_t max_conns_ = 0;
   std::uint64_t sweep_ns_ = 0;
-  bool accept_paused_ = false;
   bool draining_ = false;
   EchoFamily echo_;
-  std::uint64_t resume_accept_at_ = 0;
   char buf_[kReadBuf];
 };
 
@@ -422,24 +396,6 @@ Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
 Server::~Server() {
   stop();
   join();
-}
-
-namespace {
-
-[[noreturn]] void listen_failed(const net::SockAddr& addr, const net::Result& r) {
-  throw ListenError("cannot listen on " + addr.to_string() + ": " + net::errno_text(r.sys_errno));
-}
-
-}  // namespace
-
-net::Fd bind_listener(const net::SockAddr& addr, bool reuseport, int backlog,
-                      net::SockAddr& bound) {
-  net::Result r = net::open_listener(addr, reuseport, backlog);
-  if (!r.ok()) listen_failed(addr, r);
-  net::Fd fd(static_cast<int>(r.value));
-  bound = addr;
-  if (r = net::local_address(fd.get(), bound); !r.ok()) listen_failed(addr, r);
-  return fd;
 }
 
 void Server::open() {

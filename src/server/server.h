@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "loop/acceptor.h"
 #include "net/address.h"
 #include "net/socket.h"
 #include "stats/server_stats.h"
@@ -42,11 +43,7 @@ struct ServerSpec {
   int backlog = 4096;
 };
 
-// A listen address could not be opened; what() is one line for the user.
-class ListenError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using loop::ListenError;  // a listen address could not be opened
 
 // A running server of any model. open/start/drain/stop/snapshot/join are called from the
 // command's thread.
@@ -71,10 +68,7 @@ class ServerEngine {
 
 std::unique_ptr<ServerEngine> make_server(ServerSpec spec);
 
-// A listening socket on `addr`; `bound` gets the real address (port 0 resolved). Throws
-// ListenError.
-net::Fd bind_listener(const net::SockAddr& addr, bool reuseport, int backlog,
-                      net::SockAddr& bound);
+using loop::bind_listener;
 
 class ServerWorker;
 

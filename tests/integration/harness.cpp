@@ -1,5 +1,9 @@
 #include "harness.h"
 
+#include <sys/time.h>
+
+#include <arpa/inet.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -192,6 +196,50 @@ void expect_server_invariant(const nlohmann::json& s) {
 
 bool have_program(const std::string& name) {
   return std::system(("command -v " + name + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+}  // namespace connperf::test
+
+namespace connperf::test {
+
+int connect_loopback(int port, int recv_timeout_s) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (recv_timeout_s > 0) {
+    timeval tv{recv_timeout_s, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  return fd;
+}
+
+void send_all(int fd, const std::string& data) {
+  for (std::size_t off = 0; off < data.size();) {
+    const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+std::string read_to_end(int fd) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+void expect_ab_complete(const RunResult& r, int requests) {
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("Complete requests:\\s+" + std::to_string(requests) + "\\b")))
+      << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(Failed requests:\s+0\b)"))) << r.out;
 }
 
 }  // namespace connperf::test

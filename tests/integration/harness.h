@@ -75,6 +75,15 @@ bool have_program(const std::string& name);
 nlohmann::json probe(const TempDir& dir, int port, const std::vector<std::string>& chunks,
                      std::vector<std::string> extra = {});
 
+// Blocking loopback sockets for tests that talk to a server by hand. connect_loopback fails the
+// test when the connection is refused; a recv timeout (seconds, 0 = none) bounds every read.
+int connect_loopback(int port, int recv_timeout_s = 0);
+void send_all(int fd, const std::string& data);
+std::string read_to_end(int fd);  // until the peer closes, or a read times out
+
+// An `ab` run finished with `requests` complete and none failed.
+void expect_ab_complete(const RunResult& r, int requests);
+
 // DESIGN.md section 3: accepted == rst + fin + closed_by_server + errors + active.
 void expect_server_invariant(const nlohmann::json& summary);
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -17,21 +18,28 @@ using nlohmann::json;
 
 class RrServer {
  public:
-  RrServer(const TempDir& dir, const std::string& mode)
+  RrServer(const TempDir& dir, const std::string& mode, std::vector<std::string> extra = {})
       : json_(dir.file("server.json")),
-        proc_({connperf(), "server", "--listen", "127.0.0.1:0", "--mode", mode, "-t", "2", "-q",
-               "--json", json_},
-              dir.path()),
+        proc_(args(mode, std::move(extra)), dir.path()),
         target_("127.0.0.1:" + std::to_string(proc_.wait_listening())) {}
   const std::string& target() const { return target_; }
   Process& process() { return proc_; }
   json stop() {
     proc_.signal(SIGTERM);
     EXPECT_EQ(proc_.wait(10s), 0) << proc_.err();
-    return read_json(json_)["summary"];
+    doc_ = read_json(json_);
+    return doc_["summary"];
   }
+  const json& intervals() const { return doc_["intervals"]; }  // after stop()
 
  private:
+  std::vector<std::string> args(const std::string& mode, std::vector<std::string> extra) {
+    std::vector<std::string> a{connperf(), "server", "--listen", "127.0.0.1:0", "--mode", mode,
+                               "-t",       "2",      "-q",       "--json",      json_};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  json doc_;
   std::string json_;
   Process proc_;
   std::string target_;
@@ -148,9 +156,9 @@ TEST(RrIntegration, OpenLoopLatencyIncludesTheQueueBehindAStall) {
 
 TEST(RrIntegration, SweepRunsOneStepPerCountWithThoseConnectionsOpen) {
   TempDir dir;
-  RrServer server(dir, "http");
+  RrServer server(dir, "http", {"--interval", "0.1"});
   const std::string csv = dir.file("steps.csv");
-  const json doc = run_rr(dir, {server.target(), "--sweep", "5,20,60", "-d", "0.5", "--warmup",
+  const json doc = run_rr(dir, {server.target(), "--sweep", "5,20,60", "-d", "0.6", "--warmup",
                                 "0.3", "--csv", csv});
   const json s = server.stop();
   const json& steps = doc["summary"]["steps"];
@@ -164,6 +172,12 @@ TEST(RrIntegration, SweepRunsOneStepPerCountWithThoseConnectionsOpen) {
     EXPECT_TRUE(steps[i]["latency_us"]["response"].contains("p999"));
   }
   EXPECT_EQ(s["accepted"], 85);  // persistent: each step's connections, once
+  // The server saw each step's connections open at once: some 0.1 s interval has exactly N
+  // active, and none has more than the largest step.
+  std::map<std::uint64_t, int> seen;
+  for (const json& iv : server.intervals()) ++seen[iv["active"].get<std::uint64_t>()];
+  for (unsigned n : want) EXPECT_GE(seen[n], 2) << n << " connections never stayed open on the server";
+  EXPECT_LE(seen.rbegin()->first, 60u);
   const std::string text = read_file(csv);
   EXPECT_EQ(text.rfind("connections,open_connections,qps,error_rate,p50_us,p99_us,p999_us\n", 0), 0u);
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 4);

@@ -101,16 +101,6 @@ TEST(ServerModes, CrrLoadKeepsTheInvariantInEveryMode) {
   }
 }
 
-int connect_blocking(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  return fd;
-}
-
 int local_port(int fd) {
   sockaddr_in a{};
   socklen_t len = sizeof a;
@@ -140,7 +130,7 @@ TEST(ServerShutdown, SigintDrainsWithOrderlyCloseAndTheStatesShowIt) {
   TempDir dir;
   ModeServer server(dir, "echo", {"--drain-timeout", "5"});
   const auto sport = static_cast<std::uint16_t>(server.port());
-  const int fd = connect_blocking(server.port());
+  const int fd = connect_loopback(server.port());
   const auto cport = static_cast<std::uint16_t>(local_port(fd));
   ASSERT_TRUE(state_reaches(diag::TcpState::Established, sport, cport, 1));
 
@@ -171,7 +161,7 @@ TEST(ServerShutdown, SigintDrainsWithOrderlyCloseAndTheStatesShowIt) {
 TEST(ServerShutdown, DrainTimeoutClosesPeersThatStayAndASecondSignalIsImmediate) {
   TempDir dir;
   ModeServer server(dir, "echo", {"--drain-timeout", "0.5"});
-  const int fd = connect_blocking(server.port());
+  const int fd = connect_loopback(server.port());
   std::this_thread::sleep_for(100ms);
   const auto t0 = std::chrono::steady_clock::now();
   server.process().signal(SIGTERM);
@@ -185,7 +175,7 @@ TEST(ServerShutdown, DrainTimeoutClosesPeersThatStayAndASecondSignalIsImmediate)
 
   TempDir dir2;
   ModeServer twice(dir2, "echo", {"--drain-timeout", "30"});
-  const int fd2 = connect_blocking(twice.port());
+  const int fd2 = connect_loopback(twice.port());
   std::this_thread::sleep_for(100ms);
   const auto t1 = std::chrono::steady_clock::now();
   twice.process().signal(SIGINT);
@@ -199,7 +189,7 @@ TEST(ServerShutdown, DrainTimeoutClosesPeersThatStayAndASecondSignalIsImmediate)
 TEST(ServerModes, ResetByPeerIsCountedAndSurvived) {
   TempDir dir;
   ModeServer server(dir, "echo");
-  const int fd = connect_blocking(server.port());
+  const int fd = connect_loopback(server.port());
   ASSERT_EQ(::send(fd, "data\n", 5, 0), 5);
   std::this_thread::sleep_for(50ms);
   const linger lg{1, 0};

@@ -1,0 +1,71 @@
+// Listening sockets in one worker's event loop: accepting in bursts, pausing (never spinning)
+// when the process is out of file descriptors (for a moment) or the worker is at its connection
+// cap (until a connection closes). Used by the server and the proxy; loop thread only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
+#include "loop/event_loop.h"
+#include "net/address.h"
+#include "net/socket.h"
+
+namespace connperf::loop {
+
+// A listen address could not be opened; what() is one line for the user.
+class ListenError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A listening socket on `addr`; `bound` gets the real address (port 0 resolved). Throws
+// ListenError.
+net::Fd bind_listener(const net::SockAddr& addr, bool reuseport, int backlog,
+                      net::SockAddr& bound);
+
+class Acceptor {
+ public:
+  static constexpr int kBurst = 64;
+  static constexpr std::uint64_t kPauseNs = 100'000'000;  // after EMFILE
+
+  // Listener i is registered with token `token_bit | i`.
+  Acceptor(EventLoop& loop, std::uint64_t token_bit) : loop_(loop), bit_(token_bit) {}
+
+  void add(net::Fd fd) { fds_.push_back(std::move(fd)); }
+  std::size_t size() const noexcept { return fds_.size(); }
+  void start();
+  void close_all() noexcept { fds_.clear(); }  // closing takes them out of epoll
+
+  // Accepts on listener i while `open < cap`, calling adopt(fd, peer, i) for each connection;
+  // adopt returns the new open count.
+  template <typename Adopt>
+  void burst(std::size_t i, std::uint64_t open, std::uint64_t cap, Adopt adopt) {
+    for (int k = 0; k < kBurst && i < fds_.size(); ++k) {
+      if (open >= cap) return pause(0);
+      net::SockAddr peer;
+      const net::Result r = net::accept_from(fds_[i].get(), &peer);
+      if (r.err == net::Err::WouldBlock) return;
+      if (r.err == net::Err::TooManyFiles) return pause(now_ns() + kPauseNs);
+      if (!r.ok()) continue;  // ECONNABORTED and friends: that connection is gone, go on
+      open = adopt(static_cast<int>(r.value), peer, i);
+    }
+  }
+
+  void tick(std::uint64_t now);  // from the owner's on_deadline: ends an EMFILE pause
+  void connection_closed();      // ends a pause at the cap
+  std::uint64_t resume_at() const noexcept { return paused_ ? resume_at_ : 0; }
+
+ private:
+  void pause(std::uint64_t resume_at);  // 0: until a connection closes
+  void resume();
+
+  EventLoop& loop_;
+  std::uint64_t bit_;
+  std::vector<net::Fd> fds_;
+  bool paused_ = false;
+  std::uint64_t resume_at_ = 0;
+};
+
+}  // namespace connperf::loop
