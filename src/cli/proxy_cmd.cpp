@@ -1,8 +1,8 @@
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "loop/event_loop.h"
@@ -14,7 +14,8 @@ namespace connperf::cli {
 void add_proxy(CLI::App& app, ProxyOptions& o) {
   CLI::App* c = app.add_subcommand(
       "proxy", "HTTP/1.1 forward proxy with CONNECT tunnels: relays without blocking, counts");
-  c->add_option("--listen", o.listen, "ADDR:PORT to listen on (repeatable; default 127.0.0.1:3128)");
+  c->add_option("--listen", o.listen,
+                "ADDR:PORT to listen on (repeatable; default 127.0.0.1:3128)");
   c->add_option("-t,--threads", o.threads, "event-loop threads (default: one per CPU)")
       ->check(CLI::Range(1, 1024));
   c->add_option("--allow", o.allow,
@@ -102,17 +103,17 @@ int run_proxy(const ProxyOptions& o) {
   for (const auto& c : px.spec().allow) allow.push_back(c.to_string());
   const proxy::ProxySpec& sp = px.spec();
   std::FILE* human = o.json == "-" ? stderr : stdout;
-  nlohmann::json doc = document(
-      "proxy", {{"listen", names},
-                {"threads", sp.threads},
-                {"allow", allow},
-                {"connect_ports", sp.connect_ports.to_string()},
-                {"max_connections", sp.max_connections},
-                {"idle_timeout_s", static_cast<double>(sp.idle_timeout_ns) / 1e9},
-                {"upstream_timeout_s", static_cast<double>(sp.upstream_timeout_ns) / 1e9},
-                {"buffer", sp.buffer},
-                {"tunnel_buffer", sp.tunnel_buffer},
-                {"duration", duration}});
+  nlohmann::json doc =
+      document("proxy", {{"listen", names},
+                         {"threads", sp.threads},
+                         {"allow", allow},
+                         {"connect_ports", sp.connect_ports.to_string()},
+                         {"max_connections", sp.max_connections},
+                         {"idle_timeout_s", static_cast<double>(sp.idle_timeout_ns) / 1e9},
+                         {"upstream_timeout_s", static_cast<double>(sp.upstream_timeout_ns) / 1e9},
+                         {"buffer", sp.buffer},
+                         {"tunnel_buffer", sp.tunnel_buffer},
+                         {"duration", duration}});
   if (!o.quiet) {
     fmt::print(human, "proxy {} — {} thread{}, clients from {}, CONNECT to ports {}\n{}\n",
                fmt::join(names, ", "), sp.threads, sp.threads == 1 ? "" : "s",
@@ -140,7 +141,8 @@ int run_proxy(const ProxyOptions& o) {
       std::fflush(human);
     }
   };
-  drive(signals, t0, interval, duration, [] { return false; }, tick);
+  drive(
+      signals, t0, interval, duration, [] { return false; }, tick);
   px.stop();
   px.join();
   const double elapsed = static_cast<double>(loop::now_ns() - t0) / 1e9;

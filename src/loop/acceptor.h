@@ -22,8 +22,7 @@ class ListenError : public std::runtime_error {
 
 // A listening socket on `addr`; `bound` gets the real address (port 0 resolved). Throws
 // ListenError.
-net::Fd bind_listener(const net::SockAddr& addr, bool reuseport, int backlog,
-                      net::SockAddr& bound);
+net::Fd bind_listener(const net::SockAddr& addr, bool reuseport, int backlog, net::SockAddr& bound);
 
 class Acceptor {
  public:

@@ -130,8 +130,8 @@ bool parse_port(std::string_view text, std::uint16_t& port) {
 }
 
 // "host", "host:port", "[v6]", "[v6]:port"; port stays as given when absent.
-const char* split_authority(std::string_view authority, std::string_view& host,
-                            std::uint16_t& port, bool& has_port) {
+const char* split_authority(std::string_view authority, std::string_view& host, std::uint16_t& port,
+                            bool& has_port) {
   has_port = false;
   if (authority.empty()) return "empty host";
   if (authority.find('@') != std::string_view::npos) return "user information in the URI";

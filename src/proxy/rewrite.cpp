@@ -20,32 +20,44 @@ void upstream_request(const proto::Head& req, const proto::AbsoluteUri& uri, boo
   out.append(uri.authority).append("\r\n");
   proto::append_end_to_end(req, true, out);
   append_via(req.minor, out);
-  if (!keep_alive) out.append("Connection: close\r\n");
-  else if (req.minor == 0) out.append("Connection: keep-alive\r\n");
+  if (!keep_alive)
+    out.append("Connection: close\r\n");
+  else if (req.minor == 0)
+    out.append("Connection: keep-alive\r\n");
   out.append("\r\n");
 }
 
-void client_response(const proto::Head& resp, int client_minor, bool keep_alive,
-                     std::string& out) {
+void client_response(const proto::Head& resp, int client_minor, bool keep_alive, std::string& out) {
   out.append(fmt::format("HTTP/1.1 {:03} ", resp.status)).append(resp.reason).append("\r\n");
   proto::append_end_to_end(resp, false, out);
   append_via(resp.minor, out);
-  if (!keep_alive) out.append("Connection: close\r\n");
-  else if (client_minor == 0) out.append("Connection: keep-alive\r\n");
+  if (!keep_alive)
+    out.append("Connection: close\r\n");
+  else if (client_minor == 0)
+    out.append("Connection: keep-alive\r\n");
   out.append("\r\n");
 }
 
 std::string_view reason_phrase(int status) noexcept {
   switch (status) {
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 405: return "Method Not Allowed";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 405:
+      return "Method Not Allowed";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Error";
   }
 }
 

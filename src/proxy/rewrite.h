@@ -18,8 +18,7 @@ void upstream_request(const proto::Head& req, const proto::AbsoluteUri& uri, boo
 
 // The response head for the client: hop-by-hop fields dropped, Via added, and a Connection field
 // saying whether the client connection stays open (client_minor: the client's HTTP/1.x).
-void client_response(const proto::Head& resp, int client_minor, bool keep_alive,
-                     std::string& out);
+void client_response(const proto::Head& resp, int client_minor, bool keep_alive, std::string& out);
 
 // "HTTP/1.1 502 Bad Gateway" with a one-line text/plain body "502 Bad Gateway: why", and
 // Connection: close.

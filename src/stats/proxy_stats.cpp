@@ -3,10 +3,26 @@
 namespace connperf::stats {
 
 namespace {
-constexpr std::string_view kNames[] = {
-    "accepted",  "denied",         "closed",          "requests",      "responses",
-    "tunnels",   "bytes_up",       "bytes_down",      "upstream_connects", "upstream_reused",
-    "client_resets", "upstream_resets", "400", "403", "405", "414", "431", "501", "502", "504"};
+constexpr std::string_view kNames[] = {"accepted",
+                                       "denied",
+                                       "closed",
+                                       "requests",
+                                       "responses",
+                                       "tunnels",
+                                       "bytes_up",
+                                       "bytes_down",
+                                       "upstream_connects",
+                                       "upstream_reused",
+                                       "client_resets",
+                                       "upstream_resets",
+                                       "400",
+                                       "403",
+                                       "405",
+                                       "414",
+                                       "431",
+                                       "501",
+                                       "502",
+                                       "504"};
 static_assert(std::size(kNames) == kProxyCounts);
 static_assert(std::size(kProxyStatuses) == kProxyCounts - kFirstStatus);
 }  // namespace
@@ -37,7 +53,8 @@ ProxySnapshot& ProxySnapshot::operator-=(const ProxySnapshot& earlier) noexcept 
 
 void ProxyStats::snapshot(ProxySnapshot& out) const noexcept {
   // Closed before accepted: a reader never sees more closes than accepts.
-  out.v[static_cast<std::size_t>(ProxyCount::Closed)] = c[static_cast<std::size_t>(ProxyCount::Closed)].get();
+  out.v[static_cast<std::size_t>(ProxyCount::Closed)] =
+      c[static_cast<std::size_t>(ProxyCount::Closed)].get();
   for (std::size_t i = 0; i < kProxyCounts; ++i)
     if (i != static_cast<std::size_t>(ProxyCount::Closed)) out.v[i] = c[i].get();
 }

@@ -25,7 +25,14 @@ enum class ProxyCount : std::uint8_t {
   ClientResets,      // a client reset or broke its connection mid-exchange
   UpstreamResets,    // an upstream reset or closed before its response ended
   // Replies the proxy made itself, by status.
-  S400, S403, S405, S414, S431, S501, S502, S504,
+  S400,
+  S403,
+  S405,
+  S414,
+  S431,
+  S501,
+  S502,
+  S504,
   kCount
 };
 inline constexpr std::size_t kProxyCounts = static_cast<std::size_t>(ProxyCount::kCount);
@@ -41,7 +48,9 @@ struct ProxySnapshot {
   std::array<std::uint64_t, kProxyCounts> v{};
 
   std::uint64_t operator[](ProxyCount c) const noexcept { return v[static_cast<std::size_t>(c)]; }
-  std::uint64_t active() const noexcept { return (*this)[ProxyCount::Accepted] - (*this)[ProxyCount::Closed]; }
+  std::uint64_t active() const noexcept {
+    return (*this)[ProxyCount::Accepted] - (*this)[ProxyCount::Closed];
+  }
   std::uint64_t error_replies() const noexcept;
   ProxySnapshot& operator+=(const ProxySnapshot& o) noexcept;
   ProxySnapshot& operator-=(const ProxySnapshot& earlier) noexcept;
@@ -50,7 +59,9 @@ struct ProxySnapshot {
 struct ProxyStats {
   std::array<Counter, kProxyCounts> c;
 
-  void add(ProxyCount which, std::uint64_t n = 1) noexcept { c[static_cast<std::size_t>(which)].add(n); }
+  void add(ProxyCount which, std::uint64_t n = 1) noexcept {
+    c[static_cast<std::size_t>(which)].add(n);
+  }
   void snapshot(ProxySnapshot& out) const noexcept;
 };
 

@@ -2,6 +2,7 @@
 // server, python3 -m http.server, tests/peers/http_origin.py, openssl s_server): forwarding,
 // rewriting, streaming both ways, tunnels, every error status, misbehaving peers, bounded memory.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -12,8 +13,6 @@
 #include <random>
 #include <regex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "harness.h"
 
@@ -27,7 +26,8 @@ class Proxy {
  public:
   explicit Proxy(const TempDir& dir, std::vector<std::string> extra = {}, int threads = 2)
       : json_(dir.file("proxy-" + std::to_string(++count_) + ".json")),
-        proc_(args(extra, threads), dir.path()), port_(proc_.wait_listening()) {}
+        proc_(args(extra, threads), dir.path()),
+        port_(proc_.wait_listening()) {}
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   pid_t pid() const { return proc_.pid(); }
@@ -42,8 +42,9 @@ class Proxy {
 
  private:
   std::vector<std::string> args(const std::vector<std::string>& extra, int threads) {
-    std::vector<std::string> a{connperf(), "proxy", "--listen", "127.0.0.1:0",
-                               "-t",       std::to_string(threads), "-q", "--json", json_};
+    std::vector<std::string> a{connperf(),    "proxy",  "--listen",
+                               "127.0.0.1:0", "-t",     std::to_string(threads),
+                               "-q",          "--json", json_};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -100,8 +101,8 @@ TEST(Proxy, CurlFetchesFromConnperfServerWithVia) {
   TempDir dir;
   Peer server = connperf_server(dir);
   Proxy proxy(dir);
-  const RunResult r = run({"curl", "-s", "-i", "-x", proxy.url(), origin_url(server.port, "/")},
-                          dir.path(), 10s);
+  const RunResult r =
+      run({"curl", "-s", "-i", "-x", proxy.url(), origin_url(server.port, "/")}, dir.path(), 10s);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(status_line(r.out), "HTTP/1.1 200 OK");
   EXPECT_NE(r.out.find("Via: 1.1 connperf\r\n"), std::string::npos) << r.out;
@@ -139,10 +140,10 @@ TEST(Proxy, ChunkedUploadAndChunkedResponsePassIntact) {
   Peer o = origin(dir);
   Proxy proxy(dir);
   const std::string file = write_random_file(dir, "up.bin", 300'000);
-  const RunResult r = run({"curl", "-s", "-x", proxy.url(), "-H", "Transfer-Encoding: chunked",
-                           "--data-binary", "@" + file, "-o", dir.file("back.bin"),
-                           origin_url(o.port, "/echo")},
-                          dir.path(), 20s);
+  const RunResult r =
+      run({"curl", "-s", "-x", proxy.url(), "-H", "Transfer-Encoding: chunked", "--data-binary",
+           "@" + file, "-o", dir.file("back.bin"), origin_url(o.port, "/echo")},
+          dir.path(), 20s);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(sha256(dir, dir.file("back.bin")), sha256(dir, file));
   proxy.stop();
@@ -152,11 +153,10 @@ TEST(Proxy, OriginGetsOriginFormHostAndViaWithoutHopByHopFields) {
   TempDir dir;
   Peer o = origin(dir);
   Proxy proxy(dir);
-  const RunResult r =
-      run({"curl", "-s", "-x", proxy.url(), "-H", "Connection: X-Secret", "-H", "X-Secret: 1",
-           "-H", "Keep-Alive: timeout=5", "-H", "X-Kept: yes", "-H", "Host: wrong.example",
-           origin_url(o.port, "/headers?q=1")},
-          dir.path(), 10s);
+  const RunResult r = run({"curl", "-s", "-x", proxy.url(), "-H", "Connection: X-Secret", "-H",
+                           "X-Secret: 1", "-H", "Keep-Alive: timeout=5", "-H", "X-Kept: yes", "-H",
+                           "Host: wrong.example", origin_url(o.port, "/headers?q=1")},
+                          dir.path(), 10s);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("GET /headers?q=1 HTTP/1.1\r\n", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("Host: 127.0.0.1:" + std::to_string(o.port) + "\r\n"), std::string::npos);
@@ -181,8 +181,8 @@ TEST(Proxy, PipelinedRequestsAndHttp10KeepAlive) {
   EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos);
 
   const int fd = connect_loopback(proxy.port(), 5);
-  const std::string get10 = "GET " + origin_url(server.port, "/") +
-                            " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+  const std::string get10 =
+      "GET " + origin_url(server.port, "/") + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
   for (int i = 0; i < 3; ++i) {
     send_all(fd, get10);
     char buf[4096];
@@ -328,17 +328,24 @@ TEST(Proxy, NamesResolveOffTheLoopAndUnknownNamesAre502) {
   TempDir dir;
   const std::string script =
       "ip link set lo up || exit 10\n"
-      "'" + connperf() + "' server --listen 127.0.0.1:18080 -t 1 -q >/dev/null 2>&1 & S=$!\n"
-      "'" + connperf() + "' proxy --listen 127.0.0.1:13128 -t 1 -q >/dev/null 2>&1 & P=$!\n"
-      "for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18080/ && break; sleep 0.1; done\n"
-      "for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:13128/ && break; sleep 0.1; done\n"
+      "'" +
+      connperf() +
+      "' server --listen 127.0.0.1:18080 -t 1 -q >/dev/null 2>&1 & S=$!\n"
+      "'" +
+      connperf() +
+      "' proxy --listen 127.0.0.1:13128 -t 1 -q >/dev/null 2>&1 & P=$!\n"
+      "for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18080/ && break; sleep 0.1; "
+      "done\n"
+      "for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:13128/ && break; sleep 0.1; "
+      "done\n"
       "curl -s -w ' %{http_code}\\n' -x http://127.0.0.1:13128 http://localhost:18080/\n"
       "curl -s -w ' %{http_code}\\n' -x http://127.0.0.1:13128 http://nohost.invalid/\n"
       "kill $S $P; wait\n";
   const RunResult r = run({"unshare", "-n", "/bin/sh", "-c", script}, dir.path(), 60s);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("Ok\n 200\n"), std::string::npos) << r.out;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("502 Bad Gateway: cannot resolve 'nohost.invalid'[^\\n]*\\n 502")))
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("502 Bad Gateway: cannot resolve 'nohost.invalid'[^\\n]*\\n 502")))
       << r.out;
 }
 
@@ -346,12 +353,12 @@ TEST(Proxy, UpstreamResetMidBodyIsCountedAndSurvived) {
   TempDir dir;
   Peer o = origin(dir);
   Proxy proxy(dir);
-  const RunResult cut = run({"curl", "-s", "-o", "/dev/null", "-x", proxy.url(),
-                             origin_url(o.port, "/reset")},
-                            dir.path(), 10s);
+  const RunResult cut =
+      run({"curl", "-s", "-o", "/dev/null", "-x", proxy.url(), origin_url(o.port, "/reset")},
+          dir.path(), 10s);
   EXPECT_EQ(cut.code, 18) << "curl should see a partial file";  // CURLE_PARTIAL_FILE
-  const RunResult ok = run({"curl", "-s", "-x", proxy.url(), origin_url(o.port, "/")},
-                           dir.path(), 10s);
+  const RunResult ok =
+      run({"curl", "-s", "-x", proxy.url(), origin_url(o.port, "/")}, dir.path(), 10s);
   EXPECT_EQ(ok.out, "hi");
   const json s = proxy.stop();
   EXPECT_EQ(s["upstream_resets"], 1);
@@ -370,8 +377,8 @@ TEST(Proxy, ClientResetMidUploadIsCountedAndSurvived) {
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   ::close(fd);
   std::this_thread::sleep_for(200ms);
-  const std::string reply =
-      exchange(proxy.port(), "GET " + origin_url(o.port, "/") + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  const std::string reply = exchange(
+      proxy.port(), "GET " + origin_url(o.port, "/") + " HTTP/1.1\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_line(reply), "HTTP/1.1 200 OK");
   const json s = proxy.stop();
   EXPECT_EQ(s["client_resets"], 1);

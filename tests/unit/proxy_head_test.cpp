@@ -1,9 +1,9 @@
 // What the proxy parses and writes: whole heads, absolute URIs, CONNECT authorities, the
 // forwarded request and response heads, its own error replies, --allow prefixes and
 // --connect-ports lists.
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "net/address.h"
 #include "proto/http_head.h"
@@ -87,14 +87,17 @@ TEST(RequestHead, BodyFramingRefusesSmuggling) {
   proto::BodyFramer::Kind kind{};
   std::uint64_t len = 0;
   ASSERT_EQ(proto::parse_request_head("POST http://a/ HTTP/1.1\r\nContent-Length: 3\r\n"
-                                      "Transfer-Encoding: chunked\r\n\r\n", h),
+                                      "Transfer-Encoding: chunked\r\n\r\n",
+                                      h),
             nullptr);
   EXPECT_NE(proto::request_body(h.info, kind, len), nullptr);
-  ASSERT_EQ(proto::parse_request_head(
-                "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", h), nullptr);
+  ASSERT_EQ(
+      proto::parse_request_head("POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", h),
+      nullptr);
   EXPECT_NE(proto::request_body(h.info, kind, len), nullptr);
   ASSERT_EQ(proto::parse_request_head(
-                "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", h), nullptr);
+                "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", h),
+            nullptr);
   EXPECT_EQ(proto::request_body(h.info, kind, len), nullptr);
   EXPECT_EQ(kind, proto::BodyFramer::Kind::Chunked);
 }
@@ -166,14 +169,16 @@ TEST(Rewrite, UpstreamRequestIsOriginFormWithoutHopByHopFields) {
 
 TEST(Rewrite, Http10ClientsKeepAliveExplicitly) {
   proto::Head h;
-  ASSERT_EQ(proto::parse_request_head(
-                "GET http://a/ HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", h), nullptr);
+  ASSERT_EQ(
+      proto::parse_request_head("GET http://a/ HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", h),
+      nullptr);
   EXPECT_TRUE(h.keep_alive());
   proto::AbsoluteUri u;
   ASSERT_EQ(proto::parse_absolute_uri(h.target, u), nullptr);
   std::string out;
   proxy::upstream_request(h, u, true, out);
-  EXPECT_EQ(out, "GET / HTTP/1.0\r\nHost: a\r\nVia: 1.0 connperf\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_EQ(out,
+            "GET / HTTP/1.0\r\nHost: a\r\nVia: 1.0 connperf\r\nConnection: keep-alive\r\n\r\n");
   proto::Head r;
   ASSERT_EQ(proto::parse_response_head(
                 "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\n", r),
