@@ -150,7 +150,7 @@ int run_cc(const CcOptions& o) {
   };
 
   StopSignals signals;
-  net::raise_open_file_limit();
+  preflight_held(common, o.count, procs);
   std::FILE* human = o.json == "-" ? stderr : stdout;
   std::vector<pid_t> children;
   const std::uint64_t t0 = loop::now_ns();

@@ -195,4 +195,25 @@ void preflight_warnings(const load::CrrSpec& spec, double duration) {
                static_cast<long>(ports), carry);
 }
 
+void preflight_held(const load::CrrSpec& spec, std::uint64_t count, unsigned processes) {
+  const long files = net::raise_open_file_limit();
+  const std::uint64_t per_process = (count + processes - 1) / processes;
+  if (files > 0 && per_process + 64 > static_cast<std::uint64_t>(files))
+    fmt::print(stderr,
+               "warning: {} connections per process exceed the open-file limit ({}); expect "
+               "EMFILE errors (use --processes to split them)\n",
+               per_process, files);
+  // connect() tries the ports of one parity first (the other half is left to bind()); once
+  // that half is taken for a source address and target, every connect walks it in vain.
+  const auto [lo, hi] = local_port_range();
+  const std::uint64_t pairs = std::max<std::size_t>(1, spec.binds.size()) * spec.targets.size();
+  const std::uint64_t half = static_cast<std::uint64_t>(hi - lo + 1) / 2;
+  if (count / pairs > half)
+    fmt::print(stderr,
+               "warning: {} connections per source address and target take more than half the "
+               "local port range {}-{}; past about {} the kernel's port search makes connect() "
+               "slow (add --bind addresses or widen net.ipv4.ip_local_port_range)\n",
+               count / pairs, lo, hi, half);
+}
+
 }  // namespace connperf::cli

@@ -75,4 +75,8 @@ int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate);
 // Warnings before a crr-style run: open-file limit and local port range.
 void preflight_warnings(const load::CrrSpec& spec, double duration);
 
+// Warnings before connections are held (cc): open files per process and local ports per
+// source address and target.
+void preflight_held(const load::CrrSpec& spec, std::uint64_t count, unsigned processes);
+
 }  // namespace connperf::cli

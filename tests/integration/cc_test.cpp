@@ -2,6 +2,7 @@
 // while they are held, and totals merge exactly across --processes.
 #include <signal.h>
 
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -120,6 +121,30 @@ TEST(CcIntegration, KeepaliveRequestsAreAnswered) {
   const auto answered = c["keepalives"].get<std::uint64_t>();
   EXPECT_GE(s["requests"].get<std::uint64_t>(), answered);
   EXPECT_LE(s["requests"].get<std::uint64_t>(), answered + 20);
+}
+
+// connect() searches one half of the local port range first: past that, per source address
+// and target, it crawls. cc says so before the run, and only then. The target refuses, so the
+// attempts end at once.
+TEST(CcIntegration, WarnsWhenOneSourceAddressNeedsMoreThanHalfThePorts) {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int lo = 0, hi = 0;
+  in >> lo >> hi;
+  const int half = (hi - lo + 1) / 2;
+  if (half < 1 || half > 20000) GTEST_SKIP() << "local port range " << lo << "-" << hi;
+  TempDir dir;
+  const std::string target = "127.0.0.1:" + std::to_string(free_port());
+  auto cc = [&](int n) {
+    return run({connperf(), "cc", target, "-n", std::to_string(n), "--hold", "0", "--bind",
+                "127.0.0.9", "-q"},
+               dir.path());
+  };
+  const RunResult over = cc(half + 1);
+  EXPECT_EQ(over.code, 0) << over.err;
+  EXPECT_NE(over.err.find("half the local port range"), std::string::npos) << over.err;
+  const RunResult under = cc(half);
+  EXPECT_EQ(under.code, 0) << under.err;
+  EXPECT_EQ(under.err.find("half the local port range"), std::string::npos) << under.err;
 }
 
 }  // namespace
