@@ -38,26 +38,36 @@ stop_server() { kill -TERM "$SPID" 2>/dev/null; timeout 15 tail --pid="$SPID" -f
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
-cps_run() {  # model → prints cps
-  start_server "$1" --max-connections 256 || { echo 0; return; }
+# CPU ticks of the server: its own and its reaped children's (fork), user + system.
+server_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+cps_run() {  # model → prints "cps server_cpu_us_per_connection"
+  start_server "$1" --max-connections 256 || { echo "0 0"; return; }
+  local t0 t1
+  t0=$(server_ticks "$SPID")
   timeout $((DUR + 30)) "$CONNPERF" crr "127.0.0.1:$PORT" -t 2 -c 64 -d "$DUR" -q \
     --json "$TMP/crr.json" >/dev/null 2>&1
+  t1=$(server_ticks "$SPID")
   stop_server
-  python3 -c "import json;print(round(json.load(open('$TMP/crr.json'))['summary']['cps']))" 2>/dev/null || echo 0
+  python3 -c "
+import json; s = json.load(open('$TMP/crr.json'))['summary']
+print(round(s['cps']), round(($t1 - $t0) / $HZ * 1e6 / max(s['completed'], 1), 1))" 2>/dev/null || echo "0 0"
 }
+HZ=$(getconf CLK_TCK)
 
 MODELS=(epoll thread fork iterative)
-declare -A RUNS
+declare -A RUNS SCPU
 for r in $(seq "$ROUNDS"); do
   for i in "${!MODELS[@]}"; do
     m=${MODELS[$(( (i + r) % ${#MODELS[@]} ))]}
-    v=$(cps_run "$m")
-    echo "models.sh: round $r/$ROUNDS $m: $v conn/s" >&2
+    read -r v us <<<"$(cps_run "$m")"
+    echo "models.sh: round $r/$ROUNDS $m: $v conn/s, server CPU $us us per connection" >&2
     RUNS[$m]="${RUNS[$m]:-} $v"
+    SCPU[$m]="${SCPU[$m]:-} $us"
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 mem_run() {  # model → prints "rss_before rss_after held"
   start_server "$1" --max-connections $((COUNT + 1000)) --idle-timeout 600 || { echo "0 0 0"; return; }
@@ -78,13 +88,13 @@ mem_run() {  # model → prints "rss_before rss_after held"
 {
   echo "## Server models on loopback: $ROUNDS round(s) x ${DUR} s, $(nproc) CPUs, $(uname -sr)"
   echo
-  echo "| model | median conn/s (crr -t 2 -c 64) | vs thread |"
-  echo "|---|---:|---:|"
+  echo "| model | median conn/s (crr -t 2 -c 64) | vs thread | server CPU per connection |"
+  echo "|---|---:|---:|---:|"
   thread_cps=$(echo "${RUNS[thread]}" | median)
   for m in "${MODELS[@]}"; do
     v=$(echo "${RUNS[$m]}" | median)
     ratio=$(python3 -c "print(f'{$v/$thread_cps:.2f}x' if $thread_cps else 'n/a')")
-    echo "| $m | $v | $ratio |"
+    echo "| $m | $v | $ratio | $(echo "${SCPU[$m]}" | median) us |"
   done
   echo
   echo "| model | idle connections held | server RSS before (KiB) | after (KiB) | per connection |"
