@@ -290,11 +290,11 @@ nlohmann::json proxy_summary_json(const ProxySnapshot& total, double seconds) {
 std::string proxy_summary_text(const ProxySnapshot& t, double seconds) {
   std::string out = fmt::format(
       "\nproxy summary over {:.2f} s\n"
-      "  connections  {} accepted ({} denied), {} closed, {} open\n"
-      "  requests     {} forwarded ({}/s), {} responses relayed, {} on a kept upstream "
-      "connection\n"
+      "  connections  accepted {} (denied {}), closed {}, open {}\n"
+      "  requests     forwarded {} ({}/s), responses relayed {}, on a kept upstream "
+      "connection {}\n"
       "  tunnels      {}\n"
-      "  upstream     {} connections opened\n"
+      "  upstream     connections opened {}\n"
       "  bytes        {} up, {} down\n"
       "  broken       {} by clients, {} by upstreams\n",
       seconds, format_count(t[ProxyCount::Accepted]), format_count(t[ProxyCount::Denied]),
