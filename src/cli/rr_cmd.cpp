@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -192,8 +193,10 @@ int run_rr(const RrOptions& o) {
   }
   stats::ClientSnapshot prev, now_snap, delta;
   double last_t = 0;
+  std::optional<std::uint64_t> open_at_end;  // the last line shows what was open before closing
   const std::uint64_t t0 = engine.start();
   auto tick = [&](double t, std::uint64_t) {
+    const std::uint64_t open = open_at_end.value_or(engine.open_connections());
     engine.snapshot(now_snap);
     delta = now_snap;
     delta -= prev;
@@ -204,14 +207,15 @@ int run_rr(const RrOptions& o) {
     j["requests"] = delta.completed;
     j["qps"] = j["cps"];
     j.erase("cps");
-    j["connections"] = engine.open_connections();
+    j["connections"] = open;
     doc["intervals"].push_back(std::move(j));
     if (!o.quiet) {
-      fmt::print(human, "{}\n", stats::rr_line(t, delta, engine.open_connections(), secs));
+      fmt::print(human, "{}\n", stats::rr_line(t, delta, open, secs));
       std::fflush(human);
     }
   };
   drive(signals, t0, interval, duration, [&engine] { return engine.finished(); }, tick);
+  open_at_end = engine.open_connections();
   finish_in_flight(engine, signals, s.timeout_ns);
   engine.join();
   const double elapsed = static_cast<double>(engine.stopped_at() - t0) / 1e9;
@@ -219,7 +223,7 @@ int run_rr(const RrOptions& o) {
   stats::ClientSnapshot total;
   engine.snapshot(total);
   const std::uint64_t aborted = engine.aborted();
-  fmt::print(human, "{}", stats::crr_summary_text(total, aborted, elapsed));
+  fmt::print(human, "{}", stats::rr_summary_text(total, aborted, elapsed));
   std::fflush(human);
   doc["summary"] = stats::rr_summary_json(total, aborted, elapsed);
   if (!o.json.empty()) write_json(o.json, doc);

@@ -1,5 +1,7 @@
 #include "stats/printers.h"
 
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "net/error.h"
@@ -120,9 +122,14 @@ nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t abort
             {"total", latency_json(total.total_us)}}}};
 }
 
-std::string crr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds) {
+namespace {
+
+// The client summary: counts, errors by cause, latency. `done` names what completed (a
+// connection for crr, a request for rr); rr has no separate total latency.
+std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds,
+                                std::string_view done, bool with_total) {
   std::string out = fmt::format("\n{:<12}{:>14}\n", "started", format_count(t.started));
-  out += fmt::format("{:<12}{:>14}   {}/s over {:.2f} s\n", "completed", format_count(t.completed),
+  out += fmt::format("{:<12}{:>14}   {}/s over {:.2f} s\n", done, format_count(t.completed),
                      format_rate(per_second(t.completed, seconds)), seconds);
   out += fmt::format("{:<12}{:>14}\n", "errors", format_count(t.error_total()));
   out += fmt::format("{:<12}{:>14}\n", "aborted", format_count(aborted));
@@ -142,8 +149,18 @@ std::string crr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, dou
                      "p99", "p99.9", "max", "mean");
   out += latency_row("connect", t.connect_us);
   out += latency_row("response", t.response_us);
-  out += latency_row("total", t.total_us);
+  if (with_total) out += latency_row("total", t.total_us);
   return out;
+}
+
+}  // namespace
+
+std::string crr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds) {
+  return client_summary_text(t, aborted, seconds, "completed", true);
+}
+
+std::string rr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds) {
+  return client_summary_text(t, aborted, seconds, "requests", false);
 }
 
 std::string rr_header() {

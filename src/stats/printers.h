@@ -31,6 +31,8 @@ nlohmann::json errors_other_json(const ClientSnapshot& s);
 nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,
                                 double seconds);
 std::string crr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds);
+// rr: the same counts per request ("requests" completed); latency: connect and response.
+std::string rr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds);
 
 // rr: completed requests are the `requests`
 std::string rr_header();
