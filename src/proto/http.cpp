@@ -147,9 +147,12 @@ FrameStatus BodyFramer::chunk_line() noexcept {
       std::uint64_t size = 0;
       std::size_t k = 0;
       for (; k < line.size() && hex_value(line[k]) >= 0; ++k) {
+        if (size > kMaxChunk >> 4) return error_ = "chunk size too large", FrameStatus::Error;
         size = size * 16 + static_cast<std::uint64_t>(hex_value(line[k]));
-        if (size > kMaxChunk) return error_ = "chunk size too large", FrameStatus::Error;
       }
+      // Digits up to the end of what was kept: the size itself may go on past it.
+      if (k == line.size() && line_.truncated())
+        return error_ = "chunk size line too long", FrameStatus::Error;
       const std::string_view rest = trim(line.substr(k));
       if (k == 0 || (!rest.empty() && rest.front() != ';'))
         return error_ = "bad chunk size", FrameStatus::Error;

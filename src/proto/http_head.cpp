@@ -187,14 +187,21 @@ bool is_hop_by_hop(const Head& head, std::string_view name) noexcept {
       "trailer",    "upgrade",          "proxy-authorization", "proxy-authenticate"};
   for (std::string_view h : kAlways)
     if (iequals(name, h)) return true;
+  // Framing and routing stay whatever Connection names: dropping them would let the two sides
+  // frame the same bytes differently.
+  if (iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+      iequals(name, "host"))
+    return false;
   for (std::string_view t : head.connection)
     if (iequals(name, t)) return true;
   return false;
 }
 
-void append_end_to_end(const Head& head, bool skip_host, std::string& out) {
+void append_end_to_end(const Head& head, bool skip_host, bool skip_length, std::string& out) {
   for (const Field& f : head.fields) {
-    if (is_hop_by_hop(head, f.name) || (skip_host && iequals(f.name, "host"))) continue;
+    if (is_hop_by_hop(head, f.name) || (skip_host && iequals(f.name, "host")) ||
+        (skip_length && iequals(f.name, "content-length")))
+      continue;
     out.append(f.name).append(": ").append(f.value).append("\r\n");
   }
 }

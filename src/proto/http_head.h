@@ -59,12 +59,13 @@ const char* parse_absolute_uri(std::string_view target, AbsoluteUri& out);
 // An authority-form CONNECT target "host:port" (the port is required).
 const char* parse_authority(std::string_view target, std::string_view& host, std::uint16_t& port);
 
-// True for the fields a proxy must not forward: Connection and what it names, Proxy-Connection,
-// Keep-Alive, TE, Trailer, Upgrade, Proxy-Authorization, Proxy-Authenticate.
+// True for the fields a proxy must not forward: Connection and what it names (never
+// Content-Length, Transfer-Encoding or Host), Proxy-Connection, Keep-Alive, TE, Trailer,
+// Upgrade, Proxy-Authorization, Proxy-Authenticate.
 bool is_hop_by_hop(const Head& head, std::string_view name) noexcept;
 
-// Appends the fields of `head` a proxy forwards (no hop-by-hop fields; no Host when skip_host),
-// each as "Name: value\r\n".
-void append_end_to_end(const Head& head, bool skip_host, std::string& out);
+// Appends the fields of `head` a proxy forwards (no hop-by-hop fields; no Host when skip_host;
+// no Content-Length when skip_length), each as "Name: value\r\n".
+void append_end_to_end(const Head& head, bool skip_host, bool skip_length, std::string& out);
 
 }  // namespace connperf::proto

@@ -52,6 +52,8 @@ void ProxyWorker::start_request(std::uint32_t id, std::size_t head_len) {
     return fail(id, 501,
                 fmt::format("scheme '{}' is not supported (use CONNECT for https)", uri.scheme));
   if (head_.content_lengths > 1) return fail(id, 400, "more than one Content-Length");
+  if (head_.info.has_te && head_.minor == 0)  // RFC 9112 6.1: faulty framing, never forwarded
+    return fail(id, 400, "Transfer-Encoding in an HTTP/1.0 request");
   proto::BodyFramer::Kind kind{};
   std::uint64_t length = 0;
   if (const char* why = proto::request_body(head_.info, kind, length))
@@ -63,8 +65,10 @@ void ProxyWorker::start_request(std::uint32_t id, std::size_t head_len) {
   s.up.head_off = 0;
   const bool same = s.upstream >= 0 && s.port == uri.port && s.host == uri.host;
   if (!same) {
+    if (s.upstream >= 0) park_upstream(s);  // under its own origin's key, before it changes
     s.host.assign(uri.host);
     s.port = uri.port;
+    s.addrs.clear();  // they were the old origin's
   }
   s.up.drop(head_len);
   s.req_body.start(kind, length);
@@ -74,8 +78,8 @@ void ProxyWorker::start_request(std::uint32_t id, std::size_t head_len) {
   s.reply_started = false;
   s.reused = same;
   s.retried = false;
+  s.interims = 0;
   stats_.add(ProxyCount::Requests);
-  if (!same && s.upstream >= 0) park_upstream(s);
   if (same || pool_take(id)) {
     s.reused = true;
     stats_.add(ProxyCount::UpstreamReused);
@@ -252,6 +256,9 @@ void ProxyWorker::response_head(std::uint32_t id) {
       return upstream_broken(id, fmt::format("bad response from the upstream: {}", why));
     if (head_.status == 101) return upstream_broken(id, "the upstream switched protocols");
     const bool interim = head_.status < 200;
+    if (interim && ++s.interims > kMaxInterims)
+      return upstream_broken(id, "the upstream sent too many 1xx responses");
+    if (s.down.head_off == s.down.head.size()) s.down.reset_head();  // what was sent is done
     if (!interim)
       start_response(id);
     else if (s.client_minor >= 1)
@@ -306,8 +313,7 @@ void ProxyWorker::upstream_ended(std::uint32_t id) {
     s.reused = false;
     close_upstream(s);
     s.up.head_off = 0;
-    s.next_addr = 0;
-    return connect_next(id);
+    return lookup(id);
   }
   upstream_broken(id, s.upstream_reset ? "the upstream reset the connection"
                                        : "the upstream closed the connection without a response");
@@ -324,7 +330,11 @@ void ProxyWorker::upstream_broken(std::uint32_t id, std::string_view why) {
 void ProxyWorker::end_exchange(std::uint32_t id) {
   Session& s = sessions_[id];
   stats_.add(ProxyCount::Responses);
-  if (!s.req_done || s.up.out_pending()) s.keep_upstream = false;
+  if (!s.req_done || s.up.out_pending()) {
+    s.keep_upstream = false;
+    s.up.drop(s.up.pass);  // this request's body the origin did not wait for: never the next's
+    s.up.pass = 0;
+  }
   if (!s.keep_upstream)
     close_upstream(s);
   else if (!s.keep_client)
@@ -376,6 +386,7 @@ bool ProxyWorker::pool_take(std::uint32_t id) {
   if (it == pool_.end() || it->second.empty()) return false;
   const int fd = it->second.back().fd;  // the most recently used: the least likely closed
   it->second.pop_back();
+  if (it->second.empty()) pool_.erase(it);
   pool_fds_.erase(fd);
   s.upstream = fd;
   ++s.up_gen;
@@ -391,15 +402,21 @@ bool ProxyWorker::pool_take(std::uint32_t id) {
 void ProxyWorker::pool_drop(int fd) {
   const auto f = pool_fds_.find(fd);
   if (f == pool_fds_.end()) return;
-  auto& list = pool_[f->second];
-  list.erase(std::remove_if(list.begin(), list.end(), [fd](const Pooled& p) { return p.fd == fd; }),
-             list.end());
+  const auto it = pool_.find(f->second);
+  if (it != pool_.end()) {
+    auto& list = it->second;
+    list.erase(
+        std::remove_if(list.begin(), list.end(), [fd](const Pooled& p) { return p.fd == fd; }),
+        list.end());
+    if (list.empty()) pool_.erase(it);
+  }
   pool_fds_.erase(f);
   ::close(fd);
 }
 
 void ProxyWorker::pool_expire(std::uint64_t now) {
-  for (auto& [key, list] : pool_) {
+  for (auto it = pool_.begin(); it != pool_.end();) {
+    auto& list = it->second;
     std::size_t keep = 0;
     for (const Pooled& p : list) {
       if (now - p.since < kPoolIdleNs) {
@@ -410,6 +427,7 @@ void ProxyWorker::pool_expire(std::uint64_t now) {
       }
     }
     list.resize(keep);
+    it = keep ? std::next(it) : pool_.erase(it);
   }
 }
 

@@ -109,6 +109,7 @@ struct Session {
   bool upstream_reset = false;  // the upstream failed rather than ended cleanly
   bool shut_client = false;     // Closing: our FIN to the client is sent
   std::uint8_t client_minor = 1;
+  std::uint8_t interims = 0;  // 1xx heads of this exchange
   std::uint64_t last_active = 0;
   Relay up;    // client → upstream
   Relay down;  // upstream → client

@@ -290,7 +290,8 @@ void ProxyWorker::fail(std::uint32_t id, int status, std::string_view why) {
   close_upstream(s);
   if (s.reply_started) return close_session(id);
   s.down.start = s.down.end = s.down.pass = 0;
-  s.down.head = error_reply(status, why);
+  s.down.head.erase(0, s.down.head_off);  // 1xx heads already begun go out whole, first
+  s.down.head += error_reply(status, why);
   s.down.head_off = 0;
   s.reply_started = true;
   start_closing(id);

@@ -36,6 +36,8 @@ inline constexpr std::size_t kSpareBuffers = 256;       // relay buffers kept pe
 // (shorter than common server keep-alive timeouts, so the origin rarely closes one under us).
 inline constexpr std::size_t kPoolMax = 512;
 inline constexpr std::uint64_t kPoolIdleNs = 4000 * kMs;
+// 1xx heads accepted before a final response (100 Continue, 103 Early Hints, ...).
+inline constexpr std::uint8_t kMaxInterims = 16;
 // Edge-triggered, registered once: readiness is kept in the relays (Relay::ready, ::blocked)
 // and every loop pass does what it allows, so interest never changes.
 inline constexpr std::uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;

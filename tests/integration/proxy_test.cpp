@@ -280,6 +280,8 @@ TEST(Proxy, ErrorRepliesCarryTheRightStatus) {
        "HTTP/1.1 400 Bad Request"},
       {"POST " + abs + " HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
        "HTTP/1.1 400 Bad Request"},
+      {"POST " + abs + " HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       "HTTP/1.1 400 Bad Request"},
       {"TRACE " + abs + " HTTP/1.1\r\n\r\n", "HTTP/1.1 405 Method Not Allowed"},
       {"GET https://127.0.0.1:1/ HTTP/1.1\r\n\r\n", "HTTP/1.1 501 Not Implemented"},
       {"POST " + abs + " HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
@@ -299,7 +301,7 @@ TEST(Proxy, ErrorRepliesCarryTheRightStatus) {
   }
   const json s = proxy.stop();
   const json& st = s["statuses"];
-  EXPECT_EQ(st["400"], 5);
+  EXPECT_EQ(st["400"], 6);
   EXPECT_EQ(st["403"], 1);
   EXPECT_EQ(st["405"], 1);
   EXPECT_EQ(st["414"], 1);
@@ -307,6 +309,127 @@ TEST(Proxy, ErrorRepliesCarryTheRightStatus) {
   EXPECT_EQ(st["501"], 2);
   EXPECT_EQ(st["502"], 1);
   EXPECT_EQ(st["504"], 1);
+}
+
+// The bodies of the responses in `reply`, in order (each framed by Content-Length).
+std::vector<std::string> bodies(const std::string& reply) {
+  std::vector<std::string> out;
+  static const std::regex cl("Content-Length: ([0-9]+)\r\n");
+  std::size_t at = 0;
+  while ((at = reply.find("HTTP/1.1 ", at)) != std::string::npos) {
+    const std::size_t end = reply.find("\r\n\r\n", at);
+    if (end == std::string::npos) break;
+    std::smatch m;
+    const std::string head = reply.substr(at, end - at + 2);
+    const std::size_t len = std::regex_search(head, m, cl) ? std::stoul(m[1]) : 0;
+    out.push_back(reply.substr(end + 4, len));
+    at = end + 4 + len;
+  }
+  return out;
+}
+
+// One client connection asks two origins in turn; the first origin's connection is pooled
+// under its own name, so later clients of either origin reach the right one.
+TEST(Proxy, RequestsToTwoOriginsOnOneConnectionReachEach) {
+  TempDir dir;
+  Peer a = origin(dir), b = origin(dir);
+  Proxy proxy(dir, {}, 1);
+  const std::string pa = std::to_string(a.port), pb = std::to_string(b.port);
+  const std::string reply =
+      exchange(proxy.port(), "GET " + origin_url(a.port, "/port") + " HTTP/1.1\r\n\r\nGET " +
+                                 origin_url(b.port, "/port") +
+                                 " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(bodies(reply), (std::vector<std::string>{pa, pb})) << reply;
+  for (const Peer* p : {&b, &a}) {
+    const std::string r = exchange(proxy.port(), "GET " + origin_url(p->port, "/port") +
+                                                     " HTTP/1.1\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(bodies(r), std::vector<std::string>{std::to_string(p->port)}) << r;
+  }
+  const json s = proxy.stop();
+  EXPECT_EQ(s["responses"], 4);
+}
+
+// A pooled connection the origin closes instead of answering: the request is sent again on a
+// new connection to its own origin (the session had never looked the name up itself).
+TEST(Proxy, APooledConnectionThatDiesIsReplacedForTheSameOrigin) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {}, 1);
+  const std::string req =
+      "GET " + origin_url(o.port, "/once") + " HTTP/1.1\r\nConnection: close\r\n\r\n";
+  const std::string first = exchange(proxy.port(), req);
+  EXPECT_EQ(bodies(first), std::vector<std::string>{"hi"}) << first;
+  const std::string second = exchange(proxy.port(), req);  // gets the pooled connection
+  EXPECT_EQ(status_line(second), "HTTP/1.1 200 OK") << second;
+  EXPECT_EQ(bodies(second), std::vector<std::string>{"hi"}) << second;
+  const json s = proxy.stop();
+  EXPECT_EQ(s["upstream_reused"], 1);
+  EXPECT_EQ(s["upstream_connects"], 2);
+}
+
+// The origin answers before it read the request body, and the client keeps its connection: the
+// rest of that body is dropped, never sent ahead of the client's next request.
+TEST(Proxy, AnEarlyResponseLeavesNoBodyForTheNextRequest) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {"--buffer", "16777216"}, 1);
+  const std::size_t size = 8u << 20;
+  const std::string reply = exchange(
+      proxy.port(), "POST " + origin_url(o.port, "/early") +
+                        " HTTP/1.1\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n" +
+                        std::string(size, 'x') + "POST " + origin_url(o.port, "/echo") +
+                        " HTTP/1.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
+  EXPECT_EQ(status_line(reply), "HTTP/1.1 200 OK") << reply.substr(0, 300);
+  EXPECT_NE(reply.find("early"), std::string::npos) << reply.substr(0, 300);
+  EXPECT_NE(reply.find("\r\n3\r\nabc\r\n0\r\n\r\n"), std::string::npos) << reply.substr(0, 600);
+  EXPECT_EQ(reply.find("xxx"), std::string::npos) << reply.substr(0, 600);
+  const json s = proxy.stop();
+  EXPECT_EQ(s["responses"], 2);
+}
+
+// 1xx heads go to an HTTP/1.1 client as they come; an origin that sends them without end gets
+// a 502 after 16, and the proxy's memory stays put.
+TEST(Proxy, InterimResponsesPassOnAndAreBounded) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {}, 1);
+  auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = 0; (at = text.find(what, at)) != std::string::npos; at += what.size()) ++n;
+    return n;
+  };
+  const std::string three = exchange(proxy.port(), "GET " + origin_url(o.port, "/interim?n=3") +
+                                                       " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(count(three, "HTTP/1.1 102 Processing\r\n"), 3u) << three;
+  EXPECT_NE(three.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << three;
+  EXPECT_EQ(three.substr(three.size() - 2), "hi");
+  const std::string flood = exchange(proxy.port(), "GET " + origin_url(o.port, "/interim?n=5000") +
+                                                       " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(count(flood, "HTTP/1.1 102 Processing\r\n"), 16u);
+  EXPECT_NE(flood.find("HTTP/1.1 502 Bad Gateway\r\n"), std::string::npos) << flood;
+  EXPECT_NE(flood.find("too many 1xx"), std::string::npos) << flood;
+  const json s = proxy.stop();
+  EXPECT_EQ(s["statuses"]["502"], 1);
+}
+
+// Connection naming Content-Length must not strip it: the origin would read the body as the
+// next request (request smuggling).
+TEST(Proxy, ConnectionCannotStripContentLength) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {}, 1);
+  const std::string reply = exchange(
+      proxy.port(), "POST " + origin_url(o.port, "/headers") +
+                        " HTTP/1.1\r\nContent-Length: 35\r\nConnection: content-length\r\n\r\n"
+                        "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+                        "GET " +
+                        origin_url(o.port, "/port") + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+  const std::vector<std::string> b = bodies(reply);
+  ASSERT_EQ(b.size(), 2u) << reply;
+  EXPECT_NE(b[0].find("Content-Length: 35\r\n"), std::string::npos) << b[0];
+  EXPECT_EQ(b[1], std::to_string(o.port));
+  EXPECT_EQ(reply.find("smuggled"), std::string::npos) << reply;
+  proxy.stop();
 }
 
 TEST(Proxy, DeniedClientGets403) {

@@ -8,6 +8,10 @@ Prints "listening on 127.0.0.1:PORT" on stderr, then serves keep-alive connectio
   /reset        Content-Length 1 MiB, half of it, then a reset (SO_LINGER {1,0})
   /hang         reads the request, never answers
   /close        a close-delimited body "until-close body"
+  /port         this origin's port, as the body
+  /once         "hi" for the first request on a connection; on a later one, a close, no answer
+  /early        "early" 0.3 s after the head, the request body unread, then a close 1 s later
+  /interim?n=N  N "102 Processing" heads, then "hi"
   anything else "hi" with Content-Length
 """
 import socket
@@ -55,17 +59,32 @@ def send_big(c, n):
         n -= k
 
 
-def handle(c):
+def handle(c, port):
     f = c.makefile("rb")
+    served = 0
     try:
         while True:
             line, hdrs, fields = read_head(f)
             if line is None:
                 return
-            body = read_body(f, hdrs)
             target = line.split()[1].decode()
             path, _, query = target.partition("?")
-            if path == "/headers":
+            if path == "/early":
+                threading.Event().wait(0.3)
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nearly")
+                threading.Event().wait(1)
+                return
+            body = read_body(f, hdrs)
+            served += 1
+            if path == "/once" and served > 1:
+                return
+            if path == "/port":
+                out = str(port).encode()
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(out) + out)
+            elif path == "/interim":
+                c.sendall(b"HTTP/1.1 102 Processing\r\n\r\n" * int(query.split("=", 1)[1]))
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+            elif path == "/headers":
                 out = line + b"".join(f"{k}: {v}\r\n".encode() for k, v in fields)
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(out) + out)
             elif path == "/echo":
@@ -100,10 +119,11 @@ def main():
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0))
     s.listen(128)
-    print(f"listening on 127.0.0.1:{s.getsockname()[1]}", file=sys.stderr, flush=True)
+    port = s.getsockname()[1]
+    print(f"listening on 127.0.0.1:{port}", file=sys.stderr, flush=True)
     while True:
         c, _ = s.accept()
-        threading.Thread(target=handle, args=(c,), daemon=True).start()
+        threading.Thread(target=handle, args=(c, port), daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -174,6 +174,20 @@ TEST(HttpResponse, Errors) {
   EXPECT_STREQ(f.error(), "headers too large");
 }
 
+// A chunk size must not wrap around 2^64 or be read from a cut-off line: either would make us
+// end the message where the peer does not.
+TEST(HttpResponse, ChunkSizesThatWrapOrRunPastTheKeptLineAreErrors) {
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  EXPECT_EQ(response({head + "10000000000000000\r\nx"}).status, FrameStatus::Error);
+  EXPECT_EQ(response({head + "fffffffffffffffff\r\nx"}).status, FrameStatus::Error);
+  EXPECT_EQ(response({head + std::string(250, '0') + "40\r\nx"}).status, FrameStatus::Error);
+  // Leading zeros that fit, and a long chunk extension after the size, are fine.
+  expect_response(head + std::string(200, '0') + "2\r\nhi\r\n0\r\n\r\n", FrameStatus::Complete,
+                  head.size() + 200 + 12, 200);
+  const std::string ext = "2;" + std::string(300, 'e') + "\r\nhi\r\n0\r\n\r\n";
+  EXPECT_EQ(response({head + ext}).status, FrameStatus::Complete);
+}
+
 TEST(HttpResponse, LargeChunkedBodyInPieces) {
   std::string m = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 256; ++i) m += "1000\r\n" + std::string(4096, 'x') + "\r\n";

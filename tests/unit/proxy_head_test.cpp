@@ -193,6 +193,39 @@ TEST(Rewrite, Http10ClientsKeepAliveExplicitly) {
   EXPECT_NE(resp.find("Connection: close\r\n"), std::string::npos);
 }
 
+// Connection may name any field, but never the ones that frame or route the message: dropping
+// Content-Length while relaying the body it frames would smuggle a request to the origin.
+TEST(Rewrite, ConnectionCannotNameFramingOrHost) {
+  proto::Head h;
+  ASSERT_EQ(proto::parse_request_head(
+                "POST http://a/ HTTP/1.1\r\nContent-Length: 3\r\nConnection: content-length, "
+                "Transfer-Encoding, host, x-gone\r\nX-Gone: 1\r\n\r\n",
+                h),
+            nullptr);
+  EXPECT_FALSE(proto::is_hop_by_hop(h, "Content-Length"));
+  EXPECT_FALSE(proto::is_hop_by_hop(h, "transfer-encoding"));
+  EXPECT_FALSE(proto::is_hop_by_hop(h, "Host"));
+  EXPECT_TRUE(proto::is_hop_by_hop(h, "X-Gone"));
+  proto::AbsoluteUri u;
+  ASSERT_EQ(proto::parse_absolute_uri(h.target, u), nullptr);
+  std::string out;
+  proxy::upstream_request(h, u, true, out);
+  EXPECT_NE(out.find("\r\nContent-Length: 3\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("X-Gone"), std::string::npos) << out;
+}
+
+// A response framed by Transfer-Encoding reaches the client without its Content-Length.
+TEST(Rewrite, ChunkedResponsesLoseTheirContentLength) {
+  proto::Head r;
+  ASSERT_EQ(proto::parse_response_head("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: "
+                                       "chunked\r\n\r\n",
+                                       r),
+            nullptr);
+  std::string resp;
+  proxy::client_response(r, 1, true, resp);
+  EXPECT_EQ(resp, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nVia: 1.1 connperf\r\n\r\n");
+}
+
 TEST(Rewrite, ErrorRepliesFrameTheirBody) {
   const std::string r = proxy::error_reply(502, "connection refused by 127.0.0.1:9");
   EXPECT_EQ(r.rfind("HTTP/1.1 502 Bad Gateway\r\n", 0), 0u);
