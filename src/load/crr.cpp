@@ -184,8 +184,9 @@ class CrrWorker final : public loop::Handler {
       net::set_bind_address_no_port(fd.get());
       if (r = net::bind_to(fd.get(), src); !r.ok()) return start_failed(r, now);
     }
-    s.t_start = scheduled;
     s.t_connect = loop::now_ns();  // this attempt's own clock: a batch of starts takes a while
+    // Open loop: from the scheduled start (queueing counts); closed loop: from its own start.
+    s.t_start = interval_ns_ > 0 ? scheduled : s.t_connect;
     r = net::connect_to(fd.get(), target);
     if (!r.ok() && r.err != net::Err::InProgress) return start_failed(r, now);
     free_.pop_back();

@@ -39,6 +39,7 @@ struct RrConn {
   std::uint64_t t_sent = 0;
   std::uint64_t deadline = 0;
   std::uint64_t next_due = 0;   // open loop: the next request's scheduled time
+  bool has_sent = false;        // a request went out on this slot (its schedule has begun)
   proto::ResponseFramer framer;
 };
 
@@ -83,8 +84,10 @@ class RrWorker final : public loop::Handler {
     switch (c.state) {
       case RrConn::State::Connecting: return on_connecting(i, events, now);
       case RrConn::State::Sending:
+        // An echo comes back while a large request is still going out: read it too, or both
+        // sides' buffers fill and neither moves again.
         if (events & EPOLLOUT) send_rest(i, now);
-        if (c.state != RrConn::State::Reading) return;
+        if (c.state != RrConn::State::Sending && c.state != RrConn::State::Reading) return;
         [[fallthrough]];
       case RrConn::State::Reading:
         if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) return on_readable(i, now);
@@ -174,6 +177,7 @@ class RrWorker final : public loop::Handler {
 
   // A connection that could not be made costs the request that wanted it.
   void connect_failed(std::uint32_t i, const net::Result& r, std::uint64_t now) {
+    if (draining_ || started_ >= quota_) return;  // no request wanted it any more
     ++started_;
     stats_.started();
     stats_.error(stats::error_kind(r.err), r.sys_errno);
@@ -190,7 +194,10 @@ class RrWorker final : public loop::Handler {
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record((now - c.t_connect) / 1000);
     c.state = RrConn::State::Idle;
-    if (interval_ns_ == 0 || c.next_due < now) c.next_due = std::max(c.next_due, now);
+    // Open loop: a replaced connection goes on with its schedule, so requests that fell due
+    // meanwhile go now, their latency counted from when they were due; a first connection
+    // starts its schedule when it is open.
+    if (interval_ns_ == 0 || (!c.has_sent && c.next_due < now)) c.next_due = now;
     try_send(i, now);
   }
 
@@ -206,6 +213,7 @@ class RrWorker final : public loop::Handler {
     ++started_;
     ++outstanding_;
     stats_.started();
+    c.has_sent = true;
     c.sent = 0;
     c.got = 0;
     c.deadline = now + spec_.timeout_ns;

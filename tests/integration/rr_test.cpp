@@ -72,6 +72,28 @@ TEST(RrIntegration, EchoPayloadIsCheckedAndTotalsMatchTheServer) {
   EXPECT_GT(c["qps"].get<double>(), 0);
 }
 
+// 16 MiB echoes: the server stops reading while its output to us is full, so rr must read the
+// echo while it is still sending, or both sides wait for each other until the timeout.
+TEST(RrIntegration, EchoLargerThanTheSocketBuffersIsReadWhileSending) {
+  TempDir dir;
+  RrServer server(dir, "echo");
+  const json c = run_rr(dir, {server.target(), "-c", "2", "--size", "16777216", "-n", "4",
+                              "--timeout", "10000"})["summary"];
+  server.stop();
+  EXPECT_EQ(c["requests"], 4);
+  EXPECT_EQ(c["error_total"], 0) << c["errors"].dump();
+}
+
+// -n counts requests: connections that fail while the last ones are under way start nothing.
+TEST(RrIntegration, CountIsExactWhenEveryConnectionIsRefused) {
+  TempDir dir;
+  const json c = run_rr(dir, {"127.0.0.1:" + std::to_string(free_port()), "-c", "4", "-n", "10"})
+                     ["summary"];
+  EXPECT_EQ(c["started"], 10);
+  EXPECT_EQ(c["errors"]["refused"], 10);
+  EXPECT_EQ(c["requests"], 0);
+}
+
 TEST(RrIntegration, HttpRequestsEqualTheServersCount) {
   TempDir dir;
   RrServer server(dir, "http");
