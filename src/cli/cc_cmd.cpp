@@ -80,9 +80,14 @@ void run_cc_process(const load::CcSpec& spec, double hold, StopSignals& signals,
   };
   drive(signals, t0, 3600, 0, finished, [](double, std::uint64_t) {});
   engine.snapshot(counts);
-  publish(slot, counts);  // `open` now is what survived the hold
+  publish(slot, counts);
+  const std::uint64_t survived = counts.open, lost = counts.lost;  // at the end of the hold
   engine.stop();
   engine.join();
+  engine.snapshot(counts);  // attempts that ended while stopping count too: totals stay exact
+  counts.open = survived;
+  counts.lost = lost;
+  publish(slot, counts);
   slot.aborted = engine.aborted();
   slot.done = 1;
 }
@@ -160,9 +165,14 @@ int run_cc(const CcOptions& o) {
   } else {
     for (unsigned i = 0; i < procs; ++i) {
       const pid_t pid = ::fork();
-      if (pid == 0) {
-        StopSignals child_signals;
-        run_cc_process(spec_for(i), hold, child_signals, slots[i]);
+      if (pid == 0) {  // never returns: the parent reports
+        try {
+          StopSignals child_signals;
+          run_cc_process(spec_for(i), hold, child_signals, slots[i]);
+        } catch (const std::exception& e) {
+          fmt::print(stderr, "connperf cc: worker process {}: {}\n", i, e.what());
+          ::_exit(1);
+        }
         ::_exit(0);
       }
       if (pid < 0) throw RunError("fork failed for --processes");
@@ -182,10 +192,25 @@ int run_cc(const CcOptions& o) {
   std::uint64_t reached = 0, aborted = 0, prev_attempts = 0, prev_failed = 0;
   bool all_reached = false;
   double last_t = 0;
+  // A worker process that ended without finishing (killed, crashed) is done too: its last
+  // published counts stand, and the run says so.
+  std::vector<char> reaped(children.size(), 0);
   auto all_done = [&] {
-    for (unsigned i = 0; i < procs; ++i)
-      if (!slots[i].done) return false;
-    return true;
+    bool done = true;
+    for (unsigned i = 0; i < procs; ++i) {
+      if (slots[i].done) continue;
+      int status = 0;
+      if (i < children.size() && ::waitpid(children[i], &status, WNOHANG) == children[i]) {
+        reaped[i] = 1;
+        slots[i].done = 1;
+        fmt::print(stderr, "warning: worker process {} ended early ({}); its counts are partial\n",
+                   i, WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                                          : fmt::format("exit {}", WEXITSTATUS(status)));
+        continue;
+      }
+      done = false;
+    }
+    return done;
   };
   auto tick = [&](double t, std::uint64_t) {
     const load::CcCounts c = total_of(slots, procs, reached, aborted, all_reached);
@@ -207,8 +232,12 @@ int run_cc(const CcOptions& o) {
   const bool signalled = drive(signals, t0, interval, 0, all_done, tick);
   if (signalled)
     for (unsigned i = 0; i < procs; ++i) slots[i].stop = 1;
-  while (!all_done()) signals.wait_until(loop::now_ns() + 5'000'000);
-  for (pid_t p : children) ::waitpid(p, nullptr, 0);
+  while (!all_done())
+    if (signals.wait_until(loop::now_ns() + 5'000'000))  // a second signal: stop waiting
+      for (unsigned i = 0; i < children.size(); ++i)
+        if (!slots[i].done) ::kill(children[i], SIGKILL);
+  for (unsigned i = 0; i < children.size(); ++i)
+    if (!reaped[i]) ::waitpid(children[i], nullptr, 0);
   if (worker.joinable()) worker.join();
 
   const load::CcCounts c = total_of(slots, procs, reached, aborted, all_reached);

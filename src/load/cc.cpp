@@ -161,6 +161,8 @@ class CcWorker final : public loop::Handler {
     stats_.connect_us().record((now - c.t_connect) / 1000);
     c.state = CcConn::State::Held;
     c.next = spec_.keepalive_ns ? now + spec_.keepalive_ns : UINT64_MAX;
+    // Edge-triggered: a FIN or data that came with the connect's EPOLLOUT has no later event.
+    if (events & (EPOLLIN | EPOLLRDHUP)) on_held_readable(i, now);
   }
 
   void on_held_readable(std::uint32_t i, std::uint64_t now) {

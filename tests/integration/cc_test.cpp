@@ -123,6 +123,65 @@ TEST(CcIntegration, KeepaliveRequestsAreAnswered) {
   EXPECT_LE(s["requests"].get<std::uint64_t>(), answered + 20);
 }
 
+// A peer that closes every connection at once: each connection is lost, none survives, even
+// when the FIN comes with the connect's own event.
+TEST(CcIntegration, ConnectionsThePeerClosesAreLostNotHeld) {
+  TempDir dir;
+  Process peer({"python3", peers_dir() + "/close_at_once.py"}, dir.path());
+  const std::string target = "127.0.0.1:" + std::to_string(peer.wait_listening());
+  const std::string path = dir.file("cc.json");
+  const RunResult r =
+      run({connperf(), "cc", target, "-n", "2000", "--hold", "1", "-q", "--json", path}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json c = read_json(path)["summary"];
+  EXPECT_EQ(c["attempted"], 2000);
+  EXPECT_EQ(c["survived"], 0);
+  EXPECT_EQ(c["lost"], c["established"]);
+  EXPECT_EQ(c["established"].get<std::uint64_t>() + c["failed"].get<std::uint64_t>(), 2000u);
+}
+
+// Ctrl-C in the middle of the ramp: every attempt is counted once, as established, failed or
+// aborted, including those that ended while the workers stopped.
+TEST(CcIntegration, InterruptedRampKeepsTotalsExact) {
+  TempDir dir;
+  const std::string path = dir.file("cc.json");
+  Process cc({connperf(), "cc", "127.0.0.1:" + std::to_string(free_port()), "-n", "10000000",
+              "-q", "--json", path},
+             dir.path());
+  std::this_thread::sleep_for(1s);
+  cc.signal(SIGINT);
+  ASSERT_EQ(cc.wait(20s), 0) << cc.err();
+  const json c = read_json(path)["summary"];
+  EXPECT_GT(c["attempted"].get<std::uint64_t>(), 1000u);
+  EXPECT_EQ(c["attempted"].get<std::uint64_t>(), c["established"].get<std::uint64_t>() +
+                                                     c["failed"].get<std::uint64_t>() +
+                                                     c["aborted"].get<std::uint64_t>());
+}
+
+// A worker process that dies does not leave the parent waiting: it says so and reports.
+TEST(CcIntegration, AWorkerProcessThatDiesDoesNotHangTheRun) {
+  TempDir dir;
+  HoldServer server(dir, 1);
+  const std::string path = dir.file("cc.json");
+  Process cc({connperf(), "cc", server.target(), "-n", "200", "--processes", "2", "--hold", "3",
+              "-q", "--json", path},
+             dir.path());
+  pid_t child = 0;
+  for (int i = 0; i < 100 && child == 0; ++i) {
+    std::this_thread::sleep_for(20ms);
+    std::ifstream kids("/proc/" + std::to_string(cc.pid()) + "/task/" +
+                       std::to_string(cc.pid()) + "/children");
+    kids >> child;
+  }
+  ASSERT_GT(child, 0);
+  std::this_thread::sleep_for(300ms);
+  ::kill(child, SIGKILL);
+  ASSERT_EQ(cc.wait(15s), 0) << cc.err();
+  EXPECT_NE(cc.err().find("ended early (signal 9)"), std::string::npos) << cc.err();
+  EXPECT_TRUE(read_json(path)["summary"].contains("attempted"));
+  server.stop();
+}
+
 // connect() searches one half of the local port range first: past that, per source address
 // and target, it crawls. cc says so before the run, and only then. The target refuses, so the
 // attempts end at once.
