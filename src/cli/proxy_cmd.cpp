@@ -25,7 +25,7 @@ void add_proxy(CLI::App& app, ProxyOptions& o) {
                 "ports CONNECT may reach: list and ranges, e.g. 443,8443,9000-9100 (default 443)");
   c->add_option("--max-connections", o.max_connections,
                 "client connections at most; beyond it accepting pauses (default: what the "
-                "open-file limit allows, two fds each)");
+                "open-file limit allows, six fds each as a tunnel needs, and the upstream pool)");
   c->add_option("--idle-timeout", o.idle_timeout,
                 "close client connections and tunnels idle for SECONDS (default 60)");
   c->add_option("--upstream-timeout", o.upstream_timeout,
@@ -63,8 +63,8 @@ proxy::ProxySpec proxy_spec(const ProxyOptions& o, long fd_limit) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(fmt::format("--connect-ports: {}", e.what()));
   }
-  const std::uint64_t fit = fd_limit > 200 ? static_cast<std::uint64_t>(fd_limit - 100) / 2 : 50;
-  s.max_connections = o.max_connections ? o.max_connections : fit;
+  s.max_connections =
+      o.max_connections ? o.max_connections : proxy::connections_that_fit(fd_limit, s.threads);
   const double idle = parse_seconds("--idle-timeout", o.idle_timeout);
   const double upstream = parse_seconds("--upstream-timeout", o.upstream_timeout);
   if (idle <= 0) throw UsageError("--idle-timeout: must be more than 0");
@@ -84,10 +84,12 @@ int run_proxy(const ProxyOptions& o) {
   const double duration = parse_seconds("-d", o.duration);
   const double interval = parse_seconds("--interval", o.interval);
   if (interval < 0.01) throw UsageError("--interval: at least 0.01 seconds");
-  if (fd_limit > 0 && spec.max_connections * 2 + 100 > static_cast<std::uint64_t>(fd_limit))
+  if (const std::uint64_t need = proxy::fds_needed(spec.max_connections, spec.threads);
+      fd_limit > 0 && need > static_cast<std::uint64_t>(fd_limit))
     fmt::print(stderr,
-               "warning: --max-connections {} needs up to {} fds, the open-file limit is {}\n",
-               spec.max_connections, spec.max_connections * 2 + 100, fd_limit);
+               "warning: --max-connections {} needs up to {} fds (tunnels use six), the "
+               "open-file limit is {}\n",
+               spec.max_connections, need, fd_limit);
   StopSignals signals;
   proxy::Proxy px(std::move(spec));
   try {

@@ -324,6 +324,7 @@ void ProxyWorker::upstream_broken(std::uint32_t id, std::string_view why) {
   stats_.add(ProxyCount::UpstreamResets);
   if (!s.reply_started) return fail(id, 502, why);
   s.down.discard_unframed();
+  s.abort_client = true;  // what arrived goes out, then a reset: the response was cut short
   start_closing(id);
 }
 
@@ -342,6 +343,7 @@ void ProxyWorker::end_exchange(std::uint32_t id) {
   if (!s.keep_client) return start_closing(id);
   s.phase = Phase::Head;
   s.reply = Reply::Head;
+  s.head_since = loop::now_ns();  // a pipelined head may be here already
   s.up.reset_head();
   s.down.reset_head();
 }
@@ -354,6 +356,10 @@ void ProxyWorker::tunnel(std::uint32_t id) {
   if (!splice_out(id, s.up, s.upstream, ProxyCount::BytesUp) ||
       !splice_out(id, s.down, s.client, ProxyCount::BytesDown))
     return;
+  if (s.upstream_reset) {  // the client learns it too: a reset, not a clean end (no FIN first)
+    stats_.add(ProxyCount::UpstreamResets);
+    return abort_client(id);
+  }
   if (s.up.eof && !s.up.out_pending() && !s.up.shut) {
     s.up.shut = true;
     (void)net::shutdown_write(s.upstream);
@@ -361,10 +367,6 @@ void ProxyWorker::tunnel(std::uint32_t id) {
   if (s.down.eof && !s.down.out_pending() && !s.down.shut) {
     s.down.shut = true;
     (void)net::shutdown_write(s.client);
-  }
-  if (s.upstream_reset) {
-    stats_.add(ProxyCount::UpstreamResets);
-    return close_session(id);
   }
   if (s.up.shut && s.down.shut) close_session(id);
 }

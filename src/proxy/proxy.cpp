@@ -12,6 +12,21 @@
 
 namespace connperf::proxy {
 
+namespace {
+constexpr std::uint64_t kFdsPerConnection = 6;
+constexpr std::uint64_t kFdsOwn = 100;
+}  // namespace
+
+std::uint64_t fds_needed(std::uint64_t max_connections, unsigned threads) noexcept {
+  return max_connections * kFdsPerConnection + kPoolMax * threads + kFdsOwn;
+}
+
+std::uint64_t connections_that_fit(long fd_limit, unsigned threads) noexcept {
+  const std::uint64_t reserved = kPoolMax * threads + kFdsOwn;
+  const auto limit = static_cast<std::uint64_t>(std::max(0L, fd_limit));
+  return std::max<std::uint64_t>(16, limit > reserved ? (limit - reserved) / kFdsPerConnection : 0);
+}
+
 const char* to_string(Phase p) noexcept {
   static constexpr const char* kNames[] = {"head",     "lookup", "connect",
                                            "exchange", "tunnel", "closing"};

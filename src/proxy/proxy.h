@@ -43,6 +43,12 @@ struct ProxySpec {
   int backlog = 4096;
 };
 
+// File descriptors the proxy may hold: six per client connection at most (a tunnel: two sockets
+// and two pipes) plus the idle upstream pool of every thread, plus a few of its own.
+std::uint64_t fds_needed(std::uint64_t max_connections, unsigned threads) noexcept;
+// The most client connections whose fds fit in `fd_limit` (at least 16).
+std::uint64_t connections_that_fit(long fd_limit, unsigned threads) noexcept;
+
 class ProxyWorker;
 class Resolver;
 

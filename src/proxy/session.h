@@ -108,9 +108,11 @@ struct Session {
   bool bodyless = false;        // the request has no body (it may be sent again)
   bool upstream_reset = false;  // the upstream failed rather than ended cleanly
   bool shut_client = false;     // Closing: our FIN to the client is sent
+  bool abort_client = false;    // Closing: end with a reset (the response was cut short)
   std::uint8_t client_minor = 1;
   std::uint8_t interims = 0;  // 1xx heads of this exchange
   std::uint64_t last_active = 0;
+  std::uint64_t head_since = 0;  // Head: when the first byte of the head being read arrived
   Relay up;    // client → upstream
   Relay down;  // upstream → client
   proto::BodyFramer req_body;

@@ -119,6 +119,7 @@ bool ProxyWorker::read_client(std::uint32_t id) {
   if (r.err == net::Err::WouldBlock) return s.up.ready = false;
   if (!r.ok()) return client_failed(id), true;
   s.last_active = loop::now_ns();
+  if (s.phase == Phase::Head && s.up.buffered() == 0) s.head_since = s.last_active;
   if (r.value == 0) s.up.eof = true;
   s.up.end += static_cast<std::size_t>(r.value);
   return true;
@@ -180,7 +181,7 @@ bool ProxyWorker::splice_out(std::uint32_t id, Relay& r, int to, ProxyCount coun
     if (!res.ok()) {
       if (to == s.client) return client_failed(id), false;
       stats_.add(ProxyCount::UpstreamResets);
-      return close_session(id), false;
+      return abort_client(id), false;
     }
     r.piped -= static_cast<std::size_t>(res.value);
     stats_.add(counter, static_cast<std::size_t>(res.value));
@@ -247,7 +248,7 @@ bool ProxyWorker::flush_up(std::uint32_t id) {
       s.upstream_reset = true;
       if (s.phase != Phase::Tunnel) return upstream_ended(id), false;
       stats_.add(ProxyCount::UpstreamResets);
-      return close_session(id), false;
+      return abort_client(id), false;
     }
     advance_sent(s.up, static_cast<std::size_t>(r.value), ProxyCount::BytesUp);
     s.last_active = loop::now_ns();
@@ -309,6 +310,7 @@ void ProxyWorker::start_closing(std::uint32_t id) {
 void ProxyWorker::closing(std::uint32_t id) {
   Session& s = sessions_[id];
   if (!flush_down(id) || s.down.out_pending() || s.shut_client) return;
+  if (s.abort_client) return abort_client(id);
   s.shut_client = true;
   (void)net::shutdown_write(s.client);
   if (s.up.eof) close_session(id);
@@ -326,10 +328,17 @@ bool ProxyWorker::drain_closing(std::uint32_t id) {
   return true;
 }
 
+void ProxyWorker::abort_client(std::uint32_t id) {
+  (void)net::set_linger_rst(sessions_[id].client);
+  close_session(id);
+}
+
 void ProxyWorker::client_failed(std::uint32_t id) {
   Session& s = sessions_[id];
   const bool idle = s.phase == Phase::Head && s.up.buffered() == 0;
   if (!idle) stats_.add(ProxyCount::ClientResets);
+  // The origin learns that what it got was cut short: a reset, never a clean end.
+  if (s.phase != Phase::Head && s.upstream >= 0) (void)net::set_linger_rst(s.upstream);
   close_session(id);
 }
 
@@ -340,7 +349,9 @@ void ProxyWorker::check_timeout(std::uint32_t id, std::uint64_t now) {
   const std::uint64_t limit = s.phase == Phase::Closing ? kLingerNs
                               : upstream_wait           ? spec_.upstream_timeout_ns
                                                         : spec_.idle_timeout_ns;
-  if (now - s.last_active < limit) return;
+  // A head must arrive whole within the idle timeout, however slowly its bytes trickle in.
+  const bool head_wait = s.phase == Phase::Head && s.up.buffered() > 0;
+  if (now - (head_wait ? s.head_since : s.last_active) < limit) return;
   if (upstream_wait) {
     fail(id, 504,
          fmt::format("no answer from {}:{} within {} s", s.host, s.port,

@@ -155,6 +155,7 @@ class ProxyWorker final : public loop::Handler {
 
   // The client reset or broke its connection, or ended in the middle of a request.
   void client_failed(std::uint32_t id);
+  void abort_client(std::uint32_t id);  // a reset to the client, then the session closes
   void check_timeout(std::uint32_t id, std::uint64_t now);
 
   // The idle upstream pool, keyed by the target as written in requests ("host:port").

@@ -432,6 +432,103 @@ TEST(Proxy, ConnectionCannotStripContentLength) {
   proxy.stop();
 }
 
+// A listening socket on 127.0.0.1, port chosen by the kernel.
+int listen_loopback() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd, 16) != 0)
+    ADD_FAILURE() << "cannot listen on 127.0.0.1";
+  return fd;
+}
+
+int bound_port(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+// Reads until the end; returns the bytes and sets `reset` when the end was a reset.
+std::string read_until_end(int fd, bool& reset) {
+  std::string out;
+  char buf[65536];
+  reset = false;
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    reset = n < 0 && errno == ECONNRESET;
+    return out;
+  }
+}
+
+// A close-delimited response whose origin resets: the client gets a reset too, never a clean
+// end that would make the cut-off body look complete.
+TEST(Proxy, AnUpstreamResetReachesTheClientAsAReset) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {}, 1);
+  const int fd = connect_loopback(proxy.port(), 5);
+  send_all(fd, "GET " + origin_url(o.port, "/closereset") + " HTTP/1.1\r\n\r\n");
+  bool reset = false;
+  const std::string got = read_until_end(fd, reset);
+  ::close(fd);
+  EXPECT_TRUE(reset) << got.size() << " bytes, then a clean end";
+  EXPECT_EQ(status_line(got), "HTTP/1.1 200 OK");
+  const json s = proxy.stop();
+  EXPECT_EQ(s["upstream_resets"], 1);
+}
+
+// The same through a tunnel: the origin resets, the client sees a reset.
+TEST(Proxy, ATunnelPassesAResetOn) {
+  TempDir dir;
+  const int lfd = listen_loopback();
+  const int port = bound_port(lfd);
+  Proxy proxy(dir, {"--connect-ports", std::to_string(port)}, 1);
+  const int fd = connect_loopback(proxy.port(), 5);
+  send_all(fd, "CONNECT 127.0.0.1:" + std::to_string(port) + " HTTP/1.1\r\n\r\n");
+  const int peer = ::accept(lfd, nullptr, nullptr);
+  ASSERT_GE(peer, 0);
+  send_all(peer, "some bytes");
+  std::this_thread::sleep_for(100ms);
+  const linger lg{1, 0};
+  ::setsockopt(peer, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  ::close(peer);
+  bool reset = false;
+  const std::string got = read_until_end(fd, reset);
+  ::close(fd);
+  ::close(lfd);
+  EXPECT_TRUE(reset) << got;
+  EXPECT_NE(got.find("200 Connection Established"), std::string::npos) << got;
+  proxy.stop();
+}
+
+// A request head that trickles in a byte at a time is cut off after the idle timeout, however
+// busy the trickle keeps the connection.
+TEST(Proxy, ASlowHeadIsCutOffAfterTheIdleTimeout) {
+  TempDir dir;
+  Proxy proxy(dir, {"--idle-timeout", "1"}, 1);
+  const int fd = connect_loopback(proxy.port(), 5);
+  const auto t0 = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (int i = 0; i < 20 && !closed; ++i) {  // up to 6 s
+    if (::send(fd, "G", 1, MSG_NOSIGNAL) != 1) break;
+    std::this_thread::sleep_for(300ms);
+    char c;
+    const ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT);
+    closed = n == 0 || (n < 0 && errno != EAGAIN);
+  }
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ::close(fd);
+  EXPECT_TRUE(closed);
+  EXPECT_LT(took, 3.0);
+  proxy.stop();
+}
+
 TEST(Proxy, DeniedClientGets403) {
   TempDir dir;
   Peer server = connperf_server(dir);
@@ -479,7 +576,8 @@ TEST(Proxy, UpstreamResetMidBodyIsCountedAndSurvived) {
   const RunResult cut =
       run({"curl", "-s", "-o", "/dev/null", "-x", proxy.url(), origin_url(o.port, "/reset")},
           dir.path(), 10s);
-  EXPECT_EQ(cut.code, 18) << "curl should see a partial file";  // CURLE_PARTIAL_FILE
+  // The origin's reset reaches curl as a reset: CURLE_RECV_ERROR, not a clean short read.
+  EXPECT_EQ(cut.code, 56) << "curl should see the connection reset";
   const RunResult ok =
       run({"curl", "-s", "-x", proxy.url(), origin_url(o.port, "/")}, dir.path(), 10s);
   EXPECT_EQ(ok.out, "hi");

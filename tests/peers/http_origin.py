@@ -8,6 +8,7 @@ Prints "listening on 127.0.0.1:PORT" on stderr, then serves keep-alive connectio
   /reset        Content-Length 1 MiB, half of it, then a reset (SO_LINGER {1,0})
   /hang         reads the request, never answers
   /close        a close-delimited body "until-close body"
+  /closereset   a close-delimited body: 64 KiB, then a reset instead of the close
   /port         this origin's port, as the body
   /once         "hi" for the first request on a connection; on a later one, a close, no answer
   /early        "early" 0.3 s after the head, the request body unread, then a close 1 s later
@@ -101,6 +102,11 @@ def handle(c, port):
                 return
             elif path == "/hang":
                 threading.Event().wait(60)
+                return
+            elif path == "/closereset":
+                c.sendall(b"HTTP/1.1 200 OK\r\n\r\n" + PATTERN[:65536])
+                threading.Event().wait(0.2)
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
             elif path == "/close":
                 c.sendall(b"HTTP/1.1 200 OK\r\n\r\nuntil-close body")

@@ -253,6 +253,15 @@ TEST(Policy, CidrMatchesPrefixesAndMappedAddresses) {
   EXPECT_EQ(lo.to_string(), "127.0.0.0/8");
 }
 
+// The default connection cap leaves room for every connection being a tunnel (two sockets,
+// two pipes) and for the idle upstream pools.
+TEST(Policy, DefaultConnectionCapFitsTunnelsAndPoolsInTheFdLimit) {
+  EXPECT_EQ(proxy::connections_that_fit(20000, 2), (20000u - 2 * 512 - 100) / 6);
+  EXPECT_LE(proxy::fds_needed(proxy::connections_that_fit(20000, 2), 2), 20000u);
+  EXPECT_LE(proxy::fds_needed(proxy::connections_that_fit(1024, 1), 1), 1024u);
+  EXPECT_EQ(proxy::connections_that_fit(300, 4), 16u);  // a floor, with a warning at start
+}
+
 TEST(Policy, PortSetListsAndRanges) {
   const proxy::PortSet p = proxy::PortSet::parse("443,8443,9000-9100");
   EXPECT_TRUE(p.contains(443));
