@@ -244,6 +244,12 @@ class ServerWorker final : public loop::Handler {
   }
 
   // Sends what is owed. Returns false when the connection was closed.
+  // How a connection whose send failed ended: the peer's reset (or broken pipe), else an error.
+  auto& send_failed(const Conn& c, net::Err err) {
+    stats::ListenerStats& st = *stats_[c.listener];
+    return err == net::Err::Reset || err == net::Err::BrokenPipe ? st.rst : st.errors;
+  }
+
   bool flush(std::uint32_t id) {
     Conn& c = conns_[id];
     while (c.owed > 0) {
@@ -251,21 +257,13 @@ class ServerWorker final : public loop::Handler {
       const std::size_t len = std::min<std::size_t>(c.owed, burst_.size() - off);
       const net::Result r = net::send_some(c.fd, burst_.data() + off, len);
       if (r.err == net::Err::WouldBlock) return wait_writable(id);
-      if (!r.ok()) {
-        stats::ListenerStats& st = *stats_[c.listener];
-        end(id, r.err == net::Err::Reset || r.err == net::Err::BrokenPipe ? st.rst : st.errors);
-        return false;
-      }
+      if (!r.ok()) return end(id, send_failed(c, r.err)), false;
       c.owed -= static_cast<std::uint32_t>(r.value);
     }
     while (c.out_off < c.out.size()) {
       const net::Result r = net::send_some(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off);
       if (r.err == net::Err::WouldBlock) return wait_writable(id);
-      if (!r.ok()) {
-        stats::ListenerStats& st = *stats_[c.listener];
-        end(id, r.err == net::Err::Reset || r.err == net::Err::BrokenPipe ? st.rst : st.errors);
-        return false;
-      }
+      if (!r.ok()) return end(id, send_failed(c, r.err)), false;
       c.out_off += static_cast<std::size_t>(r.value);
     }
     if (c.out_off > 0) {
@@ -299,7 +297,7 @@ class ServerWorker final : public loop::Handler {
     while (c.last_sent < last.size()) {
       const net::Result r = net::send_some(c.fd, last.data() + c.last_sent, last.size() - c.last_sent);
       if (r.err == net::Err::WouldBlock) return wait_writable(id);
-      if (!r.ok()) break;
+      if (!r.ok()) return end(id, send_failed(c, r.err)), false;
       c.last_sent = static_cast<std::uint16_t>(c.last_sent + r.value);
     }
     end(id, c.last == Last::BadRequest ? st.errors : st.closed_by_server);
