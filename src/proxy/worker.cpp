@@ -217,6 +217,17 @@ void ProxyWorker::advance(std::uint32_t id) {
     if (!sessions_[id].open) return;
     if (!moved && signature(sessions_[id]) == before) return;
   }
+  // Out of rounds with work left: the edges that announced it are spent, so go on later.
+  if (deferred_.empty()) loop_.wake();
+  deferred_.emplace_back(id, sessions_[id].gen);
+}
+
+void ProxyWorker::on_batch_end() {
+  if (deferred_.empty()) return;
+  deferred_now_.swap(deferred_);
+  for (const auto& [id, gen] : deferred_now_)
+    if (sessions_[id].open && sessions_[id].gen == gen) advance(id);
+  deferred_now_.clear();
 }
 
 std::array<std::size_t, 11> ProxyWorker::signature(const Session& s) noexcept {

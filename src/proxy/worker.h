@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "loop/acceptor.h"
@@ -64,6 +65,7 @@ class ProxyWorker final : public loop::Handler {
   void on_io(std::uint64_t token, std::uint32_t events) override;
   void on_deadline(std::uint64_t now) override;
   void on_wake() override;
+  void on_batch_end() override;  // sessions that used up their rounds go on
 
  private:
   // Accepting.
@@ -190,6 +192,9 @@ class ProxyWorker final : public loop::Handler {
     std::uint64_t since;
   };
   std::unordered_map<std::string, std::vector<Pooled>> pool_;
+  // Sessions that still had work when advance() ran out of rounds: no new edge may come for
+  // it, so they go on after the batch (id, gen).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> deferred_, deferred_now_;
   std::unordered_map<int, std::string> pool_fds_;
   stats::ProxyStats stats_;
   proto::Head head_;  // scratch: the head being parsed
