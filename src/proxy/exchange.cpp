@@ -116,7 +116,9 @@ void ProxyWorker::lookup(std::uint32_t id) {
     return connect_next(id);
   }
   s.phase = Phase::Lookup;
-  proxy_.resolver_->lookup(s.host, s.port, std::uint64_t{id} << 32 | s.gen, inbox_);
+  if (!proxy_.resolver_->lookup(s.host, s.port, lookup_tag(id), inbox_))
+    fail(id, 502, fmt::format("cannot resolve '{}' now: {} lookups are waiting", s.host,
+                              Resolver::kMaxQueued));
 }
 
 void ProxyWorker::on_resolved(Answer& a) {

@@ -29,12 +29,19 @@ Resolver::~Resolver() {
   for (auto& t : threads_) t.join();
 }
 
-void Resolver::lookup(std::string host, std::uint16_t port, std::uint64_t tag, Inbox& reply) {
+bool Resolver::lookup(std::string host, std::uint16_t port, std::uint64_t tag, Inbox& reply) {
   {
     std::lock_guard lock(mu_);
+    if (jobs_.size() >= kMaxQueued) return false;
     jobs_.push_back({std::move(host), port, tag, &reply});
   }
   cv_.notify_one();
+  return true;
+}
+
+void Resolver::cancel(std::uint64_t tag) {
+  std::lock_guard lock(mu_);
+  std::erase_if(jobs_, [tag](const Job& j) { return j.tag == tag; });
 }
 
 void Resolver::run() {

@@ -41,7 +41,11 @@ class Resolver {
   Resolver(const Resolver&) = delete;
   Resolver& operator=(const Resolver&) = delete;
 
-  void lookup(std::string host, std::uint16_t port, std::uint64_t tag, Inbox& reply);
+  // Queues a lookup; false when kMaxQueued are waiting already (the asker answers 502).
+  bool lookup(std::string host, std::uint16_t port, std::uint64_t tag, Inbox& reply);
+  // Drops a queued lookup whose asker is gone (one being resolved still answers: ignored).
+  void cancel(std::uint64_t tag);
+  static constexpr std::size_t kMaxQueued = 1024;
 
  private:
   struct Job {

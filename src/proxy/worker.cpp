@@ -298,6 +298,7 @@ void ProxyWorker::advance_sent(Relay& r, std::size_t n, ProxyCount counter) {
 
 void ProxyWorker::fail(std::uint32_t id, int status, std::string_view why) {
   Session& s = sessions_[id];
+  leave_lookup(id);
   stats_.add(stats::proxy_status_count(status));
   close_upstream(s);
   if (s.reply_started) return close_session(id);
@@ -386,8 +387,15 @@ void ProxyWorker::release_buffer(Relay& r) {
   r.start = r.end = r.pass = 0;
 }
 
+void ProxyWorker::leave_lookup(std::uint32_t id) {
+  if (sessions_[id].phase != Phase::Lookup) return;
+  proxy_.resolver_->cancel(lookup_tag(id));
+  sessions_[id].phase = Phase::Head;  // no answer is awaited any more
+}
+
 void ProxyWorker::close_session(std::uint32_t id) {
   Session& s = sessions_[id];
+  leave_lookup(id);
   if (s.phase == Phase::Head && s.upstream >= 0) park_upstream(s);
   close_upstream(s);
   if (s.client >= 0) ::close(s.client);

@@ -158,6 +158,10 @@ class ProxyWorker final : public loop::Handler {
   // The client reset or broke its connection, or ended in the middle of a request.
   void client_failed(std::uint32_t id);
   void abort_client(std::uint32_t id);  // a reset to the client, then the session closes
+  void leave_lookup(std::uint32_t id);  // a session that waited for a name no longer does
+  std::uint64_t lookup_tag(std::uint32_t id) const noexcept {
+    return std::uint64_t{id} << 32 | sessions_[id].gen;
+  }
   void check_timeout(std::uint32_t id, std::uint64_t now);
 
   // The idle upstream pool, keyed by the target as written in requests ("host:port").
