@@ -388,7 +388,7 @@ TEST(Proxy, AnEarlyResponseLeavesNoBodyForTheNextRequest) {
 }
 
 // 1xx heads go to an HTTP/1.1 client as they come; an origin that sends them without end gets
-// a 502 after 16, and the proxy's memory stays put.
+// a 502 after 16, so what the proxy keeps of them is bounded.
 TEST(Proxy, InterimResponsesPassOnAndAreBounded) {
   TempDir dir;
   Peer o = origin(dir);
