@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,12 +44,11 @@ class BlockingConn {
 
   void serve() {
     std::uint64_t last_active = loop::now_ns();
-    bool write_shut = false;
     for (;;) {
       const int phase = phase_.load();
       if (phase == kStopping) return end(st_.closed_by_server);
-      if (phase == kDraining && !write_shut) {
-        write_shut = true;
+      if (phase == kDraining && !write_shut_) {
+        write_shut_ = true;
         net::shutdown_write(fd_.get());
       }
       if (!wait_for(POLLIN)) {
@@ -107,23 +107,31 @@ class BlockingConn {
     }
   }
 
-  // Returns false when the connection ended (and was counted).
+  // Returns false when the connection ended (and was counted). A peer that takes nothing for
+  // the idle timeout is closed, as one that sends nothing is.
   bool send_all(std::string_view data) {
     std::size_t sent = 0;
+    std::uint64_t progress = loop::now_ns();
     while (sent < data.size()) {
       if (phase_.load() == kStopping) return end(st_.closed_by_server), false;
       const net::Result r = net::send_some(fd_.get(), data.data() + sent, data.size() - sent);
       if (r.err == net::Err::WouldBlock) {
+        if (loop::now_ns() - progress >= spec_.idle_timeout_ns)
+          return end(st_.closed_by_server), false;
         wait_for(POLLOUT);
         continue;
       }
-      if (!r.ok()) {
-        const bool reset = r.err == net::Err::Reset || r.err == net::Err::BrokenPipe;
-        return end(reset ? st_.rst : st_.errors), false;
-      }
+      if (!r.ok()) return end(send_failed(r.err)), false;
       sent += static_cast<std::size_t>(r.value);
+      progress = loop::now_ns();
     }
     return true;
+  }
+
+  // A send that failed: the peer's reset, unless our own FIN (a drain) closed the write side.
+  stats::Counter& send_failed(net::Err err) {
+    if (write_shut_) return st_.closed_by_server;
+    return err == net::Err::Reset || err == net::Err::BrokenPipe ? st_.rst : st_.errors;
   }
 
   void end(stats::Counter& why) {
@@ -139,6 +147,7 @@ class BlockingConn {
   EchoFamily echo_;
   std::string out_;
   Last last_ = Last::None;
+  bool write_shut_ = false;  // draining: our FIN is sent
   char buf_[16 * 1024];
 };
 
@@ -193,7 +202,7 @@ void BlockingServer::accept_loop() {
     }
     const net::Result r = net::poll_fds(fds.data(), fds.size(), kSliceMs);
     if (!r.ok() || r.value == 0) continue;
-    for (std::size_t i = 0; i < fds.size(); ++i)
+    for (std::size_t i = 0; i < fds.size() && live_.load() < cap_; ++i)  // the cap, per accept
       if ((fds[i].revents & POLLIN) && !accept_one(i)) ::poll(nullptr, 0, kSliceMs);
   }
   listeners_.clear();
@@ -255,10 +264,17 @@ void BlockingServer::run_thread(int fd, std::size_t listener, std::size_t slot) 
 }
 
 void BlockingServer::run_child(int fd, std::size_t listener, std::size_t slot) {
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::signal(SIGINT, SIG_IGN);  // the parent decides; the phase in shared memory tells us
     ::signal(SIGTERM, SIG_DFL);
+    sigset_t term;  // the acceptor thread we were forked from blocks the stop signals
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    ::pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the server
+    if (::getppid() != parent) ::_exit(0);
     for (auto& l : listeners_) ::close(l.release());
     BlockingConn(fd, spec_, stats(slot, listener), shared_->phase).serve();
     ::_exit(0);

@@ -244,9 +244,11 @@ class ServerWorker final : public loop::Handler {
   }
 
   // Sends what is owed. Returns false when the connection was closed.
-  // How a connection whose send failed ended: the peer's reset (or broken pipe), else an error.
+  // How a connection whose send failed ended: the peer's reset (or broken pipe), else an error;
+  // after our own FIN (a drain) a refused send is the server's close, not the peer's reset.
   auto& send_failed(const Conn& c, net::Err err) {
     stats::ListenerStats& st = *stats_[c.listener];
+    if (c.write_shut) return st.closed_by_server;
     return err == net::Err::Reset || err == net::Err::BrokenPipe ? st.rst : st.errors;
   }
 
@@ -387,6 +389,10 @@ class ServerWorker final : public loop::Handler {
 
 Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, spec_.threads);
+  // Every thread needs a share of --max-connections: one with none would pause its listener for
+  // good while the kernel still hands it connections (SO_REUSEPORT).
+  if (spec_.max_connections && spec_.threads > spec_.max_connections)
+    spec_.threads = static_cast<unsigned>(spec_.max_connections);
   for (unsigned i = 0; i < spec_.threads; ++i)
     workers_.push_back(std::make_unique<ServerWorker>(*this, i));
 }

@@ -2,6 +2,7 @@
 // and the same invariant; fork leaves no zombies; every model shuts down gracefully.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -152,6 +153,82 @@ TEST(ForkModel, NoZombiesAndTheFdStaysWithTheChild) {
   const json sum = s.stop();
   EXPECT_EQ(sum["rst"], 600);
   expect_server_invariant(sum);
+}
+
+// True when `fd` has bytes (or an end) to read within `ms`.
+bool readable_within(int fd, int ms) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, ms) == 1;
+}
+
+// Two listeners and --max-connections 1: with one connection waiting on each listener, the
+// blocking models still take one at a time (they took one per listener: two slots from one).
+class CapOverListeners : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CapOverListeners, TheCapHoldsAcrossListeners) {
+  TempDir dir;
+  const int p1 = free_port(), p2 = free_port();
+  const std::string json_path = dir.file("server.json");
+  Process server({connperf(), "server", "--model", GetParam(), "--mode", "echo",
+                  "--max-connections", "1", "--listen", "127.0.0.1:" + std::to_string(p1),
+                  "--listen", "127.0.0.1:" + std::to_string(p2), "-q", "--json", json_path},
+                 dir.path());
+  server.wait_listening();
+  const int a = connect_loopback(p1, 2);
+  send_all(a, "a");
+  ASSERT_TRUE(readable_within(a, 2000));  // served
+  const int b = connect_loopback(p1, 2), c = connect_loopback(p2, 2);
+  send_all(b, "b");
+  send_all(c, "c");
+  std::this_thread::sleep_for(200ms);
+  ::close(a);
+  std::this_thread::sleep_for(500ms);
+  const bool rb = readable_within(b, 0), rc = readable_within(c, 0);
+  EXPECT_NE(rb, rc) << "exactly one of the two waiting connections is served";
+  ::close(rb ? b : c);
+  EXPECT_TRUE(readable_within(rb ? c : b, 3000));  // then the other
+  ::close(rb ? c : b);
+  std::this_thread::sleep_for(200ms);
+  server.signal(SIGTERM);
+  ASSERT_EQ(server.wait(10s), 0) << server.err();
+  const json sum = read_json(json_path)["summary"];
+  EXPECT_EQ(sum["accepted"], 3);
+  EXPECT_EQ(sum["active"], 0);
+  expect_server_invariant(sum);
+}
+
+INSTANTIATE_TEST_SUITE_P(Server, CapOverListeners, ::testing::Values("thread", "fork"));
+
+// --max-connections below -t: every reactor thread still has a share, so no listener pauses
+// for good while the kernel hands it connections.
+TEST(EpollModel, MaxConnectionsBelowTheThreadCountServesEveryone) {
+  TempDir dir;
+  ModelServer s(dir, "epoll", "crr", {"-t", "2", "--max-connections", "1"});
+  for (int i = 0; i < 10; ++i) {
+    const int fd = connect_loopback(s.port(), 2);
+    send_all(fd, "Get.");
+    char buf[64];
+    EXPECT_GT(::recv(fd, buf, sizeof buf, 0), 0) << "connection " << i << " was not served";
+    ::close(fd);
+  }
+  const json sum = s.stop();
+  EXPECT_EQ(sum["accepted"], 10);
+}
+
+// A fork child never outlives the server: when the parent is killed, its children go too, and
+// their clients see the connection end.
+TEST(ForkModel, ChildrenDieWithTheServer) {
+  TempDir dir;
+  ModelServer s(dir, "fork", "echo");
+  const int fd = connect_loopback(s.port(), 3);
+  send_all(fd, "x");
+  char buf[16];
+  ASSERT_EQ(::recv(fd, buf, sizeof buf, 0), 1);
+  ::kill(s.process().pid(), SIGKILL);
+  EXPECT_TRUE(readable_within(fd, 3000)) << "the child still holds the connection";
+  EXPECT_LE(::recv(fd, buf, sizeof buf, 0), 0);  // an end, not data
+  ::close(fd);
+  s.process().wait(5s);
 }
 
 }  // namespace
