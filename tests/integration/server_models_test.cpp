@@ -231,5 +231,51 @@ TEST(ForkModel, ChildrenDieWithTheServer) {
   s.process().wait(5s);
 }
 
+// A client that sends but never reads blocks the server's reply; --idle-timeout ends it, so
+// the one-at-a-time iterative server goes on to the next client.
+TEST(IterativeModel, AClientThatNeverReadsIsClosedAfterTheIdleTimeout) {
+  TempDir dir;
+  ModelServer s(dir, "iterative", "echo", {"--idle-timeout", "1"});
+  const int stuck = connect_loopback(s.port());
+  const int rcvbuf = 4096;
+  ::setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  const std::string chunk(1 << 20, 'z');
+  for (int i = 0; i < 16; ++i)  // until our send buffer is full too: the server is stuck
+    if (::send(stuck, chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL) <= 0) break;
+  const int next = connect_loopback(s.port(), 5);
+  send_all(next, "n");
+  const auto t0 = std::chrono::steady_clock::now();
+  char buf[16];
+  EXPECT_EQ(::recv(next, buf, sizeof buf, 0), 1) << "the next client was never served";
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 4.0);
+  ::close(next);
+  ::close(stuck);
+  std::this_thread::sleep_for(200ms);
+  const json sum = s.stop();
+  EXPECT_GE(sum["closed_by_server"].get<int>(), 1);
+  expect_server_invariant(sum);
+}
+
+// A request that arrives after the drain's FIN cannot be answered: that is the server's close,
+// not a reset by the peer (rst must keep matching the client's RST closes).
+TEST_P(Models, ARequestAfterTheDrainFinIsNotCountedAsAReset) {
+  TempDir dir;
+  ModelServer s(dir, GetParam(), "http", {"--drain-timeout", "3"});
+  const int fd = connect_loopback(s.port(), 3);
+  send_all(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  char buf[256];
+  ASSERT_GT(::recv(fd, buf, sizeof buf, 0), 0);
+  s.process().signal(SIGINT);
+  EXPECT_EQ(::recv(fd, buf, sizeof buf, 0), 0);  // the drain's FIN
+  send_all(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(300ms);
+  ::close(fd);
+  ASSERT_EQ(s.process().wait(10s), 0) << s.process().err();
+  const json sum = read_json(dir.file("server-" + GetParam() + "-http.json"))["summary"];
+  EXPECT_EQ(sum["rst"], 0);
+  EXPECT_EQ(sum["accepted"], 1);
+  expect_server_invariant(sum);
+}
+
 }  // namespace
 }  // namespace connperf::test
