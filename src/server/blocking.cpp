@@ -101,8 +101,8 @@ class BlockingConn {
         break;
       }
       st_.requests.add();
-      if (framer_.keep_alive()) out_.append(kHttpReply);
-      else last_ = Last::Close;
+      if (framer_.keep_alive()) out_.append(framer_.is_head() ? kHttpHeadReply : kHttpReply);
+      else last_ = framer_.is_head() ? Last::CloseHead : Last::Close;
       framer_.reset();
     }
   }

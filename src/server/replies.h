@@ -16,14 +16,17 @@ inline constexpr std::string_view kCrrReply = "200 Ok.";
 inline constexpr std::string_view kHttpReply =
     "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\n"
     "Connection: keep-alive\r\n\r\nOk\n";
+// The answer to HEAD: the same head, no body.
+inline constexpr std::string_view kHttpHeadReply = kHttpReply.substr(0, kHttpReply.size() - 3);
 
 // The reply that ends a connection the server closes: after Connection: close, or a bad request.
-enum class Last : std::uint8_t { None, Close, BadRequest };
+enum class Last : std::uint8_t { None, Close, BadRequest, CloseHead };
 inline constexpr std::string_view kLastReply[] = {
     "",
     "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\nOk\n",
     "HTTP/1.1 400 Bad Request\r\nServer: connperf\r\nContent-Length: 12\r\n"
     "Connection: close\r\n\r\nBad Request\n",
+    "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\n",
 };
 
 // The echo family (echo, upper, stamp, discard): appends the reply to a chunk to `out`.

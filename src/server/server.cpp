@@ -237,10 +237,26 @@ class ServerWorker final : public loop::Handler {
         break;
       }
       st.requests.add();
-      if (f.keep_alive()) c.owed += reply_len_;
-      else c.last = Last::Close;
+      if (f.keep_alive()) queue_http_reply(c, f.is_head());
+      else c.last = f.is_head() ? Last::CloseHead : Last::Close;
       f.reset();
     }
+  }
+
+  // Replies to GET are counted in `owed` (bytes of identical replies); a HEAD reply is shorter,
+  // so from the first one on, replies queue as bytes in `out`, in order.
+  void queue_http_reply(Conn& c, bool head) {
+    if (!head && c.out_off == c.out.size()) {
+      c.owed += reply_len_;
+      return;
+    }
+    while (c.owed > 0) {  // what is owed goes first
+      const std::size_t off = (reply_len_ - c.owed % reply_len_) % reply_len_;
+      const std::size_t len = std::min<std::size_t>(c.owed, burst_.size() - off);
+      c.out.append(burst_, off, len);
+      c.owed -= static_cast<std::uint32_t>(len);
+    }
+    c.out.append(head ? kHttpHeadReply : kHttpReply);
   }
 
   // Sends what is owed. Returns false when the connection was closed.

@@ -134,6 +134,27 @@ TEST_P(Models, SigtermDrainsConnectedClientsInOrder) {
   EXPECT_EQ(s.process().wait(3s), 0);
 }
 
+// HEAD gets the head of the reply without its body, in order with the other replies of a
+// pipeline, in every model (a body would put a keep-alive client out of step).
+TEST_P(Models, HeadRepliesHaveNoBody) {
+  TempDir dir;
+  ModelServer s(dir, GetParam(), "http");
+  const int fd = connect_loopback(s.port(), 3);
+  send_all(fd,
+           "GET / HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+           "GET / HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string got = read_to_end(fd);
+  ::close(fd);
+  const std::string head =
+      "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\n";
+  const std::string last =
+      "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\n";
+  EXPECT_EQ(got, head + "Ok\n" + head + head + "Ok\n" + last);
+  const json sum = s.stop();
+  EXPECT_EQ(sum["requests"], 4);
+  expect_server_invariant(sum);
+}
+
 INSTANTIATE_TEST_SUITE_P(Server, Models, ::testing::Values("epoll", "thread", "fork", "iterative"));
 
 TEST(ForkModel, NoZombiesAndTheFdStaysWithTheChild) {
