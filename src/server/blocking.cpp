@@ -121,18 +121,13 @@ class BlockingConn {
         wait_for(POLLOUT);
         continue;
       }
-      if (!r.ok()) return end(send_failed(r.err)), false;
+      if (!r.ok()) return end(send_failure(st_, write_shut_, r.err)), false;
       sent += static_cast<std::size_t>(r.value);
       progress = loop::now_ns();
     }
     return true;
   }
 
-  // A send that failed: the peer's reset, unless our own FIN (a drain) closed the write side.
-  stats::Counter& send_failed(net::Err err) {
-    if (write_shut_) return st_.closed_by_server;
-    return err == net::Err::Reset || err == net::Err::BrokenPipe ? st_.rst : st_.errors;
-  }
 
   void end(stats::Counter& why) {
     why.add();

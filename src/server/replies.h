@@ -29,6 +29,13 @@ inline constexpr std::string_view kLastReply[] = {
     "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\n",
 };
 
+// How a connection whose send failed ended, in every model: the peer's reset (or broken pipe),
+// else an error; after our own FIN (a drain) a refused send is the server's close.
+inline stats::Counter& send_failure(stats::ListenerStats& st, bool write_shut, net::Err err) {
+  if (write_shut) return st.closed_by_server;
+  return err == net::Err::Reset || err == net::Err::BrokenPipe ? st.rst : st.errors;
+}
+
 // The echo family (echo, upper, stamp, discard): appends the reply to a chunk to `out`.
 // upper transforms `data` in place. One per thread: the stamp is cached for a second.
 class EchoFamily {

@@ -251,29 +251,29 @@ class ServerWorker final : public loop::Handler {
       return;
     }
     while (c.owed > 0) {  // what is owed goes first
-      const std::size_t off = (reply_len_ - c.owed % reply_len_) % reply_len_;
-      const std::size_t len = std::min<std::size_t>(c.owed, burst_.size() - off);
-      c.out.append(burst_, off, len);
-      c.owed -= static_cast<std::uint32_t>(len);
+      const std::string_view run = owed_bytes(c);
+      c.out.append(run);
+      c.owed -= static_cast<std::uint32_t>(run.size());
     }
     c.out.append(head ? kHttpHeadReply : kHttpReply);
   }
 
-  // Sends what is owed. Returns false when the connection was closed.
-  // How a connection whose send failed ended: the peer's reset (or broken pipe), else an error;
-  // after our own FIN (a drain) a refused send is the server's close, not the peer's reset.
-  auto& send_failed(const Conn& c, net::Err err) {
-    stats::ListenerStats& st = *stats_[c.listener];
-    if (c.write_shut) return st.closed_by_server;
-    return err == net::Err::Reset || err == net::Err::BrokenPipe ? st.rst : st.errors;
+  stats::Counter& send_failed(const Conn& c, net::Err err) {
+    return send_failure(*stats_[c.listener], c.write_shut, err);
   }
 
+  // The next run of owed reply bytes, as a slice of the burst of identical replies.
+  std::string_view owed_bytes(const Conn& c) const {
+    const std::size_t off = (reply_len_ - c.owed % reply_len_) % reply_len_;
+    return std::string_view(burst_).substr(off, std::min<std::size_t>(c.owed, burst_.size() - off));
+  }
+
+  // Sends what is owed. Returns false when the connection was closed.
   bool flush(std::uint32_t id) {
     Conn& c = conns_[id];
     while (c.owed > 0) {
-      const std::size_t off = (reply_len_ - c.owed % reply_len_) % reply_len_;
-      const std::size_t len = std::min<std::size_t>(c.owed, burst_.size() - off);
-      const net::Result r = net::send_some(c.fd, burst_.data() + off, len);
+      const std::string_view run = owed_bytes(c);
+      const net::Result r = net::send_some(c.fd, run.data(), run.size());
       if (r.err == net::Err::WouldBlock) return wait_writable(id);
       if (!r.ok()) return end(id, send_failed(c, r.err)), false;
       c.owed -= static_cast<std::uint32_t>(r.value);
