@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "load/engine_impl.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
@@ -12,13 +13,8 @@ namespace connperf::load {
 
 namespace {
 
-constexpr std::uint64_t kMs = 1'000'000;
 constexpr std::uint64_t kBackoffNs = 10 * kMs;
 constexpr std::uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-
-std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
-  return total / parts + (index < total % parts ? 1 : 0);
-}
 
 }  // namespace
 
@@ -33,7 +29,7 @@ struct CcConn {
 
 class CcWorker final : public loop::Handler {
  public:
-  CcWorker(CcEngine& engine, unsigned index) : engine_(engine), spec_(engine.spec_) {
+  CcWorker(CcEngine& engine, unsigned index) : engine_(engine), spec_(engine.spec()) {
     quota_ = share(spec_.count, spec_.threads, index);
     conns_.resize(quota_);
     if (spec_.ramp > 0) interval_ns_ = 1e9 * spec_.threads / spec_.ramp;
@@ -45,14 +41,12 @@ class CcWorker final : public loop::Handler {
     next_bind_ = index;
   }
 
-  void run(std::latch& ready, std::latch& go, const std::uint64_t& t0) {
-    ready.count_down();
-    go.wait();
+  void run(std::uint64_t t0) {
     t0_ = t0;
     const std::uint64_t now = loop::now_ns();
     next_sweep_ = now + 10 * kMs;
     progress(now);
-    loop_.run(*this);
+    if (engine_.phase() != loop::Phase::Stopping) loop_.run(*this);
     finish();
   }
 
@@ -64,10 +58,10 @@ class CcWorker final : public loop::Handler {
   bool ramp_done() const noexcept { return ramp_done_.load(); }
   std::uint64_t aborted() const noexcept { return aborted_; }
 
-  void on_io(std::uint64_t token, std::uint32_t events) override {
-    const auto i = static_cast<std::uint32_t>(token >> 32);
+  void on_io(loop::Token token, std::uint32_t events) override {
+    const std::uint32_t i = token.slot;
     CcConn& c = conns_[i];
-    if (c.gen != static_cast<std::uint32_t>(token) || c.state == CcConn::State::Free) return;
+    if (c.gen != token.gen || c.state == CcConn::State::Free) return;
     const std::uint64_t now = loop::now_ns();
     if (c.state == CcConn::State::Connecting) return on_connecting(i, events, now);
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) on_held_readable(i, now);
@@ -81,7 +75,7 @@ class CcWorker final : public loop::Handler {
   }
 
   void on_wake() override {
-    if (engine_.stop_.load()) loop_.stop();
+    if (engine_.phase() == loop::Phase::Stopping) loop_.stop();
   }
 
  private:
@@ -126,8 +120,7 @@ class CcWorker final : public loop::Handler {
     r = net::connect_to(fd.get(), t.addr);
     if (!r.ok() && r.err != net::Err::InProgress) return failed(r, now);
     ++c.gen;
-    if (!loop_.add(fd.get(), kEvents, std::uint64_t{i} << 32 | c.gen))
-      return failed(net::Result::from_errno(errno), now);
+    if (r = loop_.add(fd.get(), kEvents, {i, c.gen}); !r.ok()) return failed(r, now);
     c.fd = fd.release();
     c.state = CcConn::State::Connecting;
     c.t_connect = now;
@@ -249,11 +242,15 @@ class CcWorker final : public loop::Handler {
   std::size_t next_bind_ = 0;
 };
 
+}  // namespace connperf::load
+template class connperf::loop::WorkerPool<connperf::load::CcWorker>;
+namespace connperf::load {
+template class LoadEngine<CcWorker>;
+
 CcEngine::CcEngine(CcSpec spec) : spec_(std::move(spec)) {
   spec_.threads = static_cast<unsigned>(
       std::max<std::uint64_t>(1, std::min<std::uint64_t>(spec_.threads, spec_.count)));
-  for (unsigned i = 0; i < spec_.threads; ++i)
-    workers_.push_back(std::make_unique<CcWorker>(*this, i));
+  for (unsigned i = 0; i < spec_.threads; ++i) add(std::make_unique<CcWorker>(*this, i));
 }
 
 CcEngine::~CcEngine() {
@@ -261,47 +258,19 @@ CcEngine::~CcEngine() {
   join();
 }
 
-std::uint64_t CcEngine::start() {
-  ready_ = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(workers_.size()));
-  go_ = std::make_unique<std::latch>(1);
-  for (auto& w : workers_) threads_.emplace_back([this, &w] { w->run(*ready_, *go_, t0_); });
-  ready_->wait();
-  t0_ = loop::now_ns();
-  go_->count_down();
-  return t0_;
-}
-
-void CcEngine::stop() noexcept {
-  if (stop_.exchange(true)) return;
-  for (auto& w : workers_) w->wake();
-}
-
-void CcEngine::join() {
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-}
-
 bool CcEngine::ramp_done() const noexcept {
-  return std::all_of(workers_.begin(), workers_.end(),
-                     [](const auto& w) { return w->ramp_done(); });
+  return sum<unsigned>([](const CcWorker& w) { return w.ramp_done() ? 0u : 1u; }) == 0;
 }
 
 void CcEngine::snapshot(CcCounts& out) const {
-  out = CcCounts{};
-  stats::ClientSnapshot one;
-  for (const auto& w : workers_) {
-    w->stats().snapshot(one);
-    out.attempts += one;
-    out.open += w->open();
-    out.lost += w->lost();
-    out.keepalives += w->keepalives();
-  }
-}
-
-std::uint64_t CcEngine::aborted() const noexcept {
-  std::uint64_t n = 0;
-  for (const auto& w : workers_) n += w->aborted();
-  return n;
+  out = sum<CcCounts>([](const CcWorker& w) {
+    CcCounts one;
+    w.stats().snapshot(one.attempts);
+    one.open = w.open();
+    one.lost = w.lost();
+    one.keepalives = w.keepalives();
+    return one;
+  });
 }
 
 }  // namespace connperf::load

@@ -3,14 +3,11 @@
 // survives. start/stop/snapshot/join are called from the command's thread.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <latch>
-#include <memory>
-#include <thread>
 #include <vector>
 
 #include "load/crr.h"
+#include "load/engine.h"
 #include "stats/client_stats.h"
 
 namespace connperf::load {
@@ -36,34 +33,34 @@ struct CcCounts {
   std::uint64_t open = 0;
   std::uint64_t lost = 0;
   std::uint64_t keepalives = 0;
+
+  CcCounts& operator+=(const CcCounts& o) noexcept {
+    attempts += o.attempts;
+    open += o.open;
+    lost += o.lost;
+    keepalives += o.keepalives;
+    return *this;
+  }
 };
 
 class CcWorker;
+}  // namespace connperf::load
+extern template class connperf::loop::WorkerPool<connperf::load::CcWorker>;
+namespace connperf::load {
+extern template class LoadEngine<CcWorker>;
 
-class CcEngine {
+// stop() closes every connection; aborted() counts connects still in progress then.
+class CcEngine : public LoadEngine<CcWorker> {
  public:
   explicit CcEngine(CcSpec spec);
   ~CcEngine();
-  CcEngine(const CcEngine&) = delete;
-  CcEngine& operator=(const CcEngine&) = delete;
 
-  std::uint64_t start();
-  void stop() noexcept;  // closes every connection
-  void join();
   bool ramp_done() const noexcept;  // every attempt has ended (open or failed)
   void snapshot(CcCounts& out) const;
-  std::uint64_t aborted() const noexcept;  // connects still in progress at stop
   const CcSpec& spec() const noexcept { return spec_; }
 
  private:
-  friend class CcWorker;
   CcSpec spec_;
-  std::vector<std::unique_ptr<CcWorker>> workers_;
-  std::vector<std::thread> threads_;
-  std::unique_ptr<std::latch> ready_;
-  std::unique_ptr<std::latch> go_;
-  std::uint64_t t0_ = 0;
-  std::atomic<bool> stop_{false};
 };
 
 }  // namespace connperf::load

@@ -6,7 +6,7 @@
 #include <latch>
 #include <thread>
 
-#include "load/worker_pool_impl.h"
+#include "load/engine_impl.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
@@ -15,16 +15,11 @@ namespace connperf::load {
 
 namespace {
 
-constexpr std::uint64_t kMs = 1'000'000;
 constexpr std::uint64_t kBackoffNs = 10 * kMs;  // after EMFILE / EADDRNOTAVAIL
 constexpr int kStartBudget = 256;               // starts per handler call before yielding
 constexpr std::size_t kReadBuf = 16 * 1024;
 constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;  // + EPOLLOUT to connect
 constexpr int kEagerBackoff = 64;  // attempts without an eager send after one found no connection
-
-std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
-  return total / parts + (index < total % parts ? 1 : 0);
-}
 
 std::string request_bytes(const CrrSpec& spec, const Target& target) {
   switch (spec.request) {
@@ -81,15 +76,12 @@ class CrrWorker final : public loop::Handler {
     target_next_ = index;
   }
 
-  void run(std::latch& ready, std::latch& go, const std::uint64_t& t0) {
-    ready.count_down();
-    go.wait();
+  void run(std::uint64_t t0) {
     t0_ = t0;
     next_sweep_ = t0_ + sweep_ns_;
     const std::uint64_t now = loop::now_ns();
-    if (engine_.phase() == CrrEngine::kRunning) progress(now);
+    if (engine_.phase() == loop::Phase::Running) progress(now);
     if (!done_) loop_.run(*this);
-    engine_.worker_done(loop::now_ns());
   }
 
   void wake() noexcept { loop_.wake(); }
@@ -97,10 +89,9 @@ class CrrWorker final : public loop::Handler {
   std::uint64_t aborted() const noexcept { return aborted_; }
   bool saw_addr_unavailable() const noexcept { return addr_unavailable_.load(); }
 
-  void on_io(std::uint64_t token, std::uint32_t events) override {
-    const auto index = static_cast<std::uint32_t>(token >> 32);
-    Slot& s = slots_[index];
-    if (s.state == Slot::State::Free || s.gen != static_cast<std::uint32_t>(token)) return;
+  void on_io(loop::Token token, std::uint32_t events) override {
+    Slot& s = slots_[token.slot];
+    if (s.state == Slot::State::Free || s.gen != token.gen) return;
     const std::uint64_t now = loop::now_ns();
     switch (s.state) {
       case Slot::State::Connecting: on_connecting(s, events, now); break;
@@ -120,9 +111,9 @@ class CrrWorker final : public loop::Handler {
   }
 
   void on_wake() override {
-    const int phase = engine_.phase();
-    if (phase == CrrEngine::kStopping) return finish();
-    if (phase == CrrEngine::kDraining) {
+    const loop::Phase phase = engine_.phase();
+    if (phase == loop::Phase::Stopping) return finish();
+    if (phase == loop::Phase::Draining) {
       draining_ = true;
       progress(loop::now_ns());
     }
@@ -200,8 +191,8 @@ class CrrWorker final : public loop::Handler {
     if (!try_eager_send(s, now)) return true;
     const std::uint32_t events =
         kConnEvents | (s.state == Slot::State::Reading ? 0u : std::uint32_t{EPOLLOUT});
-    if (!loop_.add(s.fd, events, std::uint64_t{index} << 32 | s.gen))
-      fail(s, stats::ErrorKind::Other, errno);
+    if (r = loop_.add(s.fd, events, {index, s.gen}); !r.ok())
+      fail(s, stats::error_kind(r.err), r.sys_errno);
     return true;
   }
 
@@ -376,12 +367,14 @@ class CrrWorker final : public loop::Handler {
   char buf_[kReadBuf];
 };
 
-template class WorkerPool<CrrWorker>;
+}  // namespace connperf::load
+template class connperf::loop::WorkerPool<connperf::load::CrrWorker>;
+namespace connperf::load {
+template class LoadEngine<CrrWorker>;
 
 CrrEngine::CrrEngine(CrrSpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, std::min(spec_.threads, spec_.concurrency));
-  for (unsigned i = 0; i < spec_.threads; ++i)
-    workers_.push_back(std::make_unique<CrrWorker>(*this, i));
+  for (unsigned i = 0; i < spec_.threads; ++i) add(std::make_unique<CrrWorker>(*this, i));
 }
 
 CrrEngine::~CrrEngine() {
@@ -390,9 +383,7 @@ CrrEngine::~CrrEngine() {
 }
 
 bool CrrEngine::saw_addr_unavailable() const noexcept {
-  for (const auto& w : workers_)
-    if (w->saw_addr_unavailable()) return true;
-  return false;
+  return sum<unsigned>([](const CrrWorker& w) { return w.saw_addr_unavailable() ? 1u : 0u; }) > 0;
 }
 
 }  // namespace connperf::load

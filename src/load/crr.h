@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "load/worker_pool.h"
+#include "load/engine.h"
 #include "net/address.h"
 #include "stats/client_stats.h"
 
@@ -38,9 +38,12 @@ struct CrrSpec {
 };
 
 class CrrWorker;
-extern template class WorkerPool<CrrWorker>;
+}  // namespace connperf::load
+extern template class connperf::loop::WorkerPool<connperf::load::CrrWorker>;
+namespace connperf::load {
+extern template class LoadEngine<CrrWorker>;
 
-class CrrEngine : public WorkerPool<CrrWorker> {
+class CrrEngine : public LoadEngine<CrrWorker> {
  public:
   explicit CrrEngine(CrrSpec spec);
   ~CrrEngine();

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <queue>
 
-#include "load/worker_pool_impl.h"
+#include "load/engine_impl.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
@@ -14,14 +14,9 @@ namespace connperf::load {
 
 namespace {
 
-constexpr std::uint64_t kMs = 1'000'000;
 constexpr std::uint64_t kRetryNs = 10 * kMs;  // before reconnecting after a failed connection
 constexpr std::size_t kReadBuf = 64 * 1024;
 constexpr std::uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-
-std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
-  return total / parts + (index < total % parts ? 1 : 0);
-}
 
 }  // namespace
 
@@ -55,9 +50,7 @@ class RrWorker final : public loop::Handler {
     next_ = index;
   }
 
-  void run(std::latch& ready, std::latch& go, const std::uint64_t& t0) {
-    ready.count_down();
-    go.wait();
+  void run(std::uint64_t t0) {
     const std::uint64_t now = loop::now_ns();
     next_sweep_ = now + sweep_ns_;
     for (std::uint32_t i = 0; i < conns_.size(); ++i) {
@@ -68,7 +61,6 @@ class RrWorker final : public loop::Handler {
     }
     progress(now);
     if (!done_) loop_.run(*this);
-    engine_.worker_done(loop::now_ns());
   }
 
   void wake() noexcept { loop_.wake(); }
@@ -76,10 +68,10 @@ class RrWorker final : public loop::Handler {
   std::uint64_t aborted() const noexcept { return aborted_; }
   std::uint64_t open() const noexcept { return open_.load(std::memory_order_relaxed); }
 
-  void on_io(std::uint64_t token, std::uint32_t events) override {
-    const auto i = static_cast<std::uint32_t>(token >> 32);
+  void on_io(loop::Token token, std::uint32_t events) override {
+    const std::uint32_t i = token.slot;
     RrConn& c = conns_[i];
-    if (c.gen != static_cast<std::uint32_t>(token) || c.state == RrConn::State::Closed) return;
+    if (c.gen != token.gen || c.state == RrConn::State::Closed) return;
     const std::uint64_t now = loop::now_ns();
     switch (c.state) {
       case RrConn::State::Connecting: return on_connecting(i, events, now);
@@ -114,9 +106,9 @@ class RrWorker final : public loop::Handler {
   }
 
   void on_wake() override {
-    const int phase = engine_.phase();
-    if (phase == RrEngine::kStopping) return finish();
-    if (phase == RrEngine::kDraining) {
+    const loop::Phase phase = engine_.phase();
+    if (phase == loop::Phase::Stopping) return finish();
+    if (phase == loop::Phase::Draining) {
       draining_ = true;
       progress(loop::now_ns());
     }
@@ -165,8 +157,7 @@ class RrWorker final : public loop::Handler {
     r = net::connect_to(fd.get(), to);
     if (!r.ok() && r.err != net::Err::InProgress) return connect_failed(i, r, now);
     ++c.gen;
-    if (!loop_.add(fd.get(), kEvents, std::uint64_t{i} << 32 | c.gen))
-      return connect_failed(i, net::Result::from_errno(errno), now);
+    if (r = loop_.add(fd.get(), kEvents, {i, c.gen}); !r.ok()) return connect_failed(i, r, now);
     c.fd = fd.release();
     c.state = RrConn::State::Connecting;
     c.t_connect = now;
@@ -375,12 +366,14 @@ class RrWorker final : public loop::Handler {
   char buf_[kReadBuf];
 };
 
-template class WorkerPool<RrWorker>;
+}  // namespace connperf::load
+template class connperf::loop::WorkerPool<connperf::load::RrWorker>;
+namespace connperf::load {
+template class LoadEngine<RrWorker>;
 
 RrEngine::RrEngine(RrSpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, std::min(spec_.threads, spec_.connections));
-  for (unsigned i = 0; i < spec_.threads; ++i)
-    workers_.push_back(std::make_unique<RrWorker>(*this, i));
+  for (unsigned i = 0; i < spec_.threads; ++i) add(std::make_unique<RrWorker>(*this, i));
 }
 
 RrEngine::~RrEngine() {
@@ -389,9 +382,7 @@ RrEngine::~RrEngine() {
 }
 
 std::uint64_t RrEngine::open_connections() const noexcept {
-  std::uint64_t n = 0;
-  for (const auto& w : workers_) n += w->open();
-  return n;
+  return sum<std::uint64_t>([](const RrWorker& w) { return w.open(); });
 }
 
 }  // namespace connperf::load

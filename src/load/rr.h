@@ -1,7 +1,7 @@
 // The request/response engine behind `connperf rr`: persistent connections spread over worker
 // threads, each sending a request, reading the whole response, and repeating (closed loop), or
 // sending on a per-connection schedule (open loop, --rate). start/drain/stop/snapshot/join are
-// driven from the command's thread through WorkerPool.
+// driven from the command's thread through loop::WorkerPool.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "load/crr.h"
-#include "load/worker_pool.h"
+#include "load/engine.h"
 #include "stats/client_stats.h"
 
 namespace connperf::load {
@@ -28,12 +28,15 @@ struct RrSpec {
 };
 
 class RrWorker;
-extern template class WorkerPool<RrWorker>;
+}  // namespace connperf::load
+extern template class connperf::loop::WorkerPool<connperf::load::RrWorker>;
+namespace connperf::load {
+extern template class LoadEngine<RrWorker>;
 
 // Counting: started = requests sent, completed = responses read in full, errors per request
 // (a connection that could not be made costs the request that wanted it); connect_us is per
 // connection, response_us from send to last byte, total_us from the scheduled send.
-class RrEngine : public WorkerPool<RrWorker> {
+class RrEngine : public LoadEngine<RrWorker> {
  public:
   explicit RrEngine(RrSpec spec);
   ~RrEngine();

@@ -22,15 +22,38 @@ net::Fd bind_listener(const net::SockAddr& addr, bool reuseport, int backlog,
   return fd;
 }
 
+std::vector<net::SockAddr> open_listeners(const std::vector<net::SockAddr>& addresses, int backlog,
+                                          std::size_t workers,
+                                          const std::function<void(std::size_t, net::Fd)>& give) {
+  std::vector<net::SockAddr> bound;
+  for (const net::SockAddr& want : addresses) {
+    net::SockAddr addr;
+    bind_listener(want, false, backlog, addr);
+    for (std::size_t i = 0; i < workers; ++i) {
+      net::SockAddr same;
+      give(i, bind_listener(addr, true, backlog, same));
+    }
+    bound.push_back(addr);
+  }
+  return bound;
+}
+
 void Acceptor::start() {
-  for (std::size_t i = 0; i < fds_.size(); ++i) loop_.add(fds_[i].get(), EPOLLIN, bit_ | i);
+  for (std::size_t i = 0; i < fds_.size(); ++i)
+    (void)loop_.add(fds_[i].get(), EPOLLIN, {static_cast<std::uint32_t>(i), 0, kind_});
+}
+
+// A listener that cannot be re-armed stays as it was: at worst it keeps accepting past a pause.
+void Acceptor::set_interest(std::uint32_t events) noexcept {
+  for (std::size_t i = 0; i < fds_.size(); ++i)
+    (void)loop_.modify(fds_[i].get(), events, {static_cast<std::uint32_t>(i), 0, kind_});
 }
 
 void Acceptor::pause(std::uint64_t resume_at) {
   if (paused_) return;
   paused_ = true;
   resume_at_ = resume_at;
-  for (std::size_t i = 0; i < fds_.size(); ++i) loop_.modify(fds_[i].get(), 0, bit_ | i);
+  set_interest(0);
   const std::uint64_t d = loop_.deadline();
   if (resume_at) loop_.set_deadline(d ? std::min(d, resume_at) : resume_at);
 }
@@ -38,7 +61,7 @@ void Acceptor::pause(std::uint64_t resume_at) {
 void Acceptor::resume() {
   paused_ = false;
   resume_at_ = 0;
-  for (std::size_t i = 0; i < fds_.size(); ++i) loop_.modify(fds_[i].get(), EPOLLIN, bit_ | i);
+  set_interest(EPOLLIN);
 }
 
 void Acceptor::tick(std::uint64_t now) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <vector>
 
@@ -24,13 +25,21 @@ class ListenError : public std::runtime_error {
 // ListenError.
 net::Fd bind_listener(const net::SockAddr& addr, bool reuseport, int backlog, net::SockAddr& bound);
 
+// The listeners of a server with `workers` threads: each address is bound once without
+// SO_REUSEPORT (which tells whether anyone holds the port, and makes port 0 real), then once per
+// worker with SO_REUSEPORT, handed to give(worker, fd). Returns the bound addresses. Throws
+// ListenError.
+std::vector<net::SockAddr> open_listeners(const std::vector<net::SockAddr>& addresses, int backlog,
+                                          std::size_t workers,
+                                          const std::function<void(std::size_t, net::Fd)>& give);
+
 class Acceptor {
  public:
   static constexpr int kBurst = 64;
   static constexpr std::uint64_t kPauseNs = 100'000'000;  // after EMFILE
 
-  // Listener i is registered with token `token_bit | i`.
-  Acceptor(EventLoop& loop, std::uint64_t token_bit) : loop_(loop), bit_(token_bit) {}
+  // Listener i is registered with Token{i, 0, kind}.
+  Acceptor(EventLoop& loop, std::uint8_t kind) : loop_(loop), kind_(kind) {}
 
   void add(net::Fd fd) { fds_.push_back(std::move(fd)); }
   std::size_t size() const noexcept { return fds_.size(); }
@@ -61,7 +70,8 @@ class Acceptor {
   void resume();
 
   EventLoop& loop_;
-  std::uint64_t bit_;
+  std::uint8_t kind_;
+  void set_interest(std::uint32_t events) noexcept;
   std::vector<net::Fd> fds_;
   bool paused_ = false;
   std::uint64_t resume_at_ = 0;

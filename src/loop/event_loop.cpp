@@ -7,13 +7,15 @@
 #include <cassert>
 #include <cerrno>
 #include <system_error>
+#include <utility>
 
 namespace connperf::loop {
 
 namespace {
 
-constexpr std::uint64_t kTimerToken = ~std::uint64_t{0};
-constexpr std::uint64_t kWakeToken = ~std::uint64_t{0} - 1;
+constexpr std::uint8_t kLoopKind = Token::kMaxKind + 1;
+constexpr Token kTimerToken{0, 0, kLoopKind};
+constexpr Token kWakeToken{1, 0, kLoopKind};
 constexpr int kMaxEvents = 256;
 
 int checked(int fd, const char* what) {
@@ -33,22 +35,25 @@ EventLoop::EventLoop()
       timer_(checked(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC), "timerfd")),
       wake_(checked(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd")),
       owner_(std::this_thread::get_id()) {
-  if (!add(timer_.get(), EPOLLIN, kTimerToken) || !add(wake_.get(), EPOLLIN, kWakeToken))
-    throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+  for (const auto& [fd, token] : {std::pair{timer_.get(), kTimerToken}, {wake_.get(), kWakeToken}})
+    if (const net::Result r = add(fd, EPOLLIN, token); !r.ok())
+      throw std::system_error(r.sys_errno, std::generic_category(), "epoll_ctl");
 }
 
-bool EventLoop::add(int fd, std::uint32_t events, std::uint64_t token) noexcept {
+net::Result EventLoop::control(int op, int fd, std::uint32_t events, Token token) noexcept {
   epoll_event ev{};
   ev.events = events;
-  ev.data.u64 = token;
-  return ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0;
+  ev.data.u64 = token.pack();
+  if (::epoll_ctl(epoll_.get(), op, fd, &ev) == 0) return {};
+  return net::Result::from_errno(errno);
 }
 
-bool EventLoop::modify(int fd, std::uint32_t events, std::uint64_t token) noexcept {
-  epoll_event ev{};
-  ev.events = events;
-  ev.data.u64 = token;
-  return ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev) == 0;
+net::Result EventLoop::add(int fd, std::uint32_t events, Token token) noexcept {
+  return control(EPOLL_CTL_ADD, fd, events, token);
+}
+
+net::Result EventLoop::modify(int fd, std::uint32_t events, Token token) noexcept {
+  return control(EPOLL_CTL_MOD, fd, events, token);
 }
 
 void EventLoop::remove(int fd) noexcept { ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr); }
@@ -86,7 +91,7 @@ void EventLoop::run(Handler& handler) {
 
 void EventLoop::dispatch(Handler& handler, const epoll_event& ev) {
   assert(in_loop_thread());
-  const std::uint64_t token = ev.data.u64;
+  const Token token = Token::unpack(ev.data.u64);
   if (token == kTimerToken) {
     drain(timer_.get());
     const std::uint64_t now = now_ns();

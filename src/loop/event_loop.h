@@ -9,21 +9,16 @@
 #include <ctime>
 #include <thread>
 
+#include "loop/clock.h"
+#include "loop/token.h"
 #include "net/socket.h"
 
 namespace connperf::loop {
 
-inline std::uint64_t now_ns() noexcept {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
 // The owner of a loop: receives its events.
 class Handler {
  public:
-  virtual void on_io(std::uint64_t token, std::uint32_t events) = 0;
+  virtual void on_io(Token token, std::uint32_t events) = 0;
   virtual void on_deadline(std::uint64_t now) = 0;  // the deadline set last has passed
   virtual void on_wake() = 0;                         // some thread called wake()
   virtual void on_batch_end() {}  // after the events of one epoll_wait: batch follow-up work
@@ -38,8 +33,9 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  bool add(int fd, std::uint32_t events, std::uint64_t token) noexcept;
-  bool modify(int fd, std::uint32_t events, std::uint64_t token) noexcept;
+  // epoll_ctl; a failure comes back classified, with its errno.
+  net::Result add(int fd, std::uint32_t events, Token token) noexcept;
+  net::Result modify(int fd, std::uint32_t events, Token token) noexcept;
   void remove(int fd) noexcept;
 
   // Arms the single timer for an absolute CLOCK_MONOTONIC time; 0 disarms. Cheap when unchanged.
@@ -53,6 +49,7 @@ class EventLoop {
   bool in_loop_thread() const noexcept { return std::this_thread::get_id() == owner_; }
 
  private:
+  net::Result control(int op, int fd, std::uint32_t events, Token token) noexcept;
   void dispatch(Handler& handler, const epoll_event& ev);
 
   net::Fd epoll_;

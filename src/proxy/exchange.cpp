@@ -122,10 +122,11 @@ void ProxyWorker::lookup(std::uint32_t id) {
 }
 
 void ProxyWorker::on_resolved(Answer& a) {
-  const auto id = static_cast<std::uint32_t>(a.tag >> 32);
+  const loop::Token tag = loop::Token::unpack(a.tag);
+  const std::uint32_t id = tag.slot;
   if (id >= sessions_.size()) return;
   Session& s = sessions_[id];
-  if (!s.open || s.gen != static_cast<std::uint32_t>(a.tag) || s.phase != Phase::Lookup) return;
+  if (!s.open || s.gen != tag.gen || s.phase != Phase::Lookup) return;
   if (!a.error.empty()) {
     fail(id, 502, a.error);
   } else {
@@ -156,7 +157,7 @@ void ProxyWorker::connect_next(std::uint32_t id) {
     ++s.up_gen;
     s.phase = Phase::Connect;
     s.last_active = loop::now_ns();
-    if (!loop_.add(fd, kEvents, upstream_token(id))) {
+    if (!loop_.add(fd, kEvents, upstream_token(id)).ok()) {
       close_upstream(s);
       continue;
     }
@@ -376,7 +377,8 @@ void ProxyWorker::tunnel(std::uint32_t id) {
 void ProxyWorker::park_upstream(Session& s) {
   const int fd = s.upstream;
   if (pool_fds_.size() >= kPoolMax || s.down.buffered() > 0 || s.down.eof ||
-      !loop_.modify(fd, EPOLLIN | EPOLLRDHUP | EPOLLET, kPoolBit | static_cast<unsigned>(fd)))
+      !loop_.modify(fd, EPOLLIN | EPOLLRDHUP | EPOLLET,
+                    {static_cast<std::uint32_t>(fd), 0, kPoolKind}).ok())
     return close_upstream(s);
   std::string key = pool_key(s);
   pool_[key].push_back({fd, loop::now_ns()});
@@ -396,7 +398,7 @@ bool ProxyWorker::pool_take(std::uint32_t id) {
   ++s.up_gen;
   s.down.ready = true;
   s.up.blocked = false;
-  if (!loop_.modify(fd, kEvents, upstream_token(id))) {
+  if (!loop_.modify(fd, kEvents, upstream_token(id)).ok()) {
     close_upstream(s);
     return false;
   }

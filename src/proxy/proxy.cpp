@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "loop/acceptor.h"
+#include "loop/worker_pool_impl.h"
 #include "proxy/resolver.h"
 #include "proxy/worker.h"
 
@@ -70,11 +71,16 @@ std::string PortSet::to_string() const {
   return s;
 }
 
+}  // namespace connperf::proxy
+
+template class connperf::loop::WorkerPool<connperf::proxy::ProxyWorker>;
+
+namespace connperf::proxy {
+
 Proxy::Proxy(ProxySpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, spec_.threads);
   resolver_ = std::make_unique<Resolver>(std::max(1u, spec_.resolver_threads));
-  for (unsigned i = 0; i < spec_.threads; ++i)
-    workers_.push_back(std::make_unique<ProxyWorker>(*this, i));
+  for (unsigned i = 0; i < spec_.threads; ++i) pool_.add(std::make_unique<ProxyWorker>(*this, i));
 }
 
 Proxy::~Proxy() {
@@ -84,38 +90,22 @@ Proxy::~Proxy() {
 }
 
 void Proxy::open() {
-  for (const net::SockAddr& want : spec_.listen) {
-    net::SockAddr addr;
-    loop::bind_listener(want, false, spec_.backlog, addr);
-    for (auto& w : workers_) {
-      net::SockAddr same;
-      w->add_listener(loop::bind_listener(addr, true, spec_.backlog, same));
-    }
-    bound_.push_back(addr);
-  }
+  bound_ = loop::open_listeners(spec_.listen, spec_.backlog, pool_.size(),
+                                [this](std::size_t i, net::Fd fd) {
+                                  pool_.worker(i).add_listener(std::move(fd));
+                                });
 }
 
-void Proxy::start() {
-  for (auto& w : workers_) threads_.emplace_back([&w] { w->run(); });
-}
-
-void Proxy::stop() noexcept {
-  if (stopping_.exchange(true)) return;
-  for (auto& w : workers_) w->wake();
-}
-
-void Proxy::join() {
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-}
+void Proxy::start() { pool_.start(); }
+void Proxy::stop() noexcept { pool_.stop(); }
+void Proxy::join() { pool_.join(); }
 
 void Proxy::snapshot(stats::ProxySnapshot& out) const {
-  out = {};
-  stats::ProxySnapshot one;
-  for (const auto& w : workers_) {
-    w->stats().snapshot(one);
-    out += one;
-  }
+  out = pool_.sum<stats::ProxySnapshot>([](const ProxyWorker& w) {
+    stats::ProxySnapshot one;
+    w.stats().snapshot(one);
+    return one;
+  });
 }
 
 }  // namespace connperf::proxy

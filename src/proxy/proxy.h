@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "loop/worker_pool.h"
 #include "net/address.h"
 #include "stats/proxy_stats.h"
 
@@ -51,6 +52,9 @@ std::uint64_t connections_that_fit(long fd_limit, unsigned threads) noexcept;
 
 class ProxyWorker;
 class Resolver;
+}  // namespace connperf::proxy
+extern template class connperf::loop::WorkerPool<connperf::proxy::ProxyWorker>;
+namespace connperf::proxy {
 
 class Proxy {
  public:
@@ -72,9 +76,7 @@ class Proxy {
   ProxySpec spec_;
   std::vector<net::SockAddr> bound_;
   std::unique_ptr<Resolver> resolver_;
-  std::vector<std::unique_ptr<ProxyWorker>> workers_;
-  std::vector<std::thread> threads_;
-  std::atomic<bool> stopping_{false};
+  loop::WorkerPool<ProxyWorker> pool_;
 };
 
 }  // namespace connperf::proxy

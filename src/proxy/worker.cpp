@@ -14,26 +14,26 @@
 
 namespace connperf::proxy {
 
-void ProxyWorker::run() {
+void ProxyWorker::run(std::uint64_t /*t0*/) {
   acceptor_.start();
   loop_.set_deadline(loop::now_ns() + sweep_ns_);
-  if (!proxy_.stopping_.load()) loop_.run(*this);
+  if (proxy_.pool_.phase() != loop::Phase::Stopping) loop_.run(*this);
   acceptor_.close_all();
   for (std::uint32_t id = 0; id < sessions_.size(); ++id)
     if (sessions_[id].open) close_session(id);
   pool_expire(UINT64_MAX);
 }
 
-void ProxyWorker::on_io(std::uint64_t token, std::uint32_t events) {
-  if (token & kListenerBit) return accept_burst(static_cast<std::size_t>(token & 0xffff));
-  if (token & kPoolBit) return pool_drop(static_cast<int>(token & 0xffffffff));
-  const auto id = static_cast<std::uint32_t>((token & ~kUpstreamBit) >> 32);
-  const auto gen = static_cast<std::uint32_t>(token);
+void ProxyWorker::on_io(loop::Token token, std::uint32_t events) {
+  if (token.kind == kListenerKind) return accept_burst(token.slot);
+  if (token.kind == kPoolKind) return pool_drop(static_cast<int>(token.slot));
+  const std::uint32_t id = token.slot;
+  const std::uint32_t gen = token.gen;
   if (id >= sessions_.size()) return;
   Session& s = sessions_[id];
   if (!s.open) return;
   constexpr std::uint32_t kReadable = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
-  if (token & kUpstreamBit) {
+  if (token.kind == kUpstreamKind) {
     if (s.up_gen != gen || s.upstream < 0) return;
     if (s.phase == Phase::Connect) {
       finish_connect(id);
@@ -58,7 +58,7 @@ void ProxyWorker::on_deadline(std::uint64_t now) {
 }
 
 void ProxyWorker::on_wake() {
-  if (proxy_.stopping_.load()) return loop_.stop();
+  if (proxy_.pool_.phase() == loop::Phase::Stopping) return loop_.stop();
   inbox_.take(answers_);
   for (Answer& a : answers_) on_resolved(a);
 }
@@ -102,7 +102,7 @@ std::uint32_t ProxyWorker::adopt(int fd) {
   ++live_;
   (void)net::set_nodelay(fd);
   s.up.ready = true;  // a request may be waiting already
-  if (!loop_.add(fd, kEvents, client_token(id))) close_session(id);
+  if (!loop_.add(fd, kEvents, client_token(id)).ok()) close_session(id);
   return id;
 }
 

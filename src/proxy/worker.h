@@ -27,10 +27,13 @@ namespace connperf::proxy {
 
 using stats::ProxyCount;
 
-inline constexpr std::uint64_t kMs = 1'000'000;
-inline constexpr std::uint64_t kListenerBit = std::uint64_t{1} << 63;
-inline constexpr std::uint64_t kUpstreamBit = std::uint64_t{1} << 62;
-inline constexpr std::uint64_t kPoolBit = std::uint64_t{1} << 61;  // | fd: an idle upstream
+using loop::kMs;
+// Token kinds: a session's client side, its upstream side, a listener, an idle pooled upstream
+// (its slot is the fd).
+inline constexpr std::uint8_t kClientKind = 0;
+inline constexpr std::uint8_t kUpstreamKind = 1;
+inline constexpr std::uint8_t kListenerKind = 2;
+inline constexpr std::uint8_t kPoolKind = 3;
 inline constexpr std::uint64_t kLingerNs = 2000 * kMs;  // reading a closing client's rest
 inline constexpr std::size_t kSpareBuffers = 256;       // relay buffers kept per worker
 // Idle upstream connections kept for any client of the worker: at most this many, this long
@@ -58,11 +61,11 @@ class ProxyWorker final : public loop::Handler {
 
   void add_listener(net::Fd fd) { acceptor_.add(std::move(fd)); }
 
-  void run();
+  void run(std::uint64_t t0);
   void wake() noexcept { loop_.wake(); }
   const stats::ProxyStats& stats() const noexcept { return stats_; }
 
-  void on_io(std::uint64_t token, std::uint32_t events) override;
+  void on_io(loop::Token token, std::uint32_t events) override;
   void on_deadline(std::uint64_t now) override;
   void on_wake() override;
   void on_batch_end() override;  // sessions that used up their rounds go on
@@ -73,11 +76,11 @@ class ProxyWorker final : public loop::Handler {
   void accept_burst(std::size_t li);
   bool allowed(const net::SockAddr& peer) const noexcept;
   std::uint32_t adopt(int fd);
-  std::uint64_t client_token(std::uint32_t id) const noexcept {
-    return std::uint64_t{id} << 32 | sessions_[id].gen;
+  loop::Token client_token(std::uint32_t id) const noexcept {
+    return {id, sessions_[id].gen, kClientKind};
   }
-  std::uint64_t upstream_token(std::uint32_t id) const noexcept {
-    return kUpstreamBit | std::uint64_t{id} << 32 | sessions_[id].up_gen;
+  loop::Token upstream_token(std::uint32_t id) const noexcept {
+    return {id, sessions_[id].up_gen, kUpstreamKind};
   }
 
   // Events.
@@ -159,9 +162,7 @@ class ProxyWorker final : public loop::Handler {
   void client_failed(std::uint32_t id);
   void abort_client(std::uint32_t id);  // a reset to the client, then the session closes
   void leave_lookup(std::uint32_t id);  // a session that waited for a name no longer does
-  std::uint64_t lookup_tag(std::uint32_t id) const noexcept {
-    return std::uint64_t{id} << 32 | sessions_[id].gen;
-  }
+  std::uint64_t lookup_tag(std::uint32_t id) const noexcept { return client_token(id).pack(); }
   void check_timeout(std::uint32_t id, std::uint64_t now);
 
   // The idle upstream pool, keyed by the target as written in requests ("host:port").
@@ -187,7 +188,7 @@ class ProxyWorker final : public loop::Handler {
   loop::EventLoop loop_;
   Inbox inbox_;
   std::vector<Answer> answers_;
-  loop::Acceptor acceptor_{loop_, kListenerBit};
+  loop::Acceptor acceptor_{loop_, kListenerKind};
   std::vector<Session> sessions_;
   std::vector<std::uint32_t> free_;
   std::vector<std::unique_ptr<char[]>> spare_;

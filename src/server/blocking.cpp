@@ -13,6 +13,7 @@
 #include <string>
 
 #include "loop/event_loop.h"
+#include "loop/worker_pool.h"
 #include "proto/http.h"
 #include "server/replies.h"
 
@@ -24,12 +25,13 @@ constexpr int kSliceMs = 100;              // how often a blocked connection loo
 constexpr std::size_t kThreadStack = 256 * 1024;
 constexpr std::uint64_t kDefaultThreads = 1024;
 constexpr std::uint64_t kDefaultChildren = 256;
-enum Phase : int { kRunning, kDraining, kStopping };
+using loop::Phase;
+static_assert(std::atomic<Phase>::is_always_lock_free, "the phase is shared with forked children");
 
 }  // namespace
 
 struct alignas(64) SharedBlock {  // the counters that follow stay aligned
-  std::atomic<int> phase{kRunning};
+  std::atomic<Phase> phase{Phase::Running};
   // Followed by (cap + 1) * listeners ListenerStats: slot 0 is the acceptor's.
 };
 
@@ -39,15 +41,15 @@ namespace {
 class BlockingConn {
  public:
   BlockingConn(int fd, const ServerSpec& spec, stats::ListenerStats& st,
-               const std::atomic<int>& phase)
+               const std::atomic<Phase>& phase)
       : fd_(fd), spec_(spec), st_(st), phase_(phase) {}
 
   void serve() {
     std::uint64_t last_active = loop::now_ns();
     for (;;) {
-      const int phase = phase_.load();
-      if (phase == kStopping) return end(st_.closed_by_server);
-      if (phase == kDraining && !write_shut_) {
+      const Phase phase = phase_.load();
+      if (phase == Phase::Stopping) return end(st_.closed_by_server);
+      if (phase == Phase::Draining && !write_shut_) {
         write_shut_ = true;
         net::shutdown_write(fd_.get());
       }
@@ -113,7 +115,7 @@ class BlockingConn {
     std::size_t sent = 0;
     std::uint64_t progress = loop::now_ns();
     while (sent < data.size()) {
-      if (phase_.load() == kStopping) return end(st_.closed_by_server), false;
+      if (phase_.load() == Phase::Stopping) return end(st_.closed_by_server), false;
       const net::Result r = net::send_some(fd_.get(), data.data() + sent, data.size() - sent);
       if (r.err == net::Err::WouldBlock) {
         if (loop::now_ns() - progress >= spec_.idle_timeout_ns)
@@ -137,7 +139,7 @@ class BlockingConn {
   net::Fd fd_;
   const ServerSpec& spec_;
   stats::ListenerStats& st_;
-  const std::atomic<int>& phase_;
+  const std::atomic<Phase>& phase_;
   proto::RequestFramer framer_;
   EchoFamily echo_;
   std::string out_;
@@ -189,7 +191,7 @@ void BlockingServer::start() { acceptor_ = std::thread([this] { accept_loop(); }
 void BlockingServer::accept_loop() {
   std::vector<pollfd> fds;
   for (const auto& l : listeners_) fds.push_back({l.get(), POLLIN, 0});
-  while (shared_->phase.load() == kRunning) {
+  while (shared_->phase.load() == Phase::Running) {
     reap(false);
     if (live_.load() >= cap_) {  // at the cap: accept nothing until a connection ends
       ::poll(nullptr, 0, 5);
@@ -316,12 +318,12 @@ void BlockingServer::give_slot(std::size_t slot) {
 }
 
 void BlockingServer::drain() noexcept {
-  int expected = kRunning;
-  if (shared_) shared_->phase.compare_exchange_strong(expected, kDraining);
+  Phase expected = Phase::Running;
+  if (shared_) shared_->phase.compare_exchange_strong(expected, Phase::Draining);
 }
 
 void BlockingServer::stop() noexcept {
-  if (shared_) shared_->phase.store(kStopping);
+  if (shared_) shared_->phase.store(Phase::Stopping);
 }
 
 bool BlockingServer::finished() const noexcept { return acceptor_done_.load(); }

@@ -9,6 +9,7 @@
 
 #include "loop/acceptor.h"
 #include "loop/event_loop.h"
+#include "loop/worker_pool_impl.h"
 #include "net/socket.h"
 #include "proto/http.h"
 #include "server/blocking.h"
@@ -19,18 +20,14 @@ namespace connperf::server {
 
 namespace {
 
-constexpr std::uint64_t kMs = 1'000'000;
-constexpr std::uint64_t kListenerBit = std::uint64_t{1} << 63;
+using loop::kMs;
+constexpr std::uint8_t kConnKind = 0;
+constexpr std::uint8_t kListenerKind = 1;
 constexpr std::size_t kReadBuf = 16 * 1024;
 // EPOLLOUT only while a reply waits for buffer space: a writable edge per accept is waste.
 constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
 
 constexpr std::uint32_t kRepliesPerBurst = 64;
-
-
-std::uint64_t share(std::uint64_t total, unsigned parts, unsigned index) {
-  return total / parts + (index < total % parts ? 1 : 0);
-}
 
 }  // namespace
 
@@ -95,7 +92,7 @@ class ServerWorker final : public loop::Handler {
     const std::string_view reply = spec_.mode == Mode::Crr ? kCrrReply : kHttpReply;
     reply_len_ = static_cast<std::uint32_t>(reply.size());
     for (std::uint32_t i = 0; i < kRepliesPerBurst; ++i) burst_.append(reply);
-    max_conns_ = spec_.max_connections ? share(spec_.max_connections, spec_.threads, index)
+    max_conns_ = spec_.max_connections ? loop::share(spec_.max_connections, spec_.threads, index)
                                        : UINT64_MAX;
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.idle_timeout_ns / 4, 10 * kMs, 1000 * kMs);
   }
@@ -105,14 +102,13 @@ class ServerWorker final : public loop::Handler {
     stats_.push_back(std::make_unique<stats::ListenerStats>());
   }
 
-  void run() {
+  void run(std::uint64_t /*t0*/) {
     acceptor_.start();
     loop_.set_deadline(loop::now_ns() + sweep_ns_);
-    if (server_.phase_.load() == Server::kDraining) begin_drain();
-    if (server_.phase_.load() != Server::kStopping && !(draining_ && live_ == 0))
+    if (server_.pool_.phase() == loop::Phase::Draining) begin_drain();
+    if (server_.pool_.phase() != loop::Phase::Stopping && !(draining_ && live_ == 0))
       loop_.run(*this);
     shut_down();
-    server_.running_.fetch_sub(1);
   }
 
   void wake() noexcept { loop_.wake(); }
@@ -120,18 +116,17 @@ class ServerWorker final : public loop::Handler {
   const stats::ListenerStats& stats(std::size_t i) const noexcept { return *stats_[i]; }
   void add_peers(std::map<std::string, std::uint64_t>& out) const { peers_.add_to(out); }
 
-  void on_io(std::uint64_t token, std::uint32_t events) override {
-    if (token & kListenerBit) {
-      const auto li = static_cast<std::size_t>(token & ~kListenerBit);
-      return acceptor_.burst(li, live_, max_conns_, [this](int fd, const net::SockAddr& peer,
+  void on_io(loop::Token token, std::uint32_t events) override {
+    if (token.kind == kListenerKind) {
+      return acceptor_.burst(token.slot, live_, max_conns_, [this](int fd, const net::SockAddr& peer,
                                                             std::size_t i) {
         adopt(fd, static_cast<std::uint16_t>(i), peer);
         return live_;
       });
     }
-    const auto id = static_cast<std::uint32_t>(token >> 32);
+    const std::uint32_t id = token.slot;
     Conn& c = conns_[id];
-    if (!c.open || c.gen != static_cast<std::uint32_t>(token)) return;
+    if (!c.open || c.gen != token.gen) return;
     if ((events & EPOLLOUT) && (c.pending() > 0 || c.last != Last::None) && !flush(id)) return;
     if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))) return;
     if (!conns_[id].reading_paused) on_readable(id, events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
@@ -146,9 +141,9 @@ class ServerWorker final : public loop::Handler {
   }
 
   void on_wake() override {
-    const int phase = server_.phase_.load();
-    if (phase == Server::kStopping) return loop_.stop();
-    if (phase == Server::kDraining && !draining_) begin_drain();
+    const loop::Phase phase = server_.pool_.phase();
+    if (phase == loop::Phase::Stopping) return loop_.stop();
+    if (phase == loop::Phase::Draining && !draining_) begin_drain();
   }
 
  private:
@@ -173,7 +168,7 @@ class ServerWorker final : public loop::Handler {
     stats_[li]->accepted.add();
     peers_.count(peer);
     ++live_;
-    if (!loop_.add(fd, kConnEvents, std::uint64_t{id} << 32 | c.gen)) {
+    if (!loop_.add(fd, kConnEvents, {id, c.gen, kConnKind}).ok()) {
       ::close(fd);
       return end(id, stats_[li]->errors);
     }
@@ -326,7 +321,7 @@ class ServerWorker final : public loop::Handler {
     Conn& c = conns_[id];
     if (!c.want_out) {
       c.want_out = true;
-      loop_.modify(c.fd, kConnEvents | EPOLLOUT, std::uint64_t{id} << 32 | c.gen);
+      (void)loop_.modify(c.fd, kConnEvents | EPOLLOUT, {id, c.gen, kConnKind});
     }
     return true;
   }
@@ -387,7 +382,7 @@ class ServerWorker final : public loop::Handler {
   Server& server_;
   const ServerSpec& spec_;
   loop::EventLoop loop_;
-  loop::Acceptor acceptor_{loop_, kListenerBit};
+  loop::Acceptor acceptor_{loop_, kListenerKind};
   std::vector<std::unique_ptr<stats::ListenerStats>> stats_;
   std::vector<Conn> conns_;
   std::vector<proto::RequestFramer> framers_;
@@ -403,14 +398,19 @@ class ServerWorker final : public loop::Handler {
   char buf_[kReadBuf];
 };
 
+}  // namespace connperf::server
+
+template class connperf::loop::WorkerPool<connperf::server::ServerWorker>;
+
+namespace connperf::server {
+
 Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, spec_.threads);
   // Every thread needs a share of --max-connections: one with none would pause its listener for
   // good while the kernel still hands it connections (SO_REUSEPORT).
   if (spec_.max_connections && spec_.threads > spec_.max_connections)
     spec_.threads = static_cast<unsigned>(spec_.max_connections);
-  for (unsigned i = 0; i < spec_.threads; ++i)
-    workers_.push_back(std::make_unique<ServerWorker>(*this, i));
+  for (unsigned i = 0; i < spec_.threads; ++i) pool_.add(std::make_unique<ServerWorker>(*this, i));
 }
 
 Server::~Server() {
@@ -419,54 +419,31 @@ Server::~Server() {
 }
 
 void Server::open() {
-  for (const net::SockAddr& want : spec_.listen) {
-    // Binding once without SO_REUSEPORT tells whether the port is taken by anyone (another
-    // process with SO_REUSEPORT would otherwise silently share it) and makes port 0 real.
-    net::SockAddr addr;
-    bind_listener(want, false, spec_.backlog, addr);
-    for (auto& w : workers_) {
-      net::SockAddr same;
-      w->add_listener(bind_listener(addr, true, spec_.backlog, same));
-    }
-    bound_.push_back(addr);
-  }
+  bound_ = loop::open_listeners(spec_.listen, spec_.backlog, pool_.size(),
+                                [this](std::size_t i, net::Fd fd) {
+                                  pool_.worker(i).add_listener(std::move(fd));
+                                });
 }
 
-void Server::start() {
-  running_ = static_cast<unsigned>(workers_.size());
-  for (auto& w : workers_) threads_.emplace_back([&w] { w->run(); });
-}
-
-void Server::drain() noexcept {
-  int expected = kRunning;
-  if (phase_.compare_exchange_strong(expected, kDraining))
-    for (auto& w : workers_) w->wake();
-}
-
-void Server::stop() noexcept {
-  if (phase_.exchange(kStopping) == kStopping) return;
-  for (auto& w : workers_) w->wake();
-}
-
-void Server::join() {
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-}
+void Server::start() { pool_.start(); }
+void Server::drain() noexcept { pool_.drain(); }
+void Server::stop() noexcept { pool_.stop(); }
+void Server::join() { pool_.join(); }
 
 void Server::snapshot(std::vector<stats::ListenerSnapshot>& per_listener) const {
   per_listener.assign(bound_.size(), {});
   stats::ListenerSnapshot one;
-  for (const auto& w : workers_) {
-    for (std::size_t i = 0; i < w->listener_count() && i < per_listener.size(); ++i) {
-      w->stats(i).snapshot(one);
+  pool_.each([&](const ServerWorker& w) {
+    for (std::size_t i = 0; i < w.listener_count() && i < per_listener.size(); ++i) {
+      w.stats(i).snapshot(one);
       per_listener[i] += one;
     }
-  }
+  });
 }
 
 std::map<std::string, std::uint64_t> Server::peers() const {
   std::map<std::string, std::uint64_t> all;
-  for (const auto& w : workers_) w->add_peers(all);
+  pool_.each([&](const ServerWorker& w) { w.add_peers(all); });
   return all;
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "loop/acceptor.h"
+#include "loop/worker_pool.h"
 #include "net/address.h"
 #include "net/socket.h"
 #include "stats/server_stats.h"
@@ -71,6 +72,9 @@ std::unique_ptr<ServerEngine> make_server(ServerSpec spec);
 using loop::bind_listener;
 
 class ServerWorker;
+}  // namespace connperf::server
+extern template class connperf::loop::WorkerPool<connperf::server::ServerWorker>;
+namespace connperf::server {
 
 // The epoll model: -t reactor threads, each with its own SO_REUSEPORT listener per address.
 class Server final : public ServerEngine {
@@ -85,7 +89,7 @@ class Server final : public ServerEngine {
   void start() override;
   void drain() noexcept override;
   void stop() noexcept override;
-  bool finished() const noexcept override { return running_.load() == 0; }
+  bool finished() const noexcept override { return pool_.finished(); }
   void join() override;
   void snapshot(std::vector<stats::ListenerSnapshot>& per_listener) const override;
   std::map<std::string, std::uint64_t> peers() const override;
@@ -95,11 +99,7 @@ class Server final : public ServerEngine {
   friend class ServerWorker;
   ServerSpec spec_;
   std::vector<net::SockAddr> bound_;
-  std::vector<std::unique_ptr<ServerWorker>> workers_;
-  std::vector<std::thread> threads_;
-  enum Phase : int { kRunning, kDraining, kStopping };
-  std::atomic<int> phase_{kRunning};
-  std::atomic<unsigned> running_{0};
+  loop::WorkerPool<ServerWorker> pool_;
 };
 
 }  // namespace connperf::server

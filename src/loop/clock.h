@@ -1,0 +1,25 @@
+// The one clock of connperf (CLOCK_MONOTONIC, nanoseconds) and the conversions into it.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+
+namespace connperf::loop {
+
+inline constexpr std::uint64_t kUs = 1'000;
+inline constexpr std::uint64_t kMs = 1'000'000;
+inline constexpr std::uint64_t kSec = 1'000'000'000;
+
+inline std::uint64_t now_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * kSec + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Seconds (as parsed from a flag) to nanoseconds; negative becomes 0.
+constexpr std::uint64_t ns_from_seconds(double seconds) noexcept {
+  return seconds > 0 ? static_cast<std::uint64_t>(seconds * 1e9) : 0;
+}
+constexpr double seconds_from_ns(std::uint64_t ns) noexcept { return static_cast<double>(ns) / 1e9; }
+
+}  // namespace connperf::loop
