@@ -4,10 +4,10 @@
 
 #include <algorithm>
 
+#include "load/connect.h"
 #include "load/engine_impl.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
-#include "proto/http.h"
 
 namespace connperf::load {
 
@@ -23,22 +23,18 @@ struct CcConn {
   int fd = -1;
   std::uint32_t gen = 0;
   State state = State::Free;
+  std::uint16_t target = 0;
   std::uint64_t t_connect = 0;
   std::uint64_t next = 0;  // connect deadline, next keepalive, or keepalive reply deadline
 };
 
 class CcWorker final : public loop::Handler {
  public:
-  CcWorker(CcEngine& engine, unsigned index) : engine_(engine), spec_(engine.spec()) {
+  CcWorker(CcEngine& engine, unsigned index)
+      : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
     quota_ = share(spec_.count, spec_.threads, index);
     conns_.resize(quota_);
     if (spec_.ramp > 0) interval_ns_ = 1e9 * spec_.threads / spec_.ramp;
-    const Target& t = spec_.targets[index % spec_.targets.size()];
-    request_ = spec_.request == RequestKind::Http
-                   ? proto::build_get_request(t.name, "/", true, "connperf/" CONNPERF_VERSION)
-                   : spec_.request == RequestKind::Text ? spec_.text : std::string("Get.");
-    next_target_ = index;
-    next_bind_ = index;
   }
 
   void run(std::uint64_t t0) {
@@ -106,31 +102,24 @@ class CcWorker final : public loop::Handler {
 
   bool start_one(std::uint32_t i, std::uint64_t now) {
     CcConn& c = conns_[i];
-    const Target& t = spec_.targets[next_target_++ % spec_.targets.size()];
+    c.target = connector_.next_target();
     ++started_;
     stats_.started();
-    net::Result r = net::tcp_socket(t.addr.family());
+    net::Fd fd;
+    net::Result r = connector_.open(c.target, fd, c.t_connect);
     if (!r.ok()) return failed(r, now);
-    net::Fd fd(static_cast<int>(r.value));
-    if (!spec_.binds.empty()) {
-      net::set_bind_address_no_port(fd.get());
-      if (r = net::bind_to(fd.get(), spec_.binds[next_bind_++ % spec_.binds.size()]); !r.ok())
-        return failed(r, now);
-    }
-    r = net::connect_to(fd.get(), t.addr);
-    if (!r.ok() && r.err != net::Err::InProgress) return failed(r, now);
     ++c.gen;
     if (r = loop_.add(fd.get(), kEvents, {i, c.gen}); !r.ok()) return failed(r, now);
     c.fd = fd.release();
     c.state = CcConn::State::Connecting;
-    c.t_connect = now;
     c.next = now + spec_.timeout_ns;
     ++pending_;
     return true;
   }
 
   bool failed(const net::Result& r, std::uint64_t now) {
-    stats_.error(stats::error_kind(r.err), r.sys_errno);
+    const Failure f = failure_of(r);
+    stats_.error(f.kind, f.sys_errno);
     if (r.err == net::Err::TooManyFiles || r.err == net::Err::AddrUnavailable) {
       paused_until_ = now + kBackoffNs;
       return false;
@@ -141,10 +130,10 @@ class CcWorker final : public loop::Handler {
   void on_connecting(std::uint32_t i, std::uint32_t events, std::uint64_t now) {
     CcConn& c = conns_[i];
     if (events & (EPOLLERR | EPOLLHUP)) {
-      const net::Result r = net::pending_error(c.fd);
+      const Failure f = connect_failure(c.fd);
       --pending_;
       close(i);
-      stats_.error(r.ok() ? stats::ErrorKind::ClosedEarly : stats::error_kind(r.err), r.sys_errno);
+      stats_.error(f.kind, f.sys_errno);
       return;
     }
     if (!(events & EPOLLOUT)) return;
@@ -201,7 +190,8 @@ class CcWorker final : public loop::Handler {
       } else if (c.state == CcConn::State::Waiting) {
         lose(i);
       } else {
-        const net::Result r = net::send_some(c.fd, request_.data(), request_.size());
+        const std::string& request = requests_[c.target];
+        const net::Result r = net::send_some(c.fd, request.data(), request.size());
         if (!r.ok()) {
           lose(i);
           continue;
@@ -221,12 +211,13 @@ class CcWorker final : public loop::Handler {
 
   CcEngine& engine_;
   const CcSpec& spec_;
+  Connector connector_;
   loop::EventLoop loop_;
   stats::ClientStats stats_;
   stats::Counter lost_;
   stats::Counter keepalives_;
   std::vector<CcConn> conns_;
-  std::string request_;
+  std::vector<std::string> requests_;
   std::uint64_t quota_ = 0;
   std::uint64_t started_ = 0;
   std::uint64_t pending_ = 0;
@@ -238,8 +229,6 @@ class CcWorker final : public loop::Handler {
   std::uint64_t t0_ = 0;
   std::uint64_t next_sweep_ = 0;
   std::uint64_t paused_until_ = 0;
-  std::size_t next_target_ = 0;
-  std::size_t next_bind_ = 0;
 };
 
 }  // namespace connperf::load

@@ -6,22 +6,19 @@
 #include <cstdint>
 #include <vector>
 
-#include "load/crr.h"
+#include "load/target.h"
 #include "load/engine.h"
 #include "stats/client_stats.h"
 
 namespace connperf::load {
 
-struct CcSpec {
-  std::vector<Target> targets;
-  std::vector<net::SockAddr> binds;
+struct CcSpec : Targets {
+  CcSpec() { request = RequestKind::Raw; }
   unsigned threads = 1;
   std::uint64_t count = 1000;        // connections to open in total
   double ramp = 0;                   // new connections per second in total; 0 = as fast as possible
   unsigned max_pending = 256;        // connects in progress per thread at most
   std::uint64_t keepalive_ns = 0;    // > 0: send the request on every held connection this often
-  RequestKind request = RequestKind::Raw;
-  std::string text;
   std::uint64_t timeout_ns = 5'000'000'000;  // connect (and keepalive reply) limit
 };
 

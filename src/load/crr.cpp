@@ -3,9 +3,8 @@
 #include <sys/epoll.h>
 
 #include <algorithm>
-#include <latch>
-#include <thread>
 
+#include "load/connect.h"
 #include "load/engine_impl.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
@@ -21,26 +20,7 @@ constexpr std::size_t kReadBuf = 16 * 1024;
 constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;  // + EPOLLOUT to connect
 constexpr int kEagerBackoff = 64;  // attempts without an eager send after one found no connection
 
-std::string request_bytes(const CrrSpec& spec, const Target& target) {
-  switch (spec.request) {
-    case RequestKind::Http:
-      return proto::build_get_request(target.name, "/", true, "connperf/" CONNPERF_VERSION);
-    case RequestKind::Raw: return "Get.";
-    case RequestKind::Text: return spec.text;
-  }
-  return {};
-}
-
 }  // namespace
-
-const char* to_string(RequestKind kind) noexcept {
-  switch (kind) {
-    case RequestKind::Http: return "http";
-    case RequestKind::Raw: return "raw";
-    case RequestKind::Text: return "text";
-  }
-  return "?";
-}
 
 const char* to_string(CloseMode mode) noexcept { return mode == CloseMode::Rst ? "rst" : "fin"; }
 
@@ -62,7 +42,7 @@ struct Slot {
 class CrrWorker final : public loop::Handler {
  public:
   CrrWorker(CrrEngine& engine, unsigned index)
-      : engine_(engine), spec_(engine.spec()), index_(index) {
+      : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
     const unsigned n = spec_.threads;
     cap_ = static_cast<std::uint32_t>(share(spec_.concurrency, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
@@ -70,10 +50,7 @@ class CrrWorker final : public loop::Handler {
     slots_.resize(cap_);
     free_.reserve(cap_);
     for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
-    for (const auto& t : spec_.targets) requests_.push_back(request_bytes(spec_, t));
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
-    bind_next_ = index;
-    target_next_ = index;
   }
 
   void run(std::uint64_t t0) {
@@ -163,23 +140,15 @@ class CrrWorker final : public loop::Handler {
   bool start_one(std::uint64_t now, std::uint64_t scheduled) {
     const std::uint32_t index = free_.back();
     Slot& s = slots_[index];
-    s.target = static_cast<std::uint16_t>(target_next_++ % spec_.targets.size());
-    const net::SockAddr& target = spec_.targets[s.target].addr;
+    s.target = connector_.next_target();
     ++started_;
     stats_.started();
-    net::Result r = net::tcp_socket(target.family());
+    net::Fd fd;
+    // s.t_connect: this attempt's own clock, as a batch of starts takes a while.
+    net::Result r = connector_.open(s.target, fd, s.t_connect);
     if (!r.ok()) return start_failed(r, now);
-    net::Fd fd(static_cast<int>(r.value));
-    if (!spec_.binds.empty()) {
-      const net::SockAddr& src = next_bind(target.family());
-      net::set_bind_address_no_port(fd.get());
-      if (r = net::bind_to(fd.get(), src); !r.ok()) return start_failed(r, now);
-    }
-    s.t_connect = loop::now_ns();  // this attempt's own clock: a batch of starts takes a while
     // Open loop: from the scheduled start (queueing counts); closed loop: from its own start.
     s.t_start = interval_ns_ > 0 ? scheduled : s.t_connect;
-    r = net::connect_to(fd.get(), target);
-    if (!r.ok() && r.err != net::Err::InProgress) return start_failed(r, now);
     free_.pop_back();
     ++active_;
     ++s.gen;
@@ -191,8 +160,7 @@ class CrrWorker final : public loop::Handler {
     if (!try_eager_send(s, now)) return true;
     const std::uint32_t events =
         kConnEvents | (s.state == Slot::State::Reading ? 0u : std::uint32_t{EPOLLOUT});
-    if (r = loop_.add(s.fd, events, {index, s.gen}); !r.ok())
-      fail(s, stats::error_kind(r.err), r.sys_errno);
+    if (r = loop_.add(s.fd, events, {index, s.gen}); !r.ok()) fail(s, failure_of(r));
     return true;
   }
 
@@ -210,7 +178,7 @@ class CrrWorker final : public loop::Handler {
       eager_backoff_ = kEagerBackoff;
       return true;
     }
-    if (!r.ok()) return fail(s, stats::error_kind(r.err), r.sys_errno), false;
+    if (!r.ok()) return fail(s, failure_of(r)), false;
     // The handshake happened inside connect(): its duration is the connect latency.
     now = loop::now_ns();
     stats_.connect_us().record((now - s.t_connect) / 1000);
@@ -224,7 +192,7 @@ class CrrWorker final : public loop::Handler {
   }
 
   bool start_failed(const net::Result& r, std::uint64_t now) {
-    count_error(stats::error_kind(r.err), r.sys_errno);
+    count_error(failure_of(r));
     if (r.err == net::Err::TooManyFiles || r.err == net::Err::AddrUnavailable) {
       paused_until_ = now + kBackoffNs;
       return false;
@@ -232,19 +200,8 @@ class CrrWorker final : public loop::Handler {
     return true;
   }
 
-  const net::SockAddr& next_bind(int family) {
-    for (std::size_t tries = 0;; ++tries) {
-      const net::SockAddr& a = spec_.binds[bind_next_++ % spec_.binds.size()];
-      if (a.family() == family || tries >= spec_.binds.size()) return a;
-    }
-  }
-
   void on_connecting(Slot& s, std::uint32_t events, std::uint64_t now) {
-    if (events & (EPOLLERR | EPOLLHUP)) {
-      const net::Result r = net::pending_error(s.fd);
-      return fail(s, r.ok() ? stats::ErrorKind::ClosedEarly : stats::error_kind(r.err),
-                  r.sys_errno);
-    }
+    if (events & (EPOLLERR | EPOLLHUP)) return fail(s, connect_failure(s.fd));
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record((now - s.t_connect) / 1000);
     s.state = Slot::State::Sending;
@@ -252,10 +209,7 @@ class CrrWorker final : public loop::Handler {
   }
 
   void on_sending(Slot& s, std::uint32_t events, std::uint64_t now) {
-    if (events & EPOLLERR) {
-      const net::Result r = net::pending_error(s.fd);
-      return fail(s, stats::error_kind(r.err), r.sys_errno);
-    }
+    if (events & EPOLLERR) return fail(s, failure_of(net::pending_error(s.fd)));
     if (events & EPOLLOUT) send_request(s, now);
   }
 
@@ -264,7 +218,7 @@ class CrrWorker final : public loop::Handler {
     while (s.sent < req.size()) {
       const net::Result r = net::send_some(s.fd, req.data() + s.sent, req.size() - s.sent);
       if (r.err == net::Err::WouldBlock) return;  // EPOLLOUT (edge) resumes
-      if (!r.ok()) return fail(s, stats::error_kind(r.err), r.sys_errno);
+      if (!r.ok()) return fail(s, failure_of(r));
       s.sent += static_cast<std::uint32_t>(r.value);
     }
     s.t_sent = now;
@@ -275,20 +229,20 @@ class CrrWorker final : public loop::Handler {
     for (;;) {
       const net::Result r = net::read_some(s.fd, buf_, sizeof buf_);
       if (r.err == net::Err::WouldBlock) return;
-      if (!r.ok()) return fail(s, stats::error_kind(r.err), r.sys_errno);
+      if (!r.ok()) return fail(s, failure_of(r));
       if (r.value == 0) return on_eof(s, now);
       if (spec_.request != RequestKind::Http) return complete(s, now);
       std::size_t used = 0;
       const auto st = s.framer.feed(buf_, static_cast<std::size_t>(r.value), used);
       if (st == proto::FrameStatus::Complete) return complete(s, now);
-      if (st == proto::FrameStatus::Error) return fail(s, stats::ErrorKind::BadResponse, 0);
+      if (st == proto::FrameStatus::Error) return fail(s, {stats::ErrorKind::BadResponse});
     }
   }
 
   void on_eof(Slot& s, std::uint64_t now) {
     if (spec_.request == RequestKind::Http && s.framer.on_eof() == proto::FrameStatus::Complete)
       return complete(s, now);
-    fail(s, stats::ErrorKind::ClosedEarly, 0);
+    fail(s, {stats::ErrorKind::ClosedEarly});
   }
 
   void complete(Slot& s, std::uint64_t now) {
@@ -298,14 +252,14 @@ class CrrWorker final : public loop::Handler {
     release(s, spec_.close == CloseMode::Rst);
   }
 
-  void fail(Slot& s, stats::ErrorKind kind, int sys_errno) {
-    count_error(kind, sys_errno);
+  void fail(Slot& s, Failure f) {
+    count_error(f);
     release(s, true);
   }
 
-  void count_error(stats::ErrorKind kind, int sys_errno) {
-    if (kind == stats::ErrorKind::AddrUnavailable) addr_unavailable_.store(true);
-    stats_.error(kind, sys_errno);
+  void count_error(Failure f) {
+    if (f.kind == stats::ErrorKind::AddrUnavailable) addr_unavailable_.store(true);
+    stats_.error(f.kind, f.sys_errno);
   }
 
   // Closing the fd also removes it from epoll. An RST close leaves no TIME_WAIT behind.
@@ -321,7 +275,7 @@ class CrrWorker final : public loop::Handler {
   void sweep(std::uint64_t now) {
     next_sweep_ = now + sweep_ns_;
     for (Slot& s : slots_) {
-      if (s.state != Slot::State::Free && now >= s.deadline) fail(s, stats::ErrorKind::Timeout, 0);
+      if (s.state != Slot::State::Free && now >= s.deadline) fail(s, {stats::ErrorKind::Timeout});
     }
   }
 
@@ -341,7 +295,7 @@ class CrrWorker final : public loop::Handler {
 
   CrrEngine& engine_;
   const CrrSpec& spec_;
-  unsigned index_;
+  Connector connector_;
   loop::EventLoop loop_;
   stats::ClientStats stats_;
   std::vector<Slot> slots_;
@@ -357,8 +311,6 @@ class CrrWorker final : public loop::Handler {
   std::uint64_t sweep_ns_ = 0;
   std::uint64_t next_sweep_ = 0;
   std::uint64_t paused_until_ = 0;
-  std::size_t bind_next_ = 0;
-  std::size_t target_next_ = 0;
   int eager_backoff_ = 0;
   bool yielded_ = false;
   bool draining_ = false;

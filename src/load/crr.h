@@ -8,32 +8,21 @@
 #include <vector>
 
 #include "load/engine.h"
-#include "net/address.h"
+#include "load/target.h"
 #include "stats/client_stats.h"
 
 namespace connperf::load {
 
-enum class RequestKind : std::uint8_t { Http, Raw, Text };
 enum class CloseMode : std::uint8_t { Rst, Fin };
 
-const char* to_string(RequestKind kind) noexcept;
 const char* to_string(CloseMode mode) noexcept;
 
-struct Target {
-  net::SockAddr addr;
-  std::string name;  // as given on the command line; the HTTP Host header
-};
-
-struct CrrSpec {
-  std::vector<Target> targets;         // round-robin
-  std::vector<net::SockAddr> binds;    // source addresses, round-robin; empty = kernel's choice
+struct CrrSpec : Targets {
   unsigned threads = 1;
   unsigned concurrency = 64;           // closed loop: in flight; open loop: cap on in flight
   double rate = 0;                     // new connections per second in total; 0 = closed loop
   std::uint64_t count = 0;             // attempts in total; 0 = until stop()
   CloseMode close = CloseMode::Rst;
-  RequestKind request = RequestKind::Http;
-  std::string text;                    // the request bytes for RequestKind::Text
   std::uint64_t timeout_ns = 5'000'000'000;
 };
 

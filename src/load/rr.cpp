@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <queue>
 
+#include "load/connect.h"
 #include "load/engine_impl.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
@@ -40,14 +41,13 @@ struct RrConn {
 
 class RrWorker final : public loop::Handler {
  public:
-  RrWorker(RrEngine& engine, unsigned index) : engine_(engine), spec_(engine.spec()) {
+  RrWorker(RrEngine& engine, unsigned index)
+      : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
     const unsigned n = spec_.threads;
     conns_.resize(share(spec_.connections, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
     if (spec_.rate > 0) interval_ns_ = 1e9 * static_cast<double>(spec_.connections) / spec_.rate;
-    for (const auto& t : spec_.targets) requests_.push_back(request_for(t));
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
-    next_ = index;
   }
 
   void run(std::uint64_t t0) {
@@ -115,16 +115,6 @@ class RrWorker final : public loop::Handler {
   }
 
  private:
-  std::string request_for(const Target& t) const {
-    switch (spec_.request) {
-      case RequestKind::Http:
-        return proto::build_get_request(t.name, "/", true, "connperf/" CONNPERF_VERSION);
-      case RequestKind::Raw: return "Get.";
-      case RequestKind::Text: return spec_.text;
-    }
-    return {};
-  }
-
   // The echo payload: a pattern that makes a shifted or mixed-up reply visible.
   char payload_byte(std::size_t i) const noexcept {
     return static_cast<char>('a' + (i * 7 + i / 26) % 26);
@@ -143,44 +133,35 @@ class RrWorker final : public loop::Handler {
   void connect(std::uint32_t i, std::uint64_t now) {
     RrConn& c = conns_[i];
     if (draining_ || started_ >= quota_) return;
-    c.target = static_cast<std::uint16_t>(next_++ % spec_.targets.size());
-    const net::SockAddr& to = spec_.targets[c.target].addr;
-    net::Result r = net::tcp_socket(to.family());
-    if (!r.ok()) return connect_failed(i, r, now);
-    net::Fd fd(static_cast<int>(r.value));
-    net::set_nodelay(fd.get());
-    if (!spec_.binds.empty()) {
-      net::set_bind_address_no_port(fd.get());
-      const net::SockAddr& src = spec_.binds[next_ % spec_.binds.size()];
-      if (r = net::bind_to(fd.get(), src); !r.ok()) return connect_failed(i, r, now);
-    }
-    r = net::connect_to(fd.get(), to);
-    if (!r.ok() && r.err != net::Err::InProgress) return connect_failed(i, r, now);
+    c.target = connector_.next_target();
+    net::Fd fd;
+    net::Result r = connector_.open(c.target, fd, c.t_connect, true);
+    if (!r.ok()) return connect_failed(i, failure_of(r), now);
     ++c.gen;
-    if (r = loop_.add(fd.get(), kEvents, {i, c.gen}); !r.ok()) return connect_failed(i, r, now);
+    if (r = loop_.add(fd.get(), kEvents, {i, c.gen}); !r.ok())
+      return connect_failed(i, failure_of(r), now);
     c.fd = fd.release();
     c.state = RrConn::State::Connecting;
-    c.t_connect = now;
     c.deadline = now + spec_.timeout_ns;
     c.reconnect = false;
     ++open_count_;
   }
 
   // A connection that could not be made costs the request that wanted it.
-  void connect_failed(std::uint32_t i, const net::Result& r, std::uint64_t now) {
+  void connect_failed(std::uint32_t i, Failure f, std::uint64_t now) {
     if (draining_ || started_ >= quota_) return;  // no request wanted it any more
     ++started_;
     stats_.started();
-    stats_.error(stats::error_kind(r.err), r.sys_errno);
+    stats_.error(f.kind, f.sys_errno);
     timers_.push({now + kRetryNs, i});
   }
 
   void on_connecting(std::uint32_t i, std::uint32_t events, std::uint64_t now) {
     RrConn& c = conns_[i];
     if (events & (EPOLLERR | EPOLLHUP)) {
-      const net::Result r = net::pending_error(c.fd);
+      const Failure f = connect_failure(c.fd);
       close(i);
-      return connect_failed(i, r.ok() ? net::Result{-1, net::Err::Reset, ECONNRESET} : r, now);
+      return connect_failed(i, f, now);
     }
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record((now - c.t_connect) / 1000);
@@ -322,7 +303,7 @@ class RrWorker final : public loop::Handler {
       const RrConn& c = conns_[i];
       if (c.state == RrConn::State::Connecting && now >= c.deadline) {
         close(i);
-        connect_failed(i, {-1, net::Err::TimedOut, ETIMEDOUT}, now);
+        connect_failed(i, {stats::ErrorKind::Timeout}, now);
       } else if ((c.state == RrConn::State::Sending || c.state == RrConn::State::Reading) &&
                  now >= c.deadline) {
         fail(i, stats::ErrorKind::Timeout, 0, now);
@@ -344,6 +325,7 @@ class RrWorker final : public loop::Handler {
 
   RrEngine& engine_;
   const RrSpec& spec_;
+  Connector connector_;
   loop::EventLoop loop_;
   stats::ClientStats stats_;
   std::vector<RrConn> conns_;
@@ -359,7 +341,6 @@ class RrWorker final : public loop::Handler {
   double interval_ns_ = 0;
   std::uint64_t sweep_ns_ = 0;
   std::uint64_t next_sweep_ = 0;
-  std::size_t next_ = 0;
   bool draining_ = false;
   bool done_ = false;
   char payload_buf_[16 * 1024];

@@ -8,21 +8,17 @@
 #include <string>
 #include <vector>
 
-#include "load/crr.h"
+#include "load/target.h"
 #include "load/engine.h"
 #include "stats/client_stats.h"
 
 namespace connperf::load {
 
-struct RrSpec {
-  std::vector<Target> targets;       // round-robin over connections
-  std::vector<net::SockAddr> binds;  // source addresses, round-robin
+struct RrSpec : Targets {
   unsigned threads = 1;
   unsigned connections = 64;         // persistent connections in total
   double rate = 0;                   // requests per second in total; 0 = closed loop
   std::uint64_t count = 0;           // requests in total; 0 = until stopped
-  RequestKind request = RequestKind::Http;
-  std::string text;                  // RequestKind::Text
   std::size_t size = 0;              // > 0: an echo payload of this many bytes, checked byte for byte
   std::uint64_t timeout_ns = 5'000'000'000;
 };

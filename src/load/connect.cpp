@@ -1,0 +1,49 @@
+#include "load/connect.h"
+
+
+#include "loop/clock.h"
+
+namespace connperf::load {
+
+std::vector<std::string> Targets::requests() const {
+  std::vector<std::string> out;
+  for (const Target& t : targets) out.push_back(proto::request_bytes(request, t.name, text));
+  return out;
+}
+
+Failure failure_of(const net::Result& r) noexcept { return {stats::error_kind(r.err), r.sys_errno}; }
+
+Failure connect_failure(int fd) noexcept {
+  const net::Result r = net::pending_error(fd);
+  if (r.ok()) return {stats::ErrorKind::ClosedEarly, 0};
+  return failure_of(r);
+}
+
+const net::SockAddr* Connector::next_source(int family) noexcept {
+  const auto& binds = targets_.binds;
+  for (std::size_t tries = 0; tries < binds.size(); ++tries) {
+    const net::SockAddr& a = binds[next_source_++ % binds.size()];
+    if (a.family() == family) return &a;
+  }
+  return nullptr;  // none of this family (the command refuses such a run): the kernel chooses
+}
+
+net::Result Connector::open(std::uint16_t i, net::Fd& fd, std::uint64_t& t_connect, bool nodelay) {
+  const net::SockAddr& to = targets_.targets[i].addr;
+  net::Result r = net::tcp_socket(to.family());
+  if (!r.ok()) return r;
+  fd = net::Fd(static_cast<int>(r.value));
+  if (nodelay) (void)net::set_nodelay(fd.get());
+  if (!targets_.binds.empty()) {
+    if (const net::SockAddr* src = next_source(to.family())) {
+      (void)net::set_bind_address_no_port(fd.get());
+      if (r = net::bind_to(fd.get(), *src); !r.ok()) return r;
+    }
+  }
+  t_connect = loop::now_ns();
+  r = net::connect_to(fd.get(), to);
+  if (r.err == net::Err::InProgress) return {};
+  return r;
+}
+
+}  // namespace connperf::load
