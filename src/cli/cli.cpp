@@ -23,6 +23,7 @@ int run(int argc, char** argv) {
                " — measure and exercise TCP connection handling on Linux");
   app.set_version_flag("--version", "connperf " CONNPERF_VERSION);
   app.require_subcommand(1, 1);
+  app.option_defaults()->always_capture_default();  // help shows every default: [64]
   CrrOptions crr;
   ServerOptions server;
   DemoOptions demo;

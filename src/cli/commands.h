@@ -10,27 +10,20 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
+#include "cli/flags.h"
 #include "load/crr.h"
 #include "server/server.h"
 
 namespace connperf::cli {
 
 struct CrrOptions {
-  std::vector<std::string> targets;
-  unsigned threads = 1;
+  TargetFlags to;
+  RunFlags run;
+  OutputFlags out;
   unsigned concurrency = 64;
   bool concurrency_set = false;
   double rate = 0;
-  std::string duration;
-  std::uint64_t count = 0;
-  std::uint64_t timeout_ms = 5000;
   std::string close = "rst";
-  std::string request = "http";
-  std::vector<std::string> binds;
-  std::string interval = "1";
-  std::string json;
-  bool quiet = false;
-  double max_error_rate = -1;
 };
 
 struct ServerOptions {
@@ -39,9 +32,7 @@ struct ServerOptions {
   std::string mode = "http";
   std::string model = "epoll";
   std::string duration = "0";
-  std::string interval = "1";
-  std::string json;
-  bool quiet = false;
+  OutputFlags out;
   std::uint64_t max_connections = 0;
   std::string idle_timeout = "60";
   std::string drain_timeout = "5";
@@ -59,9 +50,7 @@ struct ProxyOptions {
   std::size_t buffer = 64 * 1024;
   std::size_t tunnel_buffer = 2 * 1024 * 1024;
   std::string duration = "0";
-  std::string interval = "1";
-  std::string json;
-  bool quiet = false;
+  OutputFlags out;
 };
 
 struct StatesOptions {
@@ -69,44 +58,32 @@ struct StatesOptions {
   int local_port = -1;
   int remote_port = -1;
   std::string watch;
-  std::string duration;
-  std::string json;
+  std::string duration = "0";
+  OutputFlags out;
 };
 
 struct RrOptions {
-  std::vector<std::string> targets;
-  unsigned threads = 1;
+  TargetFlags to;
+  RunFlags run;
+  OutputFlags out;
   unsigned connections = 64;
   double rate = 0;
-  std::string duration;
-  std::uint64_t count = 0;
-  std::uint64_t timeout_ms = 5000;
-  std::string request = "http";
   std::size_t size = 0;
   std::string sweep;   // "50,100,150": one step per connection count
   std::string warmup = "1";
   std::string csv;
-  std::vector<std::string> binds;
-  std::string interval = "1";
-  std::string json;
-  bool quiet = false;
-  double max_error_rate = -1;
 };
 
 struct CcOptions {
-  std::vector<std::string> targets;
+  TargetFlags to{{}, {}, "raw"};
+  OutputFlags out;
   std::uint64_t count = 1000;
   double ramp = 0;
   std::string hold = "10";
   std::string keepalive;
-  std::string request = "raw";
   unsigned threads = 1;
   unsigned processes = 1;
-  std::vector<std::string> binds;
   std::uint64_t timeout_ms = 5000;
-  std::string interval = "1";
-  std::string json;
-  bool quiet = false;
 };
 
 struct EchoOptions {
@@ -141,6 +118,9 @@ int run_proxy(const ProxyOptions& o);
 // when sock_diag cannot be asked.
 std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>& ports,
                                                 bool local);
+
+// The listeners' addresses as text, each announced on stderr ("listening on ADDR").
+std::vector<std::string> listen_names(const std::vector<net::SockAddr>& addresses);
 
 // Pieces the demo reuses.
 load::CrrSpec crr_spec(const CrrOptions& o);

@@ -195,7 +195,7 @@ void preflight_warnings(const load::CrrSpec& spec, double duration) {
                static_cast<long>(ports), carry);
 }
 
-void preflight_held(const load::CrrSpec& spec, std::uint64_t count, unsigned processes) {
+void preflight_held(const load::Targets& spec, std::uint64_t count, unsigned processes) {
   const long files = net::raise_open_file_limit();
   const std::uint64_t per_process = (count + processes - 1) / processes;
   if (files > 0 && per_process + 64 > static_cast<std::uint64_t>(files))

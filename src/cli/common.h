@@ -77,6 +77,6 @@ void preflight_warnings(const load::CrrSpec& spec, double duration);
 
 // Warnings before connections are held (cc): open files per process and local ports per
 // source address and target.
-void preflight_held(const load::CrrSpec& spec, std::uint64_t count, unsigned processes);
+void preflight_held(const load::Targets& spec, std::uint64_t count, unsigned processes);
 
 }  // namespace connperf::cli

@@ -1,67 +1,46 @@
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "loop/event_loop.h"
+#include "cli/report.h"
 #include "stats/printers.h"
 
 namespace connperf::cli {
 
 void add_crr(CLI::App& app, CrrOptions& o) {
-  CLI::App* c = app.add_subcommand(
+  CLI::App& c = *app.add_subcommand(
       "crr", "new connections per second: connect, request, response, close (RST by default)");
-  c->add_option("targets", o.targets, "HOST:PORT to connect to (repeatable, round-robin)")
-      ->required();
-  c->add_option("-t,--threads", o.threads, "worker threads, each with its own event loop")
-      ->check(CLI::Range(1, 1024));
-  c->add_option("-c,--concurrency", o.concurrency,
-                "connections in flight in total (with --rate: the cap on in flight; default "
-                "64, with --rate 10000)")
+  add_target_flags(c, o.to,
+                   "http (GET / HTTP/1.1), raw (send 'Get.', any reply completes) or TEXT to "
+                   "send (\\r \\n \\t \\\\ escapes)");
+  add_run_flags(c, o.run, "attempts", "MS for connect plus response");
+  c.add_option("-c,--concurrency", o.concurrency,
+               "connections in flight in total (with --rate: the cap on in flight, 10000 "
+               "unless given)")
       ->check(CLI::Range(1, 10'000'000))
       ->each([&o](const std::string&) { o.concurrency_set = true; });
-  c->add_option("--rate", o.rate, "new connections per second in total (open loop)")
-      ->check(CLI::PositiveNumber);
-  c->add_option("-d,--duration", o.duration, "run for SECONDS (default 10 unless -n)");
-  c->add_option("-n,--count", o.count, "stop after N attempts")->check(CLI::Range(
-      std::uint64_t{1}, UINT64_MAX));
-  c->add_option("--timeout", o.timeout_ms, "MS for connect plus response (default 5000)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86'400'000}));
-  c->add_option("--close", o.close, "how we close after the response: rst (SO_LINGER 0) or fin")
+  c.add_option("--rate", o.rate, "new connections per second in total (open loop)")
+      ->check(CLI::PositiveNumber)
+      ->default_str("closed loop");
+  c.add_option("--close", o.close, "how we close after the response: rst (SO_LINGER 0) or fin")
       ->check(CLI::IsMember({"rst", "fin"}));
-  c->add_option("--request", o.request,
-                "http (GET / HTTP/1.1), raw (send 'Get.', any reply completes) or TEXT to send "
-                "(\\r \\n \\t \\\\ escapes)");
-  c->add_option("--bind", o.binds, "source ADDR, range A-B, CIDR or comma list (repeatable)");
-  c->add_option("--interval", o.interval, "SECONDS between table lines (default 1)");
-  c->add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");
-  c->add_flag("-q,--quiet", o.quiet, "no per-interval lines");
-  c->add_option("--max-error-rate", o.max_error_rate,
-                "exit 3 when errors/started exceeds X (0..1)")
-      ->check(CLI::Range(0.0, 1.0));
+  add_output_flags(c, o.out);
+}
+
+load::CrrSpec crr_spec(const CrrOptions& o) {
+  load::CrrSpec s;
+  static_cast<load::Targets&>(s) = parse_target_flags(o.to);
+  s.threads = o.run.threads;
+  s.rate = o.rate;
+  s.concurrency = o.rate > 0 && !o.concurrency_set ? 10'000 : o.concurrency;
+  s.count = o.run.count;
+  s.timeout_ns = o.run.timeout_ns();
+  s.close = o.close == "fin" ? load::CloseMode::Fin : load::CloseMode::Rst;
+  return s;
 }
 
 namespace {
-
-std::string unescape(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\' || i + 1 == text.size()) {
-      out += text[i];
-      continue;
-    }
-    switch (text[++i]) {
-      case 'r': out += '\r'; break;
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case '\\': out += '\\'; break;
-      default: out += '\\'; out += text[i];
-    }
-  }
-  return out;
-}
 
 nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
   nlohmann::json targets = nlohmann::json::array();
@@ -75,6 +54,16 @@ nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
           {"bind_addresses", s.binds.size()}};
 }
 
+std::string crr_banner(const load::CrrSpec& s, const std::vector<std::string>& names) {
+  const std::string more =
+      names.size() > 1 ? fmt::format(" (+{} more)", names.size() - 1) : std::string();
+  return fmt::format("crr {}{} — {} thread{}, {}, close {}, request {}\n{}\n", names.front(), more,
+                     s.threads, s.threads == 1 ? "" : "s",
+                     s.rate > 0 ? fmt::format("{}/s (at most {} in flight)", s.rate, s.concurrency)
+                                : fmt::format("{} in flight", s.concurrency),
+                     load::to_string(s.close), load::to_string(s.request), stats::crr_header());
+}
+
 void warn_ports_ran_out() {
   fmt::print(stderr,
              "warning: local ports ran out (EADDRNOTAVAIL): every source port to this target is "
@@ -82,109 +71,79 @@ void warn_ports_ran_out() {
              "(e.g. 127.0.0.2-127.0.0.20), or lower --rate\n");
 }
 
+class CrrJob final : public Job {
+ public:
+  CrrJob(load::CrrSpec spec, double max_error_rate)
+      : engine_(std::move(spec)), max_error_rate_(max_error_rate) {}
+  const load::CrrSpec& spec() const noexcept { return engine_.spec(); }
+
+  std::uint64_t start() override { return engine_.start(); }
+  bool finished() override { return engine_.finished(); }
+
+  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
+    stats::ClientSnapshot now, delta;
+    engine_.snapshot(now);
+    delta = now;
+    delta -= prev_;
+    prev_ = now;
+    j = stats::crr_interval_json(t, delta, seconds);
+    line = stats::crr_line(t, delta, seconds);
+    warn_once();
+  }
+
+  std::uint64_t finish(StopSignals& signals, bool) override {
+    finish_in_flight(engine_, signals, spec().timeout_ns);
+    engine_.join();
+    return engine_.stopped_at();
+  }
+
+  void summary(double elapsed, std::string& text, nlohmann::json& j) override {
+    engine_.snapshot(total_);
+    const std::uint64_t aborted = engine_.aborted();
+    warn_once();
+    text = stats::crr_summary_text(total_, aborted, elapsed);
+    j = stats::crr_summary_json(total_, aborted, elapsed);
+    std::vector<std::uint16_t> ports;
+    for (const auto& t : spec().targets) ports.push_back(t.addr.port());
+    if (const auto tw = time_wait_on_ports(ports, false)) {
+      text += fmt::format("\nTIME_WAIT sockets to the target port{} now: {}{}\n",
+                          ports.size() == 1 ? "" : "s", stats::format_count(*tw),
+                          spec().close == load::CloseMode::Fin && *tw > 0 ? " (from --close fin)"
+                                                                          : "");
+      j["time_wait"] = *tw;
+    }
+  }
+
+  int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
+
+ private:
+  void warn_once() {
+    if (warned_ || !engine_.saw_addr_unavailable()) return;
+    warned_ = true;
+    warn_ports_ran_out();
+  }
+
+  load::CrrEngine engine_;
+  double max_error_rate_;
+  stats::ClientSnapshot prev_, total_;
+  bool warned_ = false;
+};
+
 }  // namespace
 
-load::CrrSpec crr_spec(const CrrOptions& o) {
-  load::CrrSpec s;
-  s.targets = parse_targets(o.targets);
-  s.binds = parse_binds(o.binds);
-  for (const auto& t : s.targets) {
-    const bool match = s.binds.empty() ||
-        std::any_of(s.binds.begin(), s.binds.end(),
-                    [&t](const net::SockAddr& b) { return b.family() == t.addr.family(); });
-    if (!match) throw UsageError("--bind has no address of the same family as " + t.name);
-  }
-  s.threads = o.threads;
-  s.rate = o.rate;
-  s.concurrency = o.rate > 0 && !o.concurrency_set ? 10'000 : o.concurrency;
-  s.count = o.count;
-  s.timeout_ns = o.timeout_ms * 1'000'000;
-  s.close = o.close == "fin" ? load::CloseMode::Fin : load::CloseMode::Rst;
-  if (o.request == "http") {
-    s.request = load::RequestKind::Http;
-  } else if (o.request == "raw") {
-    s.request = load::RequestKind::Raw;
-  } else {
-    s.request = load::RequestKind::Text;
-    s.text = unescape(o.request);
-    if (s.text.empty()) throw UsageError("--request: empty request text");
-  }
-  return s;
-}
-
 int run_crr(const CrrOptions& o) {
-  load::CrrSpec spec = crr_spec(o);
   StopSignals signals;
-  return run_crr_spec(o, std::move(spec), signals);
+  return run_crr_spec(o, crr_spec(o), signals);
 }
 
 int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
-  const double interval = parse_seconds("--interval", o.interval);
-  if (interval < 0.01) throw UsageError("--interval: at least 0.01 seconds");
-  double duration = o.duration.empty() ? (o.count ? 0 : 10) : parse_seconds("-d", o.duration);
-  if (!o.duration.empty() && duration <= 0) throw UsageError("-d: must be more than 0");
+  o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
+  const double duration = o.run.duration_seconds(10);
   preflight_warnings(spec, duration);
-
-  std::FILE* human = o.json == "-" ? stderr : stdout;
-  load::CrrEngine engine(std::move(spec));
-  const load::CrrSpec& s = engine.spec();
-  nlohmann::json doc = document("crr", crr_config(s, duration));
-  if (!o.quiet) {
-    fmt::print(human, "crr {} — {} thread{}, {}, close {}, request {}\n", o.targets.front() +
-               (o.targets.size() > 1 ? fmt::format(" (+{} more)", o.targets.size() - 1) : ""),
-               s.threads, s.threads == 1 ? "" : "s",
-               s.rate > 0 ? fmt::format("{}/s (at most {} in flight)", s.rate, s.concurrency)
-                          : fmt::format("{} in flight", s.concurrency),
-               load::to_string(s.close), load::to_string(s.request));
-    fmt::print(human, "{}\n", stats::crr_header());
-    std::fflush(human);
-  }
-
-  stats::ClientSnapshot prev, now_snap, delta;
-  bool warned = false;
-  double last_t = 0;
-  const std::uint64_t t0 = engine.start();
-  auto tick = [&](double t, std::uint64_t) {
-    engine.snapshot(now_snap);
-    delta = now_snap;
-    delta -= prev;
-    prev = now_snap;
-    const double secs = t - last_t;
-    last_t = t;
-    doc["intervals"].push_back(stats::crr_interval_json(t, delta, secs));
-    if (!o.quiet) {
-      fmt::print(human, "{}\n", stats::crr_line(t, delta, secs));
-      std::fflush(human);
-    }
-    if (!warned && engine.saw_addr_unavailable()) {
-      warned = true;
-      warn_ports_ran_out();
-    }
-  };
-  drive(signals, t0, interval, duration, [&engine] { return engine.finished(); }, tick);
-  finish_in_flight(engine, signals, engine.spec().timeout_ns);
-  engine.join();
-  const double elapsed = static_cast<double>(engine.stopped_at() - t0) / 1e9;
-  if (elapsed - last_t >= interval / 4) tick(elapsed, 0);
-
-  stats::ClientSnapshot total;
-  engine.snapshot(total);
-  const std::uint64_t aborted = engine.aborted();
-  if (!warned && engine.saw_addr_unavailable()) warn_ports_ran_out();
-  fmt::print(human, "{}", stats::crr_summary_text(total, aborted, elapsed));
-  doc["summary"] = stats::crr_summary_json(total, aborted, elapsed);
-  std::vector<std::uint16_t> ports;
-  for (const auto& t : engine.spec().targets) ports.push_back(t.addr.port());
-  if (const auto tw = time_wait_on_ports(ports, false)) {
-    fmt::print(human, "\nTIME_WAIT sockets to the target port{} now: {}{}\n",
-               ports.size() == 1 ? "" : "s", stats::format_count(*tw),
-               s.close == load::CloseMode::Fin && *tw > 0 ? " (from --close fin)" : "");
-    doc["summary"]["time_wait"] = *tw;
-  }
-  std::fflush(human);
-  if (!o.json.empty()) write_json(o.json, doc);
-
-  return exit_code_for(total, o.max_error_rate);
+  CrrJob job(std::move(spec), o.run.max_error_rate);
+  const Report report{"crr", crr_config(job.spec(), duration), crr_banner(job.spec(), o.to.targets),
+                      duration, &o.out};
+  return run_and_report(job, report, signals);
 }
 
 }  // namespace connperf::cli

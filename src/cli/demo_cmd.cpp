@@ -11,8 +11,8 @@ namespace connperf::cli {
 void add_demo(CLI::App& app, DemoOptions& o) {
   CLI::App* c = app.add_subcommand(
       "demo", "a server and a crr run on 127.0.0.1 for a few seconds, in this one process");
-  c->add_option("-d,--duration", o.duration, "SECONDS of load (default 5)");
-  c->add_option("-c,--concurrency", o.concurrency, "connections in flight (default 32)")
+  c->add_option("-d,--duration", o.duration, "SECONDS of load");
+  c->add_option("-c,--concurrency", o.concurrency, "connections in flight")
       ->check(CLI::Range(1, 10'000));
 }
 
@@ -50,9 +50,10 @@ int run_demo(const DemoOptions& o) {
   srv.start();
 
   CrrOptions co;
-  co.targets = {target};
+  co.to.targets = {target};
   co.concurrency = o.concurrency;
-  co.duration = o.duration;
+  co.run.duration = o.duration;
+  co.run.duration_set = true;
   const int rc = run_crr_spec(co, crr_spec(co), signals);
 
   // run_crr_spec printed the client's summary; count the server's view of the same run.

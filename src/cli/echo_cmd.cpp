@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 #include "client/echo.h"
+#include "loop/clock.h"
 
 namespace connperf::cli {
 
@@ -8,7 +9,7 @@ void add_echo(CLI::App& app, EchoOptions& o) {
       "echo", "interactive line client: prints what the server sends as it arrives, notices "
               "at once when it closes; an empty line or end of input half-closes");
   c->add_option("target", o.target, "HOST:PORT")->required();
-  c->add_option("--timeout", o.timeout, "SECONDS to wait for the connection (default 5)");
+  c->add_option("--timeout", o.timeout, "SECONDS to wait for the connection");
 }
 
 int run_echo(const EchoOptions& o) {
@@ -18,7 +19,7 @@ int run_echo(const EchoOptions& o) {
   spec.name = targets.front().name;
   const double timeout = parse_seconds("--timeout", o.timeout);
   if (timeout <= 0) throw UsageError("--timeout: must be more than 0");
-  spec.connect_timeout_ns = static_cast<std::uint64_t>(timeout * 1e9);
+  spec.connect_timeout_ns = loop::ns_from_seconds(timeout);
   return client::run_echo(spec);
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "diag/sock_diag.h"
 #include "loop/event_loop.h"
 #include "stats/printers.h"
@@ -60,15 +61,46 @@ void add_states(CLI::App& app, StatesOptions& o) {
   CLI::App* c = app.add_subcommand(
       "states", "count TCP sockets per state (LISTEN, ESTABLISHED, TIME_WAIT, ...) via sock_diag");
   c->add_option("--port", o.port, "only sockets whose local or remote port is P")
-      ->check(CLI::Range(0, 65535));
+      ->check(CLI::Range(0, 65535))
+      ->default_str("any");
   c->add_option("--local-port", o.local_port, "only sockets with this local port")
-      ->check(CLI::Range(0, 65535));
+      ->check(CLI::Range(0, 65535))
+      ->default_str("any");
   c->add_option("--remote-port", o.remote_port, "only sockets with this remote port")
-      ->check(CLI::Range(0, 65535));
-  c->add_option("--watch", o.watch, "print a line every SECONDS until Ctrl-C (or -d)");
-  c->add_option("-d,--duration", o.duration, "with --watch: stop after SECONDS");
-  c->add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");
+      ->check(CLI::Range(0, 65535))
+      ->default_str("any");
+  c->add_option("--watch", o.watch, "print a line every SECONDS until Ctrl-C (or -d)")
+      ->default_str("off");
+  c->add_option("-d,--duration", o.duration, "with --watch: stop after SECONDS (0: at Ctrl-C)");
+  add_output_flags(*c, o.out, false);
 }
+
+namespace {
+
+// --watch: a line of counts every interval until -d or Ctrl-C.
+class WatchJob final : public Job {
+ public:
+  explicit WatchJob(const diag::StateFilter& f) : filter_(f), last_(count_or_throw(f)) {}
+  const diag::StateCounts& last() const noexcept { return last_; }
+
+  std::uint64_t start() override { return loop::now_ns(); }
+  void interval(double t, double, nlohmann::json& j, std::string& line) override {
+    last_ = count_or_throw(filter_);
+    j = {{"t", t}, {"states", states_json(last_)}};
+    line = states_line(t, last_);
+  }
+  std::uint64_t finish(StopSignals&, bool) override { return loop::now_ns(); }
+  bool reports_last_interval() const override { return false; }
+  void summary(double, std::string&, nlohmann::json& j) override {
+    j = {{"states", states_json(last_)}, {"total", last_.total()}};
+  }
+
+ private:
+  diag::StateFilter filter_;
+  diag::StateCounts last_;
+};
+
+}  // namespace
 
 int run_states(const StatesOptions& o) {
   diag::StateFilter f;
@@ -85,33 +117,29 @@ int run_states(const StatesOptions& o) {
     f.remote_port = static_cast<std::uint16_t>(o.remote_port);
     scope = fmt::format("with remote port {}", o.remote_port);
   }
-  std::FILE* human = o.json == "-" ? stderr : stdout;
-  nlohmann::json doc = document("states", {{"port", o.port},
-                                           {"local_port", o.local_port},
-                                           {"remote_port", o.remote_port},
-                                           {"watch", o.watch}});
-  diag::StateCounts last = count_or_throw(f);
-  if (!o.watch.empty()) {
-    const double every = parse_seconds("--watch", o.watch);
-    if (every < 0.01) throw UsageError("--watch: at least 0.01 seconds");
-    const double duration = o.duration.empty() ? 0 : parse_seconds("-d", o.duration);
-    StopSignals signals;
-    fmt::print(human, "TCP sockets {}\n{}\n{}\n", scope, states_header(), states_line(0, last));
-    std::fflush(human);
-    doc["intervals"].push_back({{"t", 0.0}, {"states", states_json(last)}});
-    drive(signals, loop::now_ns(), every, duration, [] { return false; },
-          [&](double t, std::uint64_t) {
-            last = count_or_throw(f);
-            doc["intervals"].push_back({{"t", t}, {"states", states_json(last)}});
-            fmt::print(human, "{}\n", states_line(t, last));
-            std::fflush(human);
-          });
-  } else {
-    fmt::print(human, "{}", states_block(last, scope));
+  const nlohmann::json config = {{"port", o.port},
+                                 {"local_port", o.local_port},
+                                 {"remote_port", o.remote_port},
+                                 {"watch", o.watch}};
+  WatchJob job(f);
+  if (o.watch.empty()) {  // one count, as a block
+    nlohmann::json doc = document("states", config);
+    fmt::print(o.out.human(), "{}", states_block(job.last(), scope));
+    std::string none;
+    job.summary(0, none, doc["summary"]);
+    if (!o.out.json.empty()) write_json(o.out.json, doc);
+    return kOk;
   }
-  doc["summary"] = {{"states", states_json(last)}, {"total", last.total()}};
-  if (!o.json.empty()) write_json(o.json, doc);
-  return kOk;
+  OutputFlags out = o.out;
+  out.interval = o.watch;
+  if (parse_seconds("--watch", o.watch) < 0.01) throw UsageError("--watch: at least 0.01 seconds");
+  const double duration = parse_seconds("-d", o.duration);
+  StopSignals signals;
+  // The first line (t = 0) is part of the banner; the JSON has it as the first interval.
+  const std::string banner =
+      fmt::format("TCP sockets {}\n{}\n{}\n", scope, states_header(), states_line(0, job.last()));
+  nlohmann::json first = {{"t", 0.0}, {"states", states_json(job.last())}};
+  return run_and_report(job, {"states", config, banner, duration, &out, std::move(first)}, signals);
 }
 
 std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>& ports,

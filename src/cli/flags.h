@@ -1,0 +1,55 @@
+// The flag groups that several subcommands share, each declared once with its help, default and
+// validation: output (--interval, --json, -q), targets and sources (HOST:PORT..., --bind,
+// --request) and the load run (-t, -d, -n, --timeout, --max-error-rate).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "load/target.h"
+
+namespace connperf::cli {
+
+struct OutputFlags {
+  std::string interval = "1";
+  std::string json;  // FILE, or "-" for stdout
+  bool quiet = false;
+
+  double interval_seconds() const;  // validated: at least 0.01
+  // Where the human-readable table goes: stderr when the JSON document takes stdout.
+  std::FILE* human() const noexcept { return json == "-" ? stderr : stdout; }
+};
+// `interval` false: the subcommand prints no intervals (only --json and -q).
+void add_output_flags(CLI::App& c, OutputFlags& o, bool interval = true);
+
+struct TargetFlags {
+  std::vector<std::string> targets;
+  std::vector<std::string> binds;
+  std::string request = "http";
+};
+void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_help);
+// Resolves targets and sources; every target needs a --bind address of its family when any is
+// given. Throws UsageError.
+load::Targets parse_target_flags(const TargetFlags& o);
+
+struct RunFlags {
+  unsigned threads = 1;
+  std::string duration = "10";
+  bool duration_set = false;
+  std::uint64_t count = 0;
+  std::uint64_t timeout_ms = 5000;
+  double max_error_rate = -1;
+
+  // -d in seconds: as given, else `unset` (0 with -n alone: until the count is reached).
+  double duration_seconds(double unset) const;
+  std::uint64_t timeout_ns() const noexcept { return timeout_ms * 1'000'000; }
+};
+// `unit`: what -n counts ("attempts", "requests"); `timeout_help`: what --timeout bounds.
+void add_run_flags(CLI::App& c, RunFlags& o, const std::string& unit,
+                   const std::string& timeout_help);
+
+}  // namespace connperf::cli

@@ -1,0 +1,44 @@
+// The one run-and-report path of every subcommand that runs for a while: banner, a line and a
+// JSON object per interval, the end of the run (by itself, -d, or Ctrl-C), the summary, the
+// result document and the exit code. A subcommand describes its run as a Job.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/common.h"
+#include "cli/flags.h"
+
+namespace connperf::cli {
+
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual std::uint64_t start() = 0;  // returns the run's start time (t0)
+  virtual bool finished() { return false; }  // the run ended by itself (a count was reached)
+  // The interval that ended at t (seconds since t0), `seconds` long: its JSON object and line.
+  virtual void interval(double t, double seconds, nlohmann::json& j, std::string& line) = 0;
+  // The run is over (finished, -d, or a signal when `signalled`): stop it, let what is in
+  // flight end as the subcommand does, join. Returns the time it ended.
+  virtual std::uint64_t finish(StopSignals& signals, bool signalled) = 0;
+  // Whether a last, shorter interval is reported when the run ended between two ticks.
+  virtual bool reports_last_interval() const { return true; }
+  // The summary: the text block for humans and the JSON summary object.
+  virtual void summary(double elapsed, std::string& text, nlohmann::json& j) = 0;
+  virtual int exit_code() const { return kOk; }
+};
+
+struct Report {
+  std::string command;
+  nlohmann::json config;
+  std::string banner;     // printed before the run unless -q; ends with the column header
+  double duration = 0;    // seconds; 0 = until finished() or a signal
+  const OutputFlags* out = nullptr;
+  nlohmann::json first_interval = nullptr;  // a sample taken before the run (states --watch)
+};
+
+int run_and_report(Job& job, const Report& report, StopSignals& signals);
+
+}  // namespace connperf::cli

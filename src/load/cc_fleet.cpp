@@ -1,0 +1,185 @@
+#include "load/cc_fleet.h"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <new>
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "loop/clock.h"
+
+namespace connperf::load {
+
+// What each worker publishes for the parent.
+struct alignas(64) CcSlot {
+  std::atomic<std::uint64_t> attempts{0}, established{0}, open{0}, lost{0};
+  std::atomic<std::uint64_t> keepalives{0}, aborted{0};
+  std::atomic<std::uint64_t> reached_ns{0};  // when this worker had all its connections open
+  std::atomic<std::uint64_t> errors[stats::kErrorKinds]{};
+  std::atomic<int> done{0};
+  std::atomic<int> stop{0};  // set by the parent: end the hold now
+};
+
+namespace {
+
+constexpr auto kPoll = std::chrono::milliseconds(20);
+
+void publish(CcSlot& slot, const CcCounts& c) {
+  slot.attempts = c.attempts.started;
+  slot.established = c.attempts.completed;
+  slot.open = c.open;
+  slot.lost = c.lost;
+  slot.keepalives = c.keepalives;
+  for (std::size_t k = 0; k < stats::kErrorKinds; ++k) slot.errors[k] = c.attempts.errors[k];
+}
+
+// One worker's run: ramp, then hold. Publishes into `slot` as it goes.
+void run_worker(const CcSpec& spec, std::uint64_t hold_ns, CcSlot& slot) {
+  CcEngine engine(spec);
+  const std::uint64_t t0 = engine.start();
+  std::uint64_t hold_end = 0;
+  CcCounts counts;
+  for (;;) {
+    engine.snapshot(counts);
+    publish(slot, counts);
+    const std::uint64_t now = loop::now_ns();
+    if (!slot.reached_ns && counts.open >= spec.count) slot.reached_ns = now - t0;
+    if (!hold_end && engine.ramp_done()) hold_end = now + hold_ns;
+    if (slot.stop.load() || (hold_end && now >= hold_end)) break;
+    std::this_thread::sleep_for(kPoll);
+  }
+  const std::uint64_t survived = counts.open, lost = counts.lost;  // at the end of the hold
+  engine.stop();
+  engine.join();
+  engine.snapshot(counts);  // attempts that ended while stopping count too: totals stay exact
+  counts.open = survived;
+  counts.lost = lost;
+  publish(slot, counts);
+  slot.aborted = engine.aborted();
+  slot.done = 1;
+}
+
+// A forked worker never returns into the parent's code.
+[[noreturn]] void run_child(const CcSpec& spec, std::uint64_t hold_ns, CcSlot& slot, unsigned i) {
+  sigset_t stop_signals;  // the parent decides when to stop: it sets slot.stop
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  try {
+    run_worker(spec, hold_ns, slot);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "connperf cc: worker process {}: {}\n", i, e.what());
+    ::_exit(1);
+  }
+  ::_exit(0);
+}
+
+}  // namespace
+
+CcSpec CcFleet::share_of(const CcSpec& spec, unsigned processes, unsigned i) {
+  CcSpec s = spec;
+  s.count = share(spec.count, processes, i);
+  s.ramp = spec.ramp / processes;
+  // Each process takes its own share of the source addresses, so ports never collide.
+  if (processes > 1 && spec.binds.size() >= processes) {
+    s.binds.clear();
+    for (std::size_t k = i; k < spec.binds.size(); k += processes) s.binds.push_back(spec.binds[k]);
+  }
+  return s;
+}
+
+CcFleet::CcFleet(const CcSpec& spec, unsigned processes, std::uint64_t hold_ns)
+    : spec_(spec), processes_(processes), hold_ns_(hold_ns) {
+  void* mem = ::mmap(nullptr, sizeof(CcSlot) * processes_, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) throw std::runtime_error("cannot map shared memory for --processes");
+  slots_ = static_cast<CcSlot*>(mem);
+  for (unsigned i = 0; i < processes_; ++i) new (&slots_[i]) CcSlot;
+}
+
+CcFleet::~CcFleet() {
+  stop();
+  kill();
+  join();
+  ::munmap(slots_, sizeof(CcSlot) * processes_);
+}
+
+void CcFleet::start() {
+  if (processes_ == 1) {
+    thread_ = std::thread([this] { run_worker(spec_, hold_ns_, slots_[0]); });
+    return;
+  }
+  for (unsigned i = 0; i < processes_; ++i) {
+    const pid_t pid = ::fork();
+    if (pid == 0) run_child(share_of(spec_, processes_, i), hold_ns_, slots_[i], i);
+    if (pid < 0) throw std::runtime_error("fork failed for --processes");
+    children_.push_back(pid);
+    reaped_.push_back(0);
+  }
+}
+
+bool CcFleet::done() {
+  bool all = true;
+  for (unsigned i = 0; i < processes_; ++i) {
+    if (slots_[i].done) continue;
+    int status = 0;
+    if (i < children_.size() && ::waitpid(children_[i], &status, WNOHANG) == children_[i]) {
+      reaped_[i] = 1;
+      slots_[i].done = 1;
+      notes_.push_back(fmt::format(
+          "worker process {} ended early ({}); its counts are partial", i,
+          WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
+                              : fmt::format("exit {}", WEXITSTATUS(status))));
+      continue;
+    }
+    all = false;
+  }
+  return all;
+}
+
+void CcFleet::stop() noexcept {
+  for (unsigned i = 0; i < processes_; ++i) slots_[i].stop = 1;
+}
+
+void CcFleet::kill() noexcept {
+  for (unsigned i = 0; i < children_.size(); ++i)
+    if (!slots_[i].done && !reaped_[i]) ::kill(children_[i], SIGKILL);
+}
+
+void CcFleet::join() {
+  for (unsigned i = 0; i < children_.size(); ++i)
+    if (!reaped_[i] && ::waitpid(children_[i], nullptr, 0) == children_[i]) reaped_[i] = 1;
+  if (thread_.joinable()) thread_.join();
+}
+
+CcTotals CcFleet::total() const {
+  CcTotals t;
+  t.all_reached = true;
+  for (unsigned i = 0; i < processes_; ++i) {
+    const CcSlot& s = slots_[i];
+    t.counts.attempts.started += s.attempts;
+    t.counts.attempts.completed += s.established;
+    for (std::size_t k = 0; k < stats::kErrorKinds; ++k) t.counts.attempts.errors[k] += s.errors[k];
+    t.counts.open += s.open;
+    t.counts.lost += s.lost;
+    t.counts.keepalives += s.keepalives;
+    t.aborted += s.aborted;
+    t.reached_ns = std::max<std::uint64_t>(t.reached_ns, s.reached_ns);
+    t.all_reached = t.all_reached && s.reached_ns != 0;
+  }
+  return t;
+}
+
+std::vector<std::string> CcFleet::take_notes() { return std::exchange(notes_, {}); }
+
+}  // namespace connperf::load
