@@ -132,7 +132,7 @@ int run_cc(const CcOptions& o) {
   spec.count = o.count;
   spec.ramp = o.ramp;
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
-  spec.timeout_ns = o.timeout_ms * loop::kMs;
+  spec.timeout_ns = loop::ns_from_ms(o.timeout_ms);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
 
   StopSignals signals;

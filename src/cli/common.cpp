@@ -1,9 +1,6 @@
 #include "cli/common.h"
 
-#include <signal.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -69,57 +66,6 @@ std::vector<net::SockAddr> parse_listen(const std::vector<std::string>& specs) {
     }
   }
   return out;
-}
-
-namespace {
-sigset_t stop_set() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
-}
-}  // namespace
-
-StopSignals::StopSignals() {
-  ::signal(SIGPIPE, SIG_IGN);
-  const sigset_t set = stop_set();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-bool StopSignals::wait_until(std::uint64_t deadline_ns) {
-  const sigset_t set = stop_set();
-  const std::uint64_t now = loop::now_ns();
-  const std::uint64_t wait = deadline_ns > now ? deadline_ns - now : 0;
-  timespec ts{static_cast<time_t>(wait / 1'000'000'000u),
-              static_cast<long>(wait % 1'000'000'000u)};
-  for (;;) {
-    const int sig = ::sigtimedwait(&set, nullptr, &ts);
-    if (sig == SIGINT || sig == SIGTERM) return true;
-    if (sig < 0 && errno == EINTR) continue;
-    return false;
-  }
-}
-
-bool drive(StopSignals& signals, std::uint64_t t0, double interval, double duration,
-           const std::function<bool()>& finished,
-           const std::function<void(double, std::uint64_t)>& tick) {
-  constexpr std::uint64_t kPollNs = 20'000'000;  // how soon the end of a counted run is seen
-  const auto interval_ns = static_cast<std::uint64_t>(interval * 1e9);
-  const std::uint64_t end = duration > 0 ? t0 + static_cast<std::uint64_t>(duration * 1e9) : 0;
-  std::uint64_t next_tick = t0 + interval_ns;
-  for (;;) {
-    std::uint64_t wake = std::min(next_tick, loop::now_ns() + kPollNs);
-    if (end) wake = std::min(wake, end);
-    if (signals.wait_until(wake)) return true;
-    if (finished()) return false;
-    const std::uint64_t now = loop::now_ns();
-    if (end && now >= end) return false;
-    if (now >= next_tick) {
-      tick(static_cast<double>(next_tick - t0) / 1e9, now);
-      next_tick += interval_ns;
-    }
-  }
 }
 
 nlohmann::json document(std::string_view command, nlohmann::json config) {

@@ -14,6 +14,7 @@
 
 #include "load/crr.h"
 #include "loop/event_loop.h"
+#include "loop/signals.h"
 #include "stats/client_stats.h"
 #include "net/address.h"
 
@@ -36,21 +37,7 @@ std::vector<load::Target> parse_targets(const std::vector<std::string>& specs);
 std::vector<net::SockAddr> parse_binds(const std::vector<std::string>& specs);
 std::vector<net::SockAddr> parse_listen(const std::vector<std::string>& specs);
 
-// Blocks SIGINT and SIGTERM in the calling thread and in every thread it creates afterwards,
-// so only wait_until() sees them; ignores SIGPIPE for the whole process.
-class StopSignals {
- public:
-  StopSignals();
-  // Sleeps until the monotonic time `deadline_ns` or a stop signal; true on a signal.
-  bool wait_until(std::uint64_t deadline_ns);
-};
-
-// Runs the reporting loop of a command: tick(t, now) every `interval` seconds from t0 until
-// finished() turns true, `duration` seconds pass (0 = no limit) or a signal arrives.
-// Returns true when stopped by a signal.
-bool drive(StopSignals& signals, std::uint64_t t0, double interval, double duration,
-           const std::function<bool()>& finished,
-           const std::function<void(double t, std::uint64_t now)>& tick);
+using loop::StopSignals;
 
 nlohmann::json document(std::string_view command, nlohmann::json config);
 // Writes to FILE, or stdout for "-". Throws RunError when the file cannot be written.

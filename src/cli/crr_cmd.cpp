@@ -50,7 +50,7 @@ nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
           {"duration", duration},         {"count", s.count},
           {"close", load::to_string(s.close)},
           {"request", load::to_string(s.request)},
-          {"timeout_ms", s.timeout_ns / 1'000'000},
+          {"timeout_ms", loop::ms_from_ns(s.timeout_ns)},
           {"bind_addresses", s.binds.size()}};
 }
 

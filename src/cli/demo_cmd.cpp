@@ -21,11 +21,11 @@ namespace {
 // The server sees a client's last resets an instant after the client counted them done.
 std::uint64_t settled_rst(server::Server& srv, std::uint64_t expect) {
   std::vector<stats::ListenerSnapshot> snap;
-  const std::uint64_t give_up = loop::now_ns() + 1'000'000'000;
+  const std::uint64_t give_up = loop::now_ns() + loop::kSec;
   for (;;) {
     srv.snapshot(snap);
     if (snap.at(0).rst >= expect || loop::now_ns() > give_up) return snap[0].rst;
-    struct timespec ts{0, 1'000'000};
+    const timespec ts = loop::to_timespec(loop::kMs);
     nanosleep(&ts, nullptr);
   }
 }

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "load/target.h"
+#include "loop/clock.h"
 
 namespace connperf::cli {
 
@@ -46,7 +47,7 @@ struct RunFlags {
 
   // -d in seconds: as given, else `unset` (0 with -n alone: until the count is reached).
   double duration_seconds(double unset) const;
-  std::uint64_t timeout_ns() const noexcept { return timeout_ms * 1'000'000; }
+  std::uint64_t timeout_ns() const noexcept { return loop::ns_from_ms(timeout_ms); }
 };
 // `unit`: what -n counts ("attempts", "requests"); `timeout_help`: what --timeout bounds.
 void add_run_flags(CLI::App& c, RunFlags& o, const std::string& unit,

@@ -1,8 +1,8 @@
 #include "cli/report.h"
 
+#include <algorithm>
 #include <cstdio>
-
-#include <fmt/format.h>
+#include <functional>
 
 #include "loop/clock.h"
 
@@ -14,6 +14,29 @@ void print(std::FILE* to, const std::string& text) {
   if (text.empty()) return;
   std::fputs(text.c_str(), to);
   std::fflush(to);
+}
+
+// Calls tick(t, now) every `interval` seconds from t0 until finished() turns true, `duration`
+// seconds pass (0 = no limit) or a signal arrives. Returns true when stopped by a signal.
+bool drive(StopSignals& signals, std::uint64_t t0, double interval, double duration,
+           const std::function<bool()>& finished,
+           const std::function<void(double, std::uint64_t)>& tick) {
+  constexpr std::uint64_t kPollNs = 20'000'000;  // how soon the end of a counted run is seen
+  const std::uint64_t interval_ns = loop::ns_from_seconds(interval);
+  const std::uint64_t end = duration > 0 ? t0 + loop::ns_from_seconds(duration) : 0;
+  std::uint64_t next_tick = t0 + interval_ns;
+  for (;;) {
+    std::uint64_t wake = std::min(next_tick, loop::now_ns() + kPollNs);
+    if (end) wake = std::min(wake, end);
+    if (signals.wait_until(wake)) return true;
+    if (finished()) return false;
+    const std::uint64_t now = loop::now_ns();
+    if (end && now >= end) return false;
+    if (now >= next_tick) {
+      tick(loop::seconds_from_ns(next_tick - t0), now);
+      next_tick += interval_ns;
+    }
+  }
 }
 
 }  // namespace

@@ -154,7 +154,7 @@ nlohmann::json rr_config(const load::RrSpec& s, double duration) {
   return {{"targets", targets}, {"threads", s.threads}, {"connections", s.connections},
           {"rate", s.rate}, {"duration", duration}, {"count", s.count},
           {"request", s.size ? "echo" : load::to_string(s.request)}, {"size", s.size},
-          {"timeout_ms", s.timeout_ns / 1'000'000}};
+          {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}};
 }
 
 std::string rr_banner(const load::RrSpec& s, const std::string& first_target) {

@@ -50,7 +50,7 @@ class Session {
     }
     if (r.err == net::Err::InProgress) {
       pollfd p{sock_.get(), POLLOUT, 0};
-      const int ms = static_cast<int>(spec_.connect_timeout_ns / 1'000'000);
+      const int ms = static_cast<int>(loop::ms_from_ns(spec_.connect_timeout_ns));
       r = net::poll_fds(&p, 1, ms);
       if (r.ok() && r.value == 0) r = {-1, net::Err::TimedOut, ETIMEDOUT};
       else if (r.ok()) r = net::pending_error(sock_.get());
@@ -68,7 +68,7 @@ class Session {
     if (half_closed_) {
       const std::uint64_t now = loop::now_ns();
       if (now >= linger_until_) return finish(0, "the server did not close within 5 s");
-      timeout = static_cast<int>((linger_until_ - now) / 1'000'000) + 1;
+      timeout = static_cast<int>(loop::ms_from_ns(linger_until_ - now)) + 1;
     }
     const net::Result r = net::poll_fds(fds, want_input ? 2 : 1, timeout);
     if (!r.ok()) return finish(1, "poll: " + net::errno_text(r.sys_errno));
@@ -127,7 +127,7 @@ class Session {
     if (input_done_ && !half_closed_) {
       half_closed_ = true;
       net::shutdown_write(sock_.get());
-      linger_until_ = loop::now_ns() + std::uint64_t{kLingerMs} * 1'000'000;
+      linger_until_ = loop::now_ns() + loop::ns_from_ms(kLingerMs);
     }
   }
 

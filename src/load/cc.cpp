@@ -34,7 +34,7 @@ class CcWorker final : public loop::Handler {
       : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
     quota_ = share(spec_.count, spec_.threads, index);
     conns_.resize(quota_);
-    if (spec_.ramp > 0) interval_ns_ = 1e9 * spec_.threads / spec_.ramp;
+    if (spec_.ramp > 0) interval_ns_ = loop::ns_between(spec_.ramp / spec_.threads);
   }
 
   void run(std::uint64_t t0) {
@@ -140,7 +140,7 @@ class CcWorker final : public loop::Handler {
     --pending_;
     ++open_;
     stats_.completed();
-    stats_.connect_us().record((now - c.t_connect) / 1000);
+    stats_.connect_us().record(loop::us_from_ns(now - c.t_connect));
     c.state = CcConn::State::Held;
     c.next = spec_.keepalive_ns ? now + spec_.keepalive_ns : UINT64_MAX;
     // Edge-triggered: a FIN or data that came with the connect's EPOLLOUT has no later event.

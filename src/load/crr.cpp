@@ -46,7 +46,7 @@ class CrrWorker final : public loop::Handler {
     const unsigned n = spec_.threads;
     cap_ = static_cast<std::uint32_t>(share(spec_.concurrency, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
-    if (spec_.rate > 0) interval_ns_ = 1e9 * n / spec_.rate;
+    if (spec_.rate > 0) interval_ns_ = loop::ns_between(spec_.rate / n);
     slots_.resize(cap_);
     free_.reserve(cap_);
     for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
@@ -181,7 +181,7 @@ class CrrWorker final : public loop::Handler {
     if (!r.ok()) return fail(s, failure_of(r)), false;
     // The handshake happened inside connect(): its duration is the connect latency.
     now = loop::now_ns();
-    stats_.connect_us().record((now - s.t_connect) / 1000);
+    stats_.connect_us().record(loop::us_from_ns(now - s.t_connect));
     s.state = Slot::State::Sending;
     s.sent = static_cast<std::uint32_t>(r.value);
     if (s.sent == req.size()) {
@@ -203,7 +203,7 @@ class CrrWorker final : public loop::Handler {
   void on_connecting(Slot& s, std::uint32_t events, std::uint64_t now) {
     if (events & (EPOLLERR | EPOLLHUP)) return fail(s, connect_failure(s.fd));
     if (!(events & EPOLLOUT)) return;
-    stats_.connect_us().record((now - s.t_connect) / 1000);
+    stats_.connect_us().record(loop::us_from_ns(now - s.t_connect));
     s.state = Slot::State::Sending;
     send_request(s, now);
   }
@@ -246,8 +246,8 @@ class CrrWorker final : public loop::Handler {
   }
 
   void complete(Slot& s, std::uint64_t now) {
-    stats_.response_us().record((now - s.t_sent) / 1000);
-    stats_.total_us().record((now - s.t_start) / 1000);
+    stats_.response_us().record(loop::us_from_ns(now - s.t_sent));
+    stats_.total_us().record(loop::us_from_ns(now - s.t_start));
     stats_.completed();
     release(s, spec_.close == CloseMode::Rst);
   }

@@ -46,7 +46,7 @@ class RrWorker final : public loop::Handler {
     const unsigned n = spec_.threads;
     conns_.resize(share(spec_.connections, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
-    if (spec_.rate > 0) interval_ns_ = 1e9 * static_cast<double>(spec_.connections) / spec_.rate;
+    if (spec_.rate > 0) interval_ns_ = loop::ns_between(spec_.rate / spec_.connections);
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
   }
 
@@ -164,7 +164,7 @@ class RrWorker final : public loop::Handler {
       return connect_failed(i, f, now);
     }
     if (!(events & EPOLLOUT)) return;
-    stats_.connect_us().record((now - c.t_connect) / 1000);
+    stats_.connect_us().record(loop::us_from_ns(now - c.t_connect));
     c.state = RrConn::State::Idle;
     // Open loop: a replaced connection goes on with its schedule, so requests that fell due
     // meanwhile go now, their latency counted from when they were due; a first connection
@@ -258,8 +258,8 @@ class RrWorker final : public loop::Handler {
 
   void complete(std::uint32_t i, std::uint64_t now, bool reconnect) {
     RrConn& c = conns_[i];
-    stats_.response_us().record((now - c.t_sent) / 1000);
-    stats_.total_us().record((now - c.t_sched) / 1000);
+    stats_.response_us().record(loop::us_from_ns(now - c.t_sent));
+    stats_.total_us().record(loop::us_from_ns(now - c.t_sched));
     stats_.completed();
     --outstanding_;
     c.state = RrConn::State::Idle;

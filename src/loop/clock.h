@@ -21,5 +21,14 @@ constexpr std::uint64_t ns_from_seconds(double seconds) noexcept {
   return seconds > 0 ? static_cast<std::uint64_t>(seconds * 1e9) : 0;
 }
 constexpr double seconds_from_ns(std::uint64_t ns) noexcept { return static_cast<double>(ns) / 1e9; }
+constexpr std::uint64_t ns_from_ms(std::uint64_t ms) noexcept { return ms * kMs; }
+constexpr std::uint64_t ms_from_ns(std::uint64_t ns) noexcept { return ns / kMs; }
+constexpr std::uint64_t us_from_ns(std::uint64_t ns) noexcept { return ns / kUs; }
+// The time between two events at `per_second` events a second.
+constexpr double ns_between(double per_second) noexcept { return 1e9 / per_second; }
+
+inline timespec to_timespec(std::uint64_t ns) noexcept {
+  return {static_cast<time_t>(ns / kSec), static_cast<long>(ns % kSec)};
+}
 
 }  // namespace connperf::loop

@@ -63,8 +63,7 @@ void EventLoop::set_deadline(std::uint64_t when_ns) noexcept {
   deadline_ = when_ns;
   itimerspec spec{};
   if (when_ns != 0) {
-    spec.it_value.tv_sec = static_cast<time_t>(when_ns / 1'000'000'000u);
-    spec.it_value.tv_nsec = static_cast<long>(when_ns % 1'000'000'000u);
+    spec.it_value = to_timespec(when_ns);
   }
   ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
 }

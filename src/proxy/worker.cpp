@@ -367,7 +367,7 @@ void ProxyWorker::check_timeout(std::uint32_t id, std::uint64_t now) {
   if (upstream_wait) {
     fail(id, 504,
          fmt::format("no answer from {}:{} within {} s", s.host, s.port,
-                     static_cast<double>(spec_.upstream_timeout_ns) / 1e9));
+                     loop::seconds_from_ns(spec_.upstream_timeout_ns)));
   } else {
     close_session(id);
   }
