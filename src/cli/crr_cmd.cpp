@@ -71,35 +71,19 @@ void warn_ports_ran_out() {
              "(e.g. 127.0.0.2-127.0.0.20), or lower --rate\n");
 }
 
-class CrrJob final : public Job {
+class CrrJob final : public LoadJob<load::CrrEngine> {
  public:
-  CrrJob(load::CrrSpec spec, double max_error_rate)
-      : engine_(std::move(spec)), max_error_rate_(max_error_rate) {}
-  const load::CrrSpec& spec() const noexcept { return engine_.spec(); }
-
-  std::uint64_t start() override { return engine_.start(); }
-  bool finished() override { return engine_.finished(); }
+  using LoadJob::LoadJob;
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
-    stats::ClientSnapshot now, delta;
-    engine_.snapshot(now);
-    delta = now;
-    delta -= prev_;
-    prev_ = now;
-    j = stats::crr_interval_json(t, delta, seconds);
-    line = stats::crr_line(t, delta, seconds);
+    const stats::ClientSnapshot d = delta();
+    j = stats::crr_interval_json(t, d, seconds);
+    line = stats::crr_line(t, d, seconds);
     warn_once();
   }
 
-  std::uint64_t finish(StopSignals& signals, bool) override {
-    finish_in_flight(engine_, signals, spec().timeout_ns);
-    engine_.join();
-    return engine_.stopped_at();
-  }
-
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
-    engine_.snapshot(total_);
-    const std::uint64_t aborted = engine_.aborted();
+    const std::uint64_t aborted = take_totals();
     warn_once();
     text = stats::crr_summary_text(total_, aborted, elapsed);
     j = stats::crr_summary_json(total_, aborted, elapsed);
@@ -114,7 +98,6 @@ class CrrJob final : public Job {
     }
   }
 
-  int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
 
  private:
   void warn_once() {
@@ -123,9 +106,6 @@ class CrrJob final : public Job {
     warn_ports_ran_out();
   }
 
-  load::CrrEngine engine_;
-  double max_error_rate_;
-  stats::ClientSnapshot prev_, total_;
   bool warned_ = false;
 };
 

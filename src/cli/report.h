@@ -41,4 +41,46 @@ struct Report {
 
 int run_and_report(Job& job, const Report& report, StopSignals& signals);
 
+// The part of a Job that crr and rr share: their engine's start and end (work in flight may
+// finish within its grace), the counters since the last interval, the totals and the exit code
+// by --max-error-rate.
+template <typename Engine>
+class LoadJob : public Job {
+ public:
+  template <typename Spec>
+  LoadJob(Spec spec, double max_error_rate)
+      : engine_(std::move(spec)), max_error_rate_(max_error_rate) {}
+  const auto& spec() const noexcept { return engine_.spec(); }
+
+  std::uint64_t start() override { return engine_.start(); }
+  bool finished() override { return engine_.finished(); }
+  std::uint64_t finish(StopSignals& signals, bool) override {
+    finish_in_flight(engine_, signals, spec().timeout_ns);
+    engine_.join();
+    return engine_.stopped_at();
+  }
+  int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
+
+ protected:
+  stats::ClientSnapshot delta() {
+    stats::ClientSnapshot now;
+    engine_.snapshot(now);
+    stats::ClientSnapshot d = now;
+    d -= prev_;
+    prev_ = now;
+    return d;
+  }
+  std::uint64_t take_totals() {  // fills total_; returns the aborted count
+    engine_.snapshot(total_);
+    return engine_.aborted();
+  }
+
+  Engine engine_;
+  stats::ClientSnapshot total_;
+
+ private:
+  double max_error_rate_;
+  stats::ClientSnapshot prev_;
+};
+
 }  // namespace connperf::cli

@@ -165,51 +165,35 @@ std::string rr_banner(const load::RrSpec& s, const std::string& first_target) {
                      stats::rr_header());
 }
 
-class RrJob final : public Job {
+class RrJob final : public LoadJob<load::RrEngine> {
  public:
-  RrJob(load::RrSpec spec, double max_error_rate)
-      : engine_(std::move(spec)), max_error_rate_(max_error_rate) {}
-  const load::RrSpec& spec() const noexcept { return engine_.spec(); }
-
-  std::uint64_t start() override { return engine_.start(); }
-  bool finished() override { return engine_.finished(); }
+  using LoadJob::LoadJob;
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
     const std::uint64_t open = open_at_end_.value_or(engine_.open_connections());
-    stats::ClientSnapshot now, delta;
-    engine_.snapshot(now);
-    delta = now;
-    delta -= prev_;
-    prev_ = now;
-    j = stats::crr_interval_json(t, delta, seconds);
-    j["requests"] = delta.completed;
+    const stats::ClientSnapshot d = delta();
+    j = stats::crr_interval_json(t, d, seconds);
+    j["requests"] = d.completed;
     j["qps"] = j["cps"];
     j.erase("cps");
     j["connections"] = open;
-    line = stats::rr_line(t, delta, open, seconds);
+    line = stats::rr_line(t, d, open, seconds);
   }
 
   // The last line shows the connections open before the close, not 0.
-  std::uint64_t finish(StopSignals& signals, bool) override {
+  std::uint64_t finish(StopSignals& signals, bool signalled) override {
     open_at_end_ = engine_.open_connections();
-    finish_in_flight(engine_, signals, spec().timeout_ns);
-    engine_.join();
-    return engine_.stopped_at();
+    return LoadJob::finish(signals, signalled);
   }
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
-    engine_.snapshot(total_);
-    const std::uint64_t aborted = engine_.aborted();
+    const std::uint64_t aborted = take_totals();
     text = stats::rr_summary_text(total_, aborted, elapsed);
     j = stats::rr_summary_json(total_, aborted, elapsed);
   }
 
-  int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
 
  private:
-  load::RrEngine engine_;
-  double max_error_rate_;
-  stats::ClientSnapshot prev_, total_;
   std::optional<std::uint64_t> open_at_end_;
 };
 
