@@ -32,6 +32,7 @@ int run(int argc, char** argv) {
   RrOptions rr;
   CcOptions cc;
   ProxyOptions proxy;
+  LabOptions lab;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
@@ -40,6 +41,7 @@ int run(int argc, char** argv) {
   add_rr(app, rr);
   add_cc(app, cc);
   add_proxy(app, proxy);
+  add_lab(app, lab);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -60,6 +62,9 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("rr")) return run_rr(rr);
     if (app.got_subcommand("cc")) return run_cc(cc);
     if (app.got_subcommand("proxy")) return run_proxy(proxy);
+    if (CLI::App* l = app.get_subcommand("lab"); l->parsed())
+      for (const char* action : {"up", "down", "status"})
+        if (l->got_subcommand(action)) return run_lab(lab, action);
   } catch (const UsageError& e) {
     return usage(e.what());
   } catch (const RunError& e) {

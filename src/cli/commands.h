@@ -11,6 +11,7 @@
 
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "lab/lab.h"
 #include "load/crr.h"
 #include "server/server.h"
 
@@ -86,6 +87,11 @@ struct CcOptions {
   std::uint64_t timeout_ms = 5000;
 };
 
+struct LabOptions {
+  lab::LabSpec spec;
+  std::string json;
+};
+
 struct EchoOptions {
   std::string target;
   std::string timeout = "5";  // connect timeout, seconds
@@ -104,6 +110,7 @@ void add_echo(CLI::App& app, EchoOptions& o);
 void add_rr(CLI::App& app, RrOptions& o);
 void add_cc(CLI::App& app, CcOptions& o);
 void add_proxy(CLI::App& app, ProxyOptions& o);
+void add_lab(CLI::App& app, LabOptions& o);
 
 int run_crr(const CrrOptions& o);
 int run_server(const ServerOptions& o);
@@ -113,6 +120,7 @@ int run_echo(const EchoOptions& o);
 int run_rr(const RrOptions& o);
 int run_cc(const CcOptions& o);
 int run_proxy(const ProxyOptions& o);
+int run_lab(const LabOptions& o, const std::string& action);  // action: up, down or status
 
 // TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
 // when sock_diag cannot be asked.

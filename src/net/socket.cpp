@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
@@ -176,6 +177,15 @@ Result open_listener(const SockAddr& addr, bool reuseport, int backlog) noexcept
   if (r = bind_to(fd.get(), addr); !r.ok()) return r;
   if (r = listen_on(fd.get(), backlog); !r.ok()) return r;
   return {fd.release(), Err::Ok, 0};
+}
+
+Result enter_netns(const std::string& name) noexcept {
+  const std::string path = "/run/netns/" + name;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Result::from_errno(errno);
+  const Result r = check(::setns(fd, CLONE_NEWNET));
+  ::close(fd);
+  return r;
 }
 
 long raise_open_file_limit() noexcept {

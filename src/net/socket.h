@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <cstddef>
+#include <string>
 #include <utility>
 
 #include "net/address.h"
@@ -70,6 +71,10 @@ Result poll_fds(::pollfd* fds, std::size_t n, int timeout_ms) noexcept;  // valu
 
 // Opens a listening socket on `addr` (SO_REUSEADDR, optionally SO_REUSEPORT).
 Result open_listener(const SockAddr& addr, bool reuseport, int backlog) noexcept;
+
+// Moves the calling thread (and the threads it creates afterwards) into the network namespace
+// /run/netns/NAME, as `ip netns exec` does; sockets made afterwards live there.
+Result enter_netns(const std::string& name) noexcept;
 
 // Highest fd count this process may open (RLIMIT_NOFILE soft limit, raised to the hard limit).
 long raise_open_file_limit() noexcept;

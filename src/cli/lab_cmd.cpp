@@ -1,0 +1,101 @@
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "lab/lab.h"
+#include "stats/printers.h"
+
+namespace connperf::cli {
+
+void add_lab(CLI::App& app, LabOptions& o) {
+  CLI::App& lab = *app.add_subcommand(
+      "lab", "a device under test (conntrack, nftables, NAT) between client and server, in "
+             "network namespaces on this host");
+  lab.require_subcommand(1, 1);
+  CLI::App& up = *lab.add_subcommand("up", "build the namespaces NAME-client, NAME-dut, NAME-server");
+  CLI::App& down = *lab.add_subcommand("down", "remove everything `lab up` made");
+  CLI::App& status = *lab.add_subcommand("status", "the topology and the DUT's figures now");
+  for (CLI::App* c : {&up, &down, &status}) c->add_option("--name", o.spec.name, "lab NAME");
+  up.add_option("--sources", o.spec.sources, "client source addresses (for --bind)")
+      ->check(CLI::Range(1u, lab::Topology::kMaxSources));
+  up.add_flag("--nat", o.spec.nat, "the DUT masquerades: the server sees the DUT's address");
+  up.add_option("--loss", o.spec.loss_pct, "PCT of forwarded packets dropped at random")
+      ->check(CLI::Range(0.0, 100.0));
+  up.add_option("--limit", o.spec.limit,
+                "reset new connections past N tracked by the DUT (0: no limit)");
+  up.add_option("--reject", o.spec.reject_pct, "PCT of new connections reset at random")
+      ->check(CLI::Range(0.0, 100.0));
+  status.add_option("--json", o.json, "write the status document to FILE ('-' for stdout)");
+}
+
+namespace {
+
+int lab_up(const LabOptions& o) {
+  lab::up(o.spec);
+  const lab::Topology t{o.spec.name};
+  fmt::print("lab {} up: {} ({}) -> {} ({} / {}) -> {} ({})\n", t.name, t.client_ns(),
+             lab::Topology::kClient, t.dut_ns(), lab::Topology::kDutClientSide,
+             lab::Topology::kDutServerSide, t.server_ns(), lab::Topology::kServer);
+  fmt::print("  sources    --bind {}\n  device     conntrack{}{}{}{}\n", t.sources_spec(o.spec.sources),
+             o.spec.nat ? ", NAT" : "",
+             o.spec.loss_pct > 0 ? fmt::format(", {}% loss", o.spec.loss_pct) : "",
+             o.spec.limit ? fmt::format(", limit {}", o.spec.limit) : "",
+             o.spec.reject_pct > 0 ? fmt::format(", {}% reset", o.spec.reject_pct) : "");
+  fmt::print("  e.g.       connperf server --netns {} --listen {}:8080 &\n"
+             "             connperf crr --netns {} {}:8080 --bind {}\n",
+             t.server_ns(), lab::Topology::kServer, t.client_ns(), lab::Topology::kServer,
+             t.sources_spec(o.spec.sources));
+  return kOk;
+}
+
+int lab_status(const LabOptions& o) {
+  lab::check_name(o.spec.name);
+  const lab::Topology t{o.spec.name};
+  const auto there = lab::existing(t.name);
+  nlohmann::json doc = document("lab status", {{"name", t.name}});
+  doc["summary"]["namespaces"] = there;
+  std::FILE* human = o.json == "-" ? stderr : stdout;
+  if (there.size() != 3) {
+    fmt::print(human, "lab {}: {}\n", t.name,
+               there.empty() ? "not up" : fmt::format("half made ({}); run `connperf lab down`",
+                                                      fmt::join(there, ", ")));
+  } else {
+    const lab::DutSample d = lab::sample_dut(t.name);
+    fmt::print(human, "lab {}: {} ({}) -> {} -> {} ({})\n", t.name, t.client_ns(),
+               lab::Topology::kClient, t.dut_ns(), t.server_ns(), lab::Topology::kServer);
+    fmt::print(human, "  conntrack  {} entries: {} established, {} close, {} time_wait, {} other\n"
+                      "  forwarded  {} new connections; {} packets dropped or reset by the rules\n",
+               stats::format_count(d.entries), stats::format_count(d.established),
+               stats::format_count(d.close), stats::format_count(d.time_wait),
+               stats::format_count(d.other), stats::format_count(d.inserted),
+               stats::format_count(d.nft_drops));
+    doc["summary"]["dut"] = {{"entries", d.entries},     {"established", d.established},
+                             {"close", d.close},         {"time_wait", d.time_wait},
+                             {"other", d.other},         {"new", d.inserted},
+                             {"dropped", d.dropped},     {"rule_drops", d.nft_drops}};
+  }
+  if (!o.json.empty()) write_json(o.json, doc);
+  return there.size() == 3 ? kOk : kCannotRun;
+}
+
+}  // namespace
+
+int run_lab(const LabOptions& o, const std::string& action) {
+  if (::geteuid() != 0) throw RunError("lab needs root (network namespaces, nftables)");
+  StopSignals signals;  // SIGPIPE ignored while the tools run
+  try {
+    if (action == "up") return lab_up(o);
+    if (action == "down") {
+      fmt::print("lab {}: {}\n", o.spec.name, lab::down(o.spec.name) ? "removed" : "was not up");
+      return kOk;
+    }
+    return lab_status(o);
+  } catch (const lab::LabError& e) {
+    throw RunError(e.what());
+  }
+}
+
+}  // namespace connperf::cli

@@ -1,0 +1,84 @@
+#include "lab/command.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+
+extern char** environ;
+
+namespace connperf::lab {
+
+namespace {
+
+struct Pipe {
+  int fd[2] = {-1, -1};
+  Pipe() {
+    if (::pipe2(fd, O_CLOEXEC) != 0) fd[0] = fd[1] = -1;
+  }
+  ~Pipe() {
+    close_end(0);
+    close_end(1);
+  }
+  void close_end(int i) {
+    if (fd[i] >= 0) ::close(fd[i]);
+    fd[i] = -1;
+  }
+};
+
+// Feeds `input` and collects both outputs without either side blocking the other.
+void exchange(Pipe& in, Pipe& out, Pipe& err, const std::string& input, CommandResult& r) {
+  std::size_t sent = 0;
+  if (input.empty()) in.close_end(1);
+  char buf[4096];
+  while (out.fd[0] >= 0 || err.fd[0] >= 0) {
+    std::array<pollfd, 3> p{{{out.fd[0], POLLIN, 0}, {err.fd[0], POLLIN, 0}, {in.fd[1], POLLOUT, 0}}};
+    if (::poll(p.data(), p.size(), -1) < 0) continue;
+    if (p[2].revents && in.fd[1] >= 0) {
+      const ssize_t n = ::write(in.fd[1], input.data() + sent, input.size() - sent);
+      if (n > 0) sent += static_cast<std::size_t>(n);
+      if (n <= 0 || sent == input.size()) in.close_end(1);
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (!p[static_cast<std::size_t>(i)].revents) continue;
+      Pipe& from = i == 0 ? out : err;
+      const ssize_t n = ::read(from.fd[0], buf, sizeof buf);
+      if (n <= 0) from.close_end(0);
+      else (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
+    }
+  }
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
+  CommandResult r;
+  Pipe in, out, err;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in.fd[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out.fd[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err.fd[1], 2);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  in.close_end(0);
+  out.close_end(1);
+  err.close_end(1);
+  if (rc != 0) {
+    r.err = argv[0] + ": cannot be started";
+    return r;
+  }
+  exchange(in, out, err, input, r);
+  int status = 0;
+  if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) r.code = WEXITSTATUS(status);
+  return r;
+}
+
+}  // namespace connperf::lab
