@@ -129,6 +129,11 @@ TEST(ServerShutdown, SigintDrainsWithOrderlyCloseAndTheStatesShowIt) {
   const int fd = connect_loopback(server.port());
   const auto cport = static_cast<std::uint16_t>(local_port(fd));
   ASSERT_TRUE(state_reaches(diag::TcpState::Established, sport, cport, 1));
+  // Established is the kernel's word; an echo says the server itself holds the connection (a
+  // SIGINT before its accept closes the listener, and the connection is reset).
+  char echo[16];
+  send_all(fd, "x");
+  poll_until([&] { return ::recv(fd, echo, sizeof echo, MSG_DONTWAIT) > 0; }, 2s);
 
   server.process().signal(SIGINT);
   // Our side reads an orderly end of stream, and sits in CLOSE_WAIT; the server in FIN_WAIT2.
