@@ -45,12 +45,13 @@ class HoldServer {
 // Waits until the server side holds `want` established connections; returns the last count.
 std::uint64_t wait_established(const std::vector<const HoldServer*>& servers, std::uint64_t want) {
   std::uint64_t n = 0;
-  for (int i = 0; i < 200; ++i) {
-    n = 0;
-    for (const auto* s : servers) n += s->established_now();
-    if (n >= want) return n;
-    std::this_thread::sleep_for(50ms);
-  }
+  poll_until(
+      [&] {
+        n = 0;
+        for (const auto* s : servers) n += s->established_now();
+        return n >= want;
+      },
+      10s, 50ms);
   return n;
 }
 
@@ -167,14 +168,17 @@ TEST(CcIntegration, AWorkerProcessThatDiesDoesNotHangTheRun) {
               "-q", "--json", path},
              dir.path());
   pid_t child = 0;
-  for (int i = 0; i < 100 && child == 0; ++i) {
-    std::this_thread::sleep_for(20ms);
-    std::ifstream kids("/proc/" + std::to_string(cc.pid()) + "/task/" +
-                       std::to_string(cc.pid()) + "/children");
-    kids >> child;
-  }
+  poll_until(
+      [&] {
+        std::ifstream kids("/proc/" + std::to_string(cc.pid()) + "/task/" +
+                           std::to_string(cc.pid()) + "/children");
+        kids >> child;
+        return child > 0;
+      },
+      2s, 20ms);
   ASSERT_GT(child, 0);
-  std::this_thread::sleep_for(300ms);
+  // Kill it in the middle of its run: while both workers hold their connections.
+  poll_until([&] { return server.established_now() >= 200; }, 3s);
   ::kill(child, SIGKILL);
   ASSERT_EQ(cc.wait(15s), 0) << cc.err();
   EXPECT_NE(cc.err().find("ended early (signal 9)"), std::string::npos) << cc.err();

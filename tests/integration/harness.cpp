@@ -21,6 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include "diag/sock_diag.h"
+
 namespace connperf::test {
 
 namespace fs = std::filesystem;
@@ -103,14 +105,10 @@ bool Process::running() {
 }
 
 int Process::wait(std::chrono::milliseconds limit) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (running()) {
-    if (std::chrono::steady_clock::now() > end) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, &status_, 0);
-      return -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (!poll_until([&] { return !running(); }, limit, std::chrono::milliseconds(5))) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status_, 0);
+    return -1;
   }
   if (WIFEXITED(status_)) return WEXITSTATUS(status_);
   if (WIFSIGNALED(status_)) return 128 + WTERMSIG(status_);
@@ -122,15 +120,17 @@ std::string Process::err() const { return read_file(err_path_); }
 
 int Process::wait_listening(std::chrono::milliseconds limit, bool from_stdout) {
   static const std::regex re(R"(listening on \S*:(\d+))");
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    std::smatch m;
-    const std::string text = from_stdout ? out() : err();
-    if (std::regex_search(text, m, re)) return std::stoi(m[1]);
-    if (!running()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  throw std::runtime_error("process did not report 'listening on': " + err());
+  int port = -1;
+  poll_until(
+      [&] {
+        std::smatch m;
+        const std::string text = from_stdout ? out() : err();
+        if (std::regex_search(text, m, re)) port = std::stoi(m[1]);
+        return port >= 0 || !running();
+      },
+      limit);
+  if (port < 0) throw std::runtime_error("process did not report 'listening on': " + err());
+  return port;
 }
 
 RunResult run(std::vector<std::string> argv, const std::string& dir,
@@ -232,6 +232,30 @@ std::string read_to_end(int fd) {
     if (n <= 0) return out;
     out.append(buf, static_cast<std::size_t>(n));
   }
+}
+
+bool close_and_wait_peer_close(int fd, std::chrono::milliseconds limit) {
+  sockaddr_in local{}, remote{};
+  socklen_t len = sizeof local;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+  len = sizeof remote;
+  ::getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &len);
+  ::close(fd);
+  diag::StateFilter f;
+  f.local_port = ntohs(local.sin_port);
+  f.remote_port = ntohs(remote.sin_port);
+  return poll_until(
+      [&] {
+        const diag::StateCounts n = diag::count_tcp_states(f);
+        return n[diag::TcpState::FinWait1] + n[diag::TcpState::FinWait2] == 0;
+      },
+      limit);
+}
+
+std::uint64_t established_to(int port) {
+  diag::StateFilter f;
+  f.remote_port = static_cast<std::uint16_t>(port);
+  return diag::count_tcp_states(f)[diag::TcpState::Established];
 }
 
 void expect_ab_complete(const RunResult& r, int requests) {

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../poll_until.h"  // poll_until(cond, limit, step): wait for a condition, not a time
+
 namespace connperf::test {
 
 // A temporary directory removed when the test ends.
@@ -80,6 +82,12 @@ nlohmann::json probe(const TempDir& dir, int port, const std::vector<std::string
 int connect_loopback(int port, int recv_timeout_s = 0);
 void send_all(int fd, const std::string& data);
 std::string read_to_end(int fd);  // until the peer closes, or a read times out
+// Closes our end of a loopback TCP connection and waits up to `limit` until the peer has closed
+// its end too (our socket left FIN_WAIT: the peer saw our FIN and closed). False on timeout.
+bool close_and_wait_peer_close(int fd, std::chrono::milliseconds limit = std::chrono::seconds(3));
+// Established TCP connections on this host to remote port `port`, counted on the connecting
+// side (e.g. a proxy's upstream connections to an origin listening there).
+std::uint64_t established_to(int port);
 
 // An `ab` run finished with `requests` complete and none failed.
 void expect_ab_complete(const RunResult& r, int requests);

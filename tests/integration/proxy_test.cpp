@@ -122,13 +122,14 @@ TEST(Proxy, LargeFileFromPythonHttpServerArrivesIntact) {
                dir.path());
   Proxy proxy(dir);
   RunResult r{};
-  for (int i = 0; i < 100; ++i) {  // http.server says nothing when ready: poll it
-    r = run({"curl", "-s", "-o", dir.file("got.bin"), "-w", "%{http_code}", "-x", proxy.url(),
-             origin_url(port, "/blob.bin")},
-            dir.path(), 20s);
-    if (r.out == "200") break;
-    std::this_thread::sleep_for(100ms);
-  }
+  poll_until(
+      [&] {  // http.server says nothing when ready: poll it
+        r = run({"curl", "-s", "-o", dir.file("got.bin"), "-w", "%{http_code}", "-x", proxy.url(),
+                 origin_url(port, "/blob.bin")},
+                dir.path(), 20s);
+        return r.out == "200";
+      },
+      30s, 100ms);
   ASSERT_EQ(r.out, "200") << r.err;
   EXPECT_EQ(sha256(dir, dir.file("got.bin")), sha256(dir, file));
   const json s = proxy.stop();
@@ -213,13 +214,14 @@ TEST(Proxy, ConnectTunnelCarriesTlsEndToEnd) {
               dir.path());
   Proxy proxy(dir, {"--connect-ports", "1-442," + std::to_string(tls_port)});
   RunResult r{};
-  for (int i = 0; i < 50; ++i) {  // s_server has no readiness line on stderr: retry
-    r = run({"curl", "-sk", "-p", "-x", proxy.url(),
-             "https://127.0.0.1:" + std::to_string(tls_port) + "/"},
-            dir.path(), 10s);
-    if (r.code == 0) break;
-    std::this_thread::sleep_for(100ms);
-  }
+  poll_until(
+      [&] {  // s_server has no readiness line on stderr: retry
+        r = run({"curl", "-sk", "-p", "-x", proxy.url(),
+                 "https://127.0.0.1:" + std::to_string(tls_port) + "/"},
+                dir.path(), 10s);
+        return r.code == 0;
+      },
+      15s, 100ms);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("s_server"), std::string::npos) << r.out;
   const json s = proxy.stop();
@@ -494,7 +496,14 @@ TEST(Proxy, ATunnelPassesAResetOn) {
   const int peer = ::accept(lfd, nullptr, nullptr);
   ASSERT_GE(peer, 0);
   send_all(peer, "some bytes");
-  std::this_thread::sleep_for(100ms);
+  poll_until(
+      [&] {  // through the tunnel to us before the reset
+        char buf[256];
+        const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+        return n > 0 && std::string(buf, static_cast<std::size_t>(n)).find("some bytes") !=
+                            std::string::npos;
+      },
+      2s);
   const linger lg{1, 0};
   ::setsockopt(peer, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   ::close(peer);
@@ -593,11 +602,11 @@ TEST(Proxy, ClientResetMidUploadIsCountedAndSurvived) {
   const int fd = connect_loopback(proxy.port(), 5);
   send_all(fd, "POST " + origin_url(o.port, "/echo") +
                    " HTTP/1.1\r\nContent-Length: 10485760\r\n\r\n" + std::string(1 << 20, 'u'));
-  std::this_thread::sleep_for(200ms);
+  poll_until([&] { return established_to(o.port) > 0; }, 2s);  // the upload is under way
   const linger lg{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   ::close(fd);
-  std::this_thread::sleep_for(200ms);
+  poll_until([&] { return established_to(o.port) == 0; }, 2s);  // the proxy saw the reset
   const std::string reply = exchange(
       proxy.port(), "GET " + origin_url(o.port, "/") + " HTTP/1.1\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_line(reply), "HTTP/1.1 200 OK");

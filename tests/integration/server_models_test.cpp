@@ -164,8 +164,12 @@ TEST(ForkModel, NoZombiesAndTheFdStaysWithTheChild) {
                            "raw", "-q"},
                           dir.path(), 60s);
   ASSERT_EQ(r.code, 0) << r.err;
-  std::this_thread::sleep_for(300ms);  // the acceptor reaps at least every 100 ms
   const std::string pid = std::to_string(s.process().pid());
+  poll_until(
+      [&] {  // the acceptor reaps at least every 100 ms: wait until no child is left
+        return run({"ps", "--ppid", pid, "-o", "stat="}, dir.path(), 10s).out.empty();
+      },
+      5s, 50ms);
   const RunResult ps = run({"ps", "--ppid", pid, "-o", "stat="}, dir.path(), 10s);
   EXPECT_EQ(ps.out.find('Z'), std::string::npos) << ps.out;
   // The parent keeps only its listener (and the usual stdio/epoll fds), never a client fd.
@@ -208,8 +212,7 @@ TEST_P(CapOverListeners, TheCapHoldsAcrossListeners) {
   EXPECT_NE(rb, rc) << "exactly one of the two waiting connections is served";
   ::close(rb ? b : c);
   EXPECT_TRUE(readable_within(rb ? c : b, 3000));  // then the other
-  ::close(rb ? c : b);
-  std::this_thread::sleep_for(200ms);
+  close_and_wait_peer_close(rb ? c : b);
   server.signal(SIGTERM);
   ASSERT_EQ(server.wait(10s), 0) << server.err();
   const json sum = read_json(json_path)["summary"];
@@ -269,9 +272,8 @@ TEST(IterativeModel, AClientThatNeverReadsIsClosedAfterTheIdleTimeout) {
   char buf[16];
   EXPECT_EQ(::recv(next, buf, sizeof buf, 0), 1) << "the next client was never served";
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 4.0);
-  ::close(next);
+  close_and_wait_peer_close(next);
   ::close(stuck);
-  std::this_thread::sleep_for(200ms);
   const json sum = s.stop();
   EXPECT_GE(sum["closed_by_server"].get<int>(), 1);
   expect_server_invariant(sum);

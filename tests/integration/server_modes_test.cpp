@@ -119,11 +119,7 @@ std::uint64_t count_state(diag::TcpState st, std::optional<std::uint16_t> local,
 // Waits up to a second for a socket state count to reach `want`.
 bool state_reaches(diag::TcpState st, std::optional<std::uint16_t> local,
                    std::optional<std::uint16_t> remote, std::uint64_t want) {
-  for (int i = 0; i < 100; ++i) {
-    if (count_state(st, local, remote) == want) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
+  return poll_until([&] { return count_state(st, local, remote) == want; }, 1s);
 }
 
 TEST(ServerShutdown, SigintDrainsWithOrderlyCloseAndTheStatesShowIt) {
@@ -133,6 +129,11 @@ TEST(ServerShutdown, SigintDrainsWithOrderlyCloseAndTheStatesShowIt) {
   const int fd = connect_loopback(server.port());
   const auto cport = static_cast<std::uint16_t>(local_port(fd));
   ASSERT_TRUE(state_reaches(diag::TcpState::Established, sport, cport, 1));
+  // Established is the kernel's word; an echo says the server itself holds the connection (a
+  // SIGINT before its accept closes the listener, and the connection is reset).
+  char echo[16];
+  send_all(fd, "x");
+  poll_until([&] { return ::recv(fd, echo, sizeof echo, MSG_DONTWAIT) > 0; }, 2s);
 
   server.process().signal(SIGINT);
   // Our side reads an orderly end of stream, and sits in CLOSE_WAIT; the server in FIN_WAIT2.
@@ -162,7 +163,9 @@ TEST(ServerShutdown, DrainTimeoutClosesPeersThatStayAndASecondSignalIsImmediate)
   TempDir dir;
   ModeServer server(dir, "echo", {"--drain-timeout", "0.5"});
   const int fd = connect_loopback(server.port());
-  std::this_thread::sleep_for(100ms);
+  char echo[16];
+  send_all(fd, "x");  // its echo says the server holds the connection
+  poll_until([&] { return ::recv(fd, echo, sizeof echo, MSG_DONTWAIT) > 0; }, 2s);
   const auto t0 = std::chrono::steady_clock::now();
   server.process().signal(SIGTERM);
   EXPECT_EQ(server.process().wait(5s), 0);
@@ -176,10 +179,12 @@ TEST(ServerShutdown, DrainTimeoutClosesPeersThatStayAndASecondSignalIsImmediate)
   TempDir dir2;
   ModeServer twice(dir2, "echo", {"--drain-timeout", "30"});
   const int fd2 = connect_loopback(twice.port());
-  std::this_thread::sleep_for(100ms);
+  send_all(fd2, "x");
+  poll_until([&] { return ::recv(fd2, echo, sizeof echo, MSG_DONTWAIT) > 0; }, 2s);
   const auto t1 = std::chrono::steady_clock::now();
   twice.process().signal(SIGINT);
-  std::this_thread::sleep_for(100ms);
+  // The drain's FIN says the first signal was taken, so the second is a second one.
+  poll_until([&] { return ::recv(fd2, echo, sizeof echo, MSG_DONTWAIT) == 0; }, 2s);
   twice.process().signal(SIGINT);
   EXPECT_EQ(twice.process().wait(5s), 0);
   EXPECT_LT(std::chrono::steady_clock::now() - t1, 2s);
@@ -191,7 +196,8 @@ TEST(ServerModes, ResetByPeerIsCountedAndSurvived) {
   ModeServer server(dir, "echo");
   const int fd = connect_loopback(server.port());
   ASSERT_EQ(::send(fd, "data\n", 5, 0), 5);
-  std::this_thread::sleep_for(50ms);
+  char echo[16];  // the server has read our data once it echoes it
+  poll_until([&] { return ::recv(fd, echo, sizeof echo, MSG_DONTWAIT) > 0; }, 2s);
   const linger lg{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   ::close(fd);

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "../poll_until.h"
+
 namespace connperf::diag {
 namespace {
 
@@ -86,12 +88,7 @@ bool make_connections(int family, Pair& p) {
 
 // State transitions after close() are asynchronous; poll up to 1 s.
 bool eventually(const std::function<bool()>& pred) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
+  return test::poll_until(pred, std::chrono::seconds(1));
 }
 
 StateFilter port_filter(std::uint16_t port) {
