@@ -29,6 +29,7 @@ struct CrrOptions {
 
 struct ServerOptions {
   std::vector<std::string> listen{"0.0.0.0:8888"};
+  std::string netns;
   unsigned threads = 0;  // 0 = one per CPU
   std::string mode = "http";
   std::string model = "epoll";
@@ -76,7 +77,7 @@ struct RrOptions {
 };
 
 struct CcOptions {
-  TargetFlags to{{}, {}, "raw"};
+  TargetFlags to{.request = "raw"};
   OutputFlags out;
   std::uint64_t count = 1000;
   double ramp = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cli/common.h"
+#include "net/socket.h"
 
 namespace connperf::cli {
 
@@ -40,7 +41,18 @@ void add_output_flags(CLI::App& c, OutputFlags& o, bool interval) {
   if (interval) c.add_flag("-q,--quiet", o.quiet, "no per-interval lines");
 }
 
+void add_netns_flag(CLI::App& c, std::string& netns) {
+  c.add_option("--netns", netns, "run in network namespace NAME (e.g. a `connperf lab` one)");
+}
+
+void enter_netns(const std::string& netns) {
+  if (netns.empty()) return;
+  if (const net::Result r = net::enter_netns(netns); !r.ok())
+    throw RunError("--netns " + netns + ": " + net::errno_text(r.sys_errno));
+}
+
 void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_help) {
+  add_netns_flag(c, o.netns);
   c.add_option("targets", o.targets, "HOST:PORT to connect to (repeatable, round-robin)")
       ->required()
       ->default_str("");
@@ -50,6 +62,7 @@ void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_he
 }
 
 load::Targets parse_target_flags(const TargetFlags& o) {
+  enter_netns(o.netns);  // first: names and sources are of that namespace
   load::Targets t;
   t.targets = parse_targets(o.targets);
   t.binds = parse_binds(o.binds);

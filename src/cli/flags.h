@@ -27,10 +27,15 @@ struct OutputFlags {
 // `interval` false: the subcommand prints no intervals (only --json and -q).
 void add_output_flags(CLI::App& c, OutputFlags& o, bool interval = true);
 
+// --netns NAME: the run's sockets live in network namespace NAME (as `ip netns exec NAME`).
+void add_netns_flag(CLI::App& c, std::string& netns);
+void enter_netns(const std::string& netns);  // "" = stay; throws RunError
+
 struct TargetFlags {
   std::vector<std::string> targets;
   std::vector<std::string> binds;
   std::string request = "http";
+  std::string netns;
 };
 void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_help);
 // Resolves targets and sources; every target needs a --bind address of its family when any is

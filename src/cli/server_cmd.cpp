@@ -35,10 +35,12 @@ void add_server(CLI::App& app, ServerOptions& o) {
                "at Ctrl-C/SIGTERM/-d: SECONDS to let peers close after our FIN; a second signal "
                "stops at once");
   c.add_option("--backlog", o.backlog, "listen backlog")->check(CLI::Range(1, 65535));
+  add_netns_flag(c, o.netns);
   add_output_flags(c, o.out);
 }
 
 server::ServerSpec server_spec(const ServerOptions& o) {
+  enter_netns(o.netns);
   server::ServerSpec s;
   s.listen = parse_listen(o.listen);
   if (s.listen.empty()) throw UsageError("--listen: at least one address");
