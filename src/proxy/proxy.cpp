@@ -28,12 +28,6 @@ std::uint64_t connections_that_fit(long fd_limit, unsigned threads) noexcept {
   return std::max<std::uint64_t>(16, limit > reserved ? (limit - reserved) / kFdsPerConnection : 0);
 }
 
-const char* to_string(Phase p) noexcept {
-  static constexpr const char* kNames[] = {"head",     "lookup", "connect",
-                                           "exchange", "tunnel", "closing"};
-  return kNames[static_cast<int>(p)];
-}
-
 PortSet PortSet::parse(std::string_view spec) {
   PortSet set;
   auto number = [spec](std::string_view t) {

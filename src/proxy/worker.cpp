@@ -1,5 +1,5 @@
-// The worker's loop side: accepting, reading and writing both relays, the loop pass that drives a
-// session, closing, timeouts and relay buffers. The HTTP and tunnel phases are in exchange.cpp.
+// The worker's loop side: accepting, the loop pass that drives a session, ending sessions,
+// timeouts. Bytes in and out are in relay.cpp, the phases in exchange.cpp and upstream.cpp.
 #include "proxy/worker.h"
 
 #include <fmt/format.h>
@@ -8,11 +8,20 @@
 
 #include <algorithm>
 
+#include "loop/worker_pool.h"
 #include "net/socket.h"
-#include "proto/text.h"
 #include "proxy/rewrite.h"
 
 namespace connperf::proxy {
+
+ProxyWorker::ProxyWorker(Proxy& proxy, unsigned index)
+    : proxy_(proxy), spec_(proxy.spec_), inbox_(loop_), buffers_(spec_.buffer) {
+  max_sessions_ =
+      std::max<std::uint64_t>(1, loop::share(spec_.max_connections, spec_.threads, index));
+  sweep_ns_ = std::clamp<std::uint64_t>(
+      std::min(spec_.idle_timeout_ns, spec_.upstream_timeout_ns) / 4, 10 * loop::kMs,
+      250 * loop::kMs);
+}
 
 void ProxyWorker::run(std::uint64_t /*t0*/) {
   acceptor_.start();
@@ -20,40 +29,39 @@ void ProxyWorker::run(std::uint64_t /*t0*/) {
   if (proxy_.pool_.phase() != loop::Phase::Stopping) loop_.run(*this);
   acceptor_.close_all();
   for (std::uint32_t id = 0; id < sessions_.size(); ++id)
-    if (sessions_[id].open) close_session(id);
-  pool_expire(UINT64_MAX);
+    if (sessions_[id].open()) close_session(id);
+  upstreams_.clear();
 }
 
 void ProxyWorker::on_io(loop::Token token, std::uint32_t events) {
   if (token.kind == kListenerKind) return accept_burst(token.slot);
-  if (token.kind == kPoolKind) return pool_drop(static_cast<int>(token.slot));
+  if (token.kind == kPoolKind) return (void)upstreams_.drop(static_cast<int>(token.slot));
   const std::uint32_t id = token.slot;
-  const std::uint32_t gen = token.gen;
-  if (id >= sessions_.size()) return;
+  if (id >= sessions_.size() || !sessions_[id].open()) return;
   Session& s = sessions_[id];
-  if (!s.open) return;
   constexpr std::uint32_t kReadable = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+  constexpr std::uint32_t kWritable = EPOLLOUT | EPOLLERR | EPOLLHUP;
   if (token.kind == kUpstreamKind) {
-    if (s.up_gen != gen || s.upstream < 0) return;
+    if (s.up_gen != token.gen || s.upstream < 0) return;
     if (s.phase == Phase::Connect) {
       finish_connect(id);
     } else {
-      if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) s.up.blocked = false;
+      if (events & kWritable) s.up.blocked = false;
       if (events & kReadable) s.down.ready = true;
     }
   } else {
-    if (s.gen != gen) return;
-    if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) s.down.blocked = false;
+    if (s.gen != token.gen) return;
+    if (events & kWritable) s.down.blocked = false;
     if (events & kReadable) s.up.ready = true;
   }
-  if (sessions_[id].open) advance(id);
+  if (sessions_[id].open()) advance(id);
 }
 
 void ProxyWorker::on_deadline(std::uint64_t now) {
   acceptor_.tick(now);
   for (std::uint32_t id = 0; id < sessions_.size(); ++id)
-    if (sessions_[id].open) check_timeout(id, now);
-  pool_expire(now);
+    if (sessions_[id].open()) check_timeout(id, now);
+  upstreams_.expire(now);
   loop_.set_deadline(now + sweep_ns_);
 }
 
@@ -67,7 +75,7 @@ void ProxyWorker::accept_burst(std::size_t li) {
   acceptor_.burst(li, live_, max_sessions_, [this](int fd, const net::SockAddr& peer, std::size_t) {
     stats_.add(ProxyCount::Accepted);
     const std::uint32_t id = adopt(fd);
-    if (!allowed(peer) && sessions_[id].open) {
+    if (!allowed(peer) && sessions_[id].open()) {
       stats_.add(ProxyCount::Denied);
       fail(id, 403, "your address is not allowed to use this proxy");
     }
@@ -95,7 +103,6 @@ std::uint32_t ProxyWorker::adopt(int fd) {
   s = Session{};
   s.gen = gen;
   s.up_gen = up_gen;
-  s.open = true;
   s.client = fd;
   s.up.cap = s.down.cap = spec_.buffer;
   s.last_active = loop::now_ns();
@@ -106,226 +113,80 @@ std::uint32_t ProxyWorker::adopt(int fd) {
   return id;
 }
 
-bool ProxyWorker::read_client(std::uint32_t id) {
-  Session& s = sessions_[id];
-  if (!s.up.ready || s.up.eof) return false;
-  if (s.phase == Phase::Closing) return drain_closing(id);
-  if (s.phase == Phase::Tunnel && s.up.use_pipe()) return splice_in(id, s.up, s.client);
-  if (s.up.room() == 0) return false;
-  std::size_t len = 0;
-  if (!s.up.data) s.up.data = take_buffer();
-  char* p = s.up.read_ptr(len);
-  const net::Result r = net::read_some(s.client, p, len);
-  if (r.err == net::Err::WouldBlock) return s.up.ready = false;
-  if (!r.ok()) return client_failed(id), true;
-  s.last_active = loop::now_ns();
-  if (s.phase == Phase::Head && s.up.buffered() == 0) s.head_since = s.last_active;
-  if (r.value == 0) s.up.eof = true;
-  s.up.end += static_cast<std::size_t>(r.value);
-  return true;
+loop::Token ProxyWorker::client_token(std::uint32_t id) const noexcept {
+  return {id, sessions_[id].gen, kClientKind};
 }
 
-bool ProxyWorker::read_upstream(std::uint32_t id) {
-  Session& s = sessions_[id];
-  if (s.upstream < 0 || s.phase == Phase::Connect || !s.down.ready || s.down.eof ||
-      s.down.room() == 0)
-    return false;
-  if (s.phase == Phase::Tunnel && s.down.use_pipe()) return splice_in(id, s.down, s.upstream);
-  std::size_t len = 0;
-  if (!s.down.data) s.down.data = take_buffer();
-  char* p = s.down.read_ptr(len);
-  const net::Result r = net::read_some(s.upstream, p, len);
-  if (r.err == net::Err::WouldBlock) return s.down.ready = false;
-  s.last_active = loop::now_ns();
-  if (!r.ok() || r.value == 0) {
-    s.down.eof = true;
-    s.upstream_reset = !r.ok();
-    if (s.phase == Phase::Head) close_upstream(s);  // a kept connection the origin ended
-    return true;
-  }
-  if (s.phase == Phase::Head) {  // nothing was asked: the connection cannot be trusted
-    close_upstream(s);
-    return true;
-  }
-  s.down.end += static_cast<std::size_t>(r.value);
-  return true;
-}
-
-bool ProxyWorker::splice_in(std::uint32_t id, Relay& r, int from) {
-  if (r.piped >= r.pipe_cap) return false;
-  const net::Result res = net::splice_some(from, r.pipe_w.get(), r.pipe_cap - r.piped);
-  if (res.err == net::Err::WouldBlock) {
-    if (r.piped == 0) r.ready = false;
-    return false;
-  }
-  Session& s = sessions_[id];
-  s.last_active = loop::now_ns();
-  if (!res.ok() && from == s.client) return client_failed(id), true;
-  if (!res.ok() || res.value == 0) {
-    r.eof = true;
-    if (!res.ok()) s.upstream_reset = true;
-    return true;
-  }
-  r.piped += static_cast<std::size_t>(res.value);
-  return true;
-}
-
-bool ProxyWorker::splice_out(std::uint32_t id, Relay& r, int to, ProxyCount counter) {
-  Session& s = sessions_[id];
-  while (r.piped > 0 && !r.blocked) {
-    const net::Result res = net::splice_some(r.pipe_r.get(), to, r.piped);
-    if (res.err == net::Err::WouldBlock) {
-      r.blocked = true;
-      break;
-    }
-    if (!res.ok()) {
-      if (to == s.client) return client_failed(id), false;
-      stats_.add(ProxyCount::UpstreamResets);
-      return abort_client(id), false;
-    }
-    r.piped -= static_cast<std::size_t>(res.value);
-    stats_.add(counter, static_cast<std::size_t>(res.value));
-    s.last_active = loop::now_ns();
-  }
-  return true;
+loop::Token ProxyWorker::upstream_token(std::uint32_t id) const noexcept {
+  return {id, sessions_[id].up_gen, kUpstreamKind};
 }
 
 void ProxyWorker::advance(std::uint32_t id) {
   for (int round = 0; round < 256; ++round) {
     bool moved = read_client(id);
-    if (!sessions_[id].open) return;
+    if (!sessions_[id].open()) return;
     moved |= read_upstream(id);
-    Session& s = sessions_[id];
-    const auto before = signature(s);
-    switch (s.phase) {
-      case Phase::Head:
-        request_head(id);
-        break;
-      case Phase::Lookup:
-      case Phase::Connect:
-        break;
-      case Phase::Exchange:
-        exchange(id);
-        break;
-      case Phase::Tunnel:
-        tunnel(id);
-        break;
-      case Phase::Closing:
-        closing(id);
-        break;
-    }
-    if (!sessions_[id].open) return;
-    if (!moved && signature(sessions_[id]) == before) return;
+    moved |= run_phase(id);
+    if (!sessions_[id].open() || !moved) return;
   }
   // Out of rounds with work left: the edges that announced it are spent, so go on later.
   if (deferred_.empty()) loop_.wake();
   deferred_.emplace_back(id, sessions_[id].gen);
 }
 
+bool ProxyWorker::run_phase(std::uint32_t id) {
+  switch (sessions_[id].phase) {
+    case Phase::Head: return request_head(id);
+    case Phase::Lookup:
+    case Phase::Connect: return false;  // an answer or a connect event comes
+    case Phase::Exchange: return exchange(id);
+    case Phase::Tunnel: return tunnel(id);
+    case Phase::Closing: return closing(id);
+  }
+  return false;
+}
+
 void ProxyWorker::on_batch_end() {
   if (deferred_.empty()) return;
   deferred_now_.swap(deferred_);
   for (const auto& [id, gen] : deferred_now_)
-    if (sessions_[id].open && sessions_[id].gen == gen) advance(id);
+    if (sessions_[id].open() && sessions_[id].gen == gen) advance(id);
   deferred_now_.clear();
-}
-
-std::array<std::size_t, 11> ProxyWorker::signature(const Session& s) noexcept {
-  return {static_cast<std::size_t>(s.phase),
-          static_cast<std::size_t>(s.reply),
-          s.up.start,
-          s.up.end,
-          s.up.pass + s.up.head_off,
-          s.down.start,
-          s.down.end,
-          s.down.pass + s.down.head_off,
-          static_cast<std::size_t>(s.upstream),
-          s.up.piped,
-          s.down.piped};
-}
-
-bool ProxyWorker::flush_up(std::uint32_t id) {
-  Session& s = sessions_[id];
-  if (s.upstream < 0 || s.phase == Phase::Connect) return true;
-  while (s.up.copy_pending() && !s.up.blocked) {
-    const std::size_t hlen = s.up.head.size() - s.up.head_off;
-    const net::Result r = net::send_two(s.upstream, s.up.head.data() + s.up.head_off, hlen,
-                                        s.up.data.get() + s.up.start, s.up.pass);
-    if (r.err == net::Err::WouldBlock) {
-      s.up.blocked = true;
-      break;
-    }
-    if (!r.ok()) {
-      s.upstream_reset = true;
-      if (s.phase != Phase::Tunnel) return upstream_ended(id), false;
-      stats_.add(ProxyCount::UpstreamResets);
-      return abort_client(id), false;
-    }
-    advance_sent(s.up, static_cast<std::size_t>(r.value), ProxyCount::BytesUp);
-    s.last_active = loop::now_ns();
-  }
-  return true;
-}
-
-bool ProxyWorker::flush_down(std::uint32_t id) {
-  Session& s = sessions_[id];
-  while (s.down.copy_pending() && !s.down.blocked) {
-    const std::size_t hlen = s.down.head.size() - s.down.head_off;
-    const net::Result r =
-        net::send_two(s.client, s.down.head.data() + s.down.head_off, hlen,
-                      s.down.data ? s.down.data.get() + s.down.start : nullptr, s.down.pass);
-    if (r.err == net::Err::WouldBlock) {
-      s.down.blocked = true;
-      break;
-    }
-    if (!r.ok()) {
-      client_failed(id);
-      return false;
-    }
-    advance_sent(s.down, static_cast<std::size_t>(r.value), ProxyCount::BytesDown);
-    s.last_active = loop::now_ns();
-  }
-  return true;
-}
-
-void ProxyWorker::advance_sent(Relay& r, std::size_t n, ProxyCount counter) {
-  stats_.add(counter, n);
-  const std::size_t h = std::min(n, r.head.size() - r.head_off);
-  r.head_off += h;
-  r.pass -= n - h;
-  r.drop(n - h);
 }
 
 void ProxyWorker::fail(std::uint32_t id, int status, std::string_view why) {
   Session& s = sessions_[id];
   leave_lookup(id);
   stats_.add(stats::proxy_status_count(status));
-  close_upstream(s);
-  if (s.reply_started) return close_session(id);
+  s.close_upstream();
+  if (s.ex.reply_started()) return close_session(id);
   s.down.start = s.down.end = s.down.pass = 0;
   s.down.head.erase(0, s.down.head_off);  // 1xx heads already begun go out whole, first
   s.down.head += error_reply(status, why);
   s.down.head_off = 0;
-  s.reply_started = true;
+  s.ex.reply = Reply::Done;
   start_closing(id);
 }
 
 void ProxyWorker::start_closing(std::uint32_t id) {
   Session& s = sessions_[id];
-  close_upstream(s);
+  s.close_upstream();
   s.phase = Phase::Closing;
   s.up.start = s.up.end = s.up.pass = 0;
   s.last_active = loop::now_ns();
   closing(id);
 }
 
-void ProxyWorker::closing(std::uint32_t id) {
+bool ProxyWorker::closing(std::uint32_t id) {
   Session& s = sessions_[id];
-  if (!flush_down(id) || s.down.out_pending() || s.shut_client) return;
-  if (s.abort_client) return abort_client(id);
-  s.shut_client = true;
+  const Step sent = flush_down(id);
+  if (sent == Step::Ended) return true;
+  if (s.down.out_pending() || s.down.shut) return sent == Step::Moved;
+  if (s.cut_short) return abort_client(id), true;
+  s.down.shut = true;
   (void)net::shutdown_write(s.client);
   if (s.up.eof) close_session(id);
+  return true;
 }
 
 bool ProxyWorker::drain_closing(std::uint32_t id) {
@@ -335,7 +196,7 @@ bool ProxyWorker::drain_closing(std::uint32_t id) {
   if (r.err == net::Err::WouldBlock) return s.up.ready = false;
   if (!r.ok() || r.value == 0) {
     s.up.eof = true;
-    if (s.shut_client || !r.ok()) close_session(id);
+    if (s.down.shut || !r.ok()) close_session(id);
   }
   return true;
 }
@@ -357,7 +218,7 @@ void ProxyWorker::client_failed(std::uint32_t id) {
 void ProxyWorker::check_timeout(std::uint32_t id, std::uint64_t now) {
   Session& s = sessions_[id];
   const bool upstream_wait = s.phase == Phase::Lookup || s.phase == Phase::Connect ||
-                             (s.phase == Phase::Exchange && s.reply == Reply::Head);
+                             (s.phase == Phase::Exchange && s.ex.reply == Reply::Head);
   const std::uint64_t limit = s.phase == Phase::Closing ? kLingerNs
                               : upstream_wait           ? spec_.upstream_timeout_ns
                                                         : spec_.idle_timeout_ns;
@@ -373,20 +234,6 @@ void ProxyWorker::check_timeout(std::uint32_t id, std::uint64_t now) {
   }
 }
 
-std::unique_ptr<char[]> ProxyWorker::take_buffer() {
-  if (spare_.empty()) return std::unique_ptr<char[]>(new char[spec_.buffer]);
-  std::unique_ptr<char[]> b = std::move(spare_.back());
-  spare_.pop_back();
-  return b;
-}
-
-void ProxyWorker::release_buffer(Relay& r) {
-  if (!r.data || r.buffered() > 0) return;
-  if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(r.data));
-  r.data.reset();
-  r.start = r.end = r.pass = 0;
-}
-
 void ProxyWorker::leave_lookup(std::uint32_t id) {
   if (sessions_[id].phase != Phase::Lookup) return;
   proxy_.resolver_->cancel(lookup_tag(id));
@@ -397,13 +244,12 @@ void ProxyWorker::close_session(std::uint32_t id) {
   Session& s = sessions_[id];
   leave_lookup(id);
   if (s.phase == Phase::Head && s.upstream >= 0) park_upstream(s);
-  close_upstream(s);
+  s.close_upstream();
   if (s.client >= 0) ::close(s.client);
   s.client = -1;
-  s.open = false;
   s.up.start = s.up.end = s.down.start = s.down.end = 0;
-  release_buffer(s.up);
-  release_buffer(s.down);
+  s.up.release(buffers_);
+  s.down.release(buffers_);
   s.up = Relay{};
   s.down = Relay{};
   s.addrs.clear();

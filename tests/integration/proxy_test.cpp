@@ -313,6 +313,29 @@ TEST(Proxy, ErrorRepliesCarryTheRightStatus) {
   EXPECT_EQ(st["504"], 1);
 }
 
+// A request after the first on a kept connection gets the proxy's own reply just as a first one
+// does (the first exchange's state must not leak into it).
+TEST(Proxy, ALaterRequestOnAKeptConnectionGetsTheProxysRepliesToo) {
+  TempDir dir;
+  Peer o = origin(dir);
+  const int closed_port = free_port();
+  Proxy proxy(dir, {"--connect-ports", std::to_string(closed_port)}, 1);
+  const std::string first = "GET " + origin_url(o.port, "/port") + " HTTP/1.1\r\n\r\n";
+  const std::string bad = exchange(proxy.port(), first + "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_line(bad), "HTTP/1.1 200 OK") << bad;
+  EXPECT_NE(bad.find("HTTP/1.1 400 Bad Request\r\n", 1), std::string::npos) << bad;
+  const std::string tunnel = exchange(
+      proxy.port(),
+      first + "CONNECT 127.0.0.1:" + std::to_string(closed_port) + " HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(status_line(tunnel), "HTTP/1.1 200 OK") << tunnel;
+  EXPECT_NE(tunnel.find("HTTP/1.1 502 Bad Gateway"), std::string::npos) << tunnel;
+  EXPECT_NE(tunnel.find("connection refused by 127.0.0.1:"), std::string::npos) << tunnel;
+  const json s = proxy.stop();
+  EXPECT_EQ(s["statuses"]["400"], 1);
+  EXPECT_EQ(s["statuses"]["502"], 1);
+  EXPECT_EQ(s["responses"], 2);
+}
+
 // The bodies of the responses in `reply`, in order (each framed by Content-Length).
 std::vector<std::string> bodies(const std::string& reply) {
   std::vector<std::string> out;
