@@ -77,7 +77,8 @@ struct RrOptions {
 };
 
 struct CcOptions {
-  TargetFlags to{.request = "raw"};
+  CcOptions() { to.request = "raw"; }  // what --keepalive sends
+  TargetFlags to;
   OutputFlags out;
   std::uint64_t count = 1000;
   double ramp = 0;
