@@ -61,7 +61,7 @@ void check_spec(const LabSpec& s) {
 std::string dut_ruleset(const LabSpec& s) {
   const Topology t{s.name};
   std::string r = fmt::format("table inet {} {{\n", kTable);
-  r += "  counter passed {}\n  counter lost {}\n  counter refused {}\n  counter reset {}\n";
+  r += "  counter passed {}\n  counter lost {}\n  counter refused {}\n  counter rejected {}\n";
   r += "  chain forward {\n    type filter hook forward priority 0; policy accept;\n";
   if (s.loss_pct > 0)
     r += fmt::format("    numgen random mod 100000 < {} counter name lost drop\n",
@@ -71,7 +71,7 @@ std::string dut_ruleset(const LabSpec& s) {
                      "reject with tcp reset\n", s.limit);
   if (s.reject_pct > 0)
     r += fmt::format("    tcp flags syn ct state new numgen random mod 100000 < {} counter name "
-                     "reset reject with tcp reset\n", static_cast<unsigned>(s.reject_pct * 1000));
+                     "rejected reject with tcp reset\n", static_cast<unsigned>(s.reject_pct * 1000));
   r += "    ct state new counter name passed\n  }\n";
   if (s.nat)
     r += fmt::format("  chain postrouting {{\n    type nat hook postrouting priority srcnat; "

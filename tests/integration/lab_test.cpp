@@ -1,0 +1,165 @@
+// connperf lab: namespaces with a device under test (conntrack + nftables) between client and
+// server. Root only; every test makes its own lab under a unique name and removes it.
+#include <unistd.h>
+
+#include <atomic>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace connperf::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+const char* kServerAddr = "198.19.0.2";
+
+std::string unique_name() {
+  static std::atomic<int> n{0};
+  return "t" + std::to_string(::getpid() % 100000) + "x" + std::to_string(n++);
+}
+
+// A lab that exists for the test's lifetime.
+class Lab {
+ public:
+  Lab(const TempDir& dir, std::vector<std::string> options) : dir_(dir), name_(unique_name()) {
+    std::vector<std::string> argv = {connperf(), "lab", "up", "--name", name_};
+    argv.insert(argv.end(), options.begin(), options.end());
+    const RunResult r = run(argv, dir.path(), 30s);
+    EXPECT_EQ(r.code, 0) << r.err;
+  }
+  ~Lab() { run({connperf(), "lab", "down", "--name", name_}, dir_.path(), 30s); }
+  const std::string& name() const { return name_; }
+  std::string ns(const std::string& side) const { return name_ + "-" + side; }
+  json status() const {
+    const std::string path = dir_.file("status-" + name_ + ".json");
+    const RunResult r = run({connperf(), "lab", "status", "--name", name_, "--json", path},
+                            dir_.path(), 30s);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return read_json(path)["summary"];
+  }
+
+ private:
+  const TempDir& dir_;
+  std::string name_;
+};
+
+// connperf server in the lab's server namespace.
+class LabServer {
+ public:
+  LabServer(const TempDir& dir, const Lab& lab)
+      : json_(dir.file("server-" + lab.name() + ".json")),
+        proc_({connperf(), "server", "--netns", lab.ns("server"), "--listen",
+               std::string(kServerAddr) + ":8080", "-t", "1", "--mode", "http", "-q", "--json",
+               json_},
+              dir.path()) {
+    proc_.wait_listening();
+  }
+  json stop() {
+    proc_.signal(SIGTERM);
+    EXPECT_EQ(proc_.wait(20s), 0);
+    return read_json(json_)["summary"];
+  }
+
+ private:
+  std::string json_;
+  Process proc_;
+};
+
+json run_in_client(const TempDir& dir, const Lab& lab, std::vector<std::string> args) {
+  const std::string path = dir.file("client-" + lab.name() + ".json");
+  std::vector<std::string> argv = {connperf()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  for (const std::string& a : {std::string("--netns"), lab.ns("client"), std::string("-q"),
+                               std::string("--json"), path})
+    argv.push_back(a);
+  const RunResult r = run(argv, dir.path(), 60s);
+  EXPECT_EQ(r.code, 0) << r.err;
+  return read_json(path)["summary"];
+}
+
+bool namespace_exists(const std::string& ns) { return ::access(("/run/netns/" + ns).c_str(), F_OK) == 0; }
+
+class LabTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "lab needs root";
+  }
+  TempDir dir;
+};
+
+TEST_F(LabTest, UpMakesThreeNamespacesAndDownLeavesNothing) {
+  std::string name;
+  {
+    Lab lab(dir, {"--sources", "3", "--nat", "--loss", "1"});
+    name = lab.name();
+    for (const char* side : {"client", "dut", "server"}) EXPECT_TRUE(namespace_exists(lab.ns(side)));
+    const json s = lab.status();
+    EXPECT_EQ(s["namespaces"].size(), 3u);
+    EXPECT_EQ(s["dut"]["entries"], 0);
+    // up again with other options: the same three, rebuilt
+    const RunResult again = run({connperf(), "lab", "up", "--name", name}, dir.path(), 30s);
+    EXPECT_EQ(again.code, 0) << again.err;
+  }
+  for (const char* side : {"client", "dut", "server"})
+    EXPECT_FALSE(namespace_exists(name + "-" + side)) << side;
+  const RunResult links = run({"/usr/sbin/ip", "-o", "link", "show"}, dir.path());
+  EXPECT_EQ(links.out.find(name + "-"), std::string::npos) << links.out;
+  const RunResult status = run({connperf(), "lab", "status", "--name", name}, dir.path());
+  EXPECT_EQ(status.code, 1);
+  const RunResult bad = run({connperf(), "lab", "up", "--name", "Bad_Name"}, dir.path());
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("--name"), std::string::npos) << bad.err;
+}
+
+// Through the device the cross-check still holds exactly, the DUT let every connection through,
+// and an RST close leaves the tracked entries in CLOSE, a FIN close in TIME_WAIT.
+TEST_F(LabTest, CrrThroughTheDutMatchesAndTheCloseDecidesTheConntrackState) {
+  Lab lab(dir, {"--sources", "2"});
+  LabServer server(dir, lab);
+  const std::string target = std::string(kServerAddr) + ":8080";
+  const json rst = run_in_client(dir, lab, {"crr", target, "-n", "400", "-c", "8", "--bind",
+                                            "198.18.0.10-198.18.0.11"});
+  EXPECT_EQ(rst["completed"], 400);
+  const json after_rst = lab.status()["dut"];
+  EXPECT_GE(after_rst["new"].get<int>(), 400);
+  EXPECT_GE(after_rst["close"].get<int>(), 390);  // some may have expired already (10 s)
+  EXPECT_EQ(after_rst["time_wait"], 0);
+  const json fin = run_in_client(dir, lab, {"crr", target, "-n", "300", "-c", "8", "--close",
+                                            "fin", "--bind", "198.18.0.10-198.18.0.11"});
+  EXPECT_EQ(fin["completed"], 300);
+  EXPECT_GE(lab.status()["dut"]["time_wait"].get<int>(), 300);
+  const json s = server.stop();
+  EXPECT_EQ(s["rst"], 400);
+  EXPECT_EQ(s["accepted"], 700);
+  EXPECT_EQ(s["peers"].size(), 2u);
+  expect_server_invariant(s);
+}
+
+TEST_F(LabTest, NatShowsTheServerOnlyTheDutsAddress) {
+  Lab lab(dir, {"--sources", "3", "--nat"});
+  LabServer server(dir, lab);
+  const json c = run_in_client(dir, lab, {"crr", std::string(kServerAddr) + ":8080", "-n", "90",
+                                          "--bind", "198.18.0.10-198.18.0.12"});
+  EXPECT_EQ(c["completed"], 90);
+  const json s = server.stop();
+  EXPECT_EQ(s["peers"], json({{"198.19.0.1", 90}}));
+}
+
+// The device refuses new connections past 100 tracked: cc counts them as refused, and the
+// table never holds more than the limit.
+TEST_F(LabTest, ALimitRefusesConnectionsPastItAndTheClientCountsThem) {
+  Lab lab(dir, {"--limit", "100"});
+  LabServer server(dir, lab);
+  const json c = run_in_client(dir, lab, {"cc", std::string(kServerAddr) + ":8080", "-n", "300",
+                                          "--hold", "1"});
+  EXPECT_EQ(c["established"], 100);
+  EXPECT_EQ(c["errors"]["refused"], 200) << c["errors"].dump();
+  EXPECT_LE(lab.status()["dut"]["entries"].get<int>(), 100);  // a refused SYN is never confirmed
+  server.stop();
+}
+
+}  // namespace
+}  // namespace connperf::test
