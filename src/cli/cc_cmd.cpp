@@ -122,7 +122,7 @@ class CcJob final : public Job {
 
 }  // namespace
 
-int run_cc(const CcOptions& o) {
+Prepared prepare_cc(const CcOptions& o) {
   load::CcSpec spec;
   static_cast<load::Targets&>(spec) = parse_target_flags(o.to);
   const double hold = parse_seconds("--hold", o.hold);
@@ -134,21 +134,25 @@ int run_cc(const CcOptions& o) {
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
   spec.timeout_ns = loop::ns_from_ms(o.timeout_ms);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
-
-  StopSignals signals;
   preflight_held(spec, o.count, o.processes);
-  CcJob job(spec, o.processes, loop::ns_from_seconds(hold));
-  const std::string banner = fmt::format(
+  auto job = std::make_unique<CcJob>(spec, o.processes, loop::ns_from_seconds(hold));
+  std::string banner = fmt::format(
       "cc {} — {} connections{}, hold {:.1f} s, {} process{}\n{:>7} {:>10} {:>11} {:>9} {:>7}\n",
       o.to.targets.front(), stats::format_count(o.count),
       o.ramp > 0 ? fmt::format(" at {}/s", o.ramp) : std::string(), hold, o.processes,
       o.processes == 1 ? "" : "es", "time", "open", "attempts/s", "failed/s", "lost");
-  const Report report{"cc",
-                      {{"targets", o.to.targets}, {"count", o.count}, {"ramp", o.ramp},
-                       {"hold", hold}, {"keepalive", keepalive}, {"threads", o.threads},
-                       {"processes", o.processes}, {"bind_addresses", spec.binds.size()}},
-                      banner, 0, &o.out};
-  return run_and_report(job, report, signals);
+  Report report{"cc",
+                {{"targets", o.to.targets}, {"count", o.count}, {"ramp", o.ramp},
+                 {"hold", hold}, {"keepalive", keepalive}, {"threads", o.threads},
+                 {"processes", o.processes}, {"bind_addresses", spec.binds.size()}},
+                std::move(banner), 0, &o.out};
+  return {std::move(job), std::move(report)};
+}
+
+int run_cc(const CcOptions& o) {
+  StopSignals signals;
+  Prepared p = prepare_cc(o);
+  return run_and_report(*p.job, p.report, signals);
 }
 
 }  // namespace connperf::cli

@@ -63,7 +63,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("cc")) return run_cc(cc);
     if (app.got_subcommand("proxy")) return run_proxy(proxy);
     if (CLI::App* l = app.get_subcommand("lab"); l->parsed())
-      for (const char* action : {"up", "down", "status"})
+      for (const char* action : {"up", "down", "status", "run"})
         if (l->got_subcommand(action)) return run_lab(lab, action);
   } catch (const UsageError& e) {
     return usage(e.what());

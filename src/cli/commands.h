@@ -13,6 +13,7 @@
 #include "cli/flags.h"
 #include "lab/lab.h"
 #include "load/crr.h"
+#include "load/rr.h"
 #include "server/server.h"
 
 namespace connperf::cli {
@@ -91,7 +92,9 @@ struct CcOptions {
 
 struct LabOptions {
   lab::LabSpec spec;
-  std::string json;
+  std::string json;                    // status
+  std::string server_args;             // run: the server's flags
+  std::vector<std::string> load_args;  // run: crr|rr|cc and its flags
 };
 
 struct EchoOptions {
@@ -122,7 +125,8 @@ int run_echo(const EchoOptions& o);
 int run_rr(const RrOptions& o);
 int run_cc(const CcOptions& o);
 int run_proxy(const ProxyOptions& o);
-int run_lab(const LabOptions& o, const std::string& action);  // action: up, down or status
+int run_lab(const LabOptions& o, const std::string& action);  // up, down, status or run
+int run_lab_run(const LabOptions& o);
 
 // TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
 // when sock_diag cannot be asked.
@@ -131,6 +135,13 @@ std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>
 
 // The listeners' addresses as text, each announced on stderr ("listening on ADDR").
 std::vector<std::string> listen_names(const std::vector<net::SockAddr>& addresses);
+
+// Runs ready to start, for `lab run` (rr without --sweep).
+struct Prepared;
+Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec);
+Prepared prepare_rr(const RrOptions& o, load::RrSpec spec);
+Prepared prepare_cc(const CcOptions& o);
+load::RrSpec rr_spec(const RrOptions& o);
 
 // Pieces the demo reuses.
 load::CrrSpec crr_spec(const CrrOptions& o);

@@ -116,14 +116,19 @@ int run_crr(const CrrOptions& o) {
   return run_crr_spec(o, crr_spec(o), signals);
 }
 
-int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
+Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
   const double duration = o.run.duration_seconds(10);
   preflight_warnings(spec, duration);
-  CrrJob job(std::move(spec), o.run.max_error_rate);
-  const Report report{"crr", crr_config(job.spec(), duration), crr_banner(job.spec(), o.to.targets),
-                      duration, &o.out};
-  return run_and_report(job, report, signals);
+  auto job = std::make_unique<CrrJob>(std::move(spec), o.run.max_error_rate);
+  Report report{"crr", crr_config(job->spec(), duration), crr_banner(job->spec(), o.to.targets),
+                duration, &o.out};
+  return {std::move(job), std::move(report)};
+}
+
+int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
+  Prepared p = prepare_crr(o, std::move(spec));
+  return run_and_report(*p.job, p.report, signals);
 }
 
 }  // namespace connperf::cli

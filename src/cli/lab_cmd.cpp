@@ -18,7 +18,12 @@ void add_lab(CLI::App& app, LabOptions& o) {
   CLI::App& up = *lab.add_subcommand("up", "build the namespaces NAME-client, NAME-dut, NAME-server");
   CLI::App& down = *lab.add_subcommand("down", "remove everything `lab up` made");
   CLI::App& status = *lab.add_subcommand("status", "the topology and the DUT's figures now");
-  for (CLI::App* c : {&up, &down, &status}) c->add_option("--name", o.spec.name, "lab NAME");
+  CLI::App& run = *lab.add_subcommand(
+      "run", "connperf server in NAME-server, and after -- a crr, rr or cc run in NAME-client "
+             "through the DUT (TARGET defaults to the lab's server), the DUT sampled per interval");
+  for (CLI::App* c : {&up, &down, &status, &run}) c->add_option("--name", o.spec.name, "lab NAME");
+  run.add_option("--server-args", o.server_args, "flags for the server, e.g. \"-t 2 --mode crr\"");
+  run.add_option("load", o.load_args, "-- crr|rr|cc ARGS...")->required();
   up.add_option("--sources", o.spec.sources, "client source addresses (for --bind)")
       ->check(CLI::Range(1u, lab::Topology::kMaxSources));
   up.add_flag("--nat", o.spec.nat, "the DUT masquerades: the server sees the DUT's address");
@@ -88,6 +93,7 @@ int run_lab(const LabOptions& o, const std::string& action) {
   StopSignals signals;  // SIGPIPE ignored while the tools run
   try {
     if (action == "up") return lab_up(o);
+    if (action == "run") return run_lab_run(o);
     if (action == "down") {
       fmt::print("lab {}: {}\n", o.spec.name, lab::down(o.spec.name) ? "removed" : "was not up");
       return kOk;

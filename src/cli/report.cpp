@@ -65,6 +65,7 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals) {
   std::string text;
   job.summary(elapsed, text, doc["summary"]);
   print(human, text);
+  job.complete(doc);
   if (!out.json.empty()) write_json(out.json, doc);
   return job.exit_code();
 }

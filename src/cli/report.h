@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,8 @@ class Job {
   // The summary: the text block for humans and the JSON summary object.
   virtual void summary(double elapsed, std::string& text, nlohmann::json& j) = 0;
   virtual int exit_code() const { return kOk; }
+  // Last word on the result document before it is written (top-level sections of its own).
+  virtual void complete(nlohmann::json& /*doc*/) {}
 };
 
 struct Report {
@@ -40,6 +43,12 @@ struct Report {
 };
 
 int run_and_report(Job& job, const Report& report, StopSignals& signals);
+
+// A subcommand's run, ready to start: what `lab run` drives in its namespaces.
+struct Prepared {
+  std::unique_ptr<Job> job;
+  Report report;
+};
 
 // The part of a Job that crr and rr share: their engine's start and end (work in flight may
 // finish within its grace), the counters since the last interval, the totals and the exit code

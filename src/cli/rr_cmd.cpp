@@ -197,6 +197,8 @@ class RrJob final : public LoadJob<load::RrEngine> {
   std::optional<std::uint64_t> open_at_end_;
 };
 
+}  // namespace
+
 load::RrSpec rr_spec(const RrOptions& o) {
   load::RrSpec spec;
   static_cast<load::Targets&>(spec) = parse_target_flags(o.to);
@@ -209,8 +211,6 @@ load::RrSpec rr_spec(const RrOptions& o) {
   return spec;
 }
 
-}  // namespace
-
 int run_rr(const RrOptions& o) {
   load::RrSpec spec = rr_spec(o);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
@@ -220,11 +220,16 @@ int run_rr(const RrOptions& o) {
                spec.connections, files);
   StopSignals signals;
   if (!o.sweep.empty()) return run_sweep(o, spec, signals);
+  Prepared p = prepare_rr(o, std::move(spec));
+  return run_and_report(*p.job, p.report, signals);
+}
+
+Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {
   const double duration = o.run.duration_seconds(10);
-  RrJob job(std::move(spec), o.run.max_error_rate);
-  const Report report{"rr", rr_config(job.spec(), duration),
-                      rr_banner(job.spec(), o.to.targets.front()), duration, &o.out};
-  return run_and_report(job, report, signals);
+  auto job = std::make_unique<RrJob>(std::move(spec), o.run.max_error_rate);
+  Report report{"rr", rr_config(job->spec(), duration), rr_banner(job->spec(), o.to.targets.front()),
+                duration, &o.out};
+  return {std::move(job), std::move(report)};
 }
 
 }  // namespace connperf::cli

@@ -161,5 +161,63 @@ TEST_F(LabTest, ALimitRefusesConnectionsPastItAndTheClientCountsThem) {
   server.stop();
 }
 
+// A killed `lab run` leaves nothing of its own: down still removes all.
+TEST_F(LabTest, DownAfterAKilledRunLeavesNothing) {
+  std::string name;
+  {
+    Lab lab(dir, {});
+    name = lab.name();
+    Process running({connperf(), "lab", "run", "--name", name, "--", "crr", "-d", "20", "-c", "4"},
+                    dir.path());
+    EXPECT_TRUE(poll_until([&] { return running.out().find("1.0s") != std::string::npos; }, 10s));
+    running.signal(SIGKILL);
+    EXPECT_EQ(running.wait(5s), 128 + SIGKILL);
+  }
+  for (const char* side : {"client", "dut", "server"})
+    EXPECT_FALSE(namespace_exists(name + "-" + side)) << side;
+}
+
+// lab run: server and load in one process, the DUT sampled per interval; the reconciliation
+// finds nothing missing on a clean device.
+TEST_F(LabTest, RunReconcilesClientDutAndServer) {
+  Lab lab(dir, {"--sources", "2"});
+  const std::string path = dir.file("run.json");
+  const RunResult r = run({connperf(), "lab", "run", "--name", lab.name(), "--server-args", "-t 1",
+                           "--", "crr", "-n", "600", "-c", "8", "--bind",
+                           "198.18.0.10-198.18.0.11", "--interval", "0.02", "--json", path},
+                          dir.path(), 60s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("through the DUT"), std::string::npos) << r.out;
+  const json doc = read_json(path);
+  const json& rec = doc["reconciliation"];
+  EXPECT_EQ(rec["client_completed"], 600);
+  EXPECT_EQ(rec["server_rst"], 600);
+  EXPECT_EQ(rec["server_accepted"], 600);
+  EXPECT_EQ(rec["dut_new"], 600);
+  EXPECT_EQ(rec["differences"]["started_not_accepted"], 0);
+  EXPECT_EQ(rec["differences"]["completed_not_reset_at_server"], 0);
+  EXPECT_FALSE(doc["dut"]["intervals"].empty());
+  EXPECT_EQ(doc["config"]["lab"]["server"], "198.19.0.2:8080");
+}
+
+// 3 % of packets lost in the device: retransmissions and timeouts, yet every count adds up on
+// both sides and the run ends on time.
+TEST_F(LabTest, LossKeepsBothSidesInvariantsAndTheRunEndsOnTime) {
+  Lab lab(dir, {"--loss", "3"});
+  const std::string path = dir.file("loss.json");
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunResult r = run({connperf(), "lab", "run", "--name", lab.name(), "--", "crr", "-d", "2",
+                           "-c", "16", "--timeout", "1000", "-q", "--json", path},
+                          dir.path(), 60s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s + 2s + 3s);  // -d, grace, server drain
+  const json doc = read_json(path);
+  const json& c = doc["summary"];
+  EXPECT_EQ(c["started"].get<int>(), c["completed"].get<int>() + c["error_total"].get<int>() +
+                                         c["aborted"].get<int>());
+  EXPECT_GT(doc["dut"]["summary"]["rule_drops"].get<int>(), 0);
+  expect_server_invariant(doc["server"]);
+}
+
 }  // namespace
 }  // namespace connperf::test
