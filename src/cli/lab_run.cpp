@@ -87,6 +87,11 @@ class LabJob final : public Job {
     client_ = j;
     dut_end_ = lab::sample_dut(lab_);
     server_ = ServerSide::of(srv_).total;
+    std::vector<std::string> names;
+    for (const auto& a : srv_.addresses()) names.push_back(a.to_string());
+    std::vector<stats::ListenerSnapshot> per;
+    srv_.snapshot(per);
+    server_json_ = stats::server_summary_json(names, per, srv_.peers(), elapsed);
     text += reconciliation_text();
   }
 
@@ -97,7 +102,7 @@ class LabJob final : public Job {
                     {"time_wait", dut_end_.time_wait}, {"established", dut_end_.established},
                     {"new", dut_end_.inserted - dut_start_new_}, {"rule_drops", dut_end_.nft_drops},
                     {"conntrack_drops", dut_end_.dropped}}}};
-    doc["server"] = stats::server_counts_json(server_);
+    doc["server"] = server_json_;
     doc["reconciliation"] = reconciliation();
   }
 
@@ -149,6 +154,7 @@ class LabJob final : public Job {
   stats::ListenerSnapshot server_;
   nlohmann::json dut_intervals_ = nlohmann::json::array();
   nlohmann::json client_;
+  nlohmann::json server_json_;
 };
 
 // Parses `args` (a subcommand and its flags) with the subcommand's own flag declarations.

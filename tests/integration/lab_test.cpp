@@ -198,6 +198,7 @@ TEST_F(LabTest, RunReconcilesClientDutAndServer) {
   EXPECT_EQ(rec["differences"]["completed_not_reset_at_server"], 0);
   EXPECT_FALSE(doc["dut"]["intervals"].empty());
   EXPECT_EQ(doc["config"]["lab"]["server"], "198.19.0.2:8080");
+  EXPECT_EQ(doc["server"]["peers"].size(), 2u);  // the server's summary, with its peers
 }
 
 // 3 % of packets lost in the device: retransmissions and timeouts, yet every count adds up on
