@@ -16,30 +16,18 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class HoldServer {
+// connperf server in crr mode (it answers cc's keepalives) whose held connections are counted
+// through sock_diag.
+class HoldServer : public ServerProcess {
  public:
-  explicit HoldServer(const TempDir& dir, int n)
-      : json_(dir.file("server" + std::to_string(n) + ".json")),
-        proc_({connperf(), "server", "--listen", "127.0.0.1:0", "-t", "2", "--mode", "crr", "-q",
-               "--json", json_},
-              dir.path()),
-        port_(proc_.wait_listening()) {}
-  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+  HoldServer(const TempDir& dir, int n)
+      : ServerProcess(dir, {"--listen", "127.0.0.1:0", "-t", "2", "--mode", "crr"},
+                      "server" + std::to_string(n)) {}
   std::uint64_t established_now() const {
     diag::StateFilter f;
-    f.local_port = static_cast<std::uint16_t>(port_);
+    f.local_port = static_cast<std::uint16_t>(port());
     return diag::count_tcp_states(f)[diag::TcpState::Established];
   }
-  json stop() {
-    proc_.signal(SIGTERM);
-    EXPECT_EQ(proc_.wait(20s), 0);
-    return read_json(json_)["summary"];
-  }
-
- private:
-  std::string json_;
-  Process proc_;
-  int port_;
 };
 
 // Waits until the server side holds `want` established connections; returns the last count.

@@ -17,27 +17,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class CountingServer {
- public:
-  explicit CountingServer(const TempDir& dir)
-      : json_(dir.file("server.json")),
-        proc_({connperf(), "server", "--listen", "127.0.0.1:0", "-t", "1", "--mode", "http", "-q",
-               "--json", json_},
-              dir.path()),
-        port_(proc_.wait_listening()) {}
-  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
-  json stop() {
-    proc_.signal(SIGTERM);
-    EXPECT_EQ(proc_.wait(20s), 0);
-    return read_json(json_)["summary"];
-  }
-
- private:
-  std::string json_;
-  Process proc_;
-  int port_;
-};
-
 std::vector<std::string> load_args(const std::string& engine, const std::string& target) {
   if (engine == "crr") return {"crr", target, "-n", "40", "-c", "4"};
   if (engine == "rr") return {"rr", target, "-n", "40", "-c", "4"};
@@ -50,7 +29,7 @@ class ConnectPath : public ::testing::TestWithParam<std::string> {};
 // (rr and cc bound to them in turn, and every other connection failed to bind).
 TEST_P(ConnectPath, ASourceOfTheTargetsFamilyIsChosen) {
   TempDir dir;
-  CountingServer server(dir);
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "-t", "1", "--mode", "http"});
   std::vector<std::string> argv = load_args(GetParam(), server.target());
   argv.insert(argv.begin(), connperf());
   const std::string path = dir.file("load.json");

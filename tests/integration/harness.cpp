@@ -118,6 +118,26 @@ int Process::wait(std::chrono::milliseconds limit) {
 std::string Process::out() const { return read_file(out_path_); }
 std::string Process::err() const { return read_file(err_path_); }
 
+namespace {
+std::vector<std::string> server_argv(std::vector<std::string> args, const std::string& json) {
+  args.insert(args.begin(), {connperf(), "server"});
+  args.insert(args.end(), {"-q", "--json", json});
+  return args;
+}
+}  // namespace
+
+ServerProcess::ServerProcess(const TempDir& dir, std::vector<std::string> args,
+                             const std::string& tag)
+    : json_(dir.file(tag + ".json")),
+      proc_(server_argv(std::move(args), json_), dir.path()),
+      port_(proc_.wait_listening()) {}
+
+nlohmann::json ServerProcess::stop(std::chrono::milliseconds limit) {
+  proc_.signal(SIGTERM);
+  EXPECT_EQ(proc_.wait(limit), 0) << proc_.err();
+  return read_json(json_)["summary"];
+}
+
 int Process::wait_listening(std::chrono::milliseconds limit, bool from_stdout) {
   static const std::regex re(R"(listening on \S*:(\d+))");
   int port = -1;

@@ -61,6 +61,23 @@ struct RunResult {
   std::string err;
 };
 
+// `connperf server ARGS... -q --json FILE` as a child process of the test, started and listening;
+// stop() ends it with SIGTERM and returns its JSON summary. `tag` names its files in `dir`.
+class ServerProcess {
+ public:
+  ServerProcess(const TempDir& dir, std::vector<std::string> args, const std::string& tag = "server");
+  int port() const { return port_; }
+  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return "http://" + target() + "/"; }
+  Process& process() { return proc_; }
+  nlohmann::json stop(std::chrono::milliseconds limit = std::chrono::seconds(20));
+
+ private:
+  std::string json_;
+  Process proc_;
+  int port_;
+};
+
 // Runs to completion (killed after `limit`).
 RunResult run(std::vector<std::string> argv, const std::string& dir,
               std::chrono::milliseconds limit = std::chrono::seconds(60));

@@ -47,26 +47,9 @@ class Lab {
 };
 
 // connperf server in the lab's server namespace.
-class LabServer {
- public:
-  LabServer(const TempDir& dir, const Lab& lab)
-      : json_(dir.file("server-" + lab.name() + ".json")),
-        proc_({connperf(), "server", "--netns", lab.ns("server"), "--listen",
-               std::string(kServerAddr) + ":8080", "-t", "1", "--mode", "http", "-q", "--json",
-               json_},
-              dir.path()) {
-    proc_.wait_listening();
-  }
-  json stop() {
-    proc_.signal(SIGTERM);
-    EXPECT_EQ(proc_.wait(20s), 0);
-    return read_json(json_)["summary"];
-  }
-
- private:
-  std::string json_;
-  Process proc_;
-};
+std::vector<std::string> lab_server_args(const Lab& lab) {
+  return {"--netns", lab.ns("server"), "--listen", std::string(kServerAddr) + ":8080", "-t", "1"};
+}
 
 json run_in_client(const TempDir& dir, const Lab& lab, std::vector<std::string> args) {
   const std::string path = dir.file("client-" + lab.name() + ".json");
@@ -118,7 +101,7 @@ TEST_F(LabTest, UpMakesThreeNamespacesAndDownLeavesNothing) {
 // and an RST close leaves the tracked entries in CLOSE, a FIN close in TIME_WAIT.
 TEST_F(LabTest, CrrThroughTheDutMatchesAndTheCloseDecidesTheConntrackState) {
   Lab lab(dir, {"--sources", "2"});
-  LabServer server(dir, lab);
+  ServerProcess server(dir, lab_server_args(lab));
   const std::string target = std::string(kServerAddr) + ":8080";
   const json rst = run_in_client(dir, lab, {"crr", target, "-n", "400", "-c", "8", "--bind",
                                             "198.18.0.10-198.18.0.11"});
@@ -140,7 +123,7 @@ TEST_F(LabTest, CrrThroughTheDutMatchesAndTheCloseDecidesTheConntrackState) {
 
 TEST_F(LabTest, NatShowsTheServerOnlyTheDutsAddress) {
   Lab lab(dir, {"--sources", "3", "--nat"});
-  LabServer server(dir, lab);
+  ServerProcess server(dir, lab_server_args(lab));
   const json c = run_in_client(dir, lab, {"crr", std::string(kServerAddr) + ":8080", "-n", "90",
                                           "--bind", "198.18.0.10-198.18.0.12"});
   EXPECT_EQ(c["completed"], 90);
@@ -152,7 +135,7 @@ TEST_F(LabTest, NatShowsTheServerOnlyTheDutsAddress) {
 // table never holds more than the limit.
 TEST_F(LabTest, ALimitRefusesConnectionsPastItAndTheClientCountsThem) {
   Lab lab(dir, {"--limit", "100"});
-  LabServer server(dir, lab);
+  ServerProcess server(dir, lab_server_args(lab));
   const json c = run_in_client(dir, lab, {"cc", std::string(kServerAddr) + ":8080", "-n", "300",
                                           "--hold", "1"});
   EXPECT_EQ(c["established"], 100);

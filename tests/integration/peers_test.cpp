@@ -14,31 +14,9 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class ConnperfServer {
- public:
-  ConnperfServer(const TempDir& dir, const std::string& mode)
-      : json_(dir.file("server.json")),
-        proc_({connperf(), "server", "--listen", "127.0.0.1:0", "--mode", mode, "-t", "2", "-q",
-               "--json", json_},
-              dir.path()),
-        port_(proc_.wait_listening()) {}
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
-  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
-  json stop() {
-    proc_.signal(SIGTERM);
-    EXPECT_EQ(proc_.wait(10s), 0);
-    return read_json(json_)["summary"];
-  }
-
- private:
-  std::string json_;
-  Process proc_;
-  int port_;
-};
-
 TEST(Peers, CurlGetsOkFromHttpMode) {
   TempDir dir;
-  ConnperfServer server(dir, "http");
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--mode", "http", "-t", "2"});
   const RunResult r = run({"curl", "-sS", "-i", server.url()}, dir.path(), 10s);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r.out;
@@ -53,7 +31,7 @@ TEST(Peers, CurlGetsOkFromHttpMode) {
 
 TEST(Peers, ApacheBenchHasNoFailures) {
   TempDir dir;
-  ConnperfServer server(dir, "http");
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--mode", "http", "-t", "2"});
   const RunResult r = run({"ab", "-q", "-n", "1000", "-c", "10", server.url()}, dir.path(), 60s);
   expect_ab_complete(r, 1000);
   const RunResult k = run({"ab", "-q", "-k", "-n", "1000", "-c", "10", server.url()}, dir.path(), 60s);
@@ -82,7 +60,7 @@ TEST(Peers, CrrAgainstNginxHasNoErrors) {
 
 TEST(Peers, ClassicPythonClientIsCountedExactly) {
   TempDir dir;
-  ConnperfServer server(dir, "crr");
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--mode", "crr", "-t", "2"});
   const RunResult r = run({"python3", peers_dir() + "/classic_client.py", "--host", "127.0.0.1",
                            "--port", server.target().substr(10), "--threads", "8", "--count",
                            "2000"},
