@@ -21,7 +21,8 @@ void HttpReplyLoop::reset() noexcept {
   last_ = Last::None;
 }
 
-HttpReplyLoop::Step HttpReplyLoop::next(const char* data, std::size_t n, std::size_t& used) noexcept {
+HttpReplyLoop::Step HttpReplyLoop::next(const char* data, std::size_t n,
+                                        std::size_t& used) noexcept {
   used = 0;
   if (last_ != Last::None) return Step::Last;
   const proto::FrameStatus s = framer_.feed(data, n, used);

@@ -226,7 +226,10 @@ class ServerWorker final : public loop::Handler {
     Conn& c = conns_[id];
     if (c.pending() > 0 && p.writable && send_owed(id, p) == Sent::Ended) return false;
     if (c.pending() == 0 && draining_ && c.state == ConnState::Reading) shut_write(id);
-    if (c.pending() >= high_water_) return transition(id, ConnState::Paused, Interest::InOut), false;
+    if (c.pending() >= high_water_) {
+      transition(id, ConnState::Paused, Interest::InOut);
+      return false;
+    }
     if (!p.readable) return rest(id), false;
     return read_requests(id, p);
   }
