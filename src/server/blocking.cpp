@@ -14,7 +14,6 @@
 
 #include "loop/event_loop.h"
 #include "loop/worker_pool.h"
-#include "proto/http.h"
 #include "server/replies.h"
 
 namespace connperf::server {
@@ -42,7 +41,9 @@ class BlockingConn {
  public:
   BlockingConn(int fd, const ServerSpec& spec, stats::ListenerStats& st,
                const std::atomic<Phase>& phase)
-      : fd_(fd), spec_(spec), st_(st), phase_(phase) {}
+      : fd_(fd), spec_(spec), st_(st), phase_(phase) {
+    http_.reset();
+  }
 
   void serve() {
     std::uint64_t last_active = loop::now_ns();
@@ -93,20 +94,8 @@ class BlockingConn {
   }
 
   void respond_http(std::size_t n) {
-    for (std::size_t off = 0; off < n && last_ == Last::None;) {
-      std::size_t used = 0;
-      const proto::FrameStatus s = framer_.feed(buf_ + off, n - off, used);
-      off += used;
-      if (s == proto::FrameStatus::NeedMore) break;
-      if (s == proto::FrameStatus::Error) {
-        last_ = Last::BadRequest;
-        break;
-      }
-      st_.requests.add();
-      if (framer_.keep_alive()) out_.append(framer_.is_head() ? kHttpHeadReply : kHttpReply);
-      else last_ = framer_.is_head() ? Last::CloseHead : Last::Close;
-      framer_.reset();
-    }
+    last_ = http_.feed(buf_, n, st_.requests,
+                       [this](bool head) { out_.append(head ? kHttpHeadReply : kHttpReply); });
   }
 
   // Returns false when the connection ended (and was counted). A peer that takes nothing for
@@ -140,7 +129,7 @@ class BlockingConn {
   const ServerSpec& spec_;
   stats::ListenerStats& st_;
   const std::atomic<Phase>& phase_;
-  proto::RequestFramer framer_;
+  HttpReplyLoop http_;
   EchoFamily echo_;
   std::string out_;
   Last last_ = Last::None;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "proto/http.h"
 #include "server/server.h"
 
 namespace connperf::server {
@@ -27,6 +28,42 @@ inline constexpr std::string_view kLastReply[] = {
     "HTTP/1.1 400 Bad Request\r\nServer: connperf\r\nContent-Length: 12\r\n"
     "Connection: close\r\n\r\nBad Request\n",
     "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\n",
+};
+
+// The HTTP reply loop of every model: feeds a connection's request bytes to a framer and answers
+// request by request. One per connection (the framer's state spans reads); no allocation.
+class HttpReplyLoop {
+ public:
+  enum class Step : std::uint8_t { NeedMore, Get, Head, Last };
+
+  void reset() noexcept;  // for a new connection
+
+  // Takes bytes up to the end of the next request (`used` says how many) and says what it
+  // calls for: a keep-alive reply to GET or HEAD, or the reply that ends the connection
+  // (last(): after Connection: close, or a bad request); NeedMore when every byte was taken
+  // and no request ended. After Last the loop takes nothing more.
+  Step next(const char* data, std::size_t n, std::size_t& used) noexcept;
+  Last last() const noexcept { return last_; }
+
+  // Feeds a chunk: counts each request (a bad one is not a request), hands each keep-alive
+  // reply in order to on_reply(bool head), and returns the reply that ends the connection
+  // (Last::None: it stays open). Bytes after a last request are never looked at.
+  template <class OnReply>
+  Last feed(const char* data, std::size_t n, stats::Counter& requests, OnReply&& on_reply) {
+    for (std::size_t off = 0; off < n && last_ == Last::None;) {
+      std::size_t used = 0;
+      const Step step = next(data + off, n - off, used);
+      off += used;
+      if (step == Step::NeedMore) break;
+      if (last_ != Last::BadRequest) requests.add();
+      if (step != Step::Last) on_reply(step == Step::Head);
+    }
+    return last_;
+  }
+
+ private:
+  proto::RequestFramer framer_;
+  Last last_ = Last::None;
 };
 
 // How a connection whose send failed ended, in every model: the peer's reset (or broken pipe),

@@ -11,8 +11,8 @@
 #include "loop/event_loop.h"
 #include "loop/worker_pool_impl.h"
 #include "net/socket.h"
-#include "proto/http.h"
 #include "server/blocking.h"
+#include "server/conn_state.h"
 #include "server/peer_counter.h"
 #include "server/replies.h"
 
@@ -65,26 +65,38 @@ std::unique_ptr<ServerEngine> make_server(ServerSpec spec) {
   return std::make_unique<BlockingServer>(std::move(spec));
 }
 
+// Whether EPOLLOUT is in a connection's interest set, besides kConnEvents.
+enum class Interest : std::uint8_t { In, InOut };
+
 // One accepted connection. The server's replies are constant, so what is still owed is a byte
 // count into a buffer of repeated replies: no per-connection output buffer.
 struct Conn {
   int fd = -1;
   std::uint32_t gen = 0;
   std::uint16_t listener = 0;
-  bool open = false;
-  bool reading_paused = false;  // back-pressure: replies owed exceed one burst
-  bool want_out = false;        // EPOLLOUT is in the interest set
-  Last last = Last::None;       // the reply that ends the connection, sent after `owed`
+  ConnState state = ConnState::Free;
+  Interest interest = Interest::In;  // what epoll has; changed by transition() only
+  Last last = Last::None;            // the reply that ends the connection, sent after the rest
   std::uint16_t last_sent = 0;
-  std::uint32_t owed = 0;       // keep-alive reply bytes not yet sent
+  std::uint32_t owed = 0;            // keep-alive reply bytes not yet sent
   std::uint64_t last_active = 0;
-  bool peer_closed = false;     // FIN seen: close once `out` is flushed (echo family)
-  bool write_shut = false;      // draining: our FIN is sent
-  std::string out;              // echo family: bytes not yet sent, from out_off
+  std::string out;                   // echo family, HEAD: bytes not yet sent, from out_off
   std::size_t out_off = 0;
 
   std::size_t pending() const noexcept { return owed + out.size() - out_off; }
 };
+
+// What one epoll event lets a connection do; a pass runs state handlers until none can go on.
+struct Pass {
+  bool readable;   // a read may find bytes: cleared by would-block, or by a short read
+  bool writable;   // a send may take bytes: cleared by would-block
+  bool to_eagain;  // read until would-block (the peer finished sending, or an edge was left
+                   // unread); otherwise a short read means the socket is drained, which saves
+                   // a read per request: the next data brings a new edge
+  std::uint64_t now = 0;  // taken when first needed
+};
+
+enum class Sent : std::uint8_t { All, Blocked, Ended };
 
 class ServerWorker final : public loop::Handler {
  public:
@@ -92,6 +104,7 @@ class ServerWorker final : public loop::Handler {
     const std::string_view reply = spec_.mode == Mode::Crr ? kCrrReply : kHttpReply;
     reply_len_ = static_cast<std::uint32_t>(reply.size());
     for (std::uint32_t i = 0; i < kRepliesPerBurst; ++i) burst_.append(reply);
+    high_water_ = std::max(kHighWater, burst_.size());
     max_conns_ = spec_.max_connections ? loop::share(spec_.max_connections, spec_.threads, index)
                                        : UINT64_MAX;
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.idle_timeout_ns / 4, 10 * kMs, 1000 * kMs);
@@ -124,12 +137,13 @@ class ServerWorker final : public loop::Handler {
         return live_;
       });
     }
-    const std::uint32_t id = token.slot;
-    Conn& c = conns_[id];
-    if (!c.open || c.gen != token.gen) return;
-    if ((events & EPOLLOUT) && (c.pending() > 0 || c.last != Last::None) && !flush(id)) return;
-    if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP))) return;
-    if (!conns_[id].reading_paused) on_readable(id, events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
+    const Conn& c = conns_[token.slot];
+    if (c.state == ConnState::Free || c.gen != token.gen) return;
+    Pass p{(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0,
+           (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 || c.interest == Interest::In,
+           (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0};
+    while (step(token.slot, p)) {
+    }
   }
 
   void on_deadline(std::uint64_t now) override {
@@ -152,7 +166,7 @@ class ServerWorker final : public loop::Handler {
     if (free_.empty()) {
       id = static_cast<std::uint32_t>(conns_.size());
       conns_.emplace_back();
-      if (spec_.mode == Mode::Http) framers_.emplace_back();
+      if (spec_.mode == Mode::Http) http_.emplace_back();
     } else {
       id = free_.back();
       free_.pop_back();
@@ -162,12 +176,12 @@ class ServerWorker final : public loop::Handler {
     c = Conn{};
     c.gen = gen;
     c.listener = li;
-    c.open = true;
     c.last_active = loop::now_ns();
-    if (spec_.mode == Mode::Http) framers_[id].reset();
+    if (spec_.mode == Mode::Http) http_[id].reset();
     stats_[li]->accepted.add();
     peers_.count(peer);
     ++live_;
+    transition(id, ConnState::Reading, Interest::In);  // as registered below: no epoll_ctl
     if (!loop_.add(fd, kConnEvents, {id, c.gen, kConnKind}).ok()) {
       ::close(fd);
       return end(id, stats_[li]->errors);
@@ -175,40 +189,103 @@ class ServerWorker final : public loop::Handler {
     c.fd = fd;
   }
 
-  // `peer_done`: the event said the peer has finished sending, so an end of stream waits behind
-  // the data; without it, a short read means the socket is drained (the next data brings a new
-  // edge), which saves a read per request.
-  void on_readable(std::uint32_t id, bool peer_done = true) {
-    const std::uint64_t now = loop::now_ns();
-    for (;;) {
-      Conn& c = conns_[id];
-      if (c.peer_closed) return;
-      if (c.pending() >= std::max(kHighWater, burst_.size()) || c.last != Last::None) {
-        c.reading_paused = c.last == Last::None;
-        return;
-      }
-      const net::Result r = net::read_some(c.fd, buf_, sizeof buf_);
-      if (r.err == net::Err::WouldBlock) return;
-      stats::ListenerStats& st = *stats_[c.listener];
-      if (r.err == net::Err::Reset) return end(id, st.rst);
-      if (!r.ok()) return end(id, st.errors);
-      if (r.value == 0) {  // a half-close: what is owed still goes out, then we close
-        if (c.pending() == 0) return end(id, st.fin);
-        c.peer_closed = true;
-        return;
-      }
-      c.last_active = now;
-      consume(id, static_cast<std::size_t>(r.value));
-      if (!flush(id)) return;
-      if (!peer_done && static_cast<std::size_t>(r.value) < sizeof buf_) return;
+  // Every change of a connection's state goes through here, and so does its epoll interest:
+  // EPOLLOUT only while a reply waits for buffer space (a writable edge per accept is waste).
+  void transition(std::uint32_t id, ConnState next, Interest interest) {
+    Conn& c = conns_[id];
+    c.state = next;
+    if (interest == c.interest || next == ConnState::Free) return;  // a close drops the fd
+    c.interest = interest;
+    const std::uint32_t out = interest == Interest::InOut ? std::uint32_t{EPOLLOUT} : 0u;
+    (void)loop_.modify(c.fd, kConnEvents | out, {id, c.gen, kConnKind});
+  }
+  void transition(std::uint32_t id, ConnState next) { transition(id, next, conns_[id].interest); }
+
+  // Waits for the next event: EPOLLOUT while something owed is blocked.
+  void rest(std::uint32_t id) {
+    const Conn& c = conns_[id];
+    const bool owes = c.pending() > 0 || c.last != Last::None;
+    transition(id, c.state, owes ? Interest::InOut : Interest::In);
+  }
+
+  // One handler per state; false when the connection waits for its next event or has ended.
+  bool step(std::uint32_t id, Pass& p) {
+    switch (conns_[id].state) {
+      case ConnState::Reading:
+      case ConnState::WriteShut: return on_reading(id, p);
+      case ConnState::Paused: return on_paused(id, p);
+      case ConnState::Closing:
+      case ConnState::PeerClosed: return on_finishing(id, p);
+      case ConnState::Free: break;
     }
+    return false;
+  }
+
+  // Reading, WriteShut: sends what is owed, then reads.
+  bool on_reading(std::uint32_t id, Pass& p) {
+    Conn& c = conns_[id];
+    if (c.pending() > 0 && p.writable && send_owed(id, p) == Sent::Ended) return false;
+    if (c.pending() == 0 && draining_ && c.state == ConnState::Reading) shut_write(id);
+    if (c.pending() >= high_water_) {
+      transition(id, ConnState::Paused, Interest::InOut);
+      return false;
+    }
+    if (!p.readable) return rest(id), false;
+    return read_requests(id, p);
+  }
+
+  // Paused: reading resumes once everything owed is sent.
+  bool on_paused(std::uint32_t id, Pass& p) {
+    if (!p.writable || send_owed(id, p) != Sent::All) return false;
+    p.readable = p.to_eagain = true;  // the edge that brought the unread bytes is spent
+    transition(id, ConnState::Reading);
+    return true;
+  }
+
+  // Closing, PeerClosed: sends what is owed and the closing reply, then closes: counted as the
+  // peer's FIN, the server's close, or an error for a bad request.
+  bool on_finishing(std::uint32_t id, Pass& p) {
+    const Sent sent = p.writable ? send_owed(id, p) : Sent::Blocked;
+    if (sent == Sent::Blocked) rest(id);
+    if (sent != Sent::All) return false;
+    const Conn& c = conns_[id];
+    stats::ListenerStats& st = *stats_[c.listener];
+    if (c.state == ConnState::PeerClosed) end(id, st.fin);
+    else end(id, c.last == Last::BadRequest ? st.errors : st.closed_by_server);
+    return false;
+  }
+
+  bool read_requests(std::uint32_t id, Pass& p) {
+    Conn& c = conns_[id];
+    const net::Result r = net::read_some(c.fd, buf_, sizeof buf_);
+    if (r.err == net::Err::WouldBlock) return p.readable = false, true;
+    stats::ListenerStats& st = *stats_[c.listener];
+    if (r.err == net::Err::Reset) return end(id, st.rst), false;
+    if (!r.ok()) return end(id, st.errors), false;
+    if (r.value == 0) {  // a half-close: what is owed still goes out, then we close
+      if (c.pending() == 0) return end(id, st.fin), false;
+      return transition(id, ConnState::PeerClosed), true;
+    }
+    const auto n = static_cast<std::size_t>(r.value);
+    if (p.now == 0) p.now = loop::now_ns();
+    c.last_active = p.now;
+    if (!p.to_eagain && n < sizeof buf_) p.readable = false;
+    consume(id, n);
+    const bool owes = c.pending() > 0 || c.last != Last::None;
+    // Our FIN is sent: a request can no longer be answered (a send would fail).
+    if (c.state == ConnState::WriteShut && owes) return end(id, st.closed_by_server), false;
+    if (c.last != Last::None) transition(id, ConnState::Closing);
+    return true;
   }
 
   void consume(std::uint32_t id, std::size_t n) {
     Conn& c = conns_[id];
     stats::ListenerStats& st = *stats_[c.listener];
     switch (spec_.mode) {
-      case Mode::Http: return consume_http(id, n);
+      case Mode::Http:
+        c.last = http_[id].feed(buf_, n, st.requests,
+                                [this, &c](bool head) { queue_http_reply(c, head); });
+        return;
       case Mode::Crr: c.owed += reply_len_; break;  // every chunk of request bytes is one request
       case Mode::Echo:
       case Mode::Upper:
@@ -216,26 +293,6 @@ class ServerWorker final : public loop::Handler {
       case Mode::Discard: break;
     }
     st.requests.add();
-  }
-
-  void consume_http(std::uint32_t id, std::size_t n) {
-    Conn& c = conns_[id];
-    stats::ListenerStats& st = *stats_[c.listener];
-    proto::RequestFramer& f = framers_[id];
-    for (std::size_t off = 0; off < n && c.last == Last::None;) {
-      std::size_t used = 0;
-      const proto::FrameStatus s = f.feed(buf_ + off, n - off, used);
-      off += used;
-      if (s == proto::FrameStatus::NeedMore) break;
-      if (s == proto::FrameStatus::Error) {
-        c.last = Last::BadRequest;
-        break;
-      }
-      st.requests.add();
-      if (f.keep_alive()) queue_http_reply(c, f.is_head());
-      else c.last = f.is_head() ? Last::CloseHead : Last::Close;
-      f.reset();
-    }
   }
 
   // Replies to GET are counted in `owed` (bytes of identical replies); a HEAD reply is shorter,
@@ -253,77 +310,49 @@ class ServerWorker final : public loop::Handler {
     c.out.append(head ? kHttpHeadReply : kHttpReply);
   }
 
-  stats::Counter& send_failed(const Conn& c, net::Err err) {
-    return send_failure(*stats_[c.listener], c.write_shut, err);
-  }
-
   // The next run of owed reply bytes, as a slice of the burst of identical replies.
   std::string_view owed_bytes(const Conn& c) const {
     const std::size_t off = (reply_len_ - c.owed % reply_len_) % reply_len_;
     return std::string_view(burst_).substr(off, std::min<std::size_t>(c.owed, burst_.size() - off));
   }
 
-  // Sends what is owed. Returns false when the connection was closed.
-  bool flush(std::uint32_t id) {
+  // What goes out next, in order: owed replies, queued bytes, the closing reply.
+  std::string_view next_owed(const Conn& c) const {
+    if (c.owed > 0) return owed_bytes(c);
+    if (c.out_off < c.out.size()) return std::string_view(c.out).substr(c.out_off);
+    return kLastReply[static_cast<int>(c.last)].substr(c.last_sent);
+  }
+
+  static void advance(Conn& c, std::size_t n) {
+    if (c.owed > 0) c.owed -= static_cast<std::uint32_t>(n);
+    else if (c.out_off < c.out.size()) c.out_off += n;
+    else c.last_sent = static_cast<std::uint16_t>(c.last_sent + n);
+  }
+
+  // Sends what is owed, the closing reply included, until it is all sent or the socket is full.
+  Sent send_owed(std::uint32_t id, Pass& p) {
     Conn& c = conns_[id];
-    while (c.owed > 0) {
-      const std::string_view run = owed_bytes(c);
-      const net::Result r = net::send_some(c.fd, run.data(), run.size());
-      if (r.err == net::Err::WouldBlock) return wait_writable(id);
-      if (!r.ok()) return end(id, send_failed(c, r.err)), false;
-      c.owed -= static_cast<std::uint32_t>(r.value);
-    }
-    while (c.out_off < c.out.size()) {
-      const net::Result r = net::send_some(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off);
-      if (r.err == net::Err::WouldBlock) return wait_writable(id);
-      if (!r.ok()) return end(id, send_failed(c, r.err)), false;
-      c.out_off += static_cast<std::size_t>(r.value);
+    for (std::string_view next = next_owed(c); !next.empty(); next = next_owed(c)) {
+      const net::Result r = net::send_some(c.fd, next.data(), next.size());
+      if (r.err == net::Err::WouldBlock) return p.writable = false, Sent::Blocked;
+      if (!r.ok()) {
+        const bool write_shut = c.state == ConnState::WriteShut;
+        return end(id, send_failure(*stats_[c.listener], write_shut, r.err)), Sent::Ended;
+      }
+      advance(c, static_cast<std::size_t>(r.value));
     }
     if (c.out_off > 0) {
       c.out.clear();
       c.out_off = 0;
       if (c.out.capacity() > kHighWater) c.out.shrink_to_fit();
     }
-    if (c.last != Last::None) return flush_last(id);
-    if (c.peer_closed) {
-      end(id, stats_[c.listener]->fin);
-      return false;
-    }
-    if (draining_ && !c.write_shut) {
-      c.write_shut = true;
-      net::shutdown_write(c.fd);
-    }
-    if (c.reading_paused) {
-      c.reading_paused = false;
-      on_readable(id);
-      return conns_[id].open;
-    }
-    return true;
+    return Sent::All;
   }
 
-  // Sends the closing reply, then closes: counted as the server's close, or an error for a bad
-  // request.
-  bool flush_last(std::uint32_t id) {
-    Conn& c = conns_[id];
-    const std::string_view last = kLastReply[static_cast<int>(c.last)];
-    stats::ListenerStats& st = *stats_[c.listener];
-    while (c.last_sent < last.size()) {
-      const net::Result r = net::send_some(c.fd, last.data() + c.last_sent, last.size() - c.last_sent);
-      if (r.err == net::Err::WouldBlock) return wait_writable(id);
-      if (!r.ok()) return end(id, send_failed(c, r.err)), false;
-      c.last_sent = static_cast<std::uint16_t>(c.last_sent + r.value);
-    }
-    end(id, c.last == Last::BadRequest ? st.errors : st.closed_by_server);
-    return false;
-  }
-
-  bool wait_writable(std::uint32_t id) {
-    Conn& c = conns_[id];
-    if (!c.want_out) {
-      c.want_out = true;
-      (void)loop_.modify(c.fd, kConnEvents | EPOLLOUT, {id, c.gen, kConnKind});
-    }
-    return true;
+  // Draining: our FIN goes out once nothing is owed; the peer closes in its own time.
+  void shut_write(std::uint32_t id) {
+    net::shutdown_write(conns_[id].fd);
+    transition(id, ConnState::WriteShut);
   }
 
   // Every accepted connection ends here exactly once, in exactly one counter.
@@ -332,7 +361,7 @@ class ServerWorker final : public loop::Handler {
     why.add();
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
-    c.open = false;
+    transition(id, ConnState::Free);
     c.out = std::string();
     free_.push_back(id);
     --live_;
@@ -343,7 +372,7 @@ class ServerWorker final : public loop::Handler {
   void sweep_idle(std::uint64_t now) {
     for (std::uint32_t id = 0; id < conns_.size(); ++id) {
       const Conn& c = conns_[id];
-      if (c.open && now - c.last_active >= spec_.idle_timeout_ns)
+      if (c.state != ConnState::Free && now - c.last_active >= spec_.idle_timeout_ns)
         end(id, stats_[c.listener]->closed_by_server);
     }
   }
@@ -351,11 +380,9 @@ class ServerWorker final : public loop::Handler {
   void begin_drain() {
     draining_ = true;
     acceptor_.close_all();
-    for (std::uint32_t id = 0; id < conns_.size(); ++id) {
-      Conn& c = conns_[id];
-      if (!c.open || c.pending() > 0 || c.last != Last::None) continue;  // flush() shuts it
-      c.write_shut = true;
-      net::shutdown_write(c.fd);
+    for (std::uint32_t id = 0; id < conns_.size(); ++id) {  // the others shut once flushed
+      const Conn& c = conns_[id];
+      if (c.state == ConnState::Reading && c.pending() == 0) shut_write(id);
     }
     if (live_ == 0) loop_.stop();
   }
@@ -366,7 +393,7 @@ class ServerWorker final : public loop::Handler {
     acceptor_.close_all();
     for (std::uint32_t id = 0; id < conns_.size(); ++id) {
       Conn& c = conns_[id];
-      if (!c.open) continue;
+      if (c.state == ConnState::Free) continue;
       const net::Result r = net::read_some(c.fd, buf_, sizeof buf_);
       stats::ListenerStats& st = *stats_[c.listener];
       if (r.err == net::Err::Reset) {
@@ -385,11 +412,12 @@ class ServerWorker final : public loop::Handler {
   loop::Acceptor acceptor_{loop_, kListenerKind};
   std::vector<std::unique_ptr<stats::ListenerStats>> stats_;
   std::vector<Conn> conns_;
-  std::vector<proto::RequestFramer> framers_;
+  std::vector<HttpReplyLoop> http_;  // http mode: one per connection slot
   std::vector<std::uint32_t> free_;
   PeerCounter peers_;
   std::string burst_;
   std::uint32_t reply_len_ = 0;
+  std::size_t high_water_ = 0;  // owed bytes at which reading pauses
   std::uint64_t live_ = 0;
   std::uint64_t max_conns_ = 0;
   std::uint64_t sweep_ns_ = 0;
