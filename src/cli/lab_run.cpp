@@ -38,6 +38,7 @@ class LabJob final : public Job {
   std::uint64_t start() override {
     srv_.start();
     dut_prev_ = lab::sample_dut(lab_);
+    dut_start_ = dut_prev_;
     dut_start_new_ = dut_prev_.inserted;
     return load_->start();
   }
@@ -123,6 +124,9 @@ class LabJob final : public Job {
             {"client_errors", client_.value("errors", nlohmann::json::object())},
             {"dut_new", dut_end_.inserted - dut_start_new_},
             {"dut_rule_drops", dut_end_.nft_drops},
+            {"dut_lost_packets", dut_end_.lost - dut_start_.lost},
+            {"dut_refused", dut_end_.refused - dut_start_.refused},
+            {"dut_reset", dut_end_.rejected - dut_start_.rejected},
             {"server_accepted", server_.accepted},
             {"server_rst", server_.rst},
             {"server_fin", server_.fin},
@@ -148,7 +152,7 @@ class LabJob final : public Job {
   std::unique_ptr<Job> load_;
   server::ServerEngine& srv_;
   std::string lab_;
-  lab::DutSample dut_prev_, dut_end_;
+  lab::DutSample dut_prev_, dut_start_, dut_end_;
   std::uint64_t dut_start_new_ = 0;
   ServerSide srv_prev_;
   stats::ListenerSnapshot server_;

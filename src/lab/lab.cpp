@@ -176,8 +176,12 @@ DutSample sample_dut(const std::string& name) {
       if (!item.contains("counter")) continue;
       const auto& c = item["counter"];
       const std::uint64_t packets = c.value("packets", std::uint64_t{0});
-      if (c.value("name", "") == "passed") s.inserted = packets;  // new connections let through
-      else s.nft_drops += packets;
+      const std::string counter = c.value("name", "");
+      if (counter == "passed") s.inserted = packets;  // new connections let through
+      else if (counter == "lost") s.lost = packets;
+      else if (counter == "refused") s.refused = packets;
+      else if (counter == "rejected") s.rejected = packets;
+      if (counter != "passed") s.nft_drops += packets;
     }
   return s;
 }

@@ -74,7 +74,10 @@ struct DutSample {
   std::uint64_t other = 0;
   std::uint64_t inserted = 0;     // new connections the DUT let through (its `passed` counter)
   std::uint64_t dropped = 0;      // conntrack's own drops and insert failures (conntrack -S)
-  std::uint64_t nft_drops = 0;    // packets the lab's rules dropped or reset
+  std::uint64_t nft_drops = 0;    // packets the lab's rules dropped or reset: the sum of
+  std::uint64_t lost = 0;         //   --loss drops,
+  std::uint64_t refused = 0;      //   --limit resets (new connections past the limit),
+  std::uint64_t rejected = 0;     //   --reject resets
 };
 DutSample sample_dut(const std::string& name);
 

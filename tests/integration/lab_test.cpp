@@ -200,6 +200,8 @@ TEST_F(LabTest, LossKeepsBothSidesInvariantsAndTheRunEndsOnTime) {
   EXPECT_EQ(c["started"].get<int>(), c["completed"].get<int>() + c["error_total"].get<int>() +
                                          c["aborted"].get<int>());
   EXPECT_GT(doc["dut"]["summary"]["rule_drops"].get<int>(), 0);
+  EXPECT_GT(doc["reconciliation"]["dut_lost_packets"].get<int>(), 0);
+  EXPECT_EQ(doc["reconciliation"]["dut_refused"], 0);
   expect_server_invariant(doc["server"]);
 }
 
