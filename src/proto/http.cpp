@@ -199,7 +199,11 @@ FrameStatus MessageFramer::feed_message(const char* data, std::size_t len, std::
     if (state_ == State::StartLine && line_.total() > max_start_line)
       return consumed = i, fail("start line too long");
     if (head_bytes_ > kMaxHeaderBytes) return consumed = i, fail("headers too large");
-    if (!done) continue;
+    if (!done) {
+      if (state_ == State::StartLine && !plausible_start(line_.line()))
+        return consumed = i, fail("not an HTTP message");
+      continue;
+    }
     if (head_line() == FrameStatus::Error) return consumed = i, FrameStatus::Error;
     line_.clear();
   }
@@ -252,6 +256,13 @@ FrameStatus ResponseFramer::start_line(std::string_view line) noexcept {
   status_ = code;
   state_ = State::Headers;
   return FrameStatus::NeedMore;
+}
+
+// A response begins "HTTP/": anything else fails as soon as it differs.
+bool ResponseFramer::plausible_start(std::string_view partial) const noexcept {
+  constexpr std::string_view kHttp = "HTTP/";
+  const std::size_t n = std::min(partial.size(), kHttp.size());
+  return partial.substr(0, n) == kHttp.substr(0, n);
 }
 
 FrameStatus ResponseFramer::end_of_head() noexcept {

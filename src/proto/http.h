@@ -94,6 +94,9 @@ class MessageFramer {
                            std::size_t max_start_line) noexcept;
   virtual FrameStatus start_line(std::string_view line) noexcept = 0;
   virtual FrameStatus end_of_head() noexcept = 0;
+  // Whether a start line still arriving can begin a message of this kind (a peer that does not
+  // speak HTTP is told at once, not after a timeout).
+  virtual bool plausible_start(std::string_view /*partial*/) const noexcept { return true; }
   FrameStatus fail(const char* why) noexcept;
 
   State state_ = State::StartLine;
@@ -121,6 +124,7 @@ class ResponseFramer final : public MessageFramer {
  private:
   FrameStatus start_line(std::string_view line) noexcept override;
   FrameStatus end_of_head() noexcept override;
+  bool plausible_start(std::string_view partial) const noexcept override;
   bool head_ = false;
   int status_ = 0;
 };

@@ -239,3 +239,28 @@ TEST(CrrIntegration, PortInUseExitsOne) {
 
 }  // namespace
 }  // namespace connperf::test
+
+namespace connperf::test {
+namespace {
+
+// A peer that does not answer HTTP (server --mode crr says "200 Ok.") is a bad_response at
+// once, not a timeout per connection: 200 attempts used to take over two minutes here.
+TEST(CrrIntegration, ANonHttpReplyIsABadResponseAtOnce) {
+  using namespace std::chrono_literals;
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "-t", "1", "--mode", "crr"});
+  const std::string path = dir.file("crr.json");
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunResult r = run({connperf(), "crr", server.target(), "-n", "200", "-c", "8", "--timeout",
+                           "5000", "-q", "--json", path},
+                          dir.path(), 60s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  const nlohmann::json s = read_json(path)["summary"];
+  EXPECT_EQ(s["errors"]["bad_response"], 200) << s["errors"].dump();
+  EXPECT_EQ(s["errors"]["timeout"], 0);
+  server.stop();
+}
+
+}  // namespace
+}  // namespace connperf::test

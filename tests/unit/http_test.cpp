@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include "proto/http.h"
@@ -172,6 +174,23 @@ TEST(HttpResponse, Errors) {
   std::size_t used = 0;
   f.feed(huge.data(), huge.size(), used);
   EXPECT_STREQ(f.error(), "headers too large");
+}
+
+// A reply that cannot be HTTP fails as soon as it differs from "HTTP/", without its line end
+// (server --mode crr answers "200 Ok." and nothing more: crr waited out --timeout for each).
+TEST(HttpResponse, NotHttpFailsBeforeTheLineEnds) {
+  for (const char* bad : {"200 Ok.", "G", "HTTX", "http/1.1 200"}) {
+    ResponseFramer f;
+    f.reset();
+    std::size_t used = 0;
+    EXPECT_EQ(f.feed(bad, std::strlen(bad), used), FrameStatus::Error) << bad;
+  }
+  for (const char* partial : {"H", "HTTP", "HTTP/1.1 2", "\r\n", "\r\nHTT"}) {
+    ResponseFramer f;
+    f.reset();
+    std::size_t used = 0;
+    EXPECT_EQ(f.feed(partial, std::strlen(partial), used), FrameStatus::NeedMore) << partial;
+  }
 }
 
 // A chunk size must not wrap around 2^64 or be read from a cut-off line: either would make us
