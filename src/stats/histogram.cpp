@@ -112,6 +112,21 @@ void Histogram::recompute_extremes(std::uint64_t old_min, std::uint64_t old_max)
   store(max_, std::min(bucket_high(last), old_max));
 }
 
+Histogram Histogram::from_parts(std::span<const std::pair<std::size_t, std::uint64_t>> buckets,
+                                std::uint64_t sum, std::uint64_t min, std::uint64_t max) noexcept {
+  Histogram h;
+  for (const auto& [index, n] : buckets) {
+    if (index >= kBuckets || n == 0) continue;
+    bump(h.buckets_[index], n);
+    bump(h.count_, n);
+  }
+  if (h.count() == 0) return h;
+  store(h.sum_, sum);
+  store(h.min_, min);
+  store(h.max_, max);
+  return h;
+}
+
 void Histogram::reset() noexcept {
   for (Cell& b : buckets_) store(b, 0);
   store(count_, 0);

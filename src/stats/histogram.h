@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <span>
+#include <utility>
 
 namespace connperf::stats {
 
@@ -34,6 +36,12 @@ class Histogram {
   double mean() const noexcept;                                                 // 0 when empty
   // Nearest-rank percentile, p in [0,100]; bucket representative clamped to [min, max]. 0 when empty.
   std::uint64_t percentile(double p) const noexcept;
+
+  std::uint64_t bucket_count(std::size_t index) const noexcept { return load(buckets_[index]); }
+  // Rebuilds a histogram from its parts (a serialized one): bucket index -> count, and the exact
+  // sum, min and max it was recorded with. Indexes >= kBuckets are ignored.
+  static Histogram from_parts(std::span<const std::pair<std::size_t, std::uint64_t>> buckets,
+                              std::uint64_t sum, std::uint64_t min, std::uint64_t max) noexcept;
 
   static std::size_t bucket_index(std::uint64_t value) noexcept;
   static std::uint64_t bucket_low(std::size_t index) noexcept;   // smallest value in the bucket

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "net/error.h"
+#include "stats/histogram_json.h"
 
 namespace connperf::stats {
 
@@ -119,7 +120,11 @@ nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t abort
           {"latency_us",
            {{"connect", latency_json(total.connect_us)},
             {"response", latency_json(total.response_us)},
-            {"total", latency_json(total.total_us)}}}};
+            {"total", latency_json(total.total_us)}}},
+          {"histograms",
+           {{"connect", histogram_json(total.connect_us)},
+            {"response", histogram_json(total.response_us)},
+            {"total", histogram_json(total.total_us)}}}};
 }
 
 namespace {
