@@ -77,11 +77,14 @@ nlohmann::json reconcile(std::string_view command, const nlohmann::json& client_
 std::string reconcile_text(const nlohmann::json& r, std::string_view source) {
   std::string out = fmt::format("\nclient vs server ({}, its counts over this run)\n", source);
   out += fmt::format("  {:<24}{:>14}{:>14}{:>12}\n", "", "client", "server", "difference");
-  for (const auto& row : r["rows"])
+  for (const auto& row : r["rows"]) {
+    const auto d = row["difference"].get<std::int64_t>();
+    const std::string diff = d < 0 ? "-" + format_count(static_cast<std::uint64_t>(-d))
+                                   : format_count(static_cast<std::uint64_t>(d));
     out += fmt::format("  {:<24}{:>14}{:>14}{:>12}\n", row["what"].get<std::string>(),
                        format_count(row["client"].get<std::uint64_t>()),
-                       format_count(row["server"].get<std::uint64_t>()),
-                       row["difference"].get<std::int64_t>());
+                       format_count(row["server"].get<std::uint64_t>()), diff);
+  }
   const nlohmann::json& s = r["server"];
   out += fmt::format(
       "  server: rst {}, fin {}, closed by server {}, errors {}, requests {}, open now {}\n",

@@ -111,6 +111,7 @@ TEST(Reconcile, AnotherClientMakesTheDifferenceNegative) {
   const nlohmann::json r = stats::reconcile("crr", client, listener(250, 250, 0), 0);
   EXPECT_EQ(r["differences"]["started_not_accepted"], -150);
   EXPECT_EQ(r["differences"]["completed_not_closed_at_server"], -150);
+  EXPECT_NE(stats::reconcile_text(r, "x").find("-150\n"), std::string::npos);
 }
 
 TEST(Reconcile, CcAndRr) {
