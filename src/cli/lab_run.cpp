@@ -217,6 +217,8 @@ int run_lab_run(const LabOptions& o) {
     parse_as("cc", add_cc, cc, load);
     p = prepare_cc(cc);
   }
+  if (!crr.to.server_stats.empty() || !rr.to.server_stats.empty() || !cc.to.server_stats.empty())
+    throw UsageError("lab run: no --server-stats here: lab run reconciles with its own server");
   std::string& banner = p.report.banner;
   if (!banner.empty() && banner.back() == '\n') banner.pop_back();
   banner += fmt::format("{}\n", kLabColumns);
