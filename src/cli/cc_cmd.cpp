@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/live_stats.h"
 #include "cli/report.h"
 #include "load/cc_fleet.h"
 #include "loop/clock.h"
@@ -151,8 +152,7 @@ Prepared prepare_cc(const CcOptions& o) {
 
 int run_cc(const CcOptions& o) {
   StopSignals signals;
-  Prepared p = prepare_cc(o);
-  return run_and_report(*p.job, p.report, signals);
+  return run_prepared(prepare_cc(o), o.to, signals);
 }
 
 }  // namespace connperf::cli

@@ -40,6 +40,7 @@ struct ServerOptions {
   std::string idle_timeout = "60";
   std::string drain_timeout = "5";
   int backlog = 4096;
+  std::string stats_listen;  // "" = no live endpoint
 };
 
 struct ProxyOptions {
@@ -54,6 +55,7 @@ struct ProxyOptions {
   std::size_t tunnel_buffer = 2 * 1024 * 1024;
   std::string duration = "0";
   OutputFlags out;
+  std::string stats_listen;  // "" = no live endpoint
 };
 
 struct StatesOptions {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/live_stats.h"
 #include "cli/report.h"
 #include "stats/printers.h"
 
@@ -127,8 +128,7 @@ Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
 }
 
 int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
-  Prepared p = prepare_crr(o, std::move(spec));
-  return run_and_report(*p.job, p.report, signals);
+  return run_prepared(prepare_crr(o, std::move(spec)), o.to, signals);
 }
 
 }  // namespace connperf::cli

@@ -59,6 +59,15 @@ void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_he
   c.add_option("--bind", o.binds, "source ADDR, range A-B, CIDR or comma list (repeatable)")
       ->default_str("");
   c.add_option("--request", o.request, request_help);
+  c.add_option("--server-stats", o.server_stats,
+               "http://HOST:PORT of the server's --stats-listen: read its counts at the start and "
+               "end, print and record client vs server side by side");
+}
+
+void add_stats_listen_flag(CLI::App& c, std::string& spec) {
+  c.add_option("--stats-listen", spec,
+               "serve live /metrics (Prometheus) and /stats (JSON) on ADDR:PORT (a PORT alone: "
+               "127.0.0.1)");
 }
 
 load::Targets parse_target_flags(const TargetFlags& o) {

@@ -36,11 +36,15 @@ struct TargetFlags {
   std::vector<std::string> binds;
   std::string request = "http";
   std::string netns;
+  std::string server_stats;  // http://HOST:PORT of the target server's --stats-listen
 };
 void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_help);
 // Resolves targets and sources; every target needs a --bind address of its family when any is
 // given. Throws UsageError.
 load::Targets parse_target_flags(const TargetFlags& o);
+
+// --stats-listen ADDR:PORT (server, proxy): the live /metrics and /stats endpoint.
+void add_stats_listen_flag(CLI::App& c, std::string& spec);
 
 struct RunFlags {
   unsigned threads = 1;

@@ -12,6 +12,7 @@
 #include "cli/report.h"
 #include "lab/lab.h"
 #include "stats/printers.h"
+#include "stats/reconcile.h"
 
 namespace connperf::cli {
 
@@ -108,17 +109,11 @@ class LabJob final : public Job {
   }
 
  private:
-  std::uint64_t client_started() const {
-    return client_.value("started", client_.value("attempted", std::uint64_t{0}));
-  }
-  std::uint64_t client_completed() const {
-    return client_.value("completed", client_.value("established", std::uint64_t{0}));
-  }
+  std::uint64_t client_started() const { return stats::ClientSide::of(client_).started; }
+  std::uint64_t client_completed() const { return stats::ClientSide::of(client_).completed; }
 
   nlohmann::json reconciliation() const {
-    const auto signed_diff = [](std::uint64_t a, std::uint64_t b) {
-      return static_cast<std::int64_t>(a) - static_cast<std::int64_t>(b);
-    };
+    const auto signed_diff = stats::signed_difference;
     return {{"client_started", client_started()},
             {"client_completed", client_completed()},
             {"client_errors", client_.value("errors", nlohmann::json::object())},
@@ -222,6 +217,8 @@ int run_lab_run(const LabOptions& o) {
     parse_as("cc", add_cc, cc, load);
     p = prepare_cc(cc);
   }
+  if (!crr.to.server_stats.empty() || !rr.to.server_stats.empty() || !cc.to.server_stats.empty())
+    throw UsageError("lab run: no --server-stats here: lab run reconciles with its own server");
   std::string& banner = p.report.banner;
   if (!banner.empty() && banner.back() == '\n') banner.pop_back();
   banner += fmt::format("{}\n", kLabColumns);

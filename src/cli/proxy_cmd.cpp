@@ -5,9 +5,11 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/live_stats.h"
 #include "cli/report.h"
 #include "loop/event_loop.h"
 #include "proxy/proxy.h"
+#include "stats/metrics.h"
 #include "stats/printers.h"
 
 namespace connperf::cli {
@@ -37,6 +39,7 @@ void add_proxy(CLI::App& app, ProxyOptions& o) {
                "bytes; 0 = autotuning")
       ->check(CLI::Range(std::size_t{0}, std::size_t{64 * 1024 * 1024}));
   c.add_option("-d,--duration", o.duration, "stop after SECONDS (0: at Ctrl-C)");
+  add_stats_listen_flag(c, o.stats_listen);
   add_output_flags(c, o.out);
 }
 
@@ -75,12 +78,17 @@ proxy::ProxySpec proxy_spec(const ProxyOptions& o, long fd_limit) {
 
 class ProxyJob final : public Job {
  public:
-  explicit ProxyJob(proxy::Proxy& px) : px_(px) {}
+  ProxyJob(proxy::Proxy& px, const std::string& stats_listen) : px_(px) {
+    endpoint_ = open_stats_endpoint(stats_listen, [this](std::string_view path) {
+      return live_page(path);
+    });
+  }
 
   std::uint64_t start() override {
-    const std::uint64_t t0 = loop::now_ns();
+    t0_ = loop::now_ns();
     px_.start();
-    return t0;
+    if (endpoint_) endpoint_->start();
+    return t0_;
   }
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
@@ -99,6 +107,7 @@ class ProxyJob final : public Job {
   std::uint64_t finish(StopSignals&, bool) override {
     px_.stop();
     px_.join();
+    if (endpoint_) endpoint_->stop();
     return loop::now_ns();
   }
   bool reports_last_interval() const override { return false; }
@@ -111,8 +120,23 @@ class ProxyJob final : public Job {
   }
 
  private:
+  // On the endpoint's thread: the counters are single-writer atomics.
+  std::optional<server::Page> live_page(std::string_view path) const {
+    stats::ProxySnapshot now;
+    px_.snapshot(now);
+    const double elapsed = loop::seconds_from_ns(loop::now_ns() - t0_);
+    if (path == "/metrics")
+      return server::Page{"text/plain; version=0.0.4; charset=utf-8",
+                          stats::proxy_metrics(now, elapsed)};
+    if (path != "/stats") return std::nullopt;
+    return server::Page{"application/json",
+                        stats::proxy_summary_json(now, elapsed).dump() + "\n"};
+  }
+
   proxy::Proxy& px_;
   stats::ProxySnapshot prev_;
+  std::uint64_t t0_ = 0;  // set before the endpoint's thread starts
+  std::unique_ptr<server::StatsEndpoint> endpoint_;
 };
 
 nlohmann::json proxy_config(const proxy::ProxySpec& sp, const std::vector<std::string>& names,
@@ -161,7 +185,7 @@ int run_proxy(const ProxyOptions& o) {
       "proxy {} — {} thread{}, clients from {}, CONNECT to ports {}\n{}\n", fmt::join(names, ", "),
       sp.threads, sp.threads == 1 ? "" : "s", fmt::join(allow, ", "),
       sp.connect_ports.to_string(), stats::proxy_header());
-  ProxyJob job(px);
+  ProxyJob job(px, o.stats_listen);
   const Report report{"proxy", proxy_config(sp, names, allow, duration), banner, duration, &o.out};
   return run_and_report(job, report, signals);
 }

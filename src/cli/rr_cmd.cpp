@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/live_stats.h"
 #include "cli/report.h"
 #include "load/rr.h"
 #include "loop/event_loop.h"
@@ -219,9 +220,11 @@ int run_rr(const RrOptions& o) {
     fmt::print(stderr, "warning: {} connections exceed the open-file limit ({})\n",
                spec.connections, files);
   StopSignals signals;
-  if (!o.sweep.empty()) return run_sweep(o, spec, signals);
-  Prepared p = prepare_rr(o, std::move(spec));
-  return run_and_report(*p.job, p.report, signals);
+  if (!o.sweep.empty()) {
+    if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --sweep");
+    return run_sweep(o, spec, signals);
+  }
+  return run_prepared(prepare_rr(o, std::move(spec)), o.to, signals);
 }
 
 Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {

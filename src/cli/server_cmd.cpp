@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/live_stats.h"
 #include "cli/report.h"
+#include "stats/metrics.h"
 #include "loop/clock.h"
 #include "stats/printers.h"
 
@@ -35,6 +37,7 @@ void add_server(CLI::App& app, ServerOptions& o) {
                "at Ctrl-C/SIGTERM/-d: SECONDS to let peers close after our FIN; a second signal "
                "stops at once");
   c.add_option("--backlog", o.backlog, "listen backlog")->check(CLI::Range(1, 65535));
+  add_stats_listen_flag(c, o.stats_listen);
   add_netns_flag(c, o.netns);
   add_output_flags(c, o.out);
 }
@@ -81,13 +84,19 @@ std::string server_banner(const server::ServerSpec& s, const std::vector<std::st
 
 class ServerJob final : public Job {
  public:
-  ServerJob(server::ServerEngine& srv, std::vector<std::string> names, double drain_timeout)
-      : srv_(srv), names_(std::move(names)), drain_ns_(loop::ns_from_seconds(drain_timeout)) {}
+  ServerJob(server::ServerEngine& srv, std::vector<std::string> names, double drain_timeout,
+            const std::string& stats_listen)
+      : srv_(srv), names_(std::move(names)), drain_ns_(loop::ns_from_seconds(drain_timeout)) {
+    endpoint_ = open_stats_endpoint(stats_listen, [this](std::string_view path) {
+      return live_page(path);
+    });
+  }
 
   std::uint64_t start() override {
-    const std::uint64_t t0 = loop::now_ns();
+    t0_ = loop::now_ns();
     srv_.start();
-    return t0;
+    if (endpoint_) endpoint_->start();
+    return t0_;
   }
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
@@ -114,6 +123,7 @@ class ServerJob final : public Job {
       if (signals.wait_until(std::min(drain_end, loop::now_ns() + 5 * loop::kMs))) break;
     srv_.stop();
     srv_.join();
+    if (endpoint_) endpoint_->stop();
     return loop::now_ns();
   }
   bool reports_last_interval() const override { return false; }
@@ -134,10 +144,27 @@ class ServerJob final : public Job {
   }
 
  private:
+  // On the endpoint's thread: the counters are single-writer atomics, the names fixed; the
+  // peers are known only at the end, so /stats leaves them out.
+  std::optional<server::Page> live_page(std::string_view path) const {
+    std::vector<stats::ListenerSnapshot> per_listener;
+    srv_.snapshot(per_listener);
+    const double elapsed = loop::seconds_from_ns(loop::now_ns() - t0_);
+    if (path == "/metrics")
+      return server::Page{"text/plain; version=0.0.4; charset=utf-8",
+                          stats::server_metrics(names_, per_listener, elapsed)};
+    if (path != "/stats") return std::nullopt;
+    nlohmann::json j = stats::server_summary_json(names_, per_listener, {}, elapsed);
+    j.erase("peers");
+    return server::Page{"application/json", j.dump() + "\n"};
+  }
+
   server::ServerEngine& srv_;
   std::vector<std::string> names_;
   std::uint64_t drain_ns_;
   stats::ListenerSnapshot prev_;
+  std::uint64_t t0_ = 0;  // set before the endpoint's thread starts
+  std::unique_ptr<server::StatsEndpoint> endpoint_;
 };
 
 }  // namespace
@@ -157,7 +184,7 @@ int run_server(const ServerOptions& o) {
   }
   const server::ServerSpec& s = srv->spec();
   const std::vector<std::string> names = listen_names(srv->addresses());
-  ServerJob job(*srv, names, drain_timeout);
+  ServerJob job(*srv, names, drain_timeout, o.stats_listen);
   const Report report{"server",
                       {{"listen", names},
                        {"threads", s.threads},

@@ -43,18 +43,8 @@ class Session {
   }
 
   bool connect_or_say() {
-    net::Result r = net::tcp_socket(spec_.target.family());
-    if (r.ok()) {
-      sock_.reset(static_cast<int>(r.value));
-      r = net::connect_to(sock_.get(), spec_.target);
-    }
-    if (r.err == net::Err::InProgress) {
-      pollfd p{sock_.get(), POLLOUT, 0};
-      const int ms = static_cast<int>(loop::ms_from_ns(spec_.connect_timeout_ns));
-      r = net::poll_fds(&p, 1, ms);
-      if (r.ok() && r.value == 0) r = {-1, net::Err::TimedOut, ETIMEDOUT};
-      else if (r.ok()) r = net::pending_error(sock_.get());
-    }
+    const net::Result r = net::connect_within(
+        spec_.target, static_cast<int>(loop::ms_from_ns(spec_.connect_timeout_ns)), sock_);
     if (r.ok()) return true;
     say(fmt::format("cannot connect to {}: {}", spec_.name, net::errno_text(r.sys_errno)));
     return false;

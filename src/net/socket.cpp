@@ -167,6 +167,18 @@ Result poll_fds(pollfd* fds, std::size_t n, int timeout_ms) noexcept {
   }
 }
 
+Result connect_within(const SockAddr& addr, int timeout_ms, Fd& out) noexcept {
+  Result r = tcp_socket(addr.family());
+  if (!r.ok()) return r;
+  out.reset(static_cast<int>(r.value));
+  r = connect_to(out.get(), addr);
+  if (r.err != Err::InProgress) return r;
+  pollfd p{out.get(), POLLOUT, 0};
+  r = poll_fds(&p, 1, timeout_ms);
+  if (r.ok() && r.value == 0) return {-1, Err::TimedOut, ETIMEDOUT};
+  return r.ok() ? pending_error(out.get()) : r;
+}
+
 Result open_listener(const SockAddr& addr, bool reuseport, int backlog) noexcept {
   Result r = tcp_socket(addr.family());
   if (!r.ok()) return r;

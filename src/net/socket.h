@@ -69,6 +69,10 @@ Result read_fd(int fd, char* buf, std::size_t len) noexcept;        // value 0 =
 Result write_all_fd(int fd, const char* buf, std::size_t len) noexcept;  // blocks until written
 Result poll_fds(::pollfd* fds, std::size_t n, int timeout_ms) noexcept;  // value = ready
 
+// A non-blocking TCP socket connected to `addr` within `timeout_ms` (poll, so it blocks the
+// caller: for clients that are not on a load path). TimedOut when it took longer.
+Result connect_within(const SockAddr& addr, int timeout_ms, Fd& out) noexcept;
+
 // Opens a listening socket on `addr` (SO_REUSEADDR, optionally SO_REUSEPORT).
 Result open_listener(const SockAddr& addr, bool reuseport, int backlog) noexcept;
 
