@@ -319,8 +319,11 @@ std::string render_html(const std::vector<Run>& runs, const std::string& title) 
     out += fmt::format("<b>{}</b>: connperf {} {} &nbsp; ", escape(r.label),
                        escape(r.doc.value("version", "")), escape(r.doc.value("command", "")));
   out += "</p>\n";
-  for (const auto& [kind, sources] : by_kind)
-    out += kind == "sweep" ? sweep_section(sources) : interval_section(sources, kind);
+  for (const char* kind : {"crr", "rr", "cc", "sweep"}) {
+    const auto it = by_kind.find(kind);
+    if (it == by_kind.end()) continue;
+    out += it->first == "sweep" ? sweep_section(it->second) : interval_section(it->second, kind);
+  }
   return out + "</body></html>\n";
 }
 
