@@ -36,7 +36,7 @@ std::vector<double> linear_ticks(double lo, double hi, int target) {
   const double step = nice_step(hi - lo, target);
   const double first = std::floor(lo / step + 1e-9) * step;
   std::vector<double> ticks;
-  for (double v = first; ticks.empty() || ticks.back() < hi - step * 1e-9; v += step) {
+  for (double v = first; ticks.empty() || ticks.back() < hi - step * 0.01; v += step) {
     const double snapped = std::round(v / step) * step;
     ticks.push_back(std::abs(snapped) < step * 1e-9 ? 0.0 : snapped);
   }
