@@ -68,7 +68,7 @@ nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signa
     Engine engine(std::move(spec));
     const std::uint64_t t0 = engine.start();
     auto text = [&] {
-      const std::string what = fmt::format("{}{} connections", plan.progress_label,
+      const std::string what = fmt::format("{}{}{} connections", plan.progress_label,
                                            plan.progress_label.empty() ? "" : ", ",
                                            plan.counts[i]);
       return step_progress_text(i, plan.counts.size(),
