@@ -108,6 +108,10 @@ class CcJob final : public Job {
     return loop::now_ns();
   }
   bool reports_last_interval() const override { return false; }
+  // The ramp: attempts begun of -n.
+  double done_fraction() override {
+    return static_cast<double>(prev_attempts_) / static_cast<double>(target_);
+  }
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     const load::CcTotals t = fleet_.total();

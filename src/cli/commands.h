@@ -99,6 +99,26 @@ struct LabOptions {
   std::vector<std::string> load_args;  // run: crr|rr|cc and its flags
 };
 
+struct ReportOptions {
+  std::vector<std::string> files;
+  std::string output;
+  std::string title = "connperf report";
+  std::vector<std::string> labels;
+};
+
+struct ModelsOptions {
+  std::string models = "thread,epoll,fork,iterative";
+  std::string mode = "http";
+  std::string sweep = "50,100,150,200,250,300,350,400,450";
+  std::string duration = "5";
+  std::string warmup = "1";
+  unsigned threads = 1;         // load threads
+  unsigned server_threads = 1;  // the epoll model's threads
+  bool crr = false;
+  std::string json;
+  std::string ndjson;
+};
+
 struct EchoOptions {
   std::string target;
   std::string timeout = "5";  // connect timeout, seconds
@@ -118,6 +138,8 @@ void add_rr(CLI::App& app, RrOptions& o);
 void add_cc(CLI::App& app, CcOptions& o);
 void add_proxy(CLI::App& app, ProxyOptions& o);
 void add_lab(CLI::App& app, LabOptions& o);
+void add_report(CLI::App& app, ReportOptions& o);
+void add_models(CLI::App& app, ModelsOptions& o);
 
 int run_crr(const CrrOptions& o);
 int run_server(const ServerOptions& o);
@@ -129,6 +151,8 @@ int run_cc(const CcOptions& o);
 int run_proxy(const ProxyOptions& o);
 int run_lab(const LabOptions& o, const std::string& action);  // up, down, status or run
 int run_lab_run(const LabOptions& o);
+int run_report(const ReportOptions& o);
+int run_models(const ModelsOptions& o);
 
 // TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
 // when sock_diag cannot be asked.

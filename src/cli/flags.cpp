@@ -32,13 +32,17 @@ std::string unescape(const std::string& text) {
 double OutputFlags::interval_seconds() const {
   const double s = parse_seconds("--interval", interval);
   if (s < 0.01) throw UsageError("--interval: at least 0.01 seconds");
+  if (json == "-" && ndjson == "-") throw UsageError("--json - and --ndjson - both want stdout");
   return s;
 }
 
 void add_output_flags(CLI::App& c, OutputFlags& o, bool interval) {
   if (interval) c.add_option("--interval", o.interval, "SECONDS between table lines");
   c.add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");
-  if (interval) c.add_flag("-q,--quiet", o.quiet, "no per-interval lines");
+  if (!interval) return;
+  c.add_option("--ndjson", o.ndjson,
+               "stream JSON lines to FILE ('-' for stdout): start, each interval as it ends, end");
+  c.add_flag("-q,--quiet", o.quiet, "no per-interval lines");
 }
 
 void add_netns_flag(CLI::App& c, std::string& netns) {

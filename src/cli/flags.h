@@ -17,12 +17,15 @@ namespace connperf::cli {
 
 struct OutputFlags {
   std::string interval = "1";
-  std::string json;  // FILE, or "-" for stdout
+  std::string json;    // FILE, or "-" for stdout
+  std::string ndjson;  // FILE, or "-" for stdout: start, interval and end events as they happen
   bool quiet = false;
 
-  double interval_seconds() const;  // validated: at least 0.01
-  // Where the human-readable table goes: stderr when the JSON document takes stdout.
-  std::FILE* human() const noexcept { return json == "-" ? stderr : stdout; }
+  double interval_seconds() const;  // validated: at least 0.01; --json and --ndjson not both "-"
+  // Where the human-readable table goes: stderr when a JSON stream takes stdout.
+  std::FILE* human() const noexcept {
+    return json == "-" || ndjson == "-" ? stderr : stdout;
+  }
 };
 // `interval` false: the subcommand prints no intervals (only --json and -q).
 void add_output_flags(CLI::App& c, OutputFlags& o, bool interval = true);

@@ -1,10 +1,16 @@
 #include "cli/report.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 
+#include <fmt/format.h>
+
 #include "loop/clock.h"
+#include "stats/printers.h"
 
 namespace connperf::cli {
 
@@ -46,28 +52,124 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals) {
   const double interval = out.interval_seconds();
   std::FILE* human = out.human();
   nlohmann::json doc = document(report.command, report.config);
-  if (!report.first_interval.is_null()) doc["intervals"].push_back(report.first_interval);
+  NdjsonStream stream(out.ndjson);
+  stream.start(report.command, report.config);
+  if (!report.first_interval.is_null()) {
+    doc["intervals"].push_back(report.first_interval);
+    stream.interval(report.first_interval);
+  }
   if (!out.quiet) print(human, report.banner);
+  Progress progress;
   double last_t = 0;
   auto tick = [&](double t, std::uint64_t) {
     nlohmann::json j;
     std::string line;
     job.interval(t, t - last_t, j, line);
     last_t = t;
+    stream.interval(j);
     doc["intervals"].push_back(std::move(j));
+    progress.clear();
     if (!out.quiet) print(human, line + '\n');
+    if (progress.enabled()) progress.show(progress_text(t, report.duration, job.done_fraction()));
   };
   const std::uint64_t t0 = job.start();
   const bool signalled =
       drive(signals, t0, interval, report.duration, [&job] { return job.finished(); }, tick);
   const double elapsed = loop::seconds_from_ns(job.finish(signals, signalled) - t0);
   if (job.reports_last_interval() && elapsed - last_t >= interval / 4) tick(elapsed, 0);
+  progress.clear();
   std::string text;
   job.summary(elapsed, text, doc["summary"]);
   print(human, text);
   job.complete(doc);
+  stream.end(doc["summary"]);
   if (!out.json.empty()) write_json(out.json, doc);
   return job.exit_code();
+}
+
+NdjsonStream::NdjsonStream(const std::string& path) {
+  if (path.empty()) return;
+  if (path == "-") {
+    f_ = stdout;
+    return;
+  }
+  f_ = std::fopen(path.c_str(), "w");
+  if (!f_) throw RunError("cannot write NDJSON to " + path);
+  owned_ = true;
+}
+
+NdjsonStream::~NdjsonStream() {
+  if (owned_) std::fclose(f_);
+}
+
+void NdjsonStream::line(const nlohmann::json& j) {
+  if (!f_) return;
+  const std::string text = j.dump() + '\n';
+  std::fputs(text.c_str(), f_);
+  std::fflush(f_);
+}
+
+void NdjsonStream::start(const std::string& command, const nlohmann::json& config) {
+  line({{"event", "start"}, {"tool", "connperf"}, {"version", CONNPERF_VERSION},
+        {"command", command}, {"config", config}});
+}
+
+void NdjsonStream::interval(const nlohmann::json& j) {
+  if (!f_) return;
+  nlohmann::json e = {{"event", "interval"}};
+  e.update(j);
+  line(e);
+}
+
+void NdjsonStream::end(const nlohmann::json& summary) {
+  line({{"event", "end"}, {"summary", summary}});
+}
+
+Progress::Progress() : tty_(isatty(STDERR_FILENO) == 1) {}
+
+Progress::~Progress() { clear(); }
+
+void Progress::show(const std::string& text) {
+  if (!tty_) return;
+  std::fprintf(stderr, "\r\033[K%s", text.c_str());
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+void Progress::clear() {
+  if (!shown_) return;
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
+  shown_ = false;
+}
+
+namespace {
+
+std::string seconds_text(double s) {
+  return s < 60 ? fmt::format("{:.0f} s", s) : fmt::format("{}m{:02.0f}s", static_cast<long>(s / 60), std::floor(std::fmod(s, 60)));
+}
+
+}  // namespace
+
+std::string progress_text(double elapsed, double total, double fraction) {
+  if (fraction >= 0) {
+    const double f = std::min(fraction, 1.0);
+    std::string text = fmt::format("{:.0f}% of -n done, {:.1f} s", f * 100, elapsed);
+    if (f > 0 && f < 1) text += fmt::format(", about {} left", seconds_text(elapsed / f - elapsed));
+    return text;
+  }
+  if (total <= 0) return fmt::format("{:.1f} s", elapsed);
+  const double f = std::min(elapsed / total, 1.0);
+  return fmt::format("{:.1f} s of {}, {:.0f}%, {} left", elapsed, seconds_text(total), f * 100,
+                     seconds_text(std::max(0.0, total - elapsed)));
+}
+
+std::string step_progress_text(std::size_t step, std::size_t steps, double elapsed_in_step,
+                               double step_seconds, const std::string& what) {
+  const double left = static_cast<double>(steps - step - 1) * step_seconds +
+                      std::max(0.0, step_seconds - elapsed_in_step);
+  return fmt::format("step {} of {}: {}, about {} left", step + 1, steps, what,
+                     seconds_text(left));
 }
 
 }  // namespace connperf::cli

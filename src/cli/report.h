@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,8 @@ class Job {
   // The summary: the text block for humans and the JSON summary object.
   virtual void summary(double elapsed, std::string& text, nlohmann::json& j) = 0;
   virtual int exit_code() const { return kOk; }
+  // How much of a counted run (-n) is done, 0..1; negative when the run is not counted.
+  virtual double done_fraction() { return -1; }
   // Last word on the result document before it is written (top-level sections of its own).
   virtual void complete(nlohmann::json& /*doc*/) {}
 };
@@ -43,6 +46,47 @@ struct Report {
 };
 
 int run_and_report(Job& job, const Report& report, StopSignals& signals);
+
+// --ndjson: one JSON object per line, flushed per line, so `jq` or a dashboard follows a run:
+// {"event":"start","tool":"connperf","version":…,"command":…,"config":…}, then
+// {"event":"interval",…the interval's object…} (a sweep: one per step), then
+// {"event":"end","summary":…}. Does nothing when `path` is empty. Throws RunError.
+class NdjsonStream {
+ public:
+  explicit NdjsonStream(const std::string& path);
+  ~NdjsonStream();
+  NdjsonStream(const NdjsonStream&) = delete;
+  NdjsonStream& operator=(const NdjsonStream&) = delete;
+  void start(const std::string& command, const nlohmann::json& config);
+  void interval(const nlohmann::json& j);
+  void end(const nlohmann::json& summary);
+
+ private:
+  void line(const nlohmann::json& j);
+  std::FILE* f_ = nullptr;
+  bool owned_ = false;
+};
+
+// One self-updating status line on stderr, only when stderr is a terminal: nothing of it
+// reaches files or pipes. clear() before other output goes to the same terminal.
+class Progress {
+ public:
+  Progress();
+  ~Progress();
+  bool enabled() const noexcept { return tty_; }
+  void show(const std::string& text);
+  void clear();
+
+ private:
+  bool tty_;
+  bool shown_ = false;
+};
+
+// "12.0 s of 30 s, 40%, 18 s left"; "7,500 of 10,000 (75%)"; "step 2 of 9". `total` 0 = no
+// limit; `fraction` < 0 = not counted. Pure, for the status line.
+std::string progress_text(double elapsed, double total, double fraction);
+std::string step_progress_text(std::size_t step, std::size_t steps, double elapsed_in_step,
+                               double step_seconds, const std::string& what);
 
 // A subcommand's run, ready to start: what `lab run` drives in its namespaces.
 struct Prepared {
@@ -69,6 +113,10 @@ class LoadJob : public Job {
     return engine_.stopped_at();
   }
   int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
+  double done_fraction() override {
+    if (spec().count == 0) return -1;
+    return static_cast<double>(prev_.started) / static_cast<double>(spec().count);
+  }
 
  protected:
   stats::ClientSnapshot delta() {

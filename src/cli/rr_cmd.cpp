@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/live_stats.h"
 #include "cli/report.h"
+#include "cli/sweep.h"
 #include "load/rr.h"
 #include "loop/event_loop.h"
 #include "stats/printers.h"
@@ -40,70 +41,6 @@ void add_rr(CLI::App& app, RrOptions& o) {
 
 namespace {
 
-std::vector<unsigned> parse_sweep(const std::string& text) {
-  std::vector<unsigned> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string item = text.substr(start, comma - start);
-    unsigned n = 0;
-    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
-    if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || n == 0)
-      throw UsageError("--sweep: '" + text + "' is not a list of connection counts (e.g. 50,100)");
-    out.push_back(n);
-    start = comma + 1;
-  }
-  return out;
-}
-
-struct Step {
-  unsigned connections;
-  std::uint64_t open;
-  stats::ClientSnapshot delta;
-  double seconds;
-};
-
-nlohmann::json step_json(const Step& st) {
-  const double started = static_cast<double>(st.delta.started);
-  return {{"connections", st.connections},
-          {"open_connections", st.open},
-          {"requests", st.delta.completed},
-          {"qps", static_cast<double>(st.delta.completed) / st.seconds},
-          {"error_rate", started > 0 ? static_cast<double>(st.delta.error_total()) / started : 0.0},
-          {"errors", stats::errors_json(st.delta)},
-          {"latency_us", {{"response", stats::latency_json(st.delta.total_us)}}}};
-}
-
-std::string step_row(const nlohmann::json& j) {
-  const auto& lat = j["latency_us"]["response"];
-  return fmt::format("{:>11} {:>12} {:>10.4f} {:>9} {:>9} {:>9}", j["connections"].get<unsigned>(),
-                     stats::format_count(static_cast<std::uint64_t>(j["qps"].get<double>())),
-                     j["error_rate"].get<double>(), stats::format_us(lat["p50"]),
-                     stats::format_us(lat["p99"]), stats::format_us(lat["p999"]));
-}
-
-// One step: connections open during the warm-up, then the step's clock runs. Returns the step,
-// and whether a stop signal came.
-bool run_step(load::RrSpec spec, double warmup, double duration, StopSignals& signals,
-              nlohmann::json& step) {
-  const unsigned n = spec.connections;
-  load::RrEngine engine(std::move(spec));
-  const std::uint64_t t0 = engine.start();
-  bool stopped = signals.wait_until(t0 + loop::ns_from_seconds(warmup));
-  stats::ClientSnapshot a, b;
-  engine.snapshot(a);
-  const std::uint64_t t1 = loop::now_ns();
-  if (!stopped) stopped = signals.wait_until(t1 + loop::ns_from_seconds(duration));
-  engine.snapshot(b);
-  const std::uint64_t open = engine.open_connections();
-  const double secs = loop::seconds_from_ns(loop::now_ns() - t1);
-  engine.stop();
-  engine.join();
-  b -= a;
-  step = step_json({n, open, b, secs});
-  return stopped;
-}
-
 std::string csv_row(const nlohmann::json& j) {
   const auto& lat = j["latency_us"]["response"];
   return fmt::format("{},{},{:.1f},{:.6f},{},{},{}\n", j["connections"].get<unsigned>(),
@@ -120,30 +57,28 @@ void write_csv(const std::string& path, const std::string& csv) {
 }
 
 int run_sweep(const RrOptions& o, const load::RrSpec& base, StopSignals& signals) {
-  const double warmup = parse_seconds("--warmup", o.warmup);
-  const double duration = o.run.duration_seconds(5);
-  const std::vector<unsigned> counts = parse_sweep(o.sweep);
-  nlohmann::json doc = document("rr", {{"sweep", o.sweep}, {"duration", duration},
-                                       {"warmup", o.warmup}, {"threads", base.threads}});
+  SweepPlan plan;
+  plan.warmup = parse_seconds("--warmup", o.warmup);
+  plan.duration = o.run.duration_seconds(5);
+  plan.counts = parse_sweep("--sweep", o.sweep);
+  const nlohmann::json config = {{"sweep", o.sweep}, {"duration", plan.duration},
+                                 {"warmup", o.warmup}, {"threads", base.threads}};
+  nlohmann::json doc = document("rr", config);
+  NdjsonStream stream(o.out.ndjson);
+  stream.start("rr", config);
   std::FILE* human = o.out.human();
-  fmt::print(human, "{:>11} {:>12} {:>10} {:>9} {:>9} {:>9}\n", "connections", "qps",
-             "error rate", "p50", "p99", "p99.9");
+  fmt::print(human, "{}\n", sweep_header());
   std::fflush(human);
-  nlohmann::json steps = nlohmann::json::array();
   std::string csv = "connections,open_connections,qps,error_rate,p50_us,p99_us,p999_us\n";
-  for (unsigned n : counts) {
-    load::RrSpec spec = base;
-    spec.connections = n;
-    spec.count = 0;
-    nlohmann::json step;
-    const bool stopped = run_step(std::move(spec), warmup, duration, signals, step);
-    fmt::print(human, "{}\n", step_row(step));
+  SweepHooks hooks;
+  hooks.after_step = [&](const nlohmann::json& step) {
+    fmt::print(human, "{}\n", sweep_row(step));
     std::fflush(human);
     csv += csv_row(step);
-    steps.push_back(std::move(step));
-    if (stopped) break;
-  }
-  doc["summary"] = {{"steps", steps}};
+    stream.interval(step);
+  };
+  doc["summary"] = {{"steps", sweep_rr(base, plan, signals, hooks)}};
+  stream.end(doc["summary"]);
   if (!o.csv.empty()) write_csv(o.csv, csv);
   if (!o.out.json.empty()) write_json(o.out.json, doc);
   return kOk;

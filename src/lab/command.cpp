@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
+#include <ctime>
 
 extern char** environ;
 
@@ -52,6 +54,16 @@ void exchange(Pipe& in, Pipe& out, Pipe& err, const std::string& input, CommandR
   }
 }
 
+// posix_spawnp of argv with `actions` (destroyed here); the posix_spawn result.
+int spawn(const std::vector<std::string>& argv, posix_spawn_file_actions_t& actions, pid_t& pid) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc;
+}
+
 }  // namespace
 
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input) {
@@ -62,12 +74,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   posix_spawn_file_actions_adddup2(&actions, in.fd[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out.fd[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err.fd[1], 2);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const int rc = spawn(argv, actions, pid);
   in.close_end(0);
   out.close_end(1);
   err.close_end(1);
@@ -79,6 +87,39 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   int status = 0;
   if (::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) r.code = WEXITSTATUS(status);
   return r;
+}
+
+int spawn_background(const std::vector<std::string>& argv, const std::string& out_path,
+                     const std::string& err_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  pid_t pid = -1;
+  const int rc = spawn(argv, actions, pid);
+  return rc == 0 ? pid : -1;
+}
+
+int stop_child(int pid, int grace_ms) {
+  if (pid <= 0) return -1;
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  for (int waited = 0;; waited += 10) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0) return -1;
+    if (waited >= grace_ms) {
+      ::kill(pid, SIGKILL);
+      if (::waitpid(pid, &status, 0) != pid) return -1;
+      break;
+    }
+    const timespec ten_ms{0, 10'000'000};
+    ::nanosleep(&ten_ms, nullptr);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace connperf::lab

@@ -1,0 +1,125 @@
+#include "cli/sweep.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "cli/report.h"
+#include "loop/clock.h"
+#include "stats/printers.h"
+
+namespace connperf::cli {
+
+std::vector<unsigned> parse_sweep(const std::string& flag, const std::string& text) {
+  std::vector<unsigned> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    unsigned n = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+    if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || n == 0)
+      throw UsageError(flag + ": '" + text + "' is not a list of connection counts (e.g. 50,100)");
+    out.push_back(n);
+    start = comma + 1;
+  }
+  return out;
+}
+
+namespace {
+
+nlohmann::json step_json(unsigned connections, const stats::ClientSnapshot& d, double seconds,
+                         bool rr) {
+  const double started = static_cast<double>(d.started);
+  const double rate = static_cast<double>(d.completed) / seconds;
+  nlohmann::json j = {{"connections", connections}};
+  j[rr ? "requests" : "completed"] = d.completed;
+  j[rr ? "qps" : "cps"] = rate;
+  j["error_rate"] = started > 0 ? static_cast<double>(d.error_total()) / started : 0.0;
+  j["errors"] = stats::errors_json(d);
+  j["latency_us"] = {{"response", stats::latency_json(rr ? d.total_us : d.response_us)}};
+  return j;
+}
+
+// Waits until `until` in slices, keeping the status line current. True at a stop signal.
+bool wait_showing(StopSignals& signals, std::uint64_t until, Progress& progress,
+                  const std::function<std::string()>& text) {
+  constexpr std::uint64_t kSliceNs = 250'000'000;
+  for (;;) {
+    if (progress.enabled()) progress.show(text());
+    const std::uint64_t now = loop::now_ns();
+    if (now >= until) return false;
+    if (signals.wait_until(std::min(until, now + kSliceNs))) return true;
+  }
+}
+
+template <typename Engine, typename Spec>
+nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signals,
+                     const SweepHooks& hooks, unsigned Spec::*count_field) {
+  constexpr bool kRr = std::is_same_v<Engine, load::RrEngine>;
+  nlohmann::json steps = nlohmann::json::array();
+  Progress progress;
+  const double step_seconds = plan.warmup + plan.duration;
+  for (std::size_t i = 0; i < plan.counts.size(); ++i) {
+    Spec spec = base;
+    spec.*count_field = plan.counts[i];
+    spec.count = 0;
+    Engine engine(std::move(spec));
+    const std::uint64_t t0 = engine.start();
+    auto text = [&] {
+      const std::string what = fmt::format("{}{}{} connections", plan.progress_label,
+                                           plan.progress_label.empty() ? "" : ", ",
+                                           plan.counts[i]);
+      return step_progress_text(i, plan.counts.size(),
+                                loop::seconds_from_ns(loop::now_ns() - t0), step_seconds, what);
+    };
+    bool stopped = wait_showing(signals, t0 + loop::ns_from_seconds(plan.warmup), progress, text);
+    stats::ClientSnapshot a, b;
+    engine.snapshot(a);
+    const std::uint64_t t1 = loop::now_ns();
+    if (!stopped)
+      stopped = wait_showing(signals, t1 + loop::ns_from_seconds(plan.duration), progress, text);
+    engine.snapshot(b);
+    const double secs = loop::seconds_from_ns(loop::now_ns() - t1);
+    b -= a;
+    nlohmann::json step = step_json(plan.counts[i], b, secs, kRr);
+    if constexpr (kRr) step["open_connections"] = engine.open_connections();
+    if (hooks.before_stop) hooks.before_stop(step);
+    engine.stop();
+    engine.join();
+    progress.clear();
+    if (hooks.after_step) hooks.after_step(step);
+    steps.push_back(std::move(step));
+    if (stopped) break;
+  }
+  return steps;
+}
+
+}  // namespace
+
+nlohmann::json sweep_rr(const load::RrSpec& base, const SweepPlan& plan, StopSignals& signals,
+                        const SweepHooks& hooks) {
+  return sweep<load::RrEngine>(base, plan, signals, hooks, &load::RrSpec::connections);
+}
+
+nlohmann::json sweep_crr(const load::CrrSpec& base, const SweepPlan& plan, StopSignals& signals,
+                         const SweepHooks& hooks) {
+  return sweep<load::CrrEngine>(base, plan, signals, hooks, &load::CrrSpec::concurrency);
+}
+
+std::string sweep_header() {
+  return fmt::format("{:>11} {:>12} {:>10} {:>9} {:>9} {:>9}", "connections", "qps",
+                     "error rate", "p50", "p99", "p99.9");
+}
+
+std::string sweep_row(const nlohmann::json& j) {
+  const auto& lat = j["latency_us"]["response"];
+  const double rate = j.contains("qps") ? j["qps"].get<double>() : j["cps"].get<double>();
+  return fmt::format("{:>11} {:>12} {:>10.4f} {:>9} {:>9} {:>9}", j["connections"].get<unsigned>(),
+                     stats::format_count(static_cast<std::uint64_t>(rate)),
+                     j["error_rate"].get<double>(), stats::format_us(lat["p50"]),
+                     stats::format_us(lat["p99"]), stats::format_us(lat["p999"]));
+}
+
+}  // namespace connperf::cli
