@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   curl apache2-utils nginx-light wrk python3 iproute2 procps time openssl tinyproxy-bin
   nftables conntrack
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()
