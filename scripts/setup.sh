@@ -10,6 +10,7 @@ packages=(
   chromium
   nftables conntrack
   prometheus
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()

@@ -16,23 +16,12 @@
 #include "loop/event_loop.h"
 #include "loop/signals.h"
 #include "stats/client_stats.h"
+#include "cli/duration.h"
+#include "cli/errors.h"
 #include "net/address.h"
 
 namespace connperf::cli {
 
-enum Exit : int { kOk = 0, kCannotRun = 1, kUsage = 2, kErrorRate = 3 };
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-class RunError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// "10", "2.5", "10s", "500ms", "2m", "1h" → seconds. Throws UsageError naming the flag.
-double parse_seconds(std::string_view flag, std::string_view text);
 std::vector<load::Target> parse_targets(const std::vector<std::string>& specs);
 std::vector<net::SockAddr> parse_binds(const std::vector<std::string>& specs);
 std::vector<net::SockAddr> parse_listen(const std::vector<std::string>& specs);

@@ -86,7 +86,7 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     const std::uint64_t aborted = take_totals();
     warn_once();
-    text = stats::crr_summary_text(total_, aborted, elapsed);
+    text = stats::crr_summary_text(total_, aborted, elapsed, spec().rate > 0);
     j = stats::crr_summary_json(total_, aborted, elapsed);
     std::vector<std::uint16_t> ports;
     for (const auto& t : spec().targets) ports.push_back(t.addr.port());

@@ -124,7 +124,7 @@ class RrJob final : public LoadJob<load::RrEngine> {
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     const std::uint64_t aborted = take_totals();
-    text = stats::rr_summary_text(total_, aborted, elapsed);
+    text = stats::rr_summary_text(total_, aborted, elapsed, spec().rate > 0);
     j = stats::rr_summary_json(total_, aborted, elapsed);
   }
 

@@ -16,6 +16,7 @@ namespace connperf::client {
 namespace {
 
 constexpr std::size_t kMaxPending = 64 * 1024;  // typed bytes not yet sent: stdin waits past it
+constexpr std::size_t kMaxLine = 64 * 1024;     // a longer line goes out in pieces of this size
 constexpr int kLingerMs = 5000;                 // after our half-close, how long we wait
 
 class Session {
@@ -88,7 +89,11 @@ class Session {
     }
     for (long i = 0; i < r.value && !input_done_; ++i) {
       line_ += buf[i];
-      if (buf[i] != '\n') continue;
+      if (buf[i] != '\n') {
+        // Input without a newline is not held without limit: what was typed goes out as it is.
+        if (line_.size() >= kMaxLine) pending_ += line_, line_.clear();
+        continue;
+      }
       if (line_ == "\n" || line_ == "\r\n") {
         line_.clear();
         return end_input();
@@ -123,7 +128,7 @@ class Session {
 
   const EchoSpec& spec_;
   net::Fd sock_;
-  std::string line_;     // typed, not yet a whole line
+  std::string line_;     // typed, not yet a whole line (at most kMaxLine bytes)
   std::string pending_;  // whole lines not yet sent, from sent_
   std::size_t sent_ = 0;
   bool input_done_ = false;

@@ -1,8 +1,27 @@
 #include "server/replies.h"
 
+#include <algorithm>
+
 #include "proto/transform.h"
 
 namespace connperf::server {
+
+std::size_t read_budget(Mode mode, std::size_t pending, std::size_t high_water,
+                        std::size_t reply_len, std::size_t buf_size) noexcept {
+  const std::size_t room = pending < high_water ? high_water - pending : 0;
+  switch (mode) {
+    case Mode::Http: {
+      const std::size_t replies = room / reply_len;
+      return replies <= 1 ? 1 : std::min(buf_size, (replies - 1) * kMinHttpRequest);
+    }
+    case Mode::Echo:
+    case Mode::Upper:
+    case Mode::Stamp: return std::clamp<std::size_t>(room, 1, buf_size);
+    case Mode::Crr:
+    case Mode::Discard: break;
+  }
+  return buf_size;
+}
 
 void EchoFamily::append(Mode mode, char* data, std::size_t n, std::string& out) {
   switch (mode) {

@@ -30,6 +30,16 @@ inline constexpr std::string_view kLastReply[] = {
     "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\n",
 };
 
+// The output bound of a connection, whatever the read size: how many bytes the next read may
+// take so that the replies they earn keep `pending` (queued output, < high_water) within
+// high_water + one reply. An HTTP request is at least kMinHttpRequest bytes ("A / HTTP/1.1\n\n")
+// and earns at most one reply of at most `reply_len` bytes; a request begun in an earlier read
+// may end with this read's first byte. The echo family queues what it reads (stamp: plus one
+// prefix per read); crr answers one reply per read; discard queues nothing. At least 1.
+inline constexpr std::size_t kMinHttpRequest = 14;
+std::size_t read_budget(Mode mode, std::size_t pending, std::size_t high_water,
+                        std::size_t reply_len, std::size_t buf_size) noexcept;
+
 // The HTTP reply loop of every model: feeds a connection's request bytes to a framer and answers
 // request by request. One per connection (the framer's state spans reads); no allocation.
 class HttpReplyLoop {

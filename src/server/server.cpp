@@ -257,7 +257,10 @@ class ServerWorker final : public loop::Handler {
 
   bool read_requests(std::uint32_t id, Pass& p) {
     Conn& c = conns_[id];
-    const net::Result r = net::read_some(c.fd, buf_, sizeof buf_);
+    // Sized so that what this read queues keeps the connection within its output bound.
+    const std::size_t want =
+        read_budget(spec_.mode, c.pending(), high_water_, reply_len_, sizeof buf_);
+    const net::Result r = net::read_some(c.fd, buf_, want);
     if (r.err == net::Err::WouldBlock) return p.readable = false, true;
     stats::ListenerStats& st = *stats_[c.listener];
     if (r.err == net::Err::Reset) return end(id, st.rst), false;
@@ -269,7 +272,7 @@ class ServerWorker final : public loop::Handler {
     const auto n = static_cast<std::size_t>(r.value);
     if (p.now == 0) p.now = loop::now_ns();
     c.last_active = p.now;
-    if (!p.to_eagain && n < sizeof buf_) p.readable = false;
+    if (!p.to_eagain && n < want) p.readable = false;
     consume(id, n);
     const bool owes = c.pending() > 0 || c.last != Last::None;
     // Our FIN is sent: a request can no longer be answered (a send would fail).

@@ -130,9 +130,11 @@ nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t abort
 namespace {
 
 // The client summary: counts, errors by cause, latency. `done` names what completed (a
-// connection for crr, a request for rr); rr has no separate total latency.
+// connection for crr, a request for rr); rr has no separate total latency in a closed loop.
+// Open loop: the latency that counts is from the scheduled send (total_us), so it leads and is
+// labelled; the time from the actual send stays as "service".
 std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds,
-                                std::string_view done, bool with_total) {
+                                std::string_view done, bool with_total, bool open_loop) {
   std::string out = fmt::format("\n{:<12}{:>14}\n", "started", format_count(t.started));
   out += fmt::format("{:<12}{:>14}   {}/s over {:.2f} s\n", done, format_count(t.completed),
                      format_rate(per_second(t.completed, seconds)), seconds);
@@ -153,6 +155,13 @@ std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, 
   out += fmt::format("\n  {:<10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency", "p50", "p90",
                      "p99", "p99.9", "max", "mean");
   out += latency_row("connect", t.connect_us);
+  if (open_loop) {
+    out += latency_row("scheduled", t.total_us);
+    out += latency_row("service", t.response_us);
+    out += "  scheduled: from the scheduled send (--rate: queueing counts; JSON latency_us.total)\n"
+           "  service: from the actual send to the last byte (JSON latency_us.response)\n";
+    return out;
+  }
   out += latency_row("response", t.response_us);
   if (with_total) out += latency_row("total", t.total_us);
   return out;
@@ -160,12 +169,14 @@ std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, 
 
 }  // namespace
 
-std::string crr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds) {
-  return client_summary_text(t, aborted, seconds, "completed", true);
+std::string crr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds,
+                             bool open_loop) {
+  return client_summary_text(t, aborted, seconds, "completed", true, open_loop);
 }
 
-std::string rr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds) {
-  return client_summary_text(t, aborted, seconds, "requests", false);
+std::string rr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds,
+                            bool open_loop) {
+  return client_summary_text(t, aborted, seconds, "requests", false, open_loop);
 }
 
 std::string rr_header() {

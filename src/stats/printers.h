@@ -30,9 +30,14 @@ nlohmann::json errors_json(const ClientSnapshot& s);
 nlohmann::json errors_other_json(const ClientSnapshot& s);
 nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,
                                 double seconds);
-std::string crr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds);
-// rr: the same counts per request ("requests" completed); latency: connect and response.
-std::string rr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds);
+// open_loop (--rate): latency rows "scheduled" (from the scheduled start, total_us) and
+// "service" (from the send, response_us), labelled; else connect, response, total.
+std::string crr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds,
+                             bool open_loop = false);
+// rr: the same counts per request ("requests" completed); latency: connect and response, or
+// with open_loop connect, scheduled and service as for crr.
+std::string rr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds,
+                            bool open_loop = false);
 
 // rr: completed requests are the `requests`
 std::string rr_header();

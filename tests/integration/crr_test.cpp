@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "stats/printers.h"
 
 namespace connperf::test {
 namespace {
@@ -183,6 +184,27 @@ TEST(CrrIntegration, OpenLoopRateIsHeld) {
   const double secs = c["seconds"].get<double>();
   EXPECT_GT(secs, 1.3);  // 3000 at 2000/s takes 1.5 s
   EXPECT_LT(secs, 2.5);
+}
+
+// crr --rate prints its latency rows labelled: "scheduled" from the scheduled start (JSON
+// latency_us.total) and "service" from the request's send (latency_us.response).
+TEST(CrrIntegration, OpenLoopSummaryLabelsTheLatencyFromTheScheduledStart) {
+  TempDir dir;
+  Server server(dir);
+  const std::string path = dir.file("rate.json");
+  const RunResult r = run({connperf(), "crr", server.target(), "--rate", "1000", "-n", "500",
+                           "--json", path},
+                          dir.path(), 60s);
+  server.stop();
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json lat = read_json(path)["summary"]["latency_us"];
+  const std::vector<std::string> sched = latency_row_cells(r.out, "scheduled");
+  const std::vector<std::string> service = latency_row_cells(r.out, "service");
+  ASSERT_EQ(sched.size(), 6u) << r.out;
+  ASSERT_EQ(service.size(), 6u) << r.out;
+  EXPECT_EQ(sched[4], stats::format_us(lat["total"]["max"].get<std::uint64_t>())) << r.out;
+  EXPECT_EQ(service[4], stats::format_us(lat["response"]["max"].get<std::uint64_t>())) << r.out;
+  EXPECT_TRUE(latency_row_cells(r.out, "total").empty()) << r.out;
 }
 
 TEST(CrrIntegration, SigintStillWritesSummaryAndJson) {

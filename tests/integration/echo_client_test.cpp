@@ -2,6 +2,8 @@
 // misbehaving Python peer.
 #include <signal.h>
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "harness.h"
@@ -99,6 +101,30 @@ TEST(EchoClient, RefusedIsOneLineExitOneAndBadTargetIsUsage) {
   EXPECT_EQ(r.err.find("cannot connect"), 10u) << r.err;
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
   EXPECT_EQ(echo_client(dir, "true", "not-an-address").code, 2);
+}
+
+}  // namespace
+}  // namespace connperf::test
+
+namespace connperf::test {
+namespace {
+
+// Input without a newline is bounded: 128 MiB of one "line" goes out in pieces as it is read,
+// and the client's peak memory stays far below the input (it held all of it before).
+TEST(EchoClient, InputWithoutANewlineIsNotHeldWithoutLimit) {
+  TempDir dir;
+  EchoServer server(dir, "discard");
+  const std::string rss = dir.path() + "/rss";
+  const RunResult r = run({"sh", "-c",
+                           "head -c 134217728 /dev/zero | tr '\\0' x | /usr/bin/time -f '%M' -o "
+                           "\"$2\" \"$0\" echo \"$1\" >/dev/null",
+                           connperf(), server.target(), rss},
+                          dir.path(), 60s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::ifstream in(rss);
+  long peak_kib = 0;
+  ASSERT_TRUE(in >> peak_kib) << "no peak RSS from /usr/bin/time";
+  EXPECT_LT(peak_kib, 48 * 1024) << "peak RSS " << peak_kib << " KiB for 128 MiB without a newline";
 }
 
 }  // namespace

@@ -174,6 +174,19 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::vector<std::string> latency_row_cells(const std::string& text, const std::string& name) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream cells(line);
+    std::string first;
+    if (!(cells >> first) || first != name || line.rfind("  ", 0) != 0) continue;
+    std::vector<std::string> out;
+    for (std::string c; cells >> c;) out.push_back(c);
+    if (out.size() == 6) return out;
+  }
+  return {};
+}
+
 nlohmann::json read_json(const std::string& path) {
   const std::string text = read_file(path);
   if (text.empty()) throw std::runtime_error("no JSON in " + path);

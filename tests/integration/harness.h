@@ -86,6 +86,9 @@ std::string connperf();        // path of the binary under test
 std::string peers_dir();       // tests/peers
 std::string read_file(const std::string& path);
 nlohmann::json read_json(const std::string& path);
+// The cells of the printed summary's latency row `name` ("connect", "scheduled", ...): p50,
+// p90, p99, p99.9, max, mean as printed; empty when there is no such row.
+std::vector<std::string> latency_row_cells(const std::string& text, const std::string& name);
 int free_port();               // a loopback port nobody listens on right now
 bool have_program(const std::string& name);
 

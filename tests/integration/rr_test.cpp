@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "stats/printers.h"
 
 namespace connperf::test {
 namespace {
@@ -174,6 +175,37 @@ TEST(RrIntegration, OpenLoopLatencyIncludesTheQueueBehindAStall) {
   EXPECT_GE(open_p99, 100'000u) << open["latency_us"].dump();
   EXPECT_LT(closed_p99, 100'000u) << closed["latency_us"].dump();
   EXPECT_GE(open["latency_us"]["total"]["p999"].get<std::uint64_t>(), 150'000u);
+}
+
+// The printed summary of an open-loop run shows the latency from the scheduled send, labelled,
+// as the JSON's latency_us.total does; the service time (from the actual send) is a second,
+// labelled row. With the server stopped for 1 s of a 3 s run, the service time's p99 stays
+// small while the latency from the schedule is most of a second: the table showed the former.
+TEST(RrIntegration, OpenLoopSummaryPrintsLatencyFromTheScheduledSend) {
+  TempDir dir;
+  RrServer server(dir, "http");
+  const std::string path = dir.file("rate.json");
+  Process rr({connperf(), "rr", server.target(), "-c", "2", "--rate", "500", "-d", "3",
+              "--timeout", "5000", "--json", path},
+             dir.path());
+  std::this_thread::sleep_for(1s);
+  server.process().signal(SIGSTOP);
+  std::this_thread::sleep_for(1s);
+  server.process().signal(SIGCONT);
+  ASSERT_EQ(rr.wait(30s), 0) << rr.err();
+  server.stop();
+  const json lat = read_json(path)["summary"]["latency_us"];
+  const auto sched_p99 = lat["total"]["p99"].get<std::uint64_t>();
+  const auto service_p99 = lat["response"]["p99"].get<std::uint64_t>();
+  ASSERT_GE(sched_p99, 300'000u) << lat.dump();
+  const std::vector<std::string> sched = latency_row_cells(rr.out(), "scheduled");
+  const std::vector<std::string> service = latency_row_cells(rr.out(), "service");
+  ASSERT_EQ(sched.size(), 6u) << rr.out();
+  ASSERT_EQ(service.size(), 6u) << rr.out();
+  EXPECT_EQ(sched[2], stats::format_us(sched_p99)) << rr.out();
+  EXPECT_EQ(service[2], stats::format_us(service_p99)) << rr.out();
+  EXPECT_NE(rr.out().find("scheduled: from the scheduled send"), std::string::npos) << rr.out();
+  EXPECT_TRUE(latency_row_cells(rr.out(), "response").empty()) << "an unlabelled row: " << rr.out();
 }
 
 TEST(RrIntegration, SweepRunsOneStepPerCountWithThoseConnectionsOpen) {

@@ -97,3 +97,47 @@ TEST(HttpReplyLoop, NextSaysWhatEachRequestCallsFor) {
 
 }  // namespace
 }  // namespace connperf::server
+
+namespace connperf::server {
+namespace {
+
+// The epoll server's output bound holds per connection whatever the read size: a client that
+// pipelines the smallest requests and never reads gets at most high water + one reply queued.
+// (Reading the whole 16 KiB buffer at once queued up to ~96 KiB against a 64 KiB bound.)
+TEST(ReadBudget, PipelinedTinyRequestsNeverQueuePastTheBoundPlusOneReply) {
+  constexpr std::size_t kHigh = 64 * 1024, kBuf = 16 * 1024;
+  const std::string tiny = "A / HTTP/1.1\n\n";
+  ASSERT_EQ(tiny.size(), kMinHttpRequest);
+  std::string stream = tiny.substr(1);  // a request begun in an earlier read ends at once
+  while (stream.size() < 4 * kHigh) stream += tiny;
+  HttpReplyLoop loop;
+  loop.reset();
+  stats::Counter requests;
+  std::size_t replies = 0;
+  loop.feed(tiny.data(), 1, requests, [&](bool) { ++replies; });
+  std::size_t pending = 0, pos = 0, reads = 0;
+  while (pending < kHigh) {
+    const std::size_t want = read_budget(Mode::Http, pending, kHigh, kHttpReply.size(), kBuf);
+    ASSERT_GE(want, 1u);
+    ASSERT_LE(want, kBuf);
+    ASSERT_LE(pos + want, stream.size());
+    replies = 0;
+    loop.feed(stream.data() + pos, want, requests, [&](bool) { ++replies; });
+    pos += want;
+    pending += replies * kHttpReply.size();
+    ++reads;
+    ASSERT_LE(pending, kHigh + kHttpReply.size()) << "after read " << reads;
+  }
+  EXPECT_GT(requests.get(), kHigh / kHttpReply.size());  // the stream did fill the bound
+}
+
+TEST(ReadBudget, EchoQueuesWhatItReadsSoTheReadFitsTheRoom) {
+  EXPECT_EQ(read_budget(Mode::Echo, 0, 65536, 0, 16384), 16384u);
+  EXPECT_EQ(read_budget(Mode::Upper, 60000, 65536, 0, 16384), 5536u);
+  EXPECT_EQ(read_budget(Mode::Stamp, 65535, 65536, 0, 16384), 1u);
+  EXPECT_EQ(read_budget(Mode::Crr, 65535, 65536, 7, 16384), 16384u);  // one reply per read
+  EXPECT_EQ(read_budget(Mode::Discard, 65535, 65536, 0, 16384), 16384u);
+}
+
+}  // namespace
+}  // namespace connperf::server

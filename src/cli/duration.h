@@ -1,0 +1,14 @@
+// Duration flag values ("10", "2.5s", "500ms", "2m", "1h") → seconds. Pure; fuzzed by
+// tests/fuzz/duration.cpp, which compiles only this file.
+#pragma once
+
+#include <string_view>
+
+#include "cli/errors.h"
+
+namespace connperf::cli {
+
+// Throws UsageError naming the flag; the result is finite and >= 0.
+double parse_seconds(std::string_view flag, std::string_view text);
+
+}  // namespace connperf::cli
