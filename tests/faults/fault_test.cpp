@@ -12,7 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
-#include <fstream>
+#include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -43,13 +43,20 @@ void must(const std::vector<std::string>& argv, const std::string& input = {}) {
 // goes back and removes it.
 class PrivateNetns {
  public:
+  // Throws (the test fails at once) when the namespace cannot be made or entered: a case must
+  // never run in the host's namespace instead.
   PrivateNetns() : name_(unique("cpf")) {
-    must({"ip", "netns", "add", name_});
-    must({"ip", "-n", name_, "link", "set", "lo", "up"});
     saved_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    const lab::CommandResult r = lab::run_command({"ip", "netns", "add", name_});
+    if (r.code != 0) throw std::runtime_error("ip netns add " + name_ + ": " + r.err);
+    lab::run_command({"ip", "-n", name_, "link", "set", "lo", "up"});
     const int ns = ::open(("/run/netns/" + name_).c_str(), O_RDONLY | O_CLOEXEC);
-    EXPECT_EQ(::setns(ns, CLONE_NEWNET), 0) << "setns " << name_;
-    ::close(ns);
+    const bool entered = ns >= 0 && ::setns(ns, CLONE_NEWNET) == 0;
+    if (ns >= 0) ::close(ns);
+    if (!entered) {
+      lab::run_command({"ip", "netns", "del", name_});
+      throw std::runtime_error("cannot enter network namespace " + name_);
+    }
   }
   ~PrivateNetns() {
     ::setns(saved_, CLONE_NEWNET);
