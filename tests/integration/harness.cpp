@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <sys/resource.h>
 #include <sys/time.h>
 
 #include <arpa/inet.h>
@@ -86,8 +87,17 @@ Process::~Process() {
   close_stdin();
   if (running()) {
     ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, &status_, 0);
+    reap(0);
   }
+}
+
+// wait4 rather than waitpid: the child's peak memory comes with its exit status.
+void Process::reap(int options) {
+  int st = 0;
+  rusage ru{};
+  if (::wait4(pid_, &st, options, &ru) != pid_) return;
+  status_ = st;
+  max_rss_kib_ = ru.ru_maxrss;
 }
 
 void Process::signal(int sig) const {
@@ -96,18 +106,14 @@ void Process::signal(int sig) const {
 
 bool Process::running() {
   if (status_ != -1 || pid_ <= 0) return false;
-  int st = 0;
-  if (::waitpid(pid_, &st, WNOHANG) == pid_) {
-    status_ = st;
-    return false;
-  }
-  return true;
+  reap(WNOHANG);
+  return status_ == -1;
 }
 
 int Process::wait(std::chrono::milliseconds limit) {
   if (!poll_until([&] { return !running(); }, limit, std::chrono::milliseconds(5))) {
     ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, &status_, 0);
+    reap(0);
     return -1;
   }
   if (WIFEXITED(status_)) return WEXITSTATUS(status_);

@@ -44,6 +44,9 @@ class Process {
   bool running();
   std::string out() const;
   std::string err() const;
+  // Peak resident memory (KiB, the kernel's VmHWM) of the process, known once it has been
+  // reaped (after wait() or running() returned false); -1 before.
+  long max_rss_kib() const { return max_rss_kib_; }
   // Waits for "listening on HOST:PORT" on stderr (or stdout with from_stdout) and returns PORT.
   int wait_listening(std::chrono::milliseconds limit = std::chrono::seconds(10),
                      bool from_stdout = false);
@@ -51,7 +54,9 @@ class Process {
  private:
   pid_t pid_ = -1;
   int status_ = -1;
+  long max_rss_kib_ = -1;
   int stdin_ = -1;
+  void reap(int options);
   std::string out_path_, err_path_;
 };
 
