@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
   CcOptions cc;
   ProxyOptions proxy;
   LabOptions lab;
+  DoctorOptions doctor;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
@@ -42,6 +43,7 @@ int run(int argc, char** argv) {
   add_cc(app, cc);
   add_proxy(app, proxy);
   add_lab(app, lab);
+  add_doctor(app, doctor);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -62,6 +64,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("rr")) return run_rr(rr);
     if (app.got_subcommand("cc")) return run_cc(cc);
     if (app.got_subcommand("proxy")) return run_proxy(proxy);
+    if (app.got_subcommand("doctor")) return run_doctor(doctor);
     if (CLI::App* l = app.get_subcommand("lab"); l->parsed())
       for (const char* action : {"up", "down", "status", "run"})
         if (l->got_subcommand(action)) return run_lab(lab, action);

@@ -26,6 +26,8 @@ void add_crr(CLI::App& app, CrrOptions& o) {
   c.add_option("--close", o.close, "how we close after the response: rst (SO_LINGER 0) or fin")
       ->check(CLI::IsMember({"rst", "fin"}));
   add_output_flags(c, o.out);
+  add_kernel_counters_flag(c, o.out);
+  add_search_flags(c, o.search);
 }
 
 load::CrrSpec crr_spec(const CrrOptions& o) {
@@ -33,7 +35,7 @@ load::CrrSpec crr_spec(const CrrOptions& o) {
   static_cast<load::Targets&>(s) = parse_target_flags(o.to);
   s.threads = o.run.threads;
   s.rate = o.rate;
-  s.concurrency = o.rate > 0 && !o.concurrency_set ? 10'000 : o.concurrency;
+  s.concurrency = (o.rate > 0 || o.search.on) && !o.concurrency_set ? 10'000 : o.concurrency;
   s.count = o.run.count;
   s.timeout_ns = o.run.timeout_ns();
   s.close = o.close == "fin" ? load::CloseMode::Fin : load::CloseMode::Rst;
@@ -113,7 +115,27 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
 
 int run_crr(const CrrOptions& o) {
   StopSignals signals;
+  if (o.search.on) return run_crr_search(o, crr_spec(o), signals);
   return run_crr_spec(o, crr_spec(o), signals);
+}
+
+int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
+  if (o.run.count) throw UsageError("--search: steps are timed by -d, not counted by -n");
+  const double duration = o.run.duration_seconds(5);
+  preflight_warnings(spec, duration);
+  SearchRun run;
+  run.command = "crr";
+  run.unit = "connections/s";
+  run.config = crr_config(spec, duration);
+  run.first_rate = o.rate > 0 ? o.rate : 1000;
+  run.duration = duration;
+  run.max_error_rate = o.run.max_error_rate >= 0 ? o.run.max_error_rate : 0.001;
+  run.step = [&](double rate, StepResult& out) {
+    load::CrrSpec s = spec;
+    s.rate = rate;
+    return run_rate_step<load::CrrEngine>(std::move(s), duration, signals, out);
+  };
+  return run_search(run, o.search, o.out);
 }
 
 Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {

@@ -35,6 +35,8 @@ void add_rr(CLI::App& app, RrOptions& o) {
   c.add_option("--warmup", o.warmup, "with --sweep: SECONDS before each step's clock");
   c.add_option("--csv", o.csv, "with --sweep: write the steps as CSV to FILE");
   add_output_flags(c, o.out);
+  add_kernel_counters_flag(c, o.out);
+  add_search_flags(c, o.search);
 }
 
 namespace {
@@ -219,9 +221,31 @@ int run_rr(const RrOptions& o) {
     fmt::print(stderr, "warning: {} connections exceed the open-file limit ({})\n",
                spec.connections, files);
   StopSignals signals;
-  if (!o.sweep.empty()) return run_sweep(o, spec, signals);
+  if (!o.sweep.empty()) {
+    if (o.search.on) throw UsageError("--search and --sweep: one at a time");
+    return run_sweep(o, spec, signals);
+  }
+  if (o.search.on) return run_rr_search(o, std::move(spec), signals);
   Prepared p = prepare_rr(o, std::move(spec));
   return run_and_report(*p.job, p.report, signals);
+}
+
+int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
+  if (o.run.count) throw UsageError("--search: steps are timed by -d, not counted by -n");
+  const double duration = o.run.duration_seconds(5);
+  SearchRun run;
+  run.command = "rr";
+  run.unit = "requests/s";
+  run.config = rr_config(spec, duration);
+  run.first_rate = o.rate > 0 ? o.rate : 1000;
+  run.duration = duration;
+  run.max_error_rate = o.run.max_error_rate >= 0 ? o.run.max_error_rate : 0.001;
+  run.step = [&](double rate, StepResult& out) {
+    load::RrSpec s = spec;
+    s.rate = rate;
+    return run_rate_step<load::RrEngine>(std::move(s), duration, signals, out);
+  };
+  return run_search(run, o.search, o.out);
 }
 
 Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {

@@ -37,6 +37,7 @@ void add_server(CLI::App& app, ServerOptions& o) {
   c.add_option("--backlog", o.backlog, "listen backlog")->check(CLI::Range(1, 65535));
   add_netns_flag(c, o.netns);
   add_output_flags(c, o.out);
+  add_kernel_counters_flag(c, o.out);
 }
 
 server::ServerSpec server_spec(const ServerOptions& o) {
