@@ -118,14 +118,19 @@ void budget_text(const DoctorOptions& o, const diag::HostLimits& h, const load::
     const long room = *h.conntrack_max - h.conntrack_count.value_or(0);
     j["conntrack"] = {{"needed", ct}, {"max", *h.conntrack_max},
                       {"count", h.conntrack_count.value_or(0)}};
-    f.text += fmt::format("  conntrack: needs {} entries ({} s each after the close); {} free\n",
+    f.text += fmt::format("  conntrack: needs {} entries ({} s each after the close); room for {}\n",
                           n(ct), fin ? h.conntrack_time_wait_s.value_or(120)
-                                     : h.conntrack_close_s.value_or(10), room);
-    if (room < 0 || ct > static_cast<std::uint64_t>(room))
-      f.problems.push_back(fmt::format(
+                                     : h.conntrack_close_s.value_or(10),
+                          room < 0 ? "none" : n(static_cast<std::uint64_t>(room)));
+    if (room < 0 || ct > static_cast<std::uint64_t>(room)) {
+      // Tracking costs entries only where something uses it: count > 0 in this namespace.
+      std::string why = fmt::format(
           "the run leaves {} conntrack entries but nf_conntrack_max leaves room for {}: raise "
           "net.netfilter.nf_conntrack_max or lower --rate",
-          n(ct), room));
+          n(ct), room);
+      if (h.conntrack_count.value_or(0) > 0) f.problems.push_back(std::move(why));
+      else f.advice.push_back(std::move(why) + " (if connection tracking is in use here)");
+    }
   }
 }
 

@@ -108,7 +108,7 @@ std::string tcp_mib_moved(const TcpMib& delta) {
   for (std::size_t i = 0; i < kTcpMibNames.size(); ++i) {
     const auto k = static_cast<TcpMibKey>(i);
     if (delta.v[i] == 0 || k == TcpMibKey::ActiveOpens || k == TcpMibKey::PassiveOpens ||
-        k == TcpMibKey::OutRsts || k == TcpMibKey::EstabResets)
+        k == TcpMibKey::OutRsts || k == TcpMibKey::EstabResets || k == TcpMibKey::TCPAbortOnData)
       continue;
     out += fmt::format("{}{} +{}", out.empty() ? "" : " ", kTcpMibNames[i], delta.v[i]);
   }
@@ -146,11 +146,7 @@ std::optional<std::string> likely_limiter(const TcpMib& d) {
   if (d[K::TCPTimeouts] > 0 || d[K::RetransSegs] > 0)
     return said(d[K::TCPTimeouts] > 0 ? K::TCPTimeouts : K::RetransSegs,
                 "segments were lost and retransmitted — the path drops packets");
-  if (d[K::TCPAbortOnData] > 0)
-    return said(K::TCPAbortOnData,
-                "connections were closed with data unread, which resets them (a client that "
-                "closes before reading, or a short --timeout)");
-  return std::nullopt;
+  return std::nullopt;  // TCPAbortOnData counts every SO_LINGER 0 close (--close rst): no sign
 }
 
 }  // namespace connperf::diag

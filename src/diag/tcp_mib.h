@@ -43,8 +43,8 @@ std::optional<TcpMib> read_tcp_mib();
 
 nlohmann::json tcp_mib_json(const TcpMib& delta);
 // The failure counters that moved, for an interval line: "ListenOverflows +12 TCPSynRetrans +3"
-// ("" when none did). ActiveOpens, PassiveOpens, OutRsts and EstabResets move with every RST
-// close and are left out.
+// ("" when none did). ActiveOpens, PassiveOpens, OutRsts, EstabResets and TCPAbortOnData move
+// with every connection or every RST close (SO_LINGER 0) and are left out.
 std::string tcp_mib_moved(const TcpMib& delta);
 // A block for the summary: every counter's difference over the run.
 std::string tcp_mib_text(const TcpMib& delta);

@@ -58,6 +58,7 @@ TEST(TcpMib, DifferencesAndTheLimiter) {
   b.v[static_cast<std::size_t>(TcpMibKey::ListenOverflows)] += 12345;
   b.v[static_cast<std::size_t>(TcpMibKey::TCPSynRetrans)] += 3;
   b.v[static_cast<std::size_t>(TcpMibKey::OutRsts)] += 100;  // every RST close: not shown
+  b.v[static_cast<std::size_t>(TcpMibKey::TCPAbortOnData)] += 100;  // nor SO_LINGER 0
   const TcpMib d = b - a;
   EXPECT_EQ(tcp_mib_moved(d), "ListenOverflows +12345 TCPSynRetrans +3");
   const auto limiter = likely_limiter(d);
