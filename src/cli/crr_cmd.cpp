@@ -120,22 +120,14 @@ int run_crr(const CrrOptions& o) {
 }
 
 int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
-  if (o.run.count) throw UsageError("--search: steps are timed by -d, not counted by -n");
-  const double duration = o.run.duration_seconds(5);
-  preflight_warnings(spec, duration);
   SearchRun run;
   run.command = "crr";
   run.unit = "connections/s";
-  run.config = crr_config(spec, duration);
-  run.first_rate = o.rate > 0 ? o.rate : 1000;
-  run.duration = duration;
-  run.max_error_rate = o.run.max_error_rate >= 0 ? o.run.max_error_rate : 0.001;
-  run.step = [&](double rate, StepResult& out) {
-    load::CrrSpec s = spec;
-    s.rate = rate;
-    return run_rate_step<load::CrrEngine>(std::move(s), duration, signals, out);
-  };
-  return run_search(run, o.search, o.out);
+  run.duration = o.run.duration_seconds(5);
+  run.config = crr_config(spec, run.duration);
+  preflight_warnings(spec, run.duration);
+  return search_rates<load::CrrEngine>(std::move(run), std::move(spec), o.run, o.rate, o.search,
+                                       o.out, signals);
 }
 
 Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {

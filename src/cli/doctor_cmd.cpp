@@ -113,15 +113,15 @@ void budget_text(const DoctorOptions& o, const diag::HostLimits& h, const load::
         sources_needed));
   }
   if (h.conntrack_max) {
-    const std::uint64_t ct = diag::conntrack_needed(o.rate, fin, h.conntrack_time_wait_s.value_or(120),
-                                                    h.conntrack_close_s.value_or(10));
+    const long hold_s = fin ? h.conntrack_time_wait_s.value_or(120)
+                            : h.conntrack_close_s.value_or(10);
+    const std::uint64_t ct = diag::conntrack_needed(o.rate, fin, hold_s, hold_s);
     const long room = *h.conntrack_max - h.conntrack_count.value_or(0);
     j["conntrack"] = {{"needed", ct}, {"max", *h.conntrack_max},
                       {"count", h.conntrack_count.value_or(0)}};
-    f.text += fmt::format("  conntrack: needs {} entries ({} s each after the close); room for {}\n",
-                          n(ct), fin ? h.conntrack_time_wait_s.value_or(120)
-                                     : h.conntrack_close_s.value_or(10),
-                          room < 0 ? "none" : n(static_cast<std::uint64_t>(room)));
+    f.text += fmt::format("  conntrack: needs {} entries ({} s each after the close); room for "
+                          "{}\n",
+                          n(ct), hold_s, room < 0 ? "none" : n(static_cast<std::uint64_t>(room)));
     if (room < 0 || ct > static_cast<std::uint64_t>(room)) {
       // Tracking costs entries only where something uses it: count > 0 in this namespace.
       std::string why = fmt::format(
@@ -135,7 +135,9 @@ void budget_text(const DoctorOptions& o, const diag::HostLimits& h, const load::
 }
 
 nlohmann::json limits_json(const diag::HostLimits& h) {
-  auto v = [](const std::optional<long>& x) { return x ? nlohmann::json(*x) : nlohmann::json(nullptr); };
+  auto v = [](const std::optional<long>& x) {
+    return x ? nlohmann::json(*x) : nlohmann::json(nullptr);
+  };
   return {{"ip_local_port_range", {h.port_lo, h.port_hi}},
           {"tcp_tw_reuse", v(h.tw_reuse)},
           {"tcp_fin_timeout", v(h.fin_timeout)},
@@ -169,8 +171,10 @@ int run_doctor(const DoctorOptions& o) {
   j["problems"] = f.problems;
   j["fits"] = f.problems.empty();
   if (!o.json.empty()) {
-    nlohmann::json doc = document(
-        "doctor", {{"rate", o.rate}, {"close", o.close}, {"targets", o.targets}, {"bind", o.binds}});
+    nlohmann::json doc = document("doctor", {{"rate", o.rate},
+                                             {"close", o.close},
+                                             {"targets", o.targets},
+                                             {"bind", o.binds}});
     doc.erase("intervals");
     doc["summary"] = std::move(j);
     write_json(o.json, doc);

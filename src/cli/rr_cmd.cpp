@@ -231,21 +231,13 @@ int run_rr(const RrOptions& o) {
 }
 
 int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
-  if (o.run.count) throw UsageError("--search: steps are timed by -d, not counted by -n");
-  const double duration = o.run.duration_seconds(5);
   SearchRun run;
   run.command = "rr";
   run.unit = "requests/s";
-  run.config = rr_config(spec, duration);
-  run.first_rate = o.rate > 0 ? o.rate : 1000;
-  run.duration = duration;
-  run.max_error_rate = o.run.max_error_rate >= 0 ? o.run.max_error_rate : 0.001;
-  run.step = [&](double rate, StepResult& out) {
-    load::RrSpec s = spec;
-    s.rate = rate;
-    return run_rate_step<load::RrEngine>(std::move(s), duration, signals, out);
-  };
-  return run_search(run, o.search, o.out);
+  run.duration = o.run.duration_seconds(5);
+  run.config = rr_config(spec, run.duration);
+  return search_rates<load::RrEngine>(std::move(run), std::move(spec), o.run, o.rate, o.search,
+                                      o.out, signals);
 }
 
 Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {

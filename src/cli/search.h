@@ -60,4 +60,21 @@ struct SearchRun {
 // kOk when some rate held, kErrorRate when none did.
 int run_search(const SearchRun& run, const SearchFlags& flags, const OutputFlags& out);
 
+// crr's and rr's search: each step runs `Engine` on a copy of `spec` at the step's rate. `run`
+// comes with its command, unit, config and duration; `rate` is --rate (the first step).
+template <typename Engine, typename Spec>
+int search_rates(SearchRun run, Spec spec, const RunFlags& flags, double rate,
+                 const SearchFlags& search, const OutputFlags& out, StopSignals& signals) {
+  if (flags.count) throw UsageError("--search: steps are timed by -d, not counted by -n");
+  run.first_rate = rate > 0 ? rate : 1000;
+  run.max_error_rate = flags.max_error_rate >= 0 ? flags.max_error_rate : 0.001;
+  const double duration = run.duration;
+  run.step = [&spec, &signals, duration](double r, StepResult& result) {
+    Spec s = spec;
+    s.rate = r;
+    return run_rate_step<Engine>(std::move(s), duration, signals, result);
+  };
+  return run_search(run, search, out);
+}
+
 }  // namespace connperf::cli

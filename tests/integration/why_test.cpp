@@ -85,7 +85,8 @@ TEST_F(WhyTest, StoppedServerWithBacklogOneOverflowsItsListenQueue) {
       << doc["summary"]["kernel_limiter"];
   EXPECT_NE(r.out.find("likely limiter: ListenOverflows +"), std::string::npos) << r.out;
   std::uint64_t in_intervals = 0;
-  for (const json& i : doc["intervals"]) in_intervals += i["kernel"]["ListenOverflows"].get<std::uint64_t>();
+  for (const json& i : doc["intervals"])
+    in_intervals += i["kernel"]["ListenOverflows"].get<std::uint64_t>();
   EXPECT_GT(in_intervals, 0u);
   EXPECT_LE(in_intervals, k["ListenOverflows"].get<std::uint64_t>());
   const json s = server.stop();
