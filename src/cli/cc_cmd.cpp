@@ -31,6 +31,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
   c.add_option("--timeout", o.timeout_ms, "MS for a connect or a keepalive reply")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86'400'000}));
   add_output_flags(c, o.out);
+  add_kernel_counters_flag(c, o.out);
 }
 
 namespace {

@@ -35,6 +35,7 @@ int run(int argc, char** argv) {
   LabOptions lab;
   ReportOptions report;
   ModelsOptions models;
+  DoctorOptions doctor;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
@@ -46,6 +47,7 @@ int run(int argc, char** argv) {
   add_lab(app, lab);
   add_report(app, report);
   add_models(app, models);
+  add_doctor(app, doctor);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -68,6 +70,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("proxy")) return run_proxy(proxy);
     if (app.got_subcommand("report")) return run_report(report);
     if (app.got_subcommand("models")) return run_models(models);
+    if (app.got_subcommand("doctor")) return run_doctor(doctor);
     if (CLI::App* l = app.get_subcommand("lab"); l->parsed())
       for (const char* action : {"up", "down", "status", "run"})
         if (l->got_subcommand(action)) return run_lab(lab, action);

@@ -11,6 +11,7 @@
 
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "cli/search.h"
 #include "lab/lab.h"
 #include "load/crr.h"
 #include "load/rr.h"
@@ -26,6 +27,7 @@ struct CrrOptions {
   bool concurrency_set = false;
   double rate = 0;
   std::string close = "rst";
+  SearchFlags search;
 };
 
 struct ServerOptions {
@@ -77,6 +79,7 @@ struct RrOptions {
   std::string sweep;   // "50,100,150": one step per connection count
   std::string warmup = "1";
   std::string csv;
+  SearchFlags search;
 };
 
 struct CcOptions {
@@ -119,6 +122,15 @@ struct ModelsOptions {
   std::string ndjson;
 };
 
+struct DoctorOptions {
+  std::vector<std::string> targets;
+  std::vector<std::string> binds;
+  double rate = 0;
+  std::string close = "rst";
+  std::string netns;
+  std::string json;
+};
+
 struct EchoOptions {
   std::string target;
   std::string timeout = "5";  // connect timeout, seconds
@@ -140,6 +152,7 @@ void add_proxy(CLI::App& app, ProxyOptions& o);
 void add_lab(CLI::App& app, LabOptions& o);
 void add_report(CLI::App& app, ReportOptions& o);
 void add_models(CLI::App& app, ModelsOptions& o);
+void add_doctor(CLI::App& app, DoctorOptions& o);
 
 int run_crr(const CrrOptions& o);
 int run_server(const ServerOptions& o);
@@ -153,6 +166,7 @@ int run_lab(const LabOptions& o, const std::string& action);  // up, down, statu
 int run_lab_run(const LabOptions& o);
 int run_report(const ReportOptions& o);
 int run_models(const ModelsOptions& o);
+int run_doctor(const DoctorOptions& o);
 
 // TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
 // when sock_diag cannot be asked.
@@ -172,6 +186,9 @@ load::RrSpec rr_spec(const RrOptions& o);
 // Pieces the demo reuses.
 load::CrrSpec crr_spec(const CrrOptions& o);
 int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals);
+// --search (cli/search.h) with crr's and rr's engines.
+int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals);
+int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals);
 server::ServerSpec server_spec(const ServerOptions& o);
 
 }  // namespace connperf::cli

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "diag/host_limits.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 
@@ -72,23 +73,6 @@ void write_json(const std::string& path, const nlohmann::json& doc) {
   if (!out) throw RunError("cannot write JSON to " + path);
 }
 
-namespace {
-
-int read_int_file(const char* path, int fallback) {
-  std::ifstream in(path);
-  int v = fallback;
-  in >> v;
-  return in ? v : fallback;
-}
-
-std::pair<int, int> local_port_range() {
-  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
-  int lo = 32768, hi = 60999;
-  in >> lo >> hi;
-  return {lo, hi};
-}
-
-}  // namespace
 
 int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate) {
   if (max_error_rate < 0 || total.started == 0) return kOk;
@@ -104,14 +88,14 @@ void preflight_warnings(const load::CrrSpec& spec, double duration) {
                "warning: {} connections in flight exceed the open-file limit ({}); expect "
                "EMFILE errors (lower -c or raise ulimit -n)\n",
                spec.concurrency, files);
-  const auto [lo, hi] = local_port_range();
+  const auto [lo, hi] = diag::local_port_range();
   const double ports = static_cast<double>(hi - lo + 1) *
                        static_cast<double>(std::max<std::size_t>(1, spec.binds.size())) *
                        static_cast<double>(spec.targets.size());
   if (spec.close != load::CloseMode::Fin) return;
   // A FIN close leaves the client's side in TIME_WAIT for 60 s, holding its local port.
   const bool loopback_reuse =
-      read_int_file("/proc/sys/net/ipv4/tcp_tw_reuse", 2) != 0 &&
+      diag::read_sysctl("net/ipv4/tcp_tw_reuse").value_or(2) != 0 &&
       std::all_of(spec.targets.begin(), spec.targets.end(),
                   [](const load::Target& t) { return t.addr.is_loopback(); });
   const double carry = ports / 60.0;
@@ -136,7 +120,7 @@ void preflight_held(const load::Targets& spec, std::uint64_t count, unsigned pro
                per_process, files);
   // connect() tries the ports of one parity first (the other half is left to bind()); once
   // that half is taken for a source address and target, every connect walks it in vain.
-  const auto [lo, hi] = local_port_range();
+  const auto [lo, hi] = diag::local_port_range();
   const std::uint64_t pairs = std::max<std::size_t>(1, spec.binds.size()) * spec.targets.size();
   const std::uint64_t half = static_cast<std::uint64_t>(hi - lo + 1) / 2;
   if (count / pairs > half)

@@ -27,6 +27,8 @@ void add_crr(CLI::App& app, CrrOptions& o) {
   c.add_option("--close", o.close, "how we close after the response: rst (SO_LINGER 0) or fin")
       ->check(CLI::IsMember({"rst", "fin"}));
   add_output_flags(c, o.out);
+  add_kernel_counters_flag(c, o.out);
+  add_search_flags(c, o.search);
 }
 
 load::CrrSpec crr_spec(const CrrOptions& o) {
@@ -34,7 +36,7 @@ load::CrrSpec crr_spec(const CrrOptions& o) {
   static_cast<load::Targets&>(s) = parse_target_flags(o.to);
   s.threads = o.run.threads;
   s.rate = o.rate;
-  s.concurrency = o.rate > 0 && !o.concurrency_set ? 10'000 : o.concurrency;
+  s.concurrency = (o.rate > 0 || o.search.on) && !o.concurrency_set ? 10'000 : o.concurrency;
   s.count = o.run.count;
   s.timeout_ns = o.run.timeout_ns();
   s.close = o.close == "fin" ? load::CloseMode::Fin : load::CloseMode::Rst;
@@ -114,7 +116,22 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
 
 int run_crr(const CrrOptions& o) {
   StopSignals signals;
+  if (o.search.on) {
+    if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --search");
+    return run_crr_search(o, crr_spec(o), signals);
+  }
   return run_crr_spec(o, crr_spec(o), signals);
+}
+
+int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
+  SearchRun run;
+  run.command = "crr";
+  run.unit = "connections/s";
+  run.duration = o.run.duration_seconds(5);
+  run.config = crr_config(spec, run.duration);
+  preflight_warnings(spec, run.duration);
+  return search_rates<load::CrrEngine>(std::move(run), std::move(spec), o.run, o.rate, o.search,
+                                       o.out, signals);
 }
 
 Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {

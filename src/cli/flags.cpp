@@ -45,6 +45,12 @@ void add_output_flags(CLI::App& c, OutputFlags& o, bool interval) {
   c.add_flag("-q,--quiet", o.quiet, "no per-interval lines");
 }
 
+void add_kernel_counters_flag(CLI::App& c, OutputFlags& o) {
+  c.add_flag("--kernel-counters", o.kernel_counters,
+             "add the network namespace's TCP counters (ListenOverflows, AttemptFails, "
+             "TCPSynRetrans, ...) per interval and over the run, and the likely limiter");
+}
+
 void add_netns_flag(CLI::App& c, std::string& netns) {
   c.add_option("--netns", netns, "run in network namespace NAME (e.g. a `connperf lab` one)");
 }

@@ -20,6 +20,7 @@ struct OutputFlags {
   std::string json;    // FILE, or "-" for stdout
   std::string ndjson;  // FILE, or "-" for stdout: start, interval and end events as they happen
   bool quiet = false;
+  bool kernel_counters = false;  // --kernel-counters: TCP MIB deltas per interval and in all
 
   double interval_seconds() const;  // validated: at least 0.01; --json and --ndjson not both "-"
   // Where the human-readable table goes: stderr when a JSON stream takes stdout.
@@ -29,6 +30,8 @@ struct OutputFlags {
 };
 // `interval` false: the subcommand prints no intervals (only --json and -q).
 void add_output_flags(CLI::App& c, OutputFlags& o, bool interval = true);
+// --kernel-counters (crr, rr, cc, server): read by run_and_report on its own thread.
+void add_kernel_counters_flag(CLI::App& c, OutputFlags& o);
 
 // --netns NAME: the run's sockets live in network namespace NAME (as `ip netns exec NAME`).
 void add_netns_flag(CLI::App& c, std::string& netns);

@@ -208,10 +208,12 @@ int run_lab_run(const LabOptions& o) {
   Prepared p;
   if (load[0] == "crr") {
     parse_as("crr", add_crr, crr, load);
+    if (crr.search.on) throw UsageError("lab run: crr --search is not supported here");
     p = prepare_crr(crr, crr_spec(crr));
   } else if (load[0] == "rr") {
     parse_as("rr", add_rr, rr, load);
-    if (!rr.sweep.empty()) throw UsageError("lab run: rr --sweep is not supported here");
+    if (!rr.sweep.empty() || rr.search.on)
+      throw UsageError("lab run: rr --sweep and --search are not supported here");
     p = prepare_rr(rr, rr_spec(rr));
   } else {
     parse_as("cc", add_cc, cc, load);

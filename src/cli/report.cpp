@@ -6,9 +6,11 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "diag/tcp_mib.h"
 #include "loop/clock.h"
 #include "stats/printers.h"
 
@@ -45,6 +47,37 @@ bool drive(StopSignals& signals, std::uint64_t t0, double interval, double durat
   }
 }
 
+// --kernel-counters: the namespace's TCP MIB read on this (the reporting) thread at the start,
+// at every tick and at the end; intervals get their differences, the summary the run's.
+class KernelCounters {
+ public:
+  explicit KernelCounters(bool on) {
+    if (on && !(first_ = last_ = diag::read_tcp_mib()))
+      std::fputs("warning: --kernel-counters: cannot read /proc/net/snmp\n", stderr);
+  }
+  void interval(nlohmann::json& j, std::string& line) {
+    if (!last_) return;
+    const diag::TcpMib now = diag::read_tcp_mib().value_or(*last_);
+    const diag::TcpMib d = now - *last_;
+    last_ = now;
+    j["kernel"] = diag::tcp_mib_json(d);
+    if (const std::string moved = diag::tcp_mib_moved(d); !moved.empty())
+      line += "  kernel: " + moved;
+  }
+  void summary(std::string& text, nlohmann::json& j) const {
+    if (!first_) return;
+    const diag::TcpMib d = diag::read_tcp_mib().value_or(*last_) - *first_;
+    text += diag::tcp_mib_text(d);
+    j["kernel"] = diag::tcp_mib_json(d);
+    const auto limiter = diag::likely_limiter(d);
+    j["kernel_limiter"] = limiter ? nlohmann::json(*limiter) : nlohmann::json(nullptr);
+    if (limiter) text += "likely limiter: " + *limiter + "\n";
+  }
+
+ private:
+  std::optional<diag::TcpMib> first_, last_;
+};
+
 }  // namespace
 
 int run_and_report(Job& job, const Report& report, StopSignals& signals) {
@@ -61,10 +94,12 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals) {
   if (!out.quiet) print(human, report.banner);
   Progress progress;
   double last_t = 0;
+  KernelCounters kernel(out.kernel_counters);
   auto tick = [&](double t, std::uint64_t) {
     nlohmann::json j;
     std::string line;
     job.interval(t, t - last_t, j, line);
+    kernel.interval(j, line);
     last_t = t;
     stream.interval(j);
     doc["intervals"].push_back(std::move(j));
@@ -80,6 +115,7 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals) {
   progress.clear();
   std::string text;
   job.summary(elapsed, text, doc["summary"]);
+  kernel.summary(text, doc["summary"]);
   print(human, text);
   job.complete(doc);
   stream.end(doc["summary"]);

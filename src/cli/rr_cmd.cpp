@@ -37,6 +37,8 @@ void add_rr(CLI::App& app, RrOptions& o) {
   c.add_option("--warmup", o.warmup, "with --sweep: SECONDS before each step's clock");
   c.add_option("--csv", o.csv, "with --sweep: write the steps as CSV to FILE");
   add_output_flags(c, o.out);
+  add_kernel_counters_flag(c, o.out);
+  add_search_flags(c, o.search);
 }
 
 namespace {
@@ -157,9 +159,24 @@ int run_rr(const RrOptions& o) {
   StopSignals signals;
   if (!o.sweep.empty()) {
     if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --sweep");
+    if (o.search.on) throw UsageError("--search and --sweep: one at a time");
     return run_sweep(o, spec, signals);
   }
+  if (o.search.on) {
+    if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --search");
+    return run_rr_search(o, std::move(spec), signals);
+  }
   return run_prepared(prepare_rr(o, std::move(spec)), o.to, signals);
+}
+
+int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
+  SearchRun run;
+  run.command = "rr";
+  run.unit = "requests/s";
+  run.duration = o.run.duration_seconds(5);
+  run.config = rr_config(spec, run.duration);
+  return search_rates<load::RrEngine>(std::move(run), std::move(spec), o.run, o.rate, o.search,
+                                      o.out, signals);
 }
 
 Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {

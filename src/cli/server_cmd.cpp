@@ -40,6 +40,7 @@ void add_server(CLI::App& app, ServerOptions& o) {
   add_stats_listen_flag(c, o.stats_listen);
   add_netns_flag(c, o.netns);
   add_output_flags(c, o.out);
+  add_kernel_counters_flag(c, o.out);
 }
 
 server::ServerSpec server_spec(const ServerOptions& o) {

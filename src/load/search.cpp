@@ -1,0 +1,23 @@
+#include "load/search.h"
+
+namespace connperf::load {
+
+RateSearch::RateSearch(double first, double precision, std::size_t max_steps, double min_rate)
+    : next_(first), precision_(precision), min_rate_(min_rate), max_steps_(max_steps) {}
+
+bool RateSearch::done() const noexcept {
+  if (steps_ >= max_steps_) return true;
+  if (held_ == 0) return failed_ > 0 && next_ < min_rate_;  // nothing holds, even the least
+  return failed_ > 0 && failed_ - held_ <= precision_ * held_;
+}
+
+void RateSearch::record(bool held) noexcept {
+  ++steps_;
+  if (held && next_ > held_) held_ = next_;
+  if (!held && (failed_ == 0 || next_ < failed_)) failed_ = next_;
+  if (failed_ == 0) next_ = held_ * 2;          // still climbing
+  else if (held_ == 0) next_ = failed_ / 2;     // still falling
+  else next_ = (held_ + failed_) / 2;           // bracketed
+}
+
+}  // namespace connperf::load
