@@ -13,6 +13,7 @@ Prints "listening on 127.0.0.1:PORT" on stderr, then serves keep-alive connectio
   /once         "hi" for the first request on a connection; on a later one, a close, no answer
   /early        "early" 0.3 s after the head, the request body unread, then a close 1 s later
   /interim?n=N  N "102 Processing" heads, then "hi"
+  /raw?hex=H    the bytes H (hex) as they are, whatever they are; the connection stays open
   anything else "hi" with Content-Length
 """
 import socket
@@ -85,6 +86,8 @@ def handle(c, port):
             elif path == "/interim":
                 c.sendall(b"HTTP/1.1 102 Processing\r\n\r\n" * int(query.split("=", 1)[1]))
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+            elif path == "/raw":
+                c.sendall(bytes.fromhex(query.split("=", 1)[1]))
             elif path == "/headers":
                 out = line + b"".join(f"{k}: {v}\r\n".encode() for k, v in fields)
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(out) + out)
