@@ -736,7 +736,7 @@ TEST(Proxy, MalformedOriginResponsesAre502AndTheirConnectionIsNotReused) {
     const std::string url = origin_url(o.port, "/raw?hex=" + hex(c.bytes));
     const Answer a = send_and_read(
         good.port(), "GET " + url + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 5s);
-    EXPECT_EQ(a.status_line(), "HTTP/1.1 200 OK") << c.name << "\n→ " << a.data;
+    EXPECT_EQ(a.status_line().rfind("HTTP/1.1 200", 0), 0u) << c.name << "\n→ " << a.data;
     EXPECT_NE(a.data.find("hi"), std::string::npos) << c.name << "\n→ " << a.data;
     EXPECT_TRUE(a.closed && !a.reset) << c.name;
   }
