@@ -59,11 +59,14 @@ std::size_t LineReader::take(const char* data, std::size_t len, bool* done) noex
   const std::size_t keep = std::min(n, kKeep - len_);
   std::memcpy(buf_ + len_, data, keep);
   len_ = static_cast<std::uint16_t>(len_ + keep);
-  // The tail: the last bytes of the line so far, CR LF included.
-  const std::size_t t = std::min(n, sizeof tail_);
-  const std::size_t old = std::min(total_, sizeof tail_ - t);
-  std::memmove(tail_, tail_ + (std::min(total_, sizeof tail_) - old), old);
-  std::memcpy(tail_ + old, data + n - t, t);
+  // The tail: the last bytes of the line so far, CR LF included. Only a line that outgrows
+  // what is kept needs it, and its last bytes all lie past kKeep - sizeof tail_.
+  if (total_ + n > kKeep - sizeof tail_) {
+    const std::size_t t = std::min(n, sizeof tail_);
+    const std::size_t old = std::min(total_, sizeof tail_ - t);
+    std::memmove(tail_, tail_ + (std::min(total_, sizeof tail_) - old), old);
+    std::memcpy(tail_ + old, data + n - t, t);
+  }
   total_ += n;
   return n;
 }
@@ -86,13 +89,23 @@ std::string_view LineReader::tail() const noexcept {
 
 const char* const kUnsupportedCoding = "a transfer coding other than chunked";
 
-const char* check_field_line(std::string_view line) noexcept {
+namespace {
+// The name's end (the colon), or why the line is no field line.
+const char* field_colon(std::string_view line, std::size_t& colon) noexcept {
   if (line.front() == ' ' || line.front() == '\t') return "obsolete line folding";
-  const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos || colon == 0) return "bad header line";
-  for (std::size_t k = 0; k < colon; ++k)
-    if (!is_tchar(line[k])) return "bad character in a header name";
+  std::size_t k = 0;
+  while (k < line.size() && is_tchar(line[k])) ++k;
+  if (k == line.size()) return "bad header line";
+  if (line[k] != ':') return "bad character in a header name";
+  if (k == 0) return "bad header line";
+  colon = k;
   return nullptr;
+}
+}  // namespace
+
+const char* check_field_line(std::string_view line) noexcept {
+  std::size_t colon = 0;
+  return field_colon(line, colon);
 }
 
 namespace {
@@ -109,8 +122,8 @@ bool is_coding(std::string_view t) noexcept {
 }  // namespace
 
 void HeaderInfo::field(std::string_view line, bool truncated) noexcept {
-  if ((error = check_field_line(line))) return;
-  const std::size_t colon = line.find(':');
+  std::size_t colon = 0;
+  if ((error = field_colon(line, colon))) return;
   const std::string_view name = line.substr(0, colon);
   const std::string_view value = trim(line.substr(colon + 1));
   if (iequals(name, "content-length")) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -56,8 +57,9 @@ inline bool is_ctl(char c) noexcept {
   return (u < 0x20 && u != '\t') || u == 0x7f;
 }
 
-// Eight bytes at a time: non-zero when one of them may be below 0x20 or DEL (exact when zero;
-// a set bit may be a false alarm only above a real one).
+// Eight bytes at a time: the high bit of each byte below 0x20 or DEL is set. Zero exactly when
+// there is none; a borrow may set a false bit only above a real one, so the lowest set bit is
+// always a real one.
 inline std::uint64_t maybe_ctl8(std::uint64_t x) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101ull;
   constexpr std::uint64_t kHigh = 0x8080808080808080ull;
@@ -70,16 +72,22 @@ inline std::uint64_t maybe_ctl8(std::uint64_t x) noexcept {
 // HTAB is skipped. The line scanner of every head and chunk line: one pass, no per-byte branch
 // on ordinary text.
 inline std::size_t find_ctl(const char* data, std::size_t len) noexcept {
+  static_assert(std::endian::native == std::endian::little);
   std::size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
+  while (i + 8 <= len) {
     std::uint64_t w;
     std::memcpy(&w, data + i, 8);
-    if (maybe_ctl8(w) != 0) break;
+    const std::uint64_t m = maybe_ctl8(w);
+    if (m == 0) {
+      i += 8;
+      continue;
+    }
+    const std::size_t k = i + (static_cast<std::size_t>(std::countr_zero(m)) >> 3);
+    if (data[k] != '\t') return k;
+    i = k + 1;  // HTAB, the one control allowed: go on after it
   }
-  for (; i < len; ++i) {
-    const auto u = static_cast<unsigned char>(data[i]);
-    if ((u < 0x20 && u != '\t') || u == 0x7f) return i;
-  }
+  for (; i < len; ++i)
+    if (is_ctl(data[i])) return i;
   return len;
 }
 

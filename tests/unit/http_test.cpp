@@ -363,6 +363,9 @@ TEST(HttpStrict, ControlScanMatchesTheByteRule) {
       s[at] = static_cast<char>(b);
       const bool ctl = (b < 0x20 && b != '\t') || b == 0x7f;
       EXPECT_EQ(find_ctl(s.data(), s.size()), ctl ? at : s.size()) << b << " at " << at;
+      s[(at + 3) % 20] = '\t';  // with an HTAB before or after it
+      EXPECT_EQ(find_ctl(s.data(), s.size()), ctl ? at : s.size()) << b << " at " << at;
+      EXPECT_EQ(find_ctl(s.data(), at), at) << "the length bounds the scan";
     }
   }
 }
