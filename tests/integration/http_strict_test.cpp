@@ -43,5 +43,32 @@ void expect_every_case(const std::string& model) {
 TEST(StrictHttp, EpollServerAnswersEveryCaseAndCloses) { expect_every_case("epoll"); }
 TEST(StrictHttp, ThreadServerAnswersEveryCaseAndCloses) { expect_every_case("thread"); }
 
+std::string hex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) out.append({digits[c >> 4], digits[c & 15]});
+  return out;
+}
+
+// crr's response framing follows the same rules: each malformed reply is a bad_response at once
+// (never a completed connection, never a timeout), each well-formed one completes.
+TEST(StrictHttp, CrrCountsEveryMalformedResponseAsABadResponse) {
+  TempDir dir;
+  for (const ResponseCase& c : response_cases()) {
+    Process origin({"python3", peers_dir() + "/http_origin.py", "0", hex(c.bytes)}, dir.path());
+    const int port = origin.wait_listening();
+    const std::string json = dir.file("crr.json");
+    const auto t0 = std::chrono::steady_clock::now();
+    const RunResult r = run({connperf(), "crr", "127.0.0.1:" + std::to_string(port), "-n", "20",
+                             "-c", "4", "--timeout", "5000", "-q", "--json", json},
+                            dir.path(), 60s);
+    ASSERT_EQ(r.code, 0) << c.name << ": " << r.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, kBound) << c.name;
+    const nlohmann::json s = read_json(json)["summary"];
+    EXPECT_EQ(s["errors"]["bad_response"], c.ok ? 0 : 20) << c.name << " " << s["errors"].dump();
+    EXPECT_EQ(s["errors"]["timeout"], 0) << c.name;
+  }
+}
+
 }  // namespace
 }  // namespace connperf::test

@@ -14,6 +14,7 @@ Prints "listening on 127.0.0.1:PORT" on stderr, then serves keep-alive connectio
   /early        "early" 0.3 s after the head, the request body unread, then a close 1 s later
   /interim?n=N  N "102 Processing" heads, then "hi"
   /raw?hex=H    the bytes H (hex) as they are, whatever they are; the connection stays open
+With a second argument HEX, every request gets those bytes instead, whatever its path.
   anything else "hi" with Content-Length
 """
 import socket
@@ -22,6 +23,7 @@ import sys
 import threading
 
 PATTERN = bytes(range(256)) * 4096  # 1 MiB
+FIXED = bytes.fromhex(sys.argv[2]) if len(sys.argv) > 2 else None
 
 
 def read_head(f):
@@ -78,6 +80,9 @@ def handle(c, port):
                 return
             body = read_body(f, hdrs)
             served += 1
+            if FIXED is not None:
+                c.sendall(FIXED)
+                continue
             if path == "/once" and served > 1:
                 return
             if path == "/port":
