@@ -32,6 +32,14 @@ inline std::string with_target(std::string_view bytes, std::string_view target) 
   return out;
 }
 
+// Bytes as hex digits (for a peer that answers with bytes given on its command line or URL).
+inline std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) out.append({kDigits[c >> 4], kDigits[c & 15]});
+  return out;
+}
+
 inline const std::vector<RequestCase>& request_cases() {
   using namespace std::string_literals;
   static const std::string get = "GET %T HTTP/1.1\r\nHost: a\r\n";

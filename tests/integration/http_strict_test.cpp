@@ -43,13 +43,6 @@ void expect_every_case(const std::string& model) {
 TEST(StrictHttp, EpollServerAnswersEveryCaseAndCloses) { expect_every_case("epoll"); }
 TEST(StrictHttp, ThreadServerAnswersEveryCaseAndCloses) { expect_every_case("thread"); }
 
-std::string hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) out.append({digits[c >> 4], digits[c & 15]});
-  return out;
-}
-
 // crr's response framing follows the same rules: each malformed reply is a bad_response at once
 // (never a completed connection, never a timeout), each well-formed one completes.
 TEST(StrictHttp, CrrCountsEveryMalformedResponseAsABadResponse) {

@@ -699,13 +699,6 @@ TEST(Proxy, StrictRequestCasesGetTheirStatusAndAClose) {
   EXPECT_EQ(s["error_replies"], refused);
 }
 
-std::string hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) out.append({digits[c >> 4], digits[c & 15]});
-  return out;
-}
-
 // An origin's malformed response is refused just as strictly: 502 when its head is bad (or the
 // client's connection cut when its chunked body is), and the upstream connection is never
 // reused; the well-formed ones pass.
