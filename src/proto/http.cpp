@@ -32,18 +32,42 @@ std::string build_get_request(std::string_view host, std::string_view path, bool
 }
 
 std::size_t LineReader::take(const char* data, std::size_t len, bool* done) noexcept {
-  const void* nl = std::memchr(data, '\n', len);
-  const std::size_t n = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - data) + 1 : len;
+  // Up to the line's LF, or the first bad byte: a control other than HTAB, a CR not before LF.
+  std::size_t n = len;
+  *done = false;
+  for (std::size_t i = 0; i < len;) {
+    if (cr_) {  // the byte after a CR must be the LF
+      if (data[i] == '\n') crlf_ = *done = true, n = i + 1;
+      else bad_ = true, n = i;
+      break;
+    }
+    const std::size_t k = i + find_ctl(data + i, len - i);
+    if (k == len) break;
+    if (data[k] == '\n') {
+      *done = true;
+      n = k + 1;
+      break;
+    }
+    if (data[k] != '\r') {
+      bad_ = true;
+      n = k;
+      break;
+    }
+    cr_ = true;
+    i = k + 1;
+  }
   const std::size_t keep = std::min(n, kKeep - len_);
   std::memcpy(buf_ + len_, data, keep);
   len_ = static_cast<std::uint16_t>(len_ + keep);
-  // The tail: the last bytes of the line so far, CR LF included.
-  const std::size_t t = std::min(n, sizeof tail_);
-  const std::size_t old = std::min(total_, sizeof tail_ - t);
-  std::memmove(tail_, tail_ + (std::min(total_, sizeof tail_) - old), old);
-  std::memcpy(tail_ + old, data + n - t, t);
+  // The tail: the last bytes of the line so far, CR LF included. Only a line that outgrows
+  // what is kept needs it, and its last bytes all lie past kKeep - sizeof tail_.
+  if (total_ + n > kKeep - sizeof tail_) {
+    const std::size_t t = std::min(n, sizeof tail_);
+    const std::size_t old = std::min(total_, sizeof tail_ - t);
+    std::memmove(tail_, tail_ + (std::min(total_, sizeof tail_) - old), old);
+    std::memcpy(tail_ + old, data + n - t, t);
+  }
   total_ += n;
-  *done = nl != nullptr;
   return n;
 }
 
@@ -63,30 +87,65 @@ std::string_view LineReader::tail() const noexcept {
   return strip_eol({tail_, std::min(total_, sizeof tail_)});
 }
 
-void HeaderInfo::field(std::string_view line) noexcept {
-  if (line.front() == ' ' || line.front() == '\t') {
-    error = "obsolete line folding";
-    return;
-  }
-  const std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    error = "bad header line";
-    return;
-  }
+const char* const kUnsupportedCoding = "a transfer coding other than chunked";
+
+namespace {
+// The name's end (the colon), or why the line is no field line.
+const char* field_colon(std::string_view line, std::size_t& colon) noexcept {
+  if (line.front() == ' ' || line.front() == '\t') return "obsolete line folding";
+  std::size_t k = 0;
+  while (k < line.size() && is_tchar(line[k])) ++k;
+  if (k == line.size()) return "bad header line";
+  if (line[k] != ':') return "bad character in a header name";
+  if (k == 0) return "bad header line";
+  colon = k;
+  return nullptr;
+}
+}  // namespace
+
+const char* check_field_line(std::string_view line) noexcept {
+  std::size_t colon = 0;
+  return field_colon(line, colon);
+}
+
+namespace {
+
+// One coding of a Transfer-Encoding list: a token, maybe with parameters (RFC 9112 7).
+bool is_coding(std::string_view t) noexcept {
+  const std::string_view name = trim(t.substr(0, t.find(';')));
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!is_tchar(c)) return false;
+  return true;
+}
+
+}  // namespace
+
+void HeaderInfo::field(std::string_view line, bool truncated) noexcept {
+  std::size_t colon = 0;
+  if ((error = field_colon(line, colon))) return;
   const std::string_view name = line.substr(0, colon);
   const std::string_view value = trim(line.substr(colon + 1));
   if (iequals(name, "content-length")) {
     std::uint64_t n = 0;
-    if (!parse_decimal(value, n)) error = "bad Content-Length";
-    else if (has_length && n != content_length) error = "conflicting Content-Length";
+    if (truncated || !parse_decimal(value, n)) error = "bad Content-Length";
+    else if (has_length) error = "more than one Content-Length";
     content_length = n;
     has_length = true;
   } else if (iequals(name, "transfer-encoding")) {
+    if (truncated) error = "Transfer-Encoding too long";
     has_te = true;
     for_each_token(value, [this](std::string_view t) {
-      if (!t.empty()) chunked = iequals(t, "chunked");
+      if (t.empty()) return;  // RFC 9110 5.6.1: empty list elements do not count
+      chunked = iequals(t, "chunked");
+      if (chunked && chunked_count < 255) ++chunked_count;
+      else if (!chunked) te_other = true;
+      if (!is_coding(t)) error = "bad Transfer-Encoding";
     });
+  } else if (iequals(name, "host")) {
+    if (hosts < 255) ++hosts;
   } else if (iequals(name, "connection")) {
+    if (truncated) error = "Connection too long";
     for_each_token(value, [this](std::string_view t) {
       if (iequals(t, "close")) conn_close = true;
       if (iequals(t, "keep-alive")) conn_keep_alive = true;
@@ -94,10 +153,57 @@ void HeaderInfo::field(std::string_view line) noexcept {
   }
 }
 
+namespace {
+// What requests and responses share: Transfer-Encoding is HTTP/1.1's, names chunked at most
+// once, and never comes with Content-Length (RFC 9112 6.1, 6.3).
+const char* check_framing(const HeaderInfo& info, int minor) noexcept {
+  if (!info.has_te) return nullptr;
+  if (info.has_length) return "both Content-Length and Transfer-Encoding";
+  if (minor == 0) return "Transfer-Encoding in HTTP/1.0";
+  if (info.chunked_count > 1) return "chunked given more than once";
+  if (!info.chunked && !info.te_other) return "empty Transfer-Encoding";
+  return nullptr;
+}
+}  // namespace
+
+const char* check_request(const HeaderInfo& info, int minor) noexcept {
+  if (info.hosts > 1) return "more than one Host";
+  if (info.hosts == 0 && minor >= 1) return "no Host in an HTTP/1.1 request";
+  if (const char* why = check_framing(info, minor)) return why;
+  if (info.has_te && info.te_other) return kUnsupportedCoding;
+  return nullptr;
+}
+
+const char* check_response(const HeaderInfo& info, int minor) noexcept {
+  return check_framing(info, minor);
+}
+
+// "HTTP/1.1 200 OK"
+bool parse_status_line(std::string_view line, int& minor, int& status) noexcept {
+  if (line.size() < 12 || line[8] != ' ' || (line.size() > 12 && line[12] != ' ')) return false;
+  const int v = http_minor(line.substr(0, 8));
+  int code = 0;
+  for (std::size_t k = 9; k < 12; ++k) {
+    if (line[k] < '0' || line[k] > '9') return false;
+    code = code * 10 + (line[k] - '0');
+  }
+  if (v < 0 || code < 100) return false;
+  minor = v;
+  status = code;
+  return true;
+}
+
+bool valid_target(std::string_view target) noexcept {
+  for (char c : target)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  return true;
+}
+
 void BodyFramer::start(Kind kind, std::uint64_t length) noexcept {
   kind_ = kind;
   error_ = nullptr;
   remaining_ = length;
+  trailer_bytes_ = 0;
   line_.clear();
   state_ = kind == Kind::Chunked ? State::Size
            : kind == Kind::None || (kind == Kind::Length && length == 0) ? State::Done
@@ -124,11 +230,11 @@ FrameStatus BodyFramer::feed(const char* data, std::size_t len, std::size_t& con
     }
     bool done = false;
     i += line_.take(data + i, len - i, &done);
-    if (line_.total() > kMaxHeaderBytes) error_ = "chunk line too long";
-    if (!done || error_) {
-      if (error_) return FrameStatus::Error;
-      continue;
-    }
+    if (line_.bad()) error_ = "control character or bare CR in chunked framing";
+    else if (line_.total() > kMaxHeaderBytes) error_ = "chunk line too long";
+    else if (done && !line_.crlf()) error_ = "bare LF in chunked framing";
+    if (error_) return FrameStatus::Error;
+    if (!done) continue;
     if (chunk_line() == FrameStatus::Error) return FrameStatus::Error;
     line_.clear();
   }
@@ -143,29 +249,71 @@ FrameStatus BodyFramer::chunk_line() noexcept {
       if (!line.empty()) return error_ = "missing CRLF after chunk", FrameStatus::Error;
       state_ = State::Size;
       break;
-    case State::Size: {
-      std::uint64_t size = 0;
-      std::size_t k = 0;
-      for (; k < line.size() && hex_value(line[k]) >= 0; ++k) {
-        if (size > kMaxChunk >> 4) return error_ = "chunk size too large", FrameStatus::Error;
-        size = size * 16 + static_cast<std::uint64_t>(hex_value(line[k]));
-      }
-      // Digits up to the end of what was kept: the size itself may go on past it.
-      if (k == line.size() && line_.truncated())
-        return error_ = "chunk size line too long", FrameStatus::Error;
-      const std::string_view rest = trim(line.substr(k));
-      if (k == 0 || (!rest.empty() && rest.front() != ';'))
-        return error_ = "bad chunk size", FrameStatus::Error;
-      remaining_ = size;
-      state_ = size == 0 ? State::Trailer : State::Data;
-      break;
-    }
+    case State::Size: return chunk_size(line);
     case State::Trailer:
-      if (line.empty()) state_ = State::Done;
+      if (line.empty()) {
+        state_ = State::Done;
+        break;
+      }
+      trailer_bytes_ += line_.total();
+      if (trailer_bytes_ > kMaxHeaderBytes) return error_ = "trailers too large", FrameStatus::Error;
+      if ((error_ = check_field_line(line))) return FrameStatus::Error;
       break;
     case State::Data:
     case State::Done: break;
   }
+  return FrameStatus::NeedMore;
+}
+
+namespace {
+// chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )  (RFC 9112 7.1.1)
+bool valid_chunk_ext(std::string_view s) noexcept {
+  std::size_t k = 0;
+  const auto bws = [&] {
+    while (k < s.size() && (s[k] == ' ' || s[k] == '\t')) ++k;
+  };
+  const auto token = [&] {
+    const std::size_t from = k;
+    while (k < s.size() && is_tchar(s[k])) ++k;
+    return k > from;
+  };
+  while (k < s.size()) {
+    bws();
+    if (k == s.size() || s[k++] != ';') return false;
+    bws();
+    if (!token()) return false;
+    bws();
+    if (k == s.size() || s[k] != '=') continue;
+    ++k;
+    bws();
+    if (k < s.size() && s[k] == '"') {
+      for (++k; k < s.size() && s[k] != '"'; ++k)
+        if (s[k] == '\\' && ++k == s.size()) return false;
+      if (k++ == s.size()) return false;
+    } else if (!token()) {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+// chunk-size = 1*HEXDIG, then extensions; no whitespace before the size, and after it only
+// before a ';'. The whole line is kept (kMaxChunkLine), so all of it is checked.
+FrameStatus BodyFramer::chunk_size(std::string_view line) noexcept {
+  std::uint64_t size = 0;
+  std::size_t k = 0;
+  for (; k < line.size() && hex_value(line[k]) >= 0; ++k) {
+    if (size > kMaxChunk >> 4) return error_ = "chunk size too large", FrameStatus::Error;
+    size = size * 16 + static_cast<std::uint64_t>(hex_value(line[k]));
+  }
+  if (line_.truncated())
+    return error_ = k == line.size() ? "chunk size line too long" : "chunk extension too long",
+           FrameStatus::Error;
+  if (k == 0 || !valid_chunk_ext(line.substr(k)))
+    return error_ = "bad chunk size", FrameStatus::Error;
+  remaining_ = size;
+  state_ = size == 0 ? State::Trailer : State::Data;
   return FrameStatus::NeedMore;
 }
 
@@ -196,6 +344,7 @@ FrameStatus MessageFramer::feed_message(const char* data, std::size_t len, std::
     const std::size_t n = line_.take(data + i, len - i, &done);
     i += n;
     head_bytes_ += n;
+    if (line_.bad()) return consumed = i, fail("control character or bare CR in the head");
     if (state_ == State::StartLine && line_.total() > max_start_line)
       return consumed = i, fail("start line too long");
     if (head_bytes_ > kMaxHeaderBytes) return consumed = i, fail("headers too large");
@@ -224,13 +373,11 @@ FrameStatus MessageFramer::head_line() noexcept {
   const std::string_view line = line_.line();
   if (state_ == State::Headers) {
     if (line.empty()) return end_of_head();
-    info_.field(line);
+    info_.field(line, line_.truncated());
     return info_.error ? fail(info_.error) : FrameStatus::NeedMore;
   }
-  if (line.empty() && !line_.truncated()) {  // RFC 9112 2.2: empty lines before a message
-    head_bytes_ = 0;
-    return FrameStatus::NeedMore;
-  }
+  // RFC 9112 2.2: empty lines before a message (they count against the head's limit).
+  if (line.empty() && !line_.truncated()) return FrameStatus::NeedMore;
   return start_line(line);
 }
 
@@ -244,28 +391,24 @@ void ResponseFramer::reset(bool head_request) noexcept {
 
 // "HTTP/1.1 200 OK"
 FrameStatus ResponseFramer::start_line(std::string_view line) noexcept {
-  if (line.size() < 12 || line[8] != ' ' || (line.size() > 12 && line[12] != ' '))
-    return fail("bad status line");
-  minor_ = http_minor(line.substr(0, 8));
-  int code = 0;
-  for (std::size_t k = 9; k < 12; ++k) {
-    if (line[k] < '0' || line[k] > '9') return fail("bad status line");
-    code = code * 10 + (line[k] - '0');
-  }
-  if (minor_ < 0 || code < 100) return fail("bad status line");
-  status_ = code;
+  if (!parse_status_line(line, minor_, status_)) return fail("bad status line");
   state_ = State::Headers;
   return FrameStatus::NeedMore;
 }
 
-// A response begins "HTTP/": anything else fails as soon as it differs.
-bool ResponseFramer::plausible_start(std::string_view partial) const noexcept {
+bool could_start_response(std::string_view partial) noexcept {
   constexpr std::string_view kHttp = "HTTP/";
   const std::size_t n = std::min(partial.size(), kHttp.size());
   return partial.substr(0, n) == kHttp.substr(0, n);
 }
 
+// A response begins "HTTP/": anything else fails as soon as it differs.
+bool ResponseFramer::plausible_start(std::string_view partial) const noexcept {
+  return could_start_response(partial);
+}
+
 FrameStatus ResponseFramer::end_of_head() noexcept {
+  if (const char* why = check_response(info_, minor_)) return fail(why);
   if (status_ >= 100 && status_ < 200 && status_ != 101) {  // interim: the real one follows
     const bool head = head_;
     reset(head);
@@ -316,8 +459,7 @@ FrameStatus RequestFramer::start_line(std::string_view line) noexcept {
   const std::string_view target =
       line_.truncated() ? line.substr(sp + 1) : line.substr(sp + 1, line.size() - sp - 10);
   if (target.empty() && !line_.truncated()) return fail("empty request target");
-  for (char c : target)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return fail("bad request target");
+  if (!valid_target(target)) return fail("bad request target");
   state_ = State::Headers;
   return FrameStatus::NeedMore;
 }
@@ -325,7 +467,8 @@ FrameStatus RequestFramer::start_line(std::string_view line) noexcept {
 FrameStatus RequestFramer::end_of_head() noexcept {
   BodyFramer::Kind kind{};
   std::uint64_t length = 0;
-  if (const char* why = request_body(info_, kind, length)) return fail(why);
+  if (const char* why = check_request(info_, minor_)) return fail(why);
+  request_body(info_, kind, length);
   body_.start(kind, length);
   state_ = State::Body;
   return FrameStatus::NeedMore;
@@ -336,13 +479,9 @@ bool RequestFramer::keep_alive() const noexcept {
   return minor_ >= 1 || info_.conn_keep_alive;
 }
 
-const char* request_body(const HeaderInfo& info, BodyFramer::Kind& kind, std::uint64_t& length) {
-  length = 0;
-  if (info.has_te && info.has_length) return "both Content-Length and Transfer-Encoding";
-  if (info.has_te && !info.chunked) return "unsupported Transfer-Encoding";
+void request_body(const HeaderInfo& info, BodyFramer::Kind& kind, std::uint64_t& length) {
   kind = info.has_te ? BodyFramer::Kind::Chunked : BodyFramer::Kind::Length;
-  if (info.has_length) length = info.content_length;
-  return nullptr;
+  length = info.has_length ? info.content_length : 0;
 }
 
 void response_body(const HeaderInfo& info, int status, bool head_request, BodyFramer::Kind& kind,

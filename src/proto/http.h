@@ -18,26 +18,44 @@ std::string build_get_request(std::string_view host, std::string_view path, bool
 
 enum class FrameStatus { NeedMore, Complete, Error };
 
-// One line of a message head, of which only the first kKeep bytes are kept (enough for the
-// names and values framing depends on); the full length still counts against the limits.
+// One line of a message head or of chunked framing, of which only the first kKeep bytes are
+// kept (enough for the names and values framing depends on); the full length still counts
+// against the limits. Every byte is checked as it is taken (RFC 9112 2.2, RFC 9110 5.5): a
+// control other than HTAB, or a CR not followed by LF, makes the line bad() at once.
 class LineReader {
  public:
   static constexpr std::size_t kKeep = 240;
-  void clear() noexcept { len_ = 0; total_ = 0; }
-  // Takes bytes up to and including '\n'; returns how many were taken; *done when the line ended.
+  void clear() noexcept {
+    len_ = 0;
+    total_ = 0;
+    bad_ = cr_ = crlf_ = false;
+  }
+  // Takes bytes up to and including '\n'; returns how many were taken; *done when the line
+  // ended. Stops early, not done, at a bad byte.
   std::size_t take(const char* data, std::size_t len, bool* done) noexcept;
   std::string_view line() const noexcept;  // the kept start, without the CR LF
   std::string_view tail() const noexcept;  // the last up to kTail bytes, without the CR LF
   std::size_t total() const noexcept { return total_; }
   bool truncated() const noexcept { return total_ > len_; }
+  bool bad() const noexcept { return bad_; }
+  bool crlf() const noexcept { return crlf_; }  // the line ended with CR LF, not a bare LF
 
  private:
   static constexpr std::size_t kTail = 16;
   char buf_[kKeep];
   char tail_[kTail + 2];
   std::uint16_t len_ = 0;
+  bool bad_ = false;
+  bool cr_ = false;  // the last byte taken was a CR
+  bool crlf_ = false;
   std::size_t total_ = 0;
 };
+
+// The rules every head follows, requests and responses, whole-head and incremental parsers
+// alike (RFC 9112, RFC 9110): a field line is a tchar name, a colon and a value (no obsolete
+// folding); Content-Length, Transfer-Encoding and Host are counted so the message-level checks
+// below can refuse what two parsers could read two ways. nullptr when fine, else why.
+const char* check_field_line(std::string_view line) noexcept;
 
 // What the header fields of one message say about its framing.
 struct HeaderInfo {
@@ -45,13 +63,36 @@ struct HeaderInfo {
   bool has_length = false;
   bool has_te = false;
   bool chunked = false;      // Transfer-Encoding ends in chunked
+  bool te_other = false;     // a transfer coding other than chunked was named
+  std::uint8_t chunked_count = 0;
+  std::uint8_t hosts = 0;    // Host fields
   bool conn_close = false;
   bool conn_keep_alive = false;
   const char* error = nullptr;
 
   void clear() noexcept { *this = HeaderInfo{}; }
-  void field(std::string_view line) noexcept;  // one header line
+  // One header line; `truncated`: only its start is here (a framing field must be whole).
+  void field(std::string_view line, bool truncated = false) noexcept;
 };
+
+// The answer to a request whose Transfer-Encoding names a coding we do not implement: 501
+// rather than 400 (RFC 9112 6.1). Compared by address.
+extern const char* const kUnsupportedCoding;
+inline int refusal_status(const char* why) noexcept { return why == kUnsupportedCoding ? 501 : 400; }
+
+// Message-level rules. A request: one Host (exactly one in HTTP/1.1); Transfer-Encoding only in
+// HTTP/1.1, never with Content-Length, chunked once and last, no other coding (501). A response:
+// no Transfer-Encoding with Content-Length or in HTTP/1.0, chunked at most once.
+const char* check_request(const HeaderInfo& info, int minor) noexcept;
+const char* check_response(const HeaderInfo& info, int minor) noexcept;
+
+// A status line "HTTP/1.x SP 3DIGIT [SP reason]": minor version and code; false when malformed.
+bool parse_status_line(std::string_view line, int& minor, int& status) noexcept;
+// Whether bytes still arriving can begin a response: they begin as "HTTP/" does (a peer that
+// does not speak HTTP is told at once, not after a timeout).
+bool could_start_response(std::string_view partial) noexcept;
+// A request target holds no controls, spaces or DEL.
+bool valid_target(std::string_view target) noexcept;
 
 // Body framing shared by requests and responses: fixed length, chunked, or until close.
 class BodyFramer {
@@ -66,17 +107,21 @@ class BodyFramer {
  private:
   enum class State : std::uint8_t { Data, Size, DataEnd, Trailer, Done };
   FrameStatus chunk_line() noexcept;
+  FrameStatus chunk_size(std::string_view line) noexcept;
   Kind kind_ = Kind::None;
   State state_ = State::Done;
   std::uint64_t remaining_ = 0;
+  std::size_t trailer_bytes_ = 0;
   LineReader line_;
   const char* error_ = nullptr;
 };
 
-// How a body is framed, from the head (RFC 9112 6.3). Requests: a Transfer-Encoding must end in
-// chunked and may not come with Content-Length (the result says why not; nullptr when fine).
+// A chunk-size line (size and extensions) is at most this long, so all of it is kept and checked.
+inline constexpr std::size_t kMaxChunkLine = LineReader::kKeep;
+
+// How a body is framed, from a head that passed check_request / check_response (RFC 9112 6.3).
 // Responses follow the status and whether the request was HEAD.
-const char* request_body(const HeaderInfo& info, BodyFramer::Kind& kind, std::uint64_t& length);
+void request_body(const HeaderInfo& info, BodyFramer::Kind& kind, std::uint64_t& length);
 void response_body(const HeaderInfo& info, int status, bool head_request, BodyFramer::Kind& kind,
                    std::uint64_t& length);
 
@@ -84,6 +129,8 @@ void response_body(const HeaderInfo& info, int status, bool head_request, BodyFr
 class MessageFramer {
  public:
   const char* error() const noexcept { return error_; }
+  // The error calls for 501 Not Implemented rather than 400 (a request's transfer coding).
+  bool not_implemented() const noexcept { return error_ == kUnsupportedCoding; }
 
  protected:
   enum class State : std::uint8_t { StartLine, Headers, Body, Done, Error };

@@ -13,7 +13,6 @@ void Head::clear() noexcept {
   fields.clear();
   connection.clear();
   info.clear();
-  content_lengths = 0;
 }
 
 bool Head::keep_alive() const noexcept {
@@ -23,17 +22,30 @@ bool Head::keep_alive() const noexcept {
 
 HeadScan find_head_end(std::string_view data, std::size_t max_line, std::size_t max_head,
                        std::size_t& end, std::size_t& skip) noexcept {
+  // Empty lines before the start line: CR LF or LF, nothing else.
   skip = 0;
-  while (skip < data.size() && (data[skip] == '\r' || data[skip] == '\n')) ++skip;
+  while (skip < data.size()) {
+    if (data[skip] == '\n') ++skip;
+    else if (data[skip] == '\r' && skip + 1 < data.size() && data[skip + 1] == '\n') skip += 2;
+    else break;
+  }
   if (skip > 64) return HeadScan::TooLarge;  // a stream of empty lines is not a request
   const std::string_view head = data.substr(skip);
+  // Lines end at LF; every other control but HTAB, and a CR not before LF, is malformed
+  // (the same byte rule as LineReader's).
   std::size_t pos = 0;
   for (bool first = true;; first = false) {
-    const std::size_t nl = head.find('\n', pos);
-    const std::size_t line_end = nl == std::string_view::npos ? head.size() : nl;
-    if (first && line_end > max_line) return HeadScan::LineTooLong;
-    if (line_end >= max_head) return HeadScan::TooLarge;
-    if (nl == std::string_view::npos) return HeadScan::NeedMore;
+    std::size_t nl = pos;
+    for (;;) {
+      nl += find_ctl(head.data() + nl, head.size() - nl);
+      if (nl == head.size() || head[nl] == '\n') break;
+      if (head[nl] != '\r') return HeadScan::Malformed;
+      if (nl + 1 < head.size() && head[nl + 1] != '\n') return HeadScan::Malformed;
+      ++nl;
+    }
+    if (first && nl > max_line) return HeadScan::LineTooLong;
+    if (nl >= max_head) return HeadScan::TooLarge;
+    if (nl == head.size()) return HeadScan::NeedMore;
     const std::size_t len = nl - pos;
     if (!first && (len == 0 || (len == 1 && head[pos] == '\r'))) {
       end = skip + nl + 1;
@@ -57,16 +69,14 @@ const char* parse_fields(std::string_view rest, Head& out) {
     const std::string_view line = strip_cr(rest.substr(0, nl));
     rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
     if (line.empty()) break;
-    if (line.find('\r') != std::string_view::npos) return "bare CR in a header line";
+    if (find_ctl(line.data(), line.size()) != line.size())
+      return "control character or bare CR in the head";
     out.info.field(line);
     if (out.info.error) return out.info.error;
     const std::size_t colon = line.find(':');
     const std::string_view name = line.substr(0, colon);
-    for (char c : name)
-      if (!is_tchar(c)) return "bad header name";
     const std::string_view value = trim(line.substr(colon + 1));
     out.fields.push_back({name, value});
-    if (iequals(name, "content-length")) ++out.content_lengths;
     if (iequals(name, "connection"))
       for_each_token(value, [&out](std::string_view t) {
         if (!t.empty()) out.connection.push_back(t);
@@ -96,11 +106,11 @@ const char* parse_request_head(std::string_view head, Head& out) {
     if (!is_tchar(c)) return "bad method";
   out.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   if (out.target.empty()) return "empty request target";
-  for (char c : out.target)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return "bad request target";
+  if (!valid_target(out.target)) return "bad request target";
   out.minor = http_minor(line.substr(sp2 + 1));
   if (out.minor < 0) return "bad HTTP version";
-  return parse_fields(rest, out);
+  if (const char* why = parse_fields(rest, out)) return why;
+  return check_request(out.info, out.minor);
 }
 
 // "HTTP/1.x SP 3DIGIT SP reason"
@@ -108,16 +118,10 @@ const char* parse_response_head(std::string_view head, Head& out) {
   out.clear();
   std::string_view rest;
   const std::string_view line = first_line(head, rest);
-  if (line.size() < 12 || line[8] != ' ' || (line.size() > 12 && line[12] != ' '))
-    return "bad status line";
-  out.minor = http_minor(line.substr(0, 8));
-  for (std::size_t k = 9; k < 12; ++k) {
-    if (line[k] < '0' || line[k] > '9') return "bad status line";
-    out.status = out.status * 10 + (line[k] - '0');
-  }
-  if (out.minor < 0 || out.status < 100) return "bad status line";
+  if (!parse_status_line(line, out.minor, out.status)) return "bad status line";
   out.reason = line.size() > 13 ? line.substr(13) : std::string_view{};
-  return parse_fields(rest, out);
+  if (const char* why = parse_fields(rest, out)) return why;
+  return check_response(out.info, out.minor);
 }
 
 namespace {

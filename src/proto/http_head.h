@@ -29,20 +29,22 @@ struct Head {
   std::vector<Field> fields;
   std::vector<std::string_view> connection;  // tokens of the Connection fields
   HeaderInfo info;
-  int content_lengths = 0;  // how many Content-Length fields
 
   void clear() noexcept;
   bool keep_alive() const noexcept;  // what the sender asked for
 };
 
-enum class HeadScan { NeedMore, Complete, LineTooLong, TooLarge };
+enum class HeadScan { NeedMore, Complete, LineTooLong, TooLarge, Malformed };
 
 // Looks for the end of a head at the start of `data`: the offset just past the empty line.
 // Empty lines before the start line (RFC 9112 2.2) are skipped; *skip says how many bytes.
+// Malformed as soon as a byte breaks the rule of LineReader (a control, a bare CR).
 HeadScan find_head_end(std::string_view data, std::size_t max_line, std::size_t max_head,
                        std::size_t& end, std::size_t& skip) noexcept;
 
-// Parse a complete head (start line to the empty line). nullptr when it is well-formed, else why.
+// Parse a complete head (start line to the empty line). nullptr when it is well-formed, else why
+// (the rules of check_field_line and check_request / check_response; refusal_status(why) says
+// 400 or 501 for a request).
 const char* parse_request_head(std::string_view head, Head& out);
 const char* parse_response_head(std::string_view head, Head& out);
 

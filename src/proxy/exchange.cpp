@@ -27,11 +27,13 @@ bool ProxyWorker::request_head(std::uint32_t id) {
       return fail(id, 414, "the request line is longer than 8 KiB"), true;
     case proto::HeadScan::TooLarge:
       return fail(id, 431, "the request head is larger than 16 KiB"), true;
+    case proto::HeadScan::Malformed:
+      return fail(id, 400, "control character or bare CR in the request head"), true;
     case proto::HeadScan::Complete:
       break;
   }
   if (const char* why = proto::parse_request_head(data.substr(skip, end - skip), head_))
-    return fail(id, 400, why), true;
+    return fail(id, proto::refusal_status(why), why), true;
   start_request(id, end);
   return true;
 }
@@ -77,11 +79,7 @@ bool ProxyWorker::forwardable(std::uint32_t id, proto::AbsoluteUri& uri,
     return fail(id, 501,
                 fmt::format("scheme '{}' is not supported (use CONNECT for https)", uri.scheme)),
            false;
-  if (head_.content_lengths > 1) return fail(id, 400, "more than one Content-Length"), false;
-  if (head_.info.has_te && head_.minor == 0)  // RFC 9112 6.1: faulty framing, never forwarded
-    return fail(id, 400, "Transfer-Encoding in an HTTP/1.0 request"), false;
-  if (const char* why = proto::request_body(head_.info, kind, length))
-    return fail(id, head_.info.has_te && !head_.info.has_length ? 501 : 400, why), false;
+  proto::request_body(head_.info, kind, length);  // the head passed check_request
   return true;
 }
 
@@ -138,9 +136,15 @@ Step ProxyWorker::response_head(std::uint32_t id) {
     const proto::HeadScan scan =
         proto::find_head_end(data, proto::kMaxHeaderBytes, proto::kMaxHeaderBytes, end, skip);
     if (scan == proto::HeadScan::NeedMore) {
+      const std::string_view start = data.substr(skip);
+      if (start != "\r" && !proto::could_start_response(start))
+        return upstream_broken(id, "the upstream's reply is not HTTP"), Step::Ended;
       if (s.down.eof) return upstream_ended(id), Step::Ended;
       return step;
     }
+    if (scan == proto::HeadScan::Malformed)
+      return upstream_broken(id, "bad response from the upstream: control character or bare CR"),
+             Step::Ended;
     if (scan != proto::HeadScan::Complete)
       return upstream_broken(id, "the upstream's response head is larger than 16 KiB"),
              Step::Ended;

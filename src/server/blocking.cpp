@@ -71,7 +71,7 @@ class BlockingConn {
       if (last_ != Last::None) {
         const std::string_view last = kLastReply[static_cast<int>(last_)];
         if (!send_all(last)) return;
-        return end(last_ == Last::BadRequest ? st_.errors : st_.closed_by_server);
+        return end(refused(last_) ? st_.errors : st_.closed_by_server);
       }
     }
   }

@@ -47,7 +47,7 @@ HttpReplyLoop::Step HttpReplyLoop::next(const char* data, std::size_t n,
   const proto::FrameStatus s = framer_.feed(data, n, used);
   if (s == proto::FrameStatus::NeedMore) return Step::NeedMore;
   if (s == proto::FrameStatus::Error) {
-    last_ = Last::BadRequest;
+    last_ = framer_.not_implemented() ? Last::NotImplemented : Last::BadRequest;
     return Step::Last;
   }
   const bool head = framer_.is_head();

@@ -20,15 +20,22 @@ inline constexpr std::string_view kHttpReply =
 // The answer to HEAD: the same head, no body.
 inline constexpr std::string_view kHttpHeadReply = kHttpReply.substr(0, kHttpReply.size() - 3);
 
-// The reply that ends a connection the server closes: after Connection: close, or a bad request.
-enum class Last : std::uint8_t { None, Close, BadRequest, CloseHead };
+// The reply that ends a connection the server closes: after Connection: close, or a refused
+// request (400, or 501 for a transfer coding other than chunked).
+enum class Last : std::uint8_t { None, Close, BadRequest, CloseHead, NotImplemented };
 inline constexpr std::string_view kLastReply[] = {
     "",
     "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\nOk\n",
     "HTTP/1.1 400 Bad Request\r\nServer: connperf\r\nContent-Length: 12\r\n"
     "Connection: close\r\n\r\nBad Request\n",
     "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\n",
+    "HTTP/1.1 501 Not Implemented\r\nServer: connperf\r\nContent-Length: 16\r\n"
+    "Connection: close\r\n\r\nNot Implemented\n",
 };
+// A refused request: not counted as a request, and its connection ends as an error.
+inline bool refused(Last last) noexcept {
+  return last == Last::BadRequest || last == Last::NotImplemented;
+}
 
 // The output bound of a connection, whatever the read size: how many bytes the next read may
 // take so that the replies they earn keep `pending` (queued output, < high_water) within
@@ -65,7 +72,7 @@ class HttpReplyLoop {
       const Step step = next(data + off, n - off, used);
       off += used;
       if (step == Step::NeedMore) break;
-      if (last_ != Last::BadRequest) requests.add();
+      if (!refused(last_)) requests.add();
       if (step != Step::Last) on_reply(step == Step::Head);
     }
     return last_;

@@ -251,7 +251,7 @@ class ServerWorker final : public loop::Handler {
     const Conn& c = conns_[id];
     stats::ListenerStats& st = *stats_[c.listener];
     if (c.state == ConnState::PeerClosed) end(id, st.fin);
-    else end(id, c.last == Last::BadRequest ? st.errors : st.closed_by_server);
+    else end(id, refused(c.last) ? st.errors : st.closed_by_server);
     return false;
   }
 

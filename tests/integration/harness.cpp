@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -271,6 +272,30 @@ std::string read_to_end(int fd) {
     if (n <= 0) return out;
     out.append(buf, static_cast<std::size_t>(n));
   }
+}
+
+Answer send_and_read(int port, const std::string& bytes, std::chrono::milliseconds limit) {
+  Answer a;
+  const int fd = connect_loopback(port);
+  send_all(fd, bytes);
+  const auto end = std::chrono::steady_clock::now() + limit;
+  char buf[65536];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      a.data.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    a.closed = true;
+    a.reset = n < 0;
+    break;
+  }
+  ::close(fd);
+  return a;
 }
 
 bool close_and_wait_peer_close(int fd, std::chrono::milliseconds limit) {

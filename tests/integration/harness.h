@@ -107,6 +107,15 @@ nlohmann::json probe(const TempDir& dir, int port, const std::vector<std::string
 int connect_loopback(int port, int recv_timeout_s = 0);
 void send_all(int fd, const std::string& data);
 std::string read_to_end(int fd);  // until the peer closes, or a read times out
+// Sends `bytes` on a new loopback connection and reads until the peer closes (a FIN or a reset)
+// or `limit` passes: what arrived, and whether the peer closed within the limit.
+struct Answer {
+  std::string data;
+  bool closed = false;
+  bool reset = false;
+  std::string status_line() const { return data.substr(0, data.find("\r\n")); }
+};
+Answer send_and_read(int port, const std::string& bytes, std::chrono::milliseconds limit);
 // Closes our end of a loopback TCP connection and waits up to `limit` until the peer has closed
 // its end too (our socket left FIN_WAIT: the peer saw our FIN and closed). False on timeout.
 bool close_and_wait_peer_close(int fd, std::chrono::milliseconds limit = std::chrono::seconds(3));

@@ -14,6 +14,7 @@
 #include <regex>
 #include <thread>
 
+#include "../http_cases.h"
 #include "harness.h"
 
 namespace connperf::test {
@@ -174,7 +175,7 @@ TEST(Proxy, PipelinedRequestsAndHttp10KeepAlive) {
   Proxy proxy(dir, {}, 1);  // one worker: one upstream pool
   const std::string get = "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\nHost: x\r\n\r\n";
   const std::string last =
-      "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\nConnection: close\r\n\r\n";
+      "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
   const std::string reply = exchange(proxy.port(), get + get + get + last);
   std::size_t n = 0;
   for (std::size_t p = 0; (p = reply.find("HTTP/1.1 200", p)) != std::string::npos; ++p) ++n;
@@ -233,7 +234,7 @@ TEST(Proxy, TunnelPassesHalfCloseOn) {
   Peer echo = connperf_server(dir, "echo");
   Proxy proxy(dir, {"--connect-ports", std::to_string(echo.port)});
   const int fd = connect_loopback(proxy.port(), 5);
-  send_all(fd, "CONNECT 127.0.0.1:" + std::to_string(echo.port) + " HTTP/1.1\r\n\r\nearly ");
+  send_all(fd, "CONNECT 127.0.0.1:" + std::to_string(echo.port) + " HTTP/1.1\r\nHost: t\r\n\r\nearly ");
   send_all(fd, std::string(200'000, 'z'));
   ::shutdown(fd, SHUT_WR);  // the echo server sees our FIN only through the proxy
   const std::string got = read_to_end(fd);
@@ -276,24 +277,24 @@ TEST(Proxy, ErrorRepliesCarryTheRightStatus) {
   const std::vector<Case> cases = {
       {"BROKEN\r\n\r\n", "HTTP/1.1 400 Bad Request"},
       {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 400 Bad Request"},
-      {"POST " + abs + " HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+      {"POST " + abs + " HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
        "HTTP/1.1 400 Bad Request"},
-      {"POST " + abs + " HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+      {"POST " + abs + " HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
        "HTTP/1.1 400 Bad Request"},
-      {"POST " + abs + " HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+      {"POST " + abs + " HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
        "HTTP/1.1 400 Bad Request"},
       {"POST " + abs + " HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
        "HTTP/1.1 400 Bad Request"},
-      {"TRACE " + abs + " HTTP/1.1\r\n\r\n", "HTTP/1.1 405 Method Not Allowed"},
-      {"GET https://127.0.0.1:1/ HTTP/1.1\r\n\r\n", "HTTP/1.1 501 Not Implemented"},
-      {"POST " + abs + " HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+      {"TRACE " + abs + " HTTP/1.1\r\nHost: t\r\n\r\n", "HTTP/1.1 405 Method Not Allowed"},
+      {"GET https://127.0.0.1:1/ HTTP/1.1\r\nHost: t\r\n\r\n", "HTTP/1.1 501 Not Implemented"},
+      {"POST " + abs + " HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
        "HTTP/1.1 501 Not Implemented"},
-      {"GET " + abs + std::string(9000, 'a') + " HTTP/1.1\r\n\r\n", "HTTP/1.1 414 URI Too Long"},
-      {"GET " + abs + " HTTP/1.1\r\nX-Big: " + std::string(20000, 'b') + "\r\n\r\n",
+      {"GET " + abs + std::string(9000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n", "HTTP/1.1 414 URI Too Long"},
+      {"GET " + abs + " HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(20000, 'b') + "\r\n\r\n",
        "HTTP/1.1 431 Request Header Fields Too Large"},
-      {"GET " + origin_url(closed_port, "/") + " HTTP/1.1\r\n\r\n", "HTTP/1.1 502 Bad Gateway"},
-      {"GET " + origin_url(o.port, "/hang") + " HTTP/1.1\r\n\r\n", "HTTP/1.1 504 Gateway Timeout"},
-      {"CONNECT 127.0.0.1:22 HTTP/1.1\r\n\r\n", "HTTP/1.1 403 Forbidden"},
+      {"GET " + origin_url(closed_port, "/") + " HTTP/1.1\r\nHost: t\r\n\r\n", "HTTP/1.1 502 Bad Gateway"},
+      {"GET " + origin_url(o.port, "/hang") + " HTTP/1.1\r\nHost: t\r\n\r\n", "HTTP/1.1 504 Gateway Timeout"},
+      {"CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: t\r\n\r\n", "HTTP/1.1 403 Forbidden"},
   };
   for (const Case& c : cases) {
     const std::string reply = exchange(proxy.port(), c.request);
@@ -320,13 +321,13 @@ TEST(Proxy, ALaterRequestOnAKeptConnectionGetsTheProxysRepliesToo) {
   Peer o = origin(dir);
   const int closed_port = free_port();
   Proxy proxy(dir, {"--connect-ports", std::to_string(closed_port)}, 1);
-  const std::string first = "GET " + origin_url(o.port, "/port") + " HTTP/1.1\r\n\r\n";
+  const std::string first = "GET " + origin_url(o.port, "/port") + " HTTP/1.1\r\nHost: t\r\n\r\n";
   const std::string bad = exchange(proxy.port(), first + "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(status_line(bad), "HTTP/1.1 200 OK") << bad;
   EXPECT_NE(bad.find("HTTP/1.1 400 Bad Request\r\n", 1), std::string::npos) << bad;
   const std::string tunnel = exchange(
       proxy.port(),
-      first + "CONNECT 127.0.0.1:" + std::to_string(closed_port) + " HTTP/1.1\r\n\r\n");
+      first + "CONNECT 127.0.0.1:" + std::to_string(closed_port) + " HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(status_line(tunnel), "HTTP/1.1 200 OK") << tunnel;
   EXPECT_NE(tunnel.find("HTTP/1.1 502 Bad Gateway"), std::string::npos) << tunnel;
   EXPECT_NE(tunnel.find("connection refused by 127.0.0.1:"), std::string::npos) << tunnel;
@@ -361,13 +362,13 @@ TEST(Proxy, RequestsToTwoOriginsOnOneConnectionReachEach) {
   Proxy proxy(dir, {}, 1);
   const std::string pa = std::to_string(a.port), pb = std::to_string(b.port);
   const std::string reply =
-      exchange(proxy.port(), "GET " + origin_url(a.port, "/port") + " HTTP/1.1\r\n\r\nGET " +
+      exchange(proxy.port(), "GET " + origin_url(a.port, "/port") + " HTTP/1.1\r\nHost: t\r\n\r\nGET " +
                                  origin_url(b.port, "/port") +
-                                 " HTTP/1.1\r\nConnection: close\r\n\r\n");
+                                 " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(bodies(reply), (std::vector<std::string>{pa, pb})) << reply;
   for (const Peer* p : {&b, &a}) {
     const std::string r = exchange(proxy.port(), "GET " + origin_url(p->port, "/port") +
-                                                     " HTTP/1.1\r\nConnection: close\r\n\r\n");
+                                                     " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(bodies(r), std::vector<std::string>{std::to_string(p->port)}) << r;
   }
   const json s = proxy.stop();
@@ -381,7 +382,7 @@ TEST(Proxy, APooledConnectionThatDiesIsReplacedForTheSameOrigin) {
   Peer o = origin(dir);
   Proxy proxy(dir, {}, 1);
   const std::string req =
-      "GET " + origin_url(o.port, "/once") + " HTTP/1.1\r\nConnection: close\r\n\r\n";
+      "GET " + origin_url(o.port, "/once") + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
   const std::string first = exchange(proxy.port(), req);
   EXPECT_EQ(bodies(first), std::vector<std::string>{"hi"}) << first;
   const std::string second = exchange(proxy.port(), req);  // gets the pooled connection
@@ -401,9 +402,9 @@ TEST(Proxy, AnEarlyResponseLeavesNoBodyForTheNextRequest) {
   const std::size_t size = 8u << 20;
   const std::string reply = exchange(
       proxy.port(), "POST " + origin_url(o.port, "/early") +
-                        " HTTP/1.1\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n" +
+                        " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(size) + "\r\n\r\n" +
                         std::string(size, 'x') + "POST " + origin_url(o.port, "/echo") +
-                        " HTTP/1.1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
+                        " HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
   EXPECT_EQ(status_line(reply), "HTTP/1.1 200 OK") << reply.substr(0, 300);
   EXPECT_NE(reply.find("early"), std::string::npos) << reply.substr(0, 300);
   EXPECT_NE(reply.find("\r\n3\r\nabc\r\n0\r\n\r\n"), std::string::npos) << reply.substr(0, 600);
@@ -424,12 +425,12 @@ TEST(Proxy, InterimResponsesPassOnAndAreBounded) {
     return n;
   };
   const std::string three = exchange(proxy.port(), "GET " + origin_url(o.port, "/interim?n=3") +
-                                                       " HTTP/1.1\r\nConnection: close\r\n\r\n");
+                                                       " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(count(three, "HTTP/1.1 102 Processing\r\n"), 3u) << three;
   EXPECT_NE(three.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << three;
   EXPECT_EQ(three.substr(three.size() - 2), "hi");
   const std::string flood = exchange(proxy.port(), "GET " + origin_url(o.port, "/interim?n=5000") +
-                                                       " HTTP/1.1\r\nConnection: close\r\n\r\n");
+                                                       " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(count(flood, "HTTP/1.1 102 Processing\r\n"), 16u);
   EXPECT_NE(flood.find("HTTP/1.1 502 Bad Gateway\r\n"), std::string::npos) << flood;
   EXPECT_NE(flood.find("too many 1xx"), std::string::npos) << flood;
@@ -445,10 +446,10 @@ TEST(Proxy, ConnectionCannotStripContentLength) {
   Proxy proxy(dir, {}, 1);
   const std::string reply = exchange(
       proxy.port(), "POST " + origin_url(o.port, "/headers") +
-                        " HTTP/1.1\r\nContent-Length: 35\r\nConnection: content-length\r\n\r\n"
+                        " HTTP/1.1\r\nHost: t\r\nContent-Length: 35\r\nConnection: content-length\r\n\r\n"
                         "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
                         "GET " +
-                        origin_url(o.port, "/port") + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+                        origin_url(o.port, "/port") + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   const std::vector<std::string> b = bodies(reply);
   ASSERT_EQ(b.size(), 2u) << reply;
   EXPECT_NE(b[0].find("Content-Length: 35\r\n"), std::string::npos) << b[0];
@@ -498,7 +499,7 @@ TEST(Proxy, AnUpstreamResetReachesTheClientAsAReset) {
   Peer o = origin(dir);
   Proxy proxy(dir, {}, 1);
   const int fd = connect_loopback(proxy.port(), 5);
-  send_all(fd, "GET " + origin_url(o.port, "/closereset") + " HTTP/1.1\r\n\r\n");
+  send_all(fd, "GET " + origin_url(o.port, "/closereset") + " HTTP/1.1\r\nHost: t\r\n\r\n");
   bool reset = false;
   const std::string got = read_until_end(fd, reset);
   ::close(fd);
@@ -515,7 +516,7 @@ TEST(Proxy, ATunnelPassesAResetOn) {
   const int port = bound_port(lfd);
   Proxy proxy(dir, {"--connect-ports", std::to_string(port)}, 1);
   const int fd = connect_loopback(proxy.port(), 5);
-  send_all(fd, "CONNECT 127.0.0.1:" + std::to_string(port) + " HTTP/1.1\r\n\r\n");
+  send_all(fd, "CONNECT 127.0.0.1:" + std::to_string(port) + " HTTP/1.1\r\nHost: t\r\n\r\n");
   const int peer = ::accept(lfd, nullptr, nullptr);
   ASSERT_GE(peer, 0);
   send_all(peer, "some bytes");
@@ -566,7 +567,7 @@ TEST(Proxy, DeniedClientGets403) {
   Peer server = connperf_server(dir);
   Proxy proxy(dir, {"--allow", "127.0.0.2/32"});
   const std::string reply =
-      exchange(proxy.port(), "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\n\r\n");
+      exchange(proxy.port(), "GET " + origin_url(server.port, "/") + " HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(status_line(reply), "HTTP/1.1 403 Forbidden") << reply;
   const json s = proxy.stop();
   EXPECT_EQ(s["denied"], 1);
@@ -624,14 +625,14 @@ TEST(Proxy, ClientResetMidUploadIsCountedAndSurvived) {
   Proxy proxy(dir);
   const int fd = connect_loopback(proxy.port(), 5);
   send_all(fd, "POST " + origin_url(o.port, "/echo") +
-                   " HTTP/1.1\r\nContent-Length: 10485760\r\n\r\n" + std::string(1 << 20, 'u'));
+                   " HTTP/1.1\r\nHost: t\r\nContent-Length: 10485760\r\n\r\n" + std::string(1 << 20, 'u'));
   poll_until([&] { return established_to(o.port) > 0; }, 2s);  // the upload is under way
   const linger lg{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   ::close(fd);
   poll_until([&] { return established_to(o.port) == 0; }, 2s);  // the proxy saw the reset
   const std::string reply = exchange(
-      proxy.port(), "GET " + origin_url(o.port, "/") + " HTTP/1.1\r\nConnection: close\r\n\r\n");
+      proxy.port(), "GET " + origin_url(o.port, "/") + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(status_line(reply), "HTTP/1.1 200 OK");
   const json s = proxy.stop();
   EXPECT_EQ(s["client_resets"], 1);
@@ -655,7 +656,7 @@ TEST(Proxy, SlowReaderKeepsMemoryBounded) {
   const std::uint64_t size = 1ull << 30;
   const int fd = connect_loopback(proxy.port(), 5);
   send_all(fd, "GET " + origin_url(o.port, "/big?bytes=" + std::to_string(size)) +
-                   " HTTP/1.1\r\nConnection: close\r\n\r\n");
+                   " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   std::vector<char> buf(1 << 20);
   std::uint64_t got = 0;
   bool paused = false;
@@ -675,6 +676,64 @@ TEST(Proxy, SlowReaderKeepsMemoryBounded) {
   EXPECT_LT(peak - before, 48 * 1024) << "peak " << peak << " KiB, at start " << before << " KiB";
   const json s = proxy.stop();
   EXPECT_EQ(s["responses"], 1);
+}
+
+// Strict parsing (tests/http_cases.h): every request case gets its status from the proxy (the
+// well-formed ones the origin's 200) and a close, never a wait.
+TEST(Proxy, StrictRequestCasesGetTheirStatusAndAClose) {
+  TempDir dir;
+  Peer o = connperf_server(dir);
+  Proxy proxy(dir);
+  const std::string target = origin_url(o.port, "/");
+  int refused = 0;
+  for (const RequestCase& c : request_cases()) {
+    const Answer a = send_and_read(proxy.port(), with_target(c.bytes, target), 5s);
+    const std::string want = c.status == 200   ? "HTTP/1.1 200 OK"
+                             : c.status == 501 ? "HTTP/1.1 501 Not Implemented"
+                                               : "HTTP/1.1 400 Bad Request";
+    EXPECT_EQ(a.status_line(), want) << c.name << "\n→ " << a.data.substr(0, 200);
+    EXPECT_TRUE(a.closed) << c.name << " (no close within the bound)";
+    refused += c.status != 200;
+  }
+  const json s = proxy.stop();
+  EXPECT_EQ(s["error_replies"], refused);
+}
+
+// An origin's malformed response is refused just as strictly: 502 when its head is bad (or the
+// client's connection cut when its chunked body is), and the upstream connection is never
+// reused; the well-formed ones pass.
+TEST(Proxy, MalformedOriginResponsesAre502AndTheirConnectionIsNotReused) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir);
+  int bad = 0;
+  for (const ResponseCase& c : response_cases()) {
+    if (c.ok) continue;
+    ++bad;
+    const std::string url = origin_url(o.port, "/raw?hex=" + hex(c.bytes));
+    const Answer a =
+        send_and_read(proxy.port(), "GET " + url + " HTTP/1.1\r\nHost: t\r\n\r\n", 5s);
+    EXPECT_TRUE(a.closed) << c.name << " (no close within the bound)";
+    if (a.status_line() == "HTTP/1.1 200 OK") {  // the head passed: the body's framing failed
+      EXPECT_TRUE(a.reset) << c.name << ": a cut-short reply ends with a reset";
+    } else {
+      EXPECT_EQ(a.status_line(), "HTTP/1.1 502 Bad Gateway") << c.name << "\n→ " << a.data;
+    }
+  }
+  const json s = proxy.stop();
+  EXPECT_EQ(s["upstream_reused"], 0);
+  EXPECT_EQ(s["upstream_connects"], bad);
+  Proxy good(dir);
+  for (const ResponseCase& c : response_cases()) {
+    if (!c.ok) continue;
+    const std::string url = origin_url(o.port, "/raw?hex=" + hex(c.bytes));
+    const Answer a = send_and_read(
+        good.port(), "GET " + url + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 5s);
+    EXPECT_EQ(a.status_line().rfind("HTTP/1.1 200", 0), 0u) << c.name << "\n→ " << a.data;
+    EXPECT_NE(a.data.find("hi"), std::string::npos) << c.name << "\n→ " << a.data;
+    EXPECT_TRUE(a.closed && !a.reset) << c.name;
+  }
+  good.stop();
 }
 
 }  // namespace

@@ -13,6 +13,8 @@ Prints "listening on 127.0.0.1:PORT" on stderr, then serves keep-alive connectio
   /once         "hi" for the first request on a connection; on a later one, a close, no answer
   /early        "early" 0.3 s after the head, the request body unread, then a close 1 s later
   /interim?n=N  N "102 Processing" heads, then "hi"
+  /raw?hex=H    the bytes H (hex) as they are, whatever they are; the connection stays open
+With a second argument HEX, every request gets those bytes instead, whatever its path.
   anything else "hi" with Content-Length
 """
 import socket
@@ -21,6 +23,7 @@ import sys
 import threading
 
 PATTERN = bytes(range(256)) * 4096  # 1 MiB
+FIXED = bytes.fromhex(sys.argv[2]) if len(sys.argv) > 2 else None
 
 
 def read_head(f):
@@ -77,6 +80,9 @@ def handle(c, port):
                 return
             body = read_body(f, hdrs)
             served += 1
+            if FIXED is not None:
+                c.sendall(FIXED)
+                continue
             if path == "/once" and served > 1:
                 return
             if path == "/port":
@@ -85,6 +91,8 @@ def handle(c, port):
             elif path == "/interim":
                 c.sendall(b"HTTP/1.1 102 Processing\r\n\r\n" * int(query.split("=", 1)[1]))
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+            elif path == "/raw":
+                c.sendall(bytes.fromhex(query.split("=", 1)[1]))
             elif path == "/headers":
                 out = line + b"".join(f"{k}: {v}\r\n".encode() for k, v in fields)
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(out) + out)

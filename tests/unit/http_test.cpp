@@ -8,7 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include "../http_cases.h"
 #include "proto/http.h"
+#include "proto/text.h"
 
 namespace connperf::proto {
 namespace {
@@ -203,8 +205,11 @@ TEST(HttpResponse, ChunkSizesThatWrapOrRunPastTheKeptLineAreErrors) {
   // Leading zeros that fit, and a long chunk extension after the size, are fine.
   expect_response(head + std::string(200, '0') + "2\r\nhi\r\n0\r\n\r\n", FrameStatus::Complete,
                   head.size() + 200 + 12, 200);
-  const std::string ext = "2;" + std::string(300, 'e') + "\r\nhi\r\n0\r\n\r\n";
+  const std::string ext = "2;" + std::string(200, 'e') + "\r\nhi\r\n0\r\n\r\n";
   EXPECT_EQ(response({head + ext}).status, FrameStatus::Complete);
+  // A chunk line is bounded (kMaxChunkLine): all of it is kept, so all of it is checked.
+  const std::string long_ext = "2;" + std::string(300, 'e') + "\r\nhi\r\n0\r\n\r\n";
+  EXPECT_EQ(response({head + long_ext}).status, FrameStatus::Error);
 }
 
 TEST(HttpResponse, LargeChunkedBodyInPieces) {
@@ -232,20 +237,24 @@ TEST(HttpRequest, Framing) {
   expect_request("GET / HTTP/1.1\r\nHost: x\r\n\r\n", FrameStatus::Complete);
   expect_request("\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", FrameStatus::Complete);
   expect_request("GET / HTTP/1.1\nHost: x\n\n", FrameStatus::Complete);
-  expect_request("POST /u HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", FrameStatus::Complete);
-  expect_request("POST /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+  expect_request("POST /u HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
                  FrameStatus::Complete);
-  expect_request("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", FrameStatus::Complete, false);
+  expect_request(
+      "POST /u HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      FrameStatus::Complete);
+  expect_request("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", FrameStatus::Complete,
+                 false);
   expect_request("GET / HTTP/1.0\r\n\r\n", FrameStatus::Complete, false);
   expect_request("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", FrameStatus::Complete, true);
-  expect_request("GET /" + std::string(3000, 'a') + " HTTP/1.1\r\n\r\n", FrameStatus::Complete);
+  expect_request("GET /" + std::string(3000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+                 FrameStatus::Complete);
   expect_request("GET / HTTP/1.1\r\nHost: x\r\n", FrameStatus::NeedMore);
 }
 
 TEST(HttpRequest, MethodAndHead) {
   RequestFramer f;
   f.reset();
-  const std::string m = "HEAD /x HTTP/1.1\r\n\r\n";
+  const std::string m = "HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n";
   std::size_t used = 0;
   ASSERT_EQ(f.feed(m.data(), m.size(), used), FrameStatus::Complete);
   EXPECT_EQ(f.method(), "HEAD");
@@ -277,8 +286,8 @@ TEST(HttpRequest, SmugglingAndGarbageRejected) {
 }
 
 TEST(HttpRequest, PipelinedRequests) {
-  const std::string one = "GET /1 HTTP/1.1\r\n\r\n";
-  const std::string two = "GET /2 HTTP/1.1\r\nConnection: close\r\n\r\n";
+  const std::string one = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string two = "GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   const std::string both = one + two;
   RequestFramer f;
   f.reset();
@@ -291,6 +300,74 @@ TEST(HttpRequest, PipelinedRequests) {
   ASSERT_EQ(f.feed(both.data() + used, both.size() - used, used2), FrameStatus::Complete);
   EXPECT_EQ(used2, two.size());
   EXPECT_FALSE(f.keep_alive());
+}
+
+// The strict rules, case by case (tests/http_cases.h): each request gets its verdict whole,
+// split at every byte and byte by byte; a refused one says whether 501 is the answer.
+TEST(HttpStrict, EveryRequestCaseGetsItsVerdict) {
+  for (const test::RequestCase& c : test::request_cases()) {
+    SCOPED_TRACE(c.name);
+    const std::string msg = test::with_target(c.bytes, "/");
+    RequestFramer f;
+    f.reset();
+    std::size_t used = 0;
+    const FrameStatus s = f.feed(msg.data(), msg.size(), used);
+    if (c.status == 200) {
+      EXPECT_EQ(s, FrameStatus::Complete) << (f.error() ? f.error() : "");
+      EXPECT_EQ(used, msg.size());
+    } else {
+      EXPECT_EQ(s, FrameStatus::Error);
+      EXPECT_EQ(f.not_implemented(), c.status == 501) << (f.error() ? f.error() : "");
+    }
+    expect_split_invariant(msg, request);
+  }
+}
+
+TEST(HttpStrict, EveryResponseCaseGetsItsVerdict) {
+  for (const test::ResponseCase& c : test::response_cases()) {
+    SCOPED_TRACE(c.name);
+    const Outcome o = response({c.bytes});
+    if (c.ok) {
+      EXPECT_EQ(o.status, FrameStatus::Complete);
+      EXPECT_EQ(o.consumed, c.bytes.size());
+    } else {
+      EXPECT_EQ(o.status, FrameStatus::Error);
+    }
+    expect_split_invariant(c.bytes, [](const std::vector<std::string>& p) { return response(p); });
+  }
+}
+
+// A bad byte fails the message at once, even with no line end in sight: a head of bare CRs
+// used to wait for an LF that never came.
+TEST(HttpStrict, BadBytesFailBeforeTheLineEnds) {
+  for (const char* partial : {"GET / HTTP/1.1\rHost", "GET / HTTP/1.1\r\nX: \x01",
+                              "GET / HTTP/1.1\r\nHost: a\r\r"}) {
+    RequestFramer f;
+    f.reset();
+    std::size_t used = 0;
+    EXPECT_EQ(f.feed(partial, std::strlen(partial), used), FrameStatus::Error) << partial;
+  }
+  // A CR that ends what has arrived may still be followed by its LF.
+  RequestFramer f;
+  f.reset();
+  std::size_t used = 0;
+  EXPECT_EQ(f.feed("GET / HTTP/1.1\r", 15, used), FrameStatus::NeedMore);
+  EXPECT_EQ(f.feed("\nHost: a\r\n\r\n", 12, used), FrameStatus::Complete);
+}
+
+// The eight-bytes-at-a-time scan agrees with a byte-by-byte one for every byte at every offset.
+TEST(HttpStrict, ControlScanMatchesTheByteRule) {
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t at = 0; at < 20; ++at) {
+      std::string s(20, 'a');
+      s[at] = static_cast<char>(b);
+      const bool ctl = (b < 0x20 && b != '\t') || b == 0x7f;
+      EXPECT_EQ(find_ctl(s.data(), s.size()), ctl ? at : s.size()) << b << " at " << at;
+      s[(at + 3) % 20] = '\t';  // with an HTAB before or after it
+      EXPECT_EQ(find_ctl(s.data(), s.size()), ctl ? at : s.size()) << b << " at " << at;
+      EXPECT_EQ(find_ctl(s.data(), at), at) << "the length bounds the scan";
+    }
+  }
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ namespace connperf {
 namespace {
 
 using proto::HeadScan;
+using namespace std::string_literals;
 
 HeadScan scan(std::string_view data, std::size_t& end, std::size_t& skip) {
   return proto::find_head_end(data, 8192, 16384, end, skip);
@@ -55,7 +56,6 @@ TEST(RequestHead, ParsesFieldsAndConnectionTokens) {
   EXPECT_EQ(h.fields.size(), 5u);
   EXPECT_EQ(h.fields[4].value, "kept");
   EXPECT_TRUE(h.info.has_length);
-  EXPECT_EQ(h.content_lengths, 1);
   EXPECT_FALSE(h.keep_alive());
   EXPECT_TRUE(proto::is_hop_by_hop(h, "x-hop"));
   EXPECT_TRUE(proto::is_hop_by_hop(h, "Proxy-Connection"));
@@ -64,42 +64,68 @@ TEST(RequestHead, ParsesFieldsAndConnectionTokens) {
 
 TEST(RequestHead, RejectsMalformedHeads) {
   proto::Head h;
-  EXPECT_NE(proto::parse_request_head("GET\r\n\r\n", h), nullptr);
-  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/2.0\r\n\r\n", h), nullptr);
-  EXPECT_NE(proto::parse_request_head("G(T http://a/ HTTP/1.1\r\n\r\n", h), nullptr);
-  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/1.1\r\nHost : a\r\n\r\n", h), nullptr);
-  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/1.1\r\nNoColon\r\n\r\n", h), nullptr);
-  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/1.1\r\n folded\r\n\r\n", h), nullptr);
-  EXPECT_NE(proto::parse_request_head(
-                "GET http://a/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", h),
-            nullptr);
-  EXPECT_NE(proto::parse_request_head("GET http://a/ HTTP/1.1\r\nContent-Length: -1\r\n\r\n", h),
-            nullptr);
-  // Same value twice parses, but is counted: the proxy refuses it.
-  ASSERT_EQ(proto::parse_request_head(
-                "GET http://a/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", h),
-            nullptr);
-  EXPECT_EQ(h.content_lengths, 2);
+  const auto bad = [&h](const std::string& head) {
+    return proto::parse_request_head(head, h) != nullptr;
+  };
+  EXPECT_TRUE(bad("GET\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/2.0\r\nHost: a\r\n\r\n"));
+  EXPECT_TRUE(bad("G(T http://a/ HTTP/1.1\r\nHost: a\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost : a\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"));
+  // The same value twice is refused too: one rule for the proxy, the server and the clients.
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n"));
+  // Host: exactly one in HTTP/1.1, at most one in HTTP/1.0.
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"));
+  EXPECT_FALSE(bad("GET http://a/ HTTP/1.0\r\n\r\n"));
+  // Names only of tchar; values without controls (HTAB is fine).
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nX-Invalid[]: b\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n"s));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nX: a\x07\r\n\r\n"));
+  EXPECT_TRUE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n"));
+  EXPECT_FALSE(bad("GET http://a/ HTTP/1.1\r\nHost: a\r\nX: a\tb\r\n\r\n"));
 }
 
 TEST(RequestHead, BodyFramingRefusesSmuggling) {
   proto::Head h;
+  const auto why = [&h](const std::string& head) { return proto::parse_request_head(head, h); };
+  const std::string post = "POST http://a/ HTTP/1.1\r\nHost: a\r\n";
+  const char* both = why(post + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n");
+  ASSERT_NE(both, nullptr);
+  EXPECT_EQ(proto::refusal_status(both), 400);
+  for (const char* te : {"gzip", "gzip, chunked", "chunked, gzip", "chunked;x=1"}) {
+    const char* r = why(post + "Transfer-Encoding: " + te + "\r\n\r\n");
+    ASSERT_NE(r, nullptr) << te;
+    EXPECT_EQ(proto::refusal_status(r), 501) << te;
+  }
+  for (const char* te : {"chunked, chunked", "chunked\r\nTransfer-Encoding: chunked", ",",
+                         "\"chunked\""}) {
+    const char* r = why(post + "Transfer-Encoding: " + te + "\r\n\r\n");
+    ASSERT_NE(r, nullptr) << te;
+    EXPECT_EQ(proto::refusal_status(r), 400) << te;
+  }
+  EXPECT_NE(why("POST http://a/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), nullptr);
+  ASSERT_EQ(why(post + "Transfer-Encoding: chunked\r\n\r\n"), nullptr);
   proto::BodyFramer::Kind kind{};
   std::uint64_t len = 0;
-  ASSERT_EQ(proto::parse_request_head("POST http://a/ HTTP/1.1\r\nContent-Length: 3\r\n"
-                                      "Transfer-Encoding: chunked\r\n\r\n",
-                                      h),
-            nullptr);
-  EXPECT_NE(proto::request_body(h.info, kind, len), nullptr);
-  ASSERT_EQ(
-      proto::parse_request_head("POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", h),
-      nullptr);
-  EXPECT_NE(proto::request_body(h.info, kind, len), nullptr);
-  ASSERT_EQ(proto::parse_request_head(
-                "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", h),
-            nullptr);
-  EXPECT_EQ(proto::request_body(h.info, kind, len), nullptr);
+  proto::request_body(h.info, kind, len);
   EXPECT_EQ(kind, proto::BodyFramer::Kind::Chunked);
+}
+
+TEST(HeadScan, ControlsAndBareCrAreMalformedAtOnce) {
+  std::size_t end = 0, skip = 0;
+  EXPECT_EQ(scan("GET http://a/ HTTP/1.1\rHost: a\r\r", end, skip), HeadScan::Malformed);
+  EXPECT_EQ(scan("GET http://a/ HTTP/1.1\r\nX: \x01", end, skip), HeadScan::Malformed);
+  EXPECT_EQ(scan("GET http://a/ HTTP/1.1\r\nX\0"s, end, skip),
+            HeadScan::Malformed);
+  EXPECT_EQ(scan("\rGET http://a/ HTTP/1.1\r\n\r\n", end, skip), HeadScan::Malformed);
+  // A CR at the very end may still be followed by its LF.
+  EXPECT_EQ(scan("GET http://a/ HTTP/1.1\r", end, skip), HeadScan::NeedMore);
+  EXPECT_EQ(scan("GET http://a/ HTTP/1.1\r\nHost:\ta\r\n\r\n", end, skip), HeadScan::Complete);
 }
 
 TEST(ResponseHead, ParsesStatusAndReason) {
@@ -198,7 +224,7 @@ TEST(Rewrite, Http10ClientsKeepAliveExplicitly) {
 TEST(Rewrite, ConnectionCannotNameFramingOrHost) {
   proto::Head h;
   ASSERT_EQ(proto::parse_request_head(
-                "POST http://a/ HTTP/1.1\r\nContent-Length: 3\r\nConnection: content-length, "
+                "POST http://a/ HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: content-length, "
                 "Transfer-Encoding, host, x-gone\r\nX-Gone: 1\r\n\r\n",
                 h),
             nullptr);
@@ -214,16 +240,27 @@ TEST(Rewrite, ConnectionCannotNameFramingOrHost) {
   EXPECT_EQ(out.find("X-Gone"), std::string::npos) << out;
 }
 
-// A response framed by Transfer-Encoding reaches the client without its Content-Length.
-TEST(Rewrite, ChunkedResponsesLoseTheirContentLength) {
+// A response framed two ways (RFC 9112 6.3: "ought to be handled as an error") is refused: the
+// proxy answers 502 rather than pick one framing; one framing, chunked once, passes.
+TEST(ResponseHead, FramedTwoWaysIsMalformed) {
   proto::Head r;
-  ASSERT_EQ(proto::parse_response_head("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: "
+  EXPECT_NE(proto::parse_response_head("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: "
                                        "chunked\r\n\r\n",
                                        r),
             nullptr);
+  EXPECT_NE(proto::parse_response_head(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", r),
+            nullptr);
+  EXPECT_NE(proto::parse_response_head("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", r),
+            nullptr);
+  EXPECT_NE(proto::parse_response_head("HTTP/1.1 200 OK\r\nX: \x7f\r\n\r\n", r), nullptr);
+  ASSERT_EQ(proto::parse_response_head(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", r),
+            nullptr);
   std::string resp;
   proxy::client_response(r, 1, true, resp);
-  EXPECT_EQ(resp, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nVia: 1.1 connperf\r\n\r\n");
+  EXPECT_EQ(resp,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nVia: 1.1 connperf\r\n\r\n");
 }
 
 TEST(Rewrite, ErrorRepliesFrameTheirBody) {

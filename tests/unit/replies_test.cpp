@@ -62,8 +62,18 @@ TEST(HttpReplyLoop, TheLastRequestEndsTheConnectionAndNothingAfterItIsRead) {
 
 TEST(HttpReplyLoop, ABadRequestIsAnsweredButNotCounted) {
   EXPECT_EQ(answer_split(kGet + "NOT HTTP\r\n\r\n" + kGet), (Answer{"G", Last::BadRequest, 1}));
-  EXPECT_EQ(answer({kHead, "GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n", kGet}),
+  EXPECT_EQ(answer({kHead, "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n", kGet}),
             (Answer{"H", Last::BadRequest, 1}));
+}
+
+// A transfer coding the server does not implement gets 501, refused like a bad request.
+TEST(HttpReplyLoop, AnUnknownTransferCodingIsNotImplemented) {
+  EXPECT_EQ(answer_split(kGet + "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, "
+                                "chunked\r\n\r\n0\r\n\r\n" + kGet),
+            (Answer{"G", Last::NotImplemented, 1}));
+  EXPECT_TRUE(refused(Last::NotImplemented));
+  EXPECT_FALSE(refused(Last::Close));
+  EXPECT_EQ(kLastReply[static_cast<int>(Last::NotImplemented)].rfind("HTTP/1.1 501 ", 0), 0u);
 }
 
 TEST(HttpReplyLoop, Http10ClosesUnlessKeepAliveIsAsked) {
@@ -74,7 +84,7 @@ TEST(HttpReplyLoop, Http10ClosesUnlessKeepAliveIsAsked) {
 
 TEST(HttpReplyLoop, AnIncompleteRequestWaitsForMoreAndABodyIsSkipped) {
   EXPECT_EQ(answer({"GET / HTTP/1.1\r\nHost"}), (Answer{"", Last::None, 0}));
-  EXPECT_EQ(answer_split("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /" + kHead),
+  EXPECT_EQ(answer_split("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGET /" + kHead),
             (Answer{"GH", Last::None, 2}));
 }
 
