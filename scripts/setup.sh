@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   curl apache2-utils nginx-light wrk python3 iproute2 procps time openssl tinyproxy-bin
-  nftables conntrack
+  nftables conntrack openmpi-bin libopenmpi-dev
 )
 
 missing=()

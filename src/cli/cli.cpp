@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "dist/comm.h"
 
 namespace connperf::cli {
 
@@ -15,6 +16,15 @@ int usage(const std::string& message) {
   fmt::print(stderr, "connperf: {}\n", message);
   return kUsage;
 }
+
+// crr, rr and cc started by an MPI launcher run as ranks of one job; MPI ends with the command.
+struct JobMembership {
+  explicit JobMembership(const CLI::App& app) {
+    for (const char* name : {"crr", "rr", "cc"})
+      if (app.got_subcommand(name)) dist::join_job();
+  }
+  ~JobMembership() { dist::leave_job(); }
+};
 
 }  // namespace
 
@@ -33,6 +43,7 @@ int run(int argc, char** argv) {
   CcOptions cc;
   ProxyOptions proxy;
   LabOptions lab;
+  MergeOptions merge;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
@@ -42,6 +53,7 @@ int run(int argc, char** argv) {
   add_cc(app, cc);
   add_proxy(app, proxy);
   add_lab(app, lab);
+  add_merge(app, merge);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -54,6 +66,7 @@ int run(int argc, char** argv) {
     return usage(e.what());
   }
   try {
+    const JobMembership job(app);
     if (app.got_subcommand("crr")) return run_crr(crr);
     if (app.got_subcommand("server")) return run_server(server);
     if (app.got_subcommand("demo")) return run_demo(demo);
@@ -62,6 +75,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("rr")) return run_rr(rr);
     if (app.got_subcommand("cc")) return run_cc(cc);
     if (app.got_subcommand("proxy")) return run_proxy(proxy);
+    if (app.got_subcommand("merge")) return run_merge(merge);
     if (CLI::App* l = app.get_subcommand("lab"); l->parsed())
       for (const char* action : {"up", "down", "status", "run"})
         if (l->got_subcommand(action)) return run_lab(lab, action);

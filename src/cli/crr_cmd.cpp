@@ -113,16 +113,19 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
 
 int run_crr(const CrrOptions& o) {
   StopSignals signals;
-  return run_crr_spec(o, crr_spec(o), signals);
+  return run_prepared([&o] { return prepare_crr(o, crr_spec(o)); }, signals);
 }
 
 Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
   const double duration = o.run.duration_seconds(10);
-  preflight_warnings(spec, duration);
-  auto job = std::make_unique<CrrJob>(std::move(spec), o.run.max_error_rate);
-  Report report{"crr", crr_config(job->spec(), duration), crr_banner(job->spec(), o.to.targets),
-                duration, &o.out};
+  load::CrrSpec mine =
+      rank_share(spec, {{"-c", spec.concurrency}, {"-n", spec.count}});
+  check_sources(mine);
+  preflight_warnings(mine, duration);
+  auto job = std::make_unique<CrrJob>(std::move(mine), o.run.max_error_rate);
+  Report report{"crr", crr_config(spec, duration), crr_banner(spec, o.to.targets), duration,
+                &o.out};
   return {std::move(job), std::move(report)};
 }
 

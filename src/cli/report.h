@@ -4,13 +4,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "dist/reduce.h"
 
 namespace connperf::cli {
 
@@ -31,6 +34,9 @@ class Job {
   virtual int exit_code() const { return kOk; }
   // Last word on the result document before it is written (top-level sections of its own).
   virtual void complete(nlohmann::json& /*doc*/) {}
+  // Under MPI, after summary(): this rank's own totals for `summary.per_rank[]` (run_and_report
+  // adds host and rank).
+  virtual nlohmann::json rank_row(double /*elapsed*/) { return nlohmann::json::object(); }
 };
 
 struct Report {
@@ -42,13 +48,25 @@ struct Report {
   nlohmann::json first_interval = nullptr;  // a sample taken before the run (states --watch)
 };
 
+// Under MPI (dist::world() of more than one rank) every rank runs this together: they start from a
+// barrier, agree each step (a signal on any rank stops all; the count ends when every rank is
+// done; rank 0's clock ticks and ends -d), the Job reduces its figures, and rank 0 alone prints
+// and writes the document, with `ranks` and `summary.per_rank[]`.
 int run_and_report(Job& job, const Report& report, StopSignals& signals);
+
+// A rank's row: started, completed, errors, cps and, with --bind, the source addresses it used.
+nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
+                           const std::vector<net::SockAddr>& sources);
 
 // A subcommand's run, ready to start: what `lab run` drives in its namespaces.
 struct Prepared {
   std::unique_ptr<Job> job;
   Report report;
 };
+
+// prepare() then run_and_report. Under MPI every rank prepares its part and they agree first: a
+// rank that cannot start ends the job (rank 0 names it); an error during the run ends the job.
+int run_prepared(const std::function<Prepared()>& prepare, StopSignals& signals);
 
 // The part of a Job that crr and rr share: their engine's start and end (work in flight may
 // finish within its grace), the counters since the last interval, the totals and the exit code
@@ -69,19 +87,27 @@ class LoadJob : public Job {
     return engine_.stopped_at();
   }
   int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
+  nlohmann::json rank_row(double elapsed) override {
+    return rank_counts(own_, elapsed, spec().binds);
+  }
 
  protected:
-  stats::ClientSnapshot delta() {
+  // The counters since the last interval, summed over ranks with `extra` (job-wide figures).
+  stats::ClientSnapshot delta(std::span<std::uint64_t> extra = {}) {
     stats::ClientSnapshot now;
     engine_.snapshot(now);
     stats::ClientSnapshot d = now;
     d -= prev_;
     prev_ = now;
+    dist::sum(dist::world(), d, extra);
     return d;
   }
-  std::uint64_t take_totals() {  // fills total_; returns the aborted count
+  std::uint64_t take_totals() {  // fills total_ (the job's); returns the aborted count
     engine_.snapshot(total_);
-    return engine_.aborted();
+    own_ = total_;
+    std::uint64_t aborted = engine_.aborted();
+    dist::sum(dist::world(), total_, {&aborted, 1});
+    return aborted;
   }
 
   Engine engine_;
@@ -90,6 +116,7 @@ class LoadJob : public Job {
  private:
   double max_error_rate_;
   stats::ClientSnapshot prev_;
+  stats::ClientSnapshot own_;  // this rank's totals
 };
 
 }  // namespace connperf::cli
