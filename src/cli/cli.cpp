@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/merge.h"
 #include "dist/comm.h"
 
 namespace connperf::cli {

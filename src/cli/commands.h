@@ -102,11 +102,6 @@ struct EchoOptions {
   std::string timeout = "5";  // connect timeout, seconds
 };
 
-struct MergeOptions {
-  std::vector<std::string> files;
-  std::string json;
-};
-
 struct DemoOptions {
   std::string duration = "5";
   unsigned concurrency = 32;
@@ -121,7 +116,6 @@ void add_rr(CLI::App& app, RrOptions& o);
 void add_cc(CLI::App& app, CcOptions& o);
 void add_proxy(CLI::App& app, ProxyOptions& o);
 void add_lab(CLI::App& app, LabOptions& o);
-void add_merge(CLI::App& app, MergeOptions& o);
 
 int run_crr(const CrrOptions& o);
 int run_server(const ServerOptions& o);
@@ -133,7 +127,6 @@ int run_cc(const CcOptions& o);
 int run_proxy(const ProxyOptions& o);
 int run_lab(const LabOptions& o, const std::string& action);  // up, down, status or run
 int run_lab_run(const LabOptions& o);
-int run_merge(const MergeOptions& o);
 
 // TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
 // when sock_diag cannot be asked.

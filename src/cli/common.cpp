@@ -112,18 +112,6 @@ int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate) {
   return rate > max_error_rate ? kErrorRate : kOk;
 }
 
-void check_sources(const load::Targets& spec) {
-  for (const auto& a : spec.binds) {
-    const net::Result s = net::tcp_socket(a.family());
-    if (!s.ok()) continue;  // out of files: the run will say so
-    net::Fd fd(static_cast<int>(s.value));
-    (void)net::set_bind_address_no_port(fd.get());
-    if (const net::Result r = net::bind_to(fd.get(), a); !r.ok())
-      throw RunError(fmt::format("--bind {}: cannot bind ({}: {})", a.host_string(),
-                                 net::errno_name(r.sys_errno), net::errno_text(r.sys_errno)));
-  }
-}
-
 void preflight_warnings(const load::CrrSpec& spec, double duration) {
   const long files = net::raise_open_file_limit();
   if (files > 0 && spec.concurrency + 64 > static_cast<unsigned long>(files))

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
-#include <initializer_list>
-#include <utility>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,9 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dist/comm.h"
 #include "load/crr.h"
-#include "load/split.h"
 #include "loop/event_loop.h"
 #include "loop/signals.h"
 #include "stats/client_stats.h"
@@ -62,29 +58,6 @@ void finish_in_flight(Engine& engine, StopSignals& signals, std::uint64_t timeou
 
 // kErrorRate when --max-error-rate was given and errors/started exceeds it, else kOk.
 int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate);
-
-// Under MPI (more than one rank in dist::world()): this rank's share of the job's figures, by the
-// threads' share rule; --bind sets split into disjoint subsets. `figures`: each flag and its
-// value, which must give every rank at least one (0 = not given). Throws UsageError.
-template <typename Spec>
-Spec rank_share(const Spec& spec,
-                std::initializer_list<std::pair<const char*, std::uint64_t>> figures) {
-  const dist::Comm& comm = dist::world();
-  if (comm.size() == 1) return spec;
-  for (const auto& [flag, value] : figures)
-    if (value > 0 && value < comm.size())
-      throw UsageError(std::string(flag) + ": " + std::to_string(value) +
-                       " cannot be split over " + std::to_string(comm.size()) + " ranks");
-  if (!spec.binds.empty() && spec.binds.size() < comm.size())
-    throw UsageError("--bind: " + std::to_string(spec.binds.size()) +
-                     " source addresses cannot be split over " + std::to_string(comm.size()) +
-                     " ranks (each rank needs its own)");
-  return load::share_of(spec, comm.size(), comm.rank());
-}
-
-// Binds a socket to each source address (port 0, nothing sent): a run that cannot use one of
-// its --bind addresses cannot start. Throws RunError naming the address and the reason.
-void check_sources(const load::Targets& spec);
 
 // Warnings before a crr-style run: open-file limit and local port range.
 void preflight_warnings(const load::CrrSpec& spec, double duration);

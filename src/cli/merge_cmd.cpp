@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "cli/commands.h"
+#include "cli/merge.h"
+
+#include "cli/common.h"
 #include "dist/merge.h"
 
 namespace connperf::cli {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "loop/clock.h"
+#include "net/socket.h"
 
 namespace connperf::cli {
 
@@ -117,6 +118,18 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals) {
   job.complete(doc);
   if (root && !out.json.empty()) write_json(out.json, doc);
   return job.exit_code();
+}
+
+void check_sources(const load::Targets& spec) {
+  for (const auto& a : spec.binds) {
+    const net::Result s = net::tcp_socket(a.family());
+    if (!s.ok()) continue;  // out of files: the run will say so
+    net::Fd fd(static_cast<int>(s.value));
+    (void)net::set_bind_address_no_port(fd.get());
+    if (const net::Result r = net::bind_to(fd.get(), a); !r.ok())
+      throw RunError(fmt::format("--bind {}: cannot bind ({}: {})", a.host_string(),
+                                 net::errno_name(r.sys_errno), net::errno_text(r.sys_errno)));
+  }
 }
 
 nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,

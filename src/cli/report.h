@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
+#include <utility>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,6 +16,7 @@
 #include "cli/common.h"
 #include "cli/flags.h"
 #include "dist/reduce.h"
+#include "load/split.h"
 
 namespace connperf::cli {
 
@@ -57,6 +60,29 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals);
 // A rank's row: started, completed, errors, cps and, with --bind, the source addresses it used.
 nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
                            const std::vector<net::SockAddr>& sources);
+
+// Under MPI (more than one rank in dist::world()): this rank's share of the job's figures, by the
+// threads' share rule; --bind sets split into disjoint subsets. `figures`: each flag and its
+// value, which must give every rank at least one (0 = not given). Throws UsageError.
+template <typename Spec>
+Spec rank_share(const Spec& spec,
+                std::initializer_list<std::pair<const char*, std::uint64_t>> figures) {
+  const dist::Comm& comm = dist::world();
+  if (comm.size() == 1) return spec;
+  for (const auto& [flag, value] : figures)
+    if (value > 0 && value < comm.size())
+      throw UsageError(std::string(flag) + ": " + std::to_string(value) +
+                       " cannot be split over " + std::to_string(comm.size()) + " ranks");
+  if (!spec.binds.empty() && spec.binds.size() < comm.size())
+    throw UsageError("--bind: " + std::to_string(spec.binds.size()) +
+                     " source addresses cannot be split over " + std::to_string(comm.size()) +
+                     " ranks (each rank needs its own)");
+  return load::share_of(spec, comm.size(), comm.rank());
+}
+
+// Binds a socket to each source address (port 0, nothing sent): a run that cannot use one of
+// its --bind addresses cannot start. Throws RunError naming the address and the reason.
+void check_sources(const load::Targets& spec);
 
 // A subcommand's run, ready to start: what `lab run` drives in its namespaces.
 struct Prepared {

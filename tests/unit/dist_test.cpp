@@ -70,8 +70,8 @@ struct Shared {
   explicit Shared(unsigned n) : size(n), gate(n) {}
   unsigned size;
   std::barrier<> gate;
-  std::vector<std::vector<std::uint64_t>> parts{size};
-  std::vector<std::string> rows{size};
+  std::vector<std::vector<std::uint64_t>> parts = std::vector<std::vector<std::uint64_t>>(size);
+  std::vector<std::string> rows = std::vector<std::string>(size);
 };
 
 class ThreadRank final : public Comm {
