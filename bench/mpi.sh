@@ -40,17 +40,17 @@ cleanup() {
 trap cleanup EXIT
 export OMPI_MCA_btl=self,tcp OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
 
-"$CONNPERF" server --listen 127.0.0.1:0 -t 2 --mode http -q 2>"$TMP/server.err" &
+"$CONNPERF" server --listen 127.0.0.1:0 -t 2 --mode http -q >/dev/null 2>"$TMP/server.err" &
 SERVER_PID=$!
 for _ in $(seq 100); do grep -q "listening on" "$TMP/server.err" && break; sleep 0.1; done
 TARGET=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$TMP/server.err" | head -1)
 [ -n "$TARGET" ] || { echo "mpi.sh: server did not start" >&2; exit 1; }
 
 cps() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["cps"])' "$1"; }
-run_single() { "$CONNPERF" crr -q -t 2 -c 64 -d "$DUR" --json "$TMP/single.json" "$TARGET" && cps "$TMP/single.json"; }
+run_single() { "$CONNPERF" crr -q -t 2 -c 64 -d "$DUR" --json "$TMP/single.json" "$TARGET" >/dev/null && cps "$TMP/single.json"; }
 run_mpi() {
   mpirun --allow-run-as-root --oversubscribe -np 2 "$CONNPERF" crr -q -t 1 -c 64 -d "$DUR" \
-    --json "$TMP/mpi.json" "$TARGET" && cps "$TMP/mpi.json"
+    --json "$TMP/mpi.json" "$TARGET" >/dev/null && cps "$TMP/mpi.json"
 }
 
 printf 'round\tsingle_cps\tmpi_cps\tratio\n' > "$OUT/mpi.tsv"
