@@ -64,7 +64,10 @@ TEST(MpiIntegration, ThreeRanksCompleteTheJobsCountExactlyInEqualShares) {
                                      "-c", "30"}),
                           dir.path(), 120s);
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(r.out, "");  // -q: nothing from any rank
+  // Rank 0 alone prints the summary (-q: no interval lines); the other ranks print nothing.
+  EXPECT_EQ(count_lines_with(r.out, "completed           30,000"), 1) << r.out;
+  EXPECT_EQ(count_lines_with(r.out, "3 ranks:"), 1) << r.out;
+  EXPECT_EQ(r.err, "");
   const json doc = read_json(path);
   const json s = srv.stop();
   const json& c = doc["summary"];
