@@ -93,6 +93,9 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals) {
   const bool talk = root && !out.quiet;
   nlohmann::json doc = document(report.command, report.config);
   if (!report.first_interval.is_null()) doc["intervals"].push_back(report.first_interval);
+  if (talk && comm.size() > 1)
+    print(human, fmt::format("{} ranks (mpirun): the figures are the job's; -t is per rank\n",
+                             comm.size()));
   if (talk) print(human, report.banner);
   double last_t = 0;
   auto tick = [&](double t, std::uint64_t) {
