@@ -8,7 +8,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   curl apache2-utils nginx-light wrk python3 iproute2 procps time openssl tinyproxy-bin
   chromium
-  nftables conntrack
+  nftables conntrack openmpi-bin libopenmpi-dev
   prometheus
   clang-16 libclang-rt-16-dev
 )

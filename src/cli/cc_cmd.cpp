@@ -70,10 +70,34 @@ nlohmann::json cc_summary_json(const load::CcTotals& t, std::uint64_t target, do
           {"seconds", elapsed}};
 }
 
+// The job's totals under MPI: counts summed over ranks; reached when the slowest rank had all of
+// its connections open, and only if every rank did.
+load::CcTotals job_totals(const load::CcTotals& own) {
+  dist::Comm& comm = dist::world();
+  if (comm.size() == 1) return own;
+  load::CcTotals t = own;
+  load::CcCounts& c = t.counts;
+  std::vector<std::uint64_t> v{c.attempts.started, c.attempts.completed, c.open, c.lost,
+                               c.keepalives, t.aborted};
+  v.insert(v.end(), c.attempts.errors.begin(), c.attempts.errors.end());
+  comm.sum(v);
+  std::uint64_t slowest[2] = {t.reached_ns, t.all_reached ? 0u : 1u};
+  comm.max(slowest);
+  std::size_t at = 0;
+  for (std::uint64_t* n : {&c.attempts.started, &c.attempts.completed, &c.open, &c.lost,
+                           &c.keepalives, &t.aborted})
+    *n = v[at++];
+  for (auto& e : c.attempts.errors) e = v[at++];
+  t.reached_ns = slowest[0];
+  t.all_reached = slowest[1] == 0;
+  return t;
+}
+
 class CcJob final : public Job {
  public:
-  CcJob(const load::CcSpec& spec, unsigned processes, std::uint64_t hold_ns)
-      : fleet_(spec, processes, hold_ns), target_(spec.count) {}
+  CcJob(const load::CcSpec& spec, unsigned processes, std::uint64_t hold_ns,
+        std::uint64_t target)
+      : fleet_(spec, processes, hold_ns), target_(target), sources_(spec.binds) {}
 
   std::uint64_t start() override {
     const std::uint64_t t0 = loop::now_ns();
@@ -87,7 +111,7 @@ class CcJob final : public Job {
   }
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
-    const load::CcCounts c = fleet_.total().counts;
+    const load::CcCounts c = job_totals(fleet_.total()).counts;
     const std::uint64_t attempts = c.attempts.started - prev_attempts_;
     const std::uint64_t failed = c.attempts.error_total() - prev_failed_;
     prev_attempts_ = c.attempts.started;
@@ -115,14 +139,21 @@ class CcJob final : public Job {
   }
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
-    const load::CcTotals t = fleet_.total();
+    own_ = fleet_.total();
+    const load::CcTotals t = job_totals(own_);
     text = cc_summary_text(t, target_);
     j = cc_summary_json(t, target_, elapsed);
+  }
+
+  nlohmann::json rank_row(double elapsed) override {
+    return rank_counts(own_.counts.attempts, elapsed, sources_);
   }
 
  private:
   load::CcFleet fleet_;
   std::uint64_t target_;
+  load::CcTotals own_;  // this rank's, at the summary
+  std::vector<net::SockAddr> sources_;
   std::uint64_t prev_attempts_ = 0, prev_failed_ = 0;
 };
 
@@ -140,8 +171,12 @@ Prepared prepare_cc(const CcOptions& o) {
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
   spec.timeout_ns = loop::ns_from_ms(o.timeout_ms);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
-  preflight_held(spec, o.count, o.processes);
-  auto job = std::make_unique<CcJob>(spec, o.processes, loop::ns_from_seconds(hold));
+  const load::CcSpec mine = rank_share(spec, {{"-n", spec.count}});
+  if (o.processes > mine.count) throw UsageError("--processes: more processes than connections");
+  check_sources(mine);
+  preflight_held(mine, mine.count, o.processes);
+  auto job =
+      std::make_unique<CcJob>(mine, o.processes, loop::ns_from_seconds(hold), spec.count);
   std::string banner = fmt::format(
       "cc {} — {} connections{}, hold {:.1f} s, {} process{}\n{:>7} {:>10} {:>11} {:>9} {:>7}\n",
       o.to.targets.front(), stats::format_count(o.count),
@@ -157,7 +192,7 @@ Prepared prepare_cc(const CcOptions& o) {
 
 int run_cc(const CcOptions& o) {
   StopSignals signals;
-  return run_prepared(prepare_cc(o), o.to, signals);
+  return run_prepared([&o] { return prepare_cc(o); }, o.to, signals);
 }
 
 }  // namespace connperf::cli

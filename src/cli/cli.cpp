@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/merge.h"
+#include "dist/comm.h"
 
 namespace connperf::cli {
 
@@ -15,6 +17,15 @@ int usage(const std::string& message) {
   fmt::print(stderr, "connperf: {}\n", message);
   return kUsage;
 }
+
+// crr, rr and cc started by an MPI launcher run as ranks of one job; MPI ends with the command.
+struct JobMembership {
+  explicit JobMembership(const CLI::App& app) {
+    for (const char* name : {"crr", "rr", "cc"})
+      if (app.got_subcommand(name)) dist::join_job();
+  }
+  ~JobMembership() { dist::leave_job(); }
+};
 
 }  // namespace
 
@@ -36,6 +47,7 @@ int run(int argc, char** argv) {
   ReportOptions report;
   ModelsOptions models;
   DoctorOptions doctor;
+  MergeOptions merge;
   add_crr(app, crr);
   add_server(app, server);
   add_demo(app, demo);
@@ -48,6 +60,7 @@ int run(int argc, char** argv) {
   add_report(app, report);
   add_models(app, models);
   add_doctor(app, doctor);
+  add_merge(app, merge);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -60,6 +73,7 @@ int run(int argc, char** argv) {
     return usage(e.what());
   }
   try {
+    const JobMembership job(app);
     if (app.got_subcommand("crr")) return run_crr(crr);
     if (app.got_subcommand("server")) return run_server(server);
     if (app.got_subcommand("demo")) return run_demo(demo);
@@ -71,6 +85,7 @@ int run(int argc, char** argv) {
     if (app.got_subcommand("report")) return run_report(report);
     if (app.got_subcommand("models")) return run_models(models);
     if (app.got_subcommand("doctor")) return run_doctor(doctor);
+    if (app.got_subcommand("merge")) return run_merge(merge);
     if (CLI::App* l = app.get_subcommand("lab"); l->parsed())
       for (const char* action : {"up", "down", "status", "run"})
         if (l->got_subcommand(action)) return run_lab(lab, action);

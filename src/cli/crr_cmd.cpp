@@ -118,9 +118,10 @@ int run_crr(const CrrOptions& o) {
   StopSignals signals;
   if (o.search.on) {
     if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --search");
+    if (dist::world().size() > 1) throw UsageError("--search does not run under mpirun yet");
     return run_crr_search(o, crr_spec(o), signals);
   }
-  return run_crr_spec(o, crr_spec(o), signals);
+  return run_prepared([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);
 }
 
 int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
@@ -137,15 +138,18 @@ int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals
 Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
   const double duration = o.run.duration_seconds(10);
-  preflight_warnings(spec, duration);
-  auto job = std::make_unique<CrrJob>(std::move(spec), o.run.max_error_rate);
-  Report report{"crr", crr_config(job->spec(), duration), crr_banner(job->spec(), o.to.targets),
-                duration, &o.out};
+  load::CrrSpec mine =
+      rank_share(spec, {{"-c", spec.concurrency}, {"-n", spec.count}});
+  check_sources(mine);
+  preflight_warnings(mine, duration);
+  auto job = std::make_unique<CrrJob>(std::move(mine), o.run.max_error_rate);
+  Report report{"crr", crr_config(spec, duration), crr_banner(spec, o.to.targets), duration,
+                &o.out};
   return {std::move(job), std::move(report)};
 }
 
 int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
-  return run_prepared(prepare_crr(o, std::move(spec)), o.to, signals);
+  return run_prepared([&] { return prepare_crr(o, std::move(spec)); }, o.to, signals);
 }
 
 }  // namespace connperf::cli

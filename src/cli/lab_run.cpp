@@ -31,10 +31,10 @@ struct ServerSide {
   }
 };
 
-class LabJob final : public Job {
+class LabJob final : public JobDecorator {
  public:
   LabJob(std::unique_ptr<Job> load, server::ServerEngine& srv, std::string lab)
-      : load_(std::move(load)), srv_(srv), lab_(std::move(lab)) {}
+      : JobDecorator(std::move(load)), srv_(srv), lab_(std::move(lab)) {}
 
   std::uint64_t start() override {
     srv_.start();
@@ -43,9 +43,6 @@ class LabJob final : public Job {
     dut_start_new_ = dut_prev_.inserted;
     return load_->start();
   }
-  bool finished() override { return load_->finished(); }
-  bool reports_last_interval() const override { return load_->reports_last_interval(); }
-  int exit_code() const override { return load_->exit_code(); }
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
     load_->interval(t, seconds, j, line);
@@ -144,7 +141,6 @@ class LabJob final : public Job {
         r["differences"]["started_not_accepted"].get<std::int64_t>());
   }
 
-  std::unique_ptr<Job> load_;
   server::ServerEngine& srv_;
   std::string lab_;
   lab::DutSample dut_prev_, dut_start_, dut_end_;

@@ -38,10 +38,10 @@ namespace {
 constexpr int kFetchTimeoutMs = 5000;
 
 // A load run with the target server's counts read before and after it.
-class ReconcileJob final : public Job {
+class ReconcileJob final : public JobDecorator {
  public:
   ReconcileJob(std::unique_ptr<Job> load, std::string command, std::string url)
-      : load_(std::move(load)), command_(std::move(command)), source_(std::move(url)) {
+      : JobDecorator(std::move(load)), command_(std::move(command)), source_(std::move(url)) {
     try {
       url_ = client::parse_http_url(source_);
     } catch (const client::HttpGetError& e) {
@@ -52,14 +52,6 @@ class ReconcileJob final : public Job {
     } catch (const client::HttpGetError& e) {
       throw RunError(fmt::format("--server-stats: cannot read the server's counts: {}", e.what()));
     }
-  }
-
-  std::uint64_t start() override { return load_->start(); }
-  bool finished() override { return load_->finished(); }
-  bool reports_last_interval() const override { return load_->reports_last_interval(); }
-  int exit_code() const override { return load_->exit_code(); }
-  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
-    load_->interval(t, seconds, j, line);
   }
 
   // The load ends (with its grace); then the server's counts are read until they hold still
@@ -121,7 +113,6 @@ class ReconcileJob final : public Job {
     return true;
   }
 
-  std::unique_ptr<Job> load_;
   std::string command_;
   std::string source_;
   client::HttpUrl url_;
@@ -131,13 +122,13 @@ class ReconcileJob final : public Job {
 
 }  // namespace
 
-int run_prepared(Prepared p, const TargetFlags& to, StopSignals& signals) {
-  if (to.server_stats.empty()) return run_and_report(*p.job, p.report, signals);
+Prepared with_server_stats(Prepared p, const TargetFlags& to) {
+  if (to.server_stats.empty()) return p;
   std::string source = to.server_stats;
   while (!source.empty() && source.back() == '/') source.pop_back();
-  ReconcileJob job(std::move(p.job), p.report.command, source);
+  p.job = std::make_unique<ReconcileJob>(std::move(p.job), p.report.command, source);
   p.report.config["server_stats"] = source;
-  return run_and_report(job, p.report, signals);
+  return p;
 }
 
 }  // namespace connperf::cli

@@ -16,7 +16,7 @@ namespace connperf::cli {
 std::unique_ptr<server::StatsEndpoint> open_stats_endpoint(const std::string& spec,
                                                            server::Pages pages);
 
-// Runs a prepared crr/rr/cc run; with --server-stats, reconciled with that server.
-int run_prepared(Prepared p, const TargetFlags& to, StopSignals& signals);
+// A prepared crr/rr/cc run as it is, or with --server-stats one reconciled with that server.
+Prepared with_server_stats(Prepared p, const TargetFlags& to);
 
 }  // namespace connperf::cli

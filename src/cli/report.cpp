@@ -10,8 +10,10 @@
 
 #include <fmt/format.h>
 
+#include "cli/live_stats.h"
 #include "diag/tcp_mib.h"
 #include "loop/clock.h"
+#include "net/socket.h"
 #include "stats/printers.h"
 
 namespace connperf::cli {
@@ -24,10 +26,24 @@ void print(std::FILE* to, const std::string& text) {
   std::fflush(to);
 }
 
+// What one step of the run loop found, agreed over ranks: a signal on any rank stops the job,
+// the run ends by itself when every rank has finished, and rank 0's clock ends -d and ticks.
+struct Step {
+  bool signalled, finished, ended, tick;
+};
+
+Step agree(dist::Comm& comm, Step s) {
+  if (comm.size() == 1) return s;
+  const bool root = comm.rank() == 0;
+  std::uint64_t v[4] = {s.signalled, !s.finished, root && s.ended, root && s.tick};
+  comm.max(v);
+  return {v[0] != 0, v[1] == 0, v[2] != 0, v[3] != 0};
+}
+
 // Calls tick(t, now) every `interval` seconds from t0 until finished() turns true, `duration`
 // seconds pass (0 = no limit) or a signal arrives. Returns true when stopped by a signal.
-bool drive(StopSignals& signals, std::uint64_t t0, double interval, double duration,
-           const std::function<bool()>& finished,
+bool drive(dist::Comm& comm, StopSignals& signals, std::uint64_t t0, double interval,
+           double duration, const std::function<bool()>& finished,
            const std::function<void(double, std::uint64_t)>& tick) {
   constexpr std::uint64_t kPollNs = 20'000'000;  // how soon the end of a counted run is seen
   const std::uint64_t interval_ns = loop::ns_from_seconds(interval);
@@ -36,11 +52,13 @@ bool drive(StopSignals& signals, std::uint64_t t0, double interval, double durat
   for (;;) {
     std::uint64_t wake = std::min(next_tick, loop::now_ns() + kPollNs);
     if (end) wake = std::min(wake, end);
-    if (signals.wait_until(wake)) return true;
-    if (finished()) return false;
+    const bool signalled = signals.wait_until(wake);
+    const bool done = !signalled && finished();
     const std::uint64_t now = loop::now_ns();
-    if (end && now >= end) return false;
-    if (now >= next_tick) {
+    const Step s = agree(comm, {signalled, done, end && now >= end, now >= next_tick});
+    if (s.signalled) return true;
+    if (s.finished || s.ended) return false;
+    if (s.tick) {
       tick(loop::seconds_from_ns(next_tick - t0), now);
       next_tick += interval_ns;
     }
@@ -78,20 +96,50 @@ class KernelCounters {
   std::optional<diag::TcpMib> first_, last_;
 };
 
+// Under MPI: `ranks`, and summary.per_rank[] with each rank's host, rank and own totals.
+void add_ranks(dist::Comm& comm, Job& job, double elapsed, nlohmann::json& doc,
+               std::string& text) {
+  nlohmann::json row = job.rank_row(elapsed);
+  row["host"] = comm.host();
+  row["rank"] = comm.rank();
+  const auto rows = comm.gather(row.dump());
+  if (comm.rank() != 0) return;
+  doc["ranks"] = comm.size();
+  nlohmann::json& per_rank = doc["summary"]["per_rank"] = nlohmann::json::array();
+  text += fmt::format("\n{} ranks:\n", comm.size());
+  for (const auto& r : rows) {
+    per_rank.push_back(nlohmann::json::parse(r));
+    const nlohmann::json& j = per_rank.back();
+    text += fmt::format("  rank {:<4} {:<24}", j["rank"].get<unsigned>(),
+                        j["host"].get<std::string>());
+    for (const auto& [key, value] : j.items())
+      if (key != "rank" && key != "host")
+        text += value.is_number_float() ? fmt::format(" {} {:.1f}", key, value.get<double>())
+                                        : fmt::format(" {} {}", key, value.dump());
+    text += '\n';
+  }
+}
+
 }  // namespace
 
 int run_and_report(Job& job, const Report& report, StopSignals& signals) {
+  dist::Comm& comm = dist::world();
+  const bool root = comm.rank() == 0;
   const OutputFlags& out = *report.out;
   const double interval = out.interval_seconds();
   std::FILE* human = out.human();
+  const bool talk = root && !out.quiet;
   nlohmann::json doc = document(report.command, report.config);
-  NdjsonStream stream(out.ndjson);
+  NdjsonStream stream(root ? out.ndjson : std::string());
   stream.start(report.command, report.config);
   if (!report.first_interval.is_null()) {
     doc["intervals"].push_back(report.first_interval);
     stream.interval(report.first_interval);
   }
-  if (!out.quiet) print(human, report.banner);
+  if (talk && comm.size() > 1)
+    print(human, fmt::format("{} ranks (mpirun): the figures are the job's; -t is per rank\n",
+                             comm.size()));
+  if (talk) print(human, report.banner);
   Progress progress;
   double last_t = 0;
   KernelCounters kernel(out.kernel_counters);
@@ -104,22 +152,27 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals) {
     stream.interval(j);
     doc["intervals"].push_back(std::move(j));
     progress.clear();
-    if (!out.quiet) print(human, line + '\n');
-    if (progress.enabled()) progress.show(progress_text(t, report.duration, job.done_fraction()));
+    if (talk) print(human, line + '\n');
+    if (talk && progress.enabled())
+      progress.show(progress_text(t, report.duration, job.done_fraction()));
   };
+  comm.barrier();  // every rank is ready: they start together
   const std::uint64_t t0 = job.start();
   const bool signalled =
-      drive(signals, t0, interval, report.duration, [&job] { return job.finished(); }, tick);
-  const double elapsed = loop::seconds_from_ns(job.finish(signals, signalled) - t0);
+      drive(comm, signals, t0, interval, report.duration, [&job] { return job.finished(); }, tick);
+  std::uint64_t elapsed_ns[1] = {job.finish(signals, signalled) - t0};
+  comm.max(elapsed_ns);  // the job lasted as long as its slowest rank
+  const double elapsed = loop::seconds_from_ns(elapsed_ns[0]);
   if (job.reports_last_interval() && elapsed - last_t >= interval / 4) tick(elapsed, 0);
   progress.clear();
   std::string text;
   job.summary(elapsed, text, doc["summary"]);
   kernel.summary(text, doc["summary"]);
-  print(human, text);
+  if (comm.size() > 1) add_ranks(comm, job, elapsed, doc, text);
+  if (root) print(human, text);
   job.complete(doc);
   stream.end(doc["summary"]);
-  if (!out.json.empty()) write_json(out.json, doc);
+  if (root && !out.json.empty()) write_json(out.json, doc);
   return job.exit_code();
 }
 
@@ -206,6 +259,62 @@ std::string step_progress_text(std::size_t step, std::size_t steps, double elaps
                       std::max(0.0, step_seconds - elapsed_in_step);
   return fmt::format("step {} of {}: {}, about {} left", step + 1, steps, what,
                      seconds_text(left));
+}
+
+void check_sources(const load::Targets& spec) {
+  for (const auto& a : spec.binds) {
+    const net::Result s = net::tcp_socket(a.family());
+    if (!s.ok()) continue;  // out of files: the run will say so
+    net::Fd fd(static_cast<int>(s.value));
+    (void)net::set_bind_address_no_port(fd.get());
+    if (const net::Result r = net::bind_to(fd.get(), a); !r.ok())
+      throw RunError(fmt::format("--bind {}: cannot bind ({}: {})", a.host_string(),
+                                 net::errno_name(r.sys_errno), net::errno_text(r.sys_errno)));
+  }
+}
+
+nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
+                           const std::vector<net::SockAddr>& sources) {
+  nlohmann::json row = {
+      {"started", own.started},
+      {"completed", own.completed},
+      {"errors", own.error_total()},
+      {"cps", elapsed > 0 ? static_cast<double>(own.completed) / elapsed : 0.0}};
+  if (!sources.empty()) {
+    nlohmann::json& list = row["sources"] = nlohmann::json::array();
+    for (const auto& a : sources) list.push_back(a.host_string());
+  }
+  return row;
+}
+
+int run_prepared(const std::function<Prepared()>& prepare, const TargetFlags& to,
+                 StopSignals& signals) {
+  dist::Comm& comm = dist::world();
+  if (comm.size() == 1) {
+    Prepared p = with_server_stats(prepare(), to);
+    return run_and_report(*p.job, p.report, signals);
+  }
+  Prepared p;
+  int code = kOk;
+  std::string why;
+  try {
+    if (!to.server_stats.empty()) throw UsageError("--server-stats does not run under mpirun yet");
+    p = prepare();
+  } catch (const UsageError& e) {
+    code = kUsage;
+    why = e.what();
+  } catch (const std::exception& e) {
+    code = kCannotRun;
+    why = e.what();
+  }
+  if (const int failed = dist::agree_ready(comm, code, why)) return failed;
+  try {
+    return run_and_report(*p.job, p.report, signals);
+  } catch (const std::exception& e) {  // the other ranks wait for this one: end the job
+    fmt::print(stderr, "connperf: rank {} on {}: {}\n", comm.rank(), comm.host(), e.what());
+    comm.abort(kCannotRun);
+  }
+  return kCannotRun;  // not reached: abort() ends the process
 }
 
 }  // namespace connperf::cli

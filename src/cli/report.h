@@ -5,13 +5,19 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <initializer_list>
+#include <utility>
 #include <memory>
+#include <span>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "dist/reduce.h"
+#include "load/split.h"
 
 namespace connperf::cli {
 
@@ -34,6 +40,35 @@ class Job {
   virtual double done_fraction() { return -1; }
   // Last word on the result document before it is written (top-level sections of its own).
   virtual void complete(nlohmann::json& /*doc*/) {}
+  // Under MPI, after summary(): this rank's own totals for `summary.per_rank[]` (run_and_report
+  // adds host and rank).
+  virtual nlohmann::json rank_row(double /*elapsed*/) { return nlohmann::json::object(); }
+};
+
+// A job that adds to another (lab run's device, --server-stats): everything goes to the inner
+// job unless the decorator overrides it.
+class JobDecorator : public Job {
+ public:
+  explicit JobDecorator(std::unique_ptr<Job> inner) : load_(std::move(inner)) {}
+  std::uint64_t start() override { return load_->start(); }
+  bool finished() override { return load_->finished(); }
+  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
+    load_->interval(t, seconds, j, line);
+  }
+  std::uint64_t finish(StopSignals& signals, bool signalled) override {
+    return load_->finish(signals, signalled);
+  }
+  bool reports_last_interval() const override { return load_->reports_last_interval(); }
+  void summary(double elapsed, std::string& text, nlohmann::json& j) override {
+    load_->summary(elapsed, text, j);
+  }
+  int exit_code() const override { return load_->exit_code(); }
+  double done_fraction() override { return load_->done_fraction(); }
+  void complete(nlohmann::json& doc) override { load_->complete(doc); }
+  nlohmann::json rank_row(double elapsed) override { return load_->rank_row(elapsed); }
+
+ protected:
+  std::unique_ptr<Job> load_;
 };
 
 struct Report {
@@ -45,6 +80,10 @@ struct Report {
   nlohmann::json first_interval = nullptr;  // a sample taken before the run (states --watch)
 };
 
+// Under MPI (dist::world() of more than one rank) every rank runs this together: they start from a
+// barrier, agree each step (a signal on any rank stops all; the count ends when every rank is
+// done; rank 0's clock ticks and ends -d), the Job reduces its figures, and rank 0 alone prints
+// and writes the document, with `ranks` and `summary.per_rank[]`.
 int run_and_report(Job& job, const Report& report, StopSignals& signals);
 
 // --ndjson: one JSON object per line, flushed per line, so `jq` or a dashboard follows a run:
@@ -88,11 +127,43 @@ std::string progress_text(double elapsed, double total, double fraction);
 std::string step_progress_text(std::size_t step, std::size_t steps, double elapsed_in_step,
                                double step_seconds, const std::string& what);
 
+// A rank's row: started, completed, errors, cps and, with --bind, the source addresses it used.
+nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
+                           const std::vector<net::SockAddr>& sources);
+
+// Under MPI (more than one rank in dist::world()): this rank's share of the job's figures, by the
+// threads' share rule; --bind sets split into disjoint subsets. `figures`: each flag and its
+// value, which must give every rank at least one (0 = not given). Throws UsageError.
+template <typename Spec>
+Spec rank_share(const Spec& spec,
+                std::initializer_list<std::pair<const char*, std::uint64_t>> figures) {
+  const dist::Comm& comm = dist::world();
+  if (comm.size() == 1) return spec;
+  for (const auto& [flag, value] : figures)
+    if (value > 0 && value < comm.size())
+      throw UsageError(std::string(flag) + ": " + std::to_string(value) +
+                       " cannot be split over " + std::to_string(comm.size()) + " ranks");
+  if (!spec.binds.empty() && spec.binds.size() < comm.size())
+    throw UsageError("--bind: " + std::to_string(spec.binds.size()) +
+                     " source addresses cannot be split over " + std::to_string(comm.size()) +
+                     " ranks (each rank needs its own)");
+  return load::share_of(spec, comm.size(), comm.rank());
+}
+
+// Binds a socket to each source address (port 0, nothing sent): a run that cannot use one of
+// its --bind addresses cannot start. Throws RunError naming the address and the reason.
+void check_sources(const load::Targets& spec);
+
 // A subcommand's run, ready to start: what `lab run` drives in its namespaces.
 struct Prepared {
   std::unique_ptr<Job> job;
   Report report;
 };
+
+// prepare() then run_and_report. Under MPI every rank prepares its part and they agree first: a
+// rank that cannot start ends the job (rank 0 names it); an error during the run ends the job.
+int run_prepared(const std::function<Prepared()>& prepare, const TargetFlags& to,
+                 StopSignals& signals);
 
 // The part of a Job that crr and rr share: their engine's start and end (work in flight may
 // finish within its grace), the counters since the last interval, the totals and the exit code
@@ -118,18 +189,27 @@ class LoadJob : public Job {
     return static_cast<double>(prev_.started) / static_cast<double>(spec().count);
   }
 
+  nlohmann::json rank_row(double elapsed) override {
+    return rank_counts(own_, elapsed, spec().binds);
+  }
+
  protected:
-  stats::ClientSnapshot delta() {
+  // The counters since the last interval, summed over ranks with `extra` (job-wide figures).
+  stats::ClientSnapshot delta(std::span<std::uint64_t> extra = {}) {
     stats::ClientSnapshot now;
     engine_.snapshot(now);
     stats::ClientSnapshot d = now;
     d -= prev_;
     prev_ = now;
+    dist::sum(dist::world(), d, extra);
     return d;
   }
-  std::uint64_t take_totals() {  // fills total_; returns the aborted count
+  std::uint64_t take_totals() {  // fills total_ (the job's); returns the aborted count
     engine_.snapshot(total_);
-    return engine_.aborted();
+    own_ = total_;
+    std::uint64_t aborted = engine_.aborted();
+    dist::sum(dist::world(), total_, {&aborted, 1});
+    return aborted;
   }
 
   Engine engine_;
@@ -138,6 +218,7 @@ class LoadJob : public Job {
  private:
   double max_error_rate_;
   stats::ClientSnapshot prev_;
+  stats::ClientSnapshot own_;  // this rank's totals
 };
 
 }  // namespace connperf::cli

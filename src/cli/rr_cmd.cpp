@@ -108,8 +108,8 @@ class RrJob final : public LoadJob<load::RrEngine> {
   using LoadJob::LoadJob;
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
-    const std::uint64_t open = open_at_end_.value_or(engine_.open_connections());
-    const stats::ClientSnapshot d = delta();
+    std::uint64_t open = open_at_end_.value_or(engine_.open_connections());
+    const stats::ClientSnapshot d = delta({&open, 1});
     j = stats::crr_interval_json(t, d, seconds);
     j["requests"] = d.completed;
     j["qps"] = j["cps"];
@@ -149,24 +149,42 @@ load::RrSpec rr_spec(const RrOptions& o) {
   return spec;
 }
 
-int run_rr(const RrOptions& o) {
-  load::RrSpec spec = rr_spec(o);
-  o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
+namespace {
+
+void warn_open_files(const load::RrSpec& spec) {
   const long files = net::raise_open_file_limit();
   if (files > 0 && spec.connections + 64 > static_cast<unsigned long>(files))
     fmt::print(stderr, "warning: {} connections exceed the open-file limit ({})\n",
                spec.connections, files);
+}
+
+}  // namespace
+
+int run_rr(const RrOptions& o) {
   StopSignals signals;
-  if (!o.sweep.empty()) {
+  if (!o.sweep.empty() && dist::world().size() == 1) {
     if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --sweep");
     if (o.search.on) throw UsageError("--search and --sweep: one at a time");
+    load::RrSpec spec = rr_spec(o);
+    o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
+    warn_open_files(spec);
     return run_sweep(o, spec, signals);
   }
   if (o.search.on) {
     if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --search");
+    if (dist::world().size() > 1) throw UsageError("--search does not run under mpirun yet");
+    load::RrSpec spec = rr_spec(o);
+    o.out.interval_seconds();
+    warn_open_files(spec);
     return run_rr_search(o, std::move(spec), signals);
   }
-  return run_prepared(prepare_rr(o, std::move(spec)), o.to, signals);
+  return run_prepared(
+      [&o] {
+        if (!o.sweep.empty()) throw UsageError("--sweep does not run under mpirun yet");
+        o.out.interval_seconds();
+        return prepare_rr(o, rr_spec(o));
+      },
+      o.to, signals);
 }
 
 int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
@@ -181,9 +199,12 @@ int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
 
 Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {
   const double duration = o.run.duration_seconds(10);
-  auto job = std::make_unique<RrJob>(std::move(spec), o.run.max_error_rate);
-  Report report{"rr", rr_config(job->spec(), duration), rr_banner(job->spec(), o.to.targets.front()),
-                duration, &o.out};
+  load::RrSpec mine = rank_share(spec, {{"-c", spec.connections}, {"-n", spec.count}});
+  check_sources(mine);
+  warn_open_files(mine);
+  auto job = std::make_unique<RrJob>(std::move(mine), o.run.max_error_rate);
+  Report report{"rr", rr_config(spec, duration), rr_banner(spec, o.to.targets.front()), duration,
+                &o.out};
   return {std::move(job), std::move(report)};
 }
 

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "load/split.h"
 #include "loop/clock.h"
 
 namespace connperf::load {
@@ -87,14 +88,10 @@ void run_worker(const CcSpec& spec, std::uint64_t hold_ns, CcSlot& slot) {
 }  // namespace
 
 CcSpec CcFleet::share_of(const CcSpec& spec, unsigned processes, unsigned i) {
-  CcSpec s = spec;
-  s.count = share(spec.count, processes, i);
-  s.ramp = spec.ramp / processes;
-  // Each process takes its own share of the source addresses, so ports never collide.
-  if (processes > 1 && spec.binds.size() >= processes) {
-    s.binds.clear();
-    for (std::size_t k = i; k < spec.binds.size(); k += processes) s.binds.push_back(spec.binds[k]);
-  }
+  CcSpec s = load::share_of(spec, processes, i);
+  // Each process takes its own share of the source addresses, so ports never collide; with
+  // fewer addresses than processes, every process uses them all.
+  if (spec.binds.size() < processes) s.binds = spec.binds;
   return s;
 }
 

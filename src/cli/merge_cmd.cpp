@@ -1,0 +1,47 @@
+// `connperf merge A.json B.json … [--json OUT]`: results of one subcommand run separately, as one.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cli/merge.h"
+
+#include "cli/common.h"
+#include "dist/merge.h"
+
+namespace connperf::cli {
+
+void add_merge(CLI::App& app, MergeOptions& o) {
+  CLI::App& c = *app.add_subcommand(
+      "merge", "merge result JSON of one subcommand (crr, rr, cc) run on several hosts: totals "
+               "added, intervals aligned by t, histograms added, percentiles recomputed");
+  c.add_option("files", o.files, "result documents (--json) to merge")->required()->expected(1, -1);
+  c.add_option("--json", o.json, "write the merged document to FILE ('-' for stdout)");
+}
+
+int run_merge(const MergeOptions& o) {
+  std::vector<nlohmann::json> docs;
+  for (const auto& path : o.files) {
+    std::ifstream in(path);
+    if (!in) throw RunError("merge: cannot read " + path);
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+      docs.push_back(nlohmann::json::parse(text.str()));
+    } catch (const nlohmann::json::exception&) {
+      throw UsageError("merge: " + path + " is not JSON");
+    }
+  }
+  dist::Merged merged;
+  try {
+    merged = dist::merge_results(docs, o.files);
+  } catch (const dist::MergeError& e) {
+    throw UsageError(std::string("merge: ") + e.what());
+  }
+  std::fputs(merged.text.c_str(), o.json == "-" ? stderr : stdout);
+  if (!o.json.empty()) write_json(o.json, merged.doc);
+  return kOk;
+}
+
+}  // namespace connperf::cli
