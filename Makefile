@@ -5,6 +5,8 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
+# ccache, when the machine has it, makes rebuilds in fresh clones and worktrees cheap.
+LAUNCHER   := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
 .PHONY: all setup build demo test asan test-asan fuzz fuzz-build tsan test-tsan clean
 
@@ -14,7 +16,7 @@ setup:
 	@scripts/setup.sh
 
 $(BUILD)/CMakeCache.txt: | setup
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(LAUNCHER)
 
 build: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -26,7 +28,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure --timeout 300
 
 $(BUILD_ASAN)/CMakeCache.txt: | setup
-	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONNPERF_SANITIZE=ON
+	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONNPERF_SANITIZE=ON $(LAUNCHER)
 
 asan: setup $(BUILD_ASAN)/CMakeCache.txt
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
@@ -69,7 +71,7 @@ BUILD_TSAN ?= build-tsan
 TSAN_TESTS ?= ^TwoThreads\.|^Server/Models\..*/"(epoll|thread)"$$|^EpollModel\.|^Proxy\.(AbCompletes|ConnectTunnel|PipelinedRequests|ChunkedUpload)|^RrIntegration\.EchoPayload
 
 $(BUILD_TSAN)/CMakeCache.txt: | setup
-	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONNPERF_SANITIZE=thread
+	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONNPERF_SANITIZE=thread $(LAUNCHER)
 
 tsan: setup $(BUILD_TSAN)/CMakeCache.txt
 	cmake --build $(BUILD_TSAN) -j $(JOBS) --target connperf integration_tests

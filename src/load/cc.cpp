@@ -33,7 +33,6 @@ class CcWorker final : public loop::Handler {
   CcWorker(CcEngine& engine, unsigned index)
       : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
     quota_ = share(spec_.count, spec_.threads, index);
-    conns_.resize(quota_);
     if (spec_.ramp > 0) interval_ns_ = loop::ns_between(spec_.ramp / spec_.threads);
   }
 
@@ -96,8 +95,20 @@ class CcWorker final : public loop::Handler {
     if (now < paused_until_) return;
     while (started_ < quota_ && pending_ < spec_.max_pending) {
       if (interval_ns_ > 0 && due_at(started_) > now) return;
-      if (!start_one(static_cast<std::uint32_t>(started_), now)) return;
+      if (!start_one(take_slot(), now)) return;
     }
+  }
+
+  // Slots are as many as were ever in use at once (open + connecting), not -n: a closed or failed
+  // attempt's slot is taken again, its generation telling late events of the old one apart.
+  std::uint32_t take_slot() {
+    if (free_.empty()) {
+      conns_.emplace_back();
+      return static_cast<std::uint32_t>(conns_.size() - 1);
+    }
+    const std::uint32_t i = free_.back();
+    free_.pop_back();
+    return i;
   }
 
   bool start_one(std::uint32_t i, std::uint64_t now) {
@@ -107,9 +118,12 @@ class CcWorker final : public loop::Handler {
     stats_.started();
     net::Fd fd;
     net::Result r = connector_.open(c.target, fd, c.t_connect);
-    if (!r.ok()) return failed(r, now);
     ++c.gen;
-    if (r = loop_.add(fd.get(), kEvents, {i, c.gen}); !r.ok()) return failed(r, now);
+    if (r.ok()) r = loop_.add(fd.get(), kEvents, {i, c.gen});
+    if (!r.ok()) {
+      free_.push_back(i);
+      return failed(r, now);
+    }
     c.fd = fd.release();
     c.state = CcConn::State::Connecting;
     c.next = now + spec_.timeout_ns;
@@ -174,6 +188,7 @@ class CcWorker final : public loop::Handler {
     net::Fd closing(c.fd);
     c.fd = -1;
     c.state = CcConn::State::Free;
+    free_.push_back(i);
   }
 
   // Connect timeouts, keepalives due, keepalive replies overdue. Sweeping every 10 ms costs a
@@ -217,6 +232,7 @@ class CcWorker final : public loop::Handler {
   stats::Counter lost_;
   stats::Counter keepalives_;
   std::vector<CcConn> conns_;
+  std::vector<std::uint32_t> free_;  // slots of conns_ not in use
   std::vector<std::string> requests_;
   std::uint64_t quota_ = 0;
   std::uint64_t started_ = 0;

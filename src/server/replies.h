@@ -39,11 +39,12 @@ inline bool refused(Last last) noexcept {
 
 // The output bound of a connection, whatever the read size: how many bytes the next read may
 // take so that the replies they earn keep `pending` (queued output, < high_water) within
-// high_water + one reply. An HTTP request is at least kMinHttpRequest bytes ("A / HTTP/1.1\n\n")
-// and earns at most one reply of at most `reply_len` bytes; a request begun in an earlier read
+// high_water + one reply. A request that keeps the connection is at least kMinHttpRequest bytes
+// ("A / HTTP/1.1\nHost:\n\n": HTTP/1.1 needs its one Host; an HTTP/1.0 one without keep-alive
+// is the connection's last, and a malformed one ends it) and earns at most one reply of at most `reply_len` bytes; a request begun in an earlier read
 // may end with this read's first byte. The echo family queues what it reads (stamp: plus one
 // prefix per read); crr answers one reply per read; discard queues nothing. At least 1.
-inline constexpr std::size_t kMinHttpRequest = 14;
+inline constexpr std::size_t kMinHttpRequest = 20;
 std::size_t read_budget(Mode mode, std::size_t pending, std::size_t high_water,
                         std::size_t reply_len, std::size_t buf_size) noexcept;
 

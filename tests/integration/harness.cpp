@@ -194,6 +194,14 @@ std::vector<std::string> latency_row_cells(const std::string& text, const std::s
   return {};
 }
 
+long vm_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  return -1;
+}
+
 nlohmann::json read_json(const std::string& path) {
   const std::string text = read_file(path);
   if (text.empty()) throw std::runtime_error("no JSON in " + path);

@@ -91,6 +91,8 @@ std::string connperf();        // path of the binary under test
 std::string peers_dir();       // tests/peers
 std::string read_file(const std::string& path);
 nlohmann::json read_json(const std::string& path);
+// A field of /proc/PID/status in KiB ("VmRSS", "VmHWM"); -1 when the process or field is gone.
+long vm_kib(pid_t pid, const std::string& field);
 // The cells of the printed summary's latency row `name` ("connect", "scheduled", ...): p50,
 // p90, p99, p99.9, max, mean as printed; empty when there is no such row.
 std::vector<std::string> latency_row_cells(const std::string& text, const std::string& name);

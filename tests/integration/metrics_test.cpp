@@ -131,7 +131,7 @@ TEST(StatsEndpoint, BoundedAndReadOnly) {
   ASSERT_GT(sp, 0);
   EXPECT_EQ(get(sp, "/nothing").head.rfind("HTTP/1.1 404", 0), 0u);
   const int fd = connect_loopback(sp, 5);
-  send_all(fd, "POST /metrics HTTP/1.1\r\n\r\n");
+  send_all(fd, "POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(read_to_end(fd).rfind("HTTP/1.1 405", 0), 0u);
   ::close(fd);
   const int big = connect_loopback(sp, 5);

@@ -638,14 +638,6 @@ TEST(Proxy, ClientResetMidUploadIsCountedAndSurvived) {
   EXPECT_EQ(s["client_resets"], 1);
 }
 
-long vm_kib(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  return -1;
-}
-
 // 1 GiB from a fast origin to a client that stops reading for a while: the proxy stops reading
 // the origin instead of buffering, so its peak memory stays small.
 TEST(Proxy, SlowReaderKeepsMemoryBounded) {
