@@ -130,6 +130,7 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals) {
   std::FILE* human = out.human();
   const bool talk = root && !out.quiet;
   nlohmann::json doc = document(report.command, report.config);
+  KernelCounters kernel(out.kernel_counters);  // its baseline before the start event is out
   NdjsonStream stream(root ? out.ndjson : std::string());
   stream.start(report.command, report.config);
   if (!report.first_interval.is_null()) {
@@ -142,7 +143,6 @@ int run_and_report(Job& job, const Report& report, StopSignals& signals) {
   if (talk) print(human, report.banner);
   Progress progress;
   double last_t = 0;
-  KernelCounters kernel(out.kernel_counters);
   auto tick = [&](double t, std::uint64_t) {
     nlohmann::json j;
     std::string line;

@@ -66,8 +66,12 @@ RunResult connperf_run(const TempDir& dir, std::vector<std::string> args,
 TEST_F(WhyTest, StoppedServerWithBacklogOneOverflowsItsListenQueue) {
   Netns ns(dir);
   ASSERT_TRUE(ns.ok());
+  const std::string events = dir.file("server.ndjson");
   ServerProcess server(dir, {"--netns", ns.name(), "--listen", "127.0.0.1:0", "-t", "1",
-                             "--backlog", "1", "--kernel-counters"});
+                             "--backlog", "1", "--kernel-counters", "--ndjson", events});
+  // Its counters' baseline is read before the start event: stop it only after that.
+  ASSERT_TRUE(poll_until([&] { return read_file(events).find("\"start\"") != std::string::npos; },
+                         5s));
   server.process().signal(SIGSTOP);
   const std::string out = dir.file("crr.json");
   const RunResult r = connperf_run(dir, {"crr", "--netns", ns.name(), server.target(), "-c", "20",
