@@ -93,6 +93,13 @@ std::string read_file(const std::string& path);
 nlohmann::json read_json(const std::string& path);
 // A field of /proc/PID/status in KiB ("VmRSS", "VmHWM"); -1 when the process or field is gone.
 long vm_kib(pid_t pid, const std::string& field);
+// Sanitizer builds carry shadow memory and a quarantine (~70 MiB more at rest): memory bounds in
+// tests are multiplied by this.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr long kMemoryScale = 4;
+#else
+inline constexpr long kMemoryScale = 1;
+#endif
 // The cells of the printed summary's latency row `name` ("connect", "scheduled", ...): p50,
 // p90, p99, p99.9, max, mean as printed; empty when there is no such row.
 std::vector<std::string> latency_row_cells(const std::string& text, const std::string& name);
