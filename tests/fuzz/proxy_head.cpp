@@ -79,7 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       response(in);
       break;
     case proto::HeadScan::LineTooLong:
-    case proto::HeadScan::TooLarge: break;
+    case proto::HeadScan::TooLarge:
+    case proto::HeadScan::Malformed: break;
   }
   return 0;
 }
