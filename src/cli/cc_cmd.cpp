@@ -73,7 +73,7 @@ nlohmann::json cc_summary_json(const load::CcTotals& t, std::uint64_t target, do
 // The job's totals under MPI: counts summed over ranks; reached when the slowest rank had all of
 // its connections open, and only if every rank did.
 load::CcTotals job_totals(const load::CcTotals& own) {
-  dist::Comm& comm = dist::world();
+  ranks::Comm& comm = ranks::world();
   if (comm.size() == 1) return own;
   load::CcTotals t = own;
   load::CcCounts& c = t.counts;

@@ -7,7 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/merge.h"
-#include "dist/comm.h"
+#include "ranks/comm.h"
 
 namespace connperf::cli {
 
@@ -22,9 +22,9 @@ int usage(const std::string& message) {
 struct JobMembership {
   explicit JobMembership(const CLI::App& app) {
     for (const char* name : {"crr", "rr", "cc"})
-      if (app.got_subcommand(name)) dist::join_job();
+      if (app.got_subcommand(name)) ranks::join_job();
   }
-  ~JobMembership() { dist::leave_job(); }
+  ~JobMembership() { ranks::leave_job(); }
 };
 
 }  // namespace

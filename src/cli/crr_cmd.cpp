@@ -118,7 +118,7 @@ int run_crr(const CrrOptions& o) {
   StopSignals signals;
   if (o.search.on) {
     if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --search");
-    if (dist::world().size() > 1) throw UsageError("--search does not run under mpirun yet");
+    if (ranks::world().size() > 1) throw UsageError("--search does not run under mpirun yet");
     return run_crr_search(o, crr_spec(o), signals);
   }
   return run_prepared([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);

@@ -1,4 +1,4 @@
-// `connperf merge`: its flags and its run (the merging itself is dist/merge.h).
+// `connperf merge`: its flags and its run (the merging itself is result/merge.h).
 #pragma once
 
 #include <string>

@@ -8,7 +8,7 @@
 #include "cli/merge.h"
 
 #include "cli/common.h"
-#include "dist/merge.h"
+#include "result/merge.h"
 
 namespace connperf::cli {
 
@@ -33,10 +33,10 @@ int run_merge(const MergeOptions& o) {
       throw UsageError("merge: " + path + " is not JSON");
     }
   }
-  dist::Merged merged;
+  result::Merged merged;
   try {
-    merged = dist::merge_results(docs, o.files);
-  } catch (const dist::MergeError& e) {
+    merged = result::merge_results(docs, o.files);
+  } catch (const result::MergeError& e) {
     throw UsageError(std::string("merge: ") + e.what());
   }
   std::fputs(merged.text.c_str(), o.json == "-" ? stderr : stdout);

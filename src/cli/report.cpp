@@ -32,7 +32,7 @@ struct Step {
   bool signalled, finished, ended, tick;
 };
 
-Step agree(dist::Comm& comm, Step s) {
+Step agree(ranks::Comm& comm, Step s) {
   if (comm.size() == 1) return s;
   const bool root = comm.rank() == 0;
   std::uint64_t v[4] = {s.signalled, !s.finished, root && s.ended, root && s.tick};
@@ -42,7 +42,7 @@ Step agree(dist::Comm& comm, Step s) {
 
 // Calls tick(t, now) every `interval` seconds from t0 until finished() turns true, `duration`
 // seconds pass (0 = no limit) or a signal arrives. Returns true when stopped by a signal.
-bool drive(dist::Comm& comm, StopSignals& signals, std::uint64_t t0, double interval,
+bool drive(ranks::Comm& comm, StopSignals& signals, std::uint64_t t0, double interval,
            double duration, const std::function<bool()>& finished,
            const std::function<void(double, std::uint64_t)>& tick) {
   constexpr std::uint64_t kPollNs = 20'000'000;  // how soon the end of a counted run is seen
@@ -97,7 +97,7 @@ class KernelCounters {
 };
 
 // Under MPI: `ranks`, and summary.per_rank[] with each rank's host, rank and own totals.
-void add_ranks(dist::Comm& comm, Job& job, double elapsed, nlohmann::json& doc,
+void add_ranks(ranks::Comm& comm, Job& job, double elapsed, nlohmann::json& doc,
                std::string& text) {
   nlohmann::json row = job.rank_row(elapsed);
   row["host"] = comm.host();
@@ -123,7 +123,7 @@ void add_ranks(dist::Comm& comm, Job& job, double elapsed, nlohmann::json& doc,
 }  // namespace
 
 int run_and_report(Job& job, const Report& report, StopSignals& signals) {
-  dist::Comm& comm = dist::world();
+  ranks::Comm& comm = ranks::world();
   const bool root = comm.rank() == 0;
   const OutputFlags& out = *report.out;
   const double interval = out.interval_seconds();
@@ -289,7 +289,7 @@ nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
 
 int run_prepared(const std::function<Prepared()>& prepare, const TargetFlags& to,
                  StopSignals& signals) {
-  dist::Comm& comm = dist::world();
+  ranks::Comm& comm = ranks::world();
   if (comm.size() == 1) {
     Prepared p = with_server_stats(prepare(), to);
     return run_and_report(*p.job, p.report, signals);
@@ -307,7 +307,7 @@ int run_prepared(const std::function<Prepared()>& prepare, const TargetFlags& to
     code = kCannotRun;
     why = e.what();
   }
-  if (const int failed = dist::agree_ready(comm, code, why)) return failed;
+  if (const int failed = ranks::agree_ready(comm, code, why)) return failed;
   try {
     return run_and_report(*p.job, p.report, signals);
   } catch (const std::exception& e) {  // the other ranks wait for this one: end the job

@@ -16,7 +16,7 @@
 
 #include "cli/common.h"
 #include "cli/flags.h"
-#include "dist/reduce.h"
+#include "ranks/reduce.h"
 #include "load/split.h"
 
 namespace connperf::cli {
@@ -80,7 +80,7 @@ struct Report {
   nlohmann::json first_interval = nullptr;  // a sample taken before the run (states --watch)
 };
 
-// Under MPI (dist::world() of more than one rank) every rank runs this together: they start from a
+// Under MPI (ranks::world() of more than one rank) every rank runs this together: they start from a
 // barrier, agree each step (a signal on any rank stops all; the count ends when every rank is
 // done; rank 0's clock ticks and ends -d), the Job reduces its figures, and rank 0 alone prints
 // and writes the document, with `ranks` and `summary.per_rank[]`.
@@ -131,13 +131,13 @@ std::string step_progress_text(std::size_t step, std::size_t steps, double elaps
 nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
                            const std::vector<net::SockAddr>& sources);
 
-// Under MPI (more than one rank in dist::world()): this rank's share of the job's figures, by the
+// Under MPI (more than one rank in ranks::world()): this rank's share of the job's figures, by the
 // threads' share rule; --bind sets split into disjoint subsets. `figures`: each flag and its
 // value, which must give every rank at least one (0 = not given). Throws UsageError.
 template <typename Spec>
 Spec rank_share(const Spec& spec,
                 std::initializer_list<std::pair<const char*, std::uint64_t>> figures) {
-  const dist::Comm& comm = dist::world();
+  const ranks::Comm& comm = ranks::world();
   if (comm.size() == 1) return spec;
   for (const auto& [flag, value] : figures)
     if (value > 0 && value < comm.size())
@@ -201,14 +201,14 @@ class LoadJob : public Job {
     stats::ClientSnapshot d = now;
     d -= prev_;
     prev_ = now;
-    dist::sum(dist::world(), d, extra);
+    ranks::sum(ranks::world(), d, extra);
     return d;
   }
   std::uint64_t take_totals() {  // fills total_ (the job's); returns the aborted count
     engine_.snapshot(total_);
     own_ = total_;
     std::uint64_t aborted = engine_.aborted();
-    dist::sum(dist::world(), total_, {&aborted, 1});
+    ranks::sum(ranks::world(), total_, {&aborted, 1});
     return aborted;
   }
 

@@ -162,7 +162,7 @@ void warn_open_files(const load::RrSpec& spec) {
 
 int run_rr(const RrOptions& o) {
   StopSignals signals;
-  if (!o.sweep.empty() && dist::world().size() == 1) {
+  if (!o.sweep.empty() && ranks::world().size() == 1) {
     if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --sweep");
     if (o.search.on) throw UsageError("--search and --sweep: one at a time");
     load::RrSpec spec = rr_spec(o);
@@ -172,7 +172,7 @@ int run_rr(const RrOptions& o) {
   }
   if (o.search.on) {
     if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --search");
-    if (dist::world().size() > 1) throw UsageError("--search does not run under mpirun yet");
+    if (ranks::world().size() > 1) throw UsageError("--search does not run under mpirun yet");
     load::RrSpec spec = rr_spec(o);
     o.out.interval_seconds();
     warn_open_files(spec);

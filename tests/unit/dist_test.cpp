@@ -10,13 +10,13 @@
 #include <thread>
 #include <vector>
 
-#include "dist/comm.h"
-#include "dist/merge.h"
-#include "dist/reduce.h"
+#include "ranks/comm.h"
+#include "result/merge.h"
+#include "ranks/reduce.h"
 #include "load/split.h"
 #include "stats/printers.h"
 
-namespace connperf::dist {
+namespace connperf::ranks {
 namespace {
 
 TEST(DistLaunch, OnlyALauncherVariableMeansMpi) {
@@ -210,7 +210,7 @@ TEST(DistMerge, ThreeResultsGiveSummedTotalsAndTheMergedHistogram) {
   parts[1].started += 4;
   all.errors[static_cast<std::size_t>(stats::ErrorKind::Timeout)] = 4;
   all.started += 4;
-  const Merged m = merge_results({crr_doc(parts[0], 2.0, 1), crr_doc(parts[1], 2.5, 0),
+  const result::Merged m = result::merge_results({crr_doc(parts[0], 2.0, 1), crr_doc(parts[1], 2.5, 0),
                                   crr_doc(parts[2], 2.0, 2)},
                                  {"a.json", "b.json", "c.json"});
   const nlohmann::json want = stats::crr_summary_json(all, 3, 2.5);
@@ -231,20 +231,20 @@ TEST(DistMerge, RefusesDifferentSubcommandsAndOtherHistogramParameters) {
   s.total_us.record(5);
   nlohmann::json a = crr_doc(s, 1, 0), b = crr_doc(s, 1, 0);
   b["command"] = "rr";
-  EXPECT_THROW(merge_results({a, b}, {"a", "b"}), MergeError);
+  EXPECT_THROW(result::merge_results({a, b}, {"a", "b"}), result::MergeError);
   b = crr_doc(s, 1, 0);
   b["summary"]["histograms"]["total"]["sub_buckets"] = 64;
   try {
-    merge_results({a, b}, {"a", "b"});
+    result::merge_results({a, b}, {"a", "b"});
     FAIL() << "merged histograms of other parameters";
-  } catch (const MergeError& e) {
+  } catch (const result::MergeError& e) {
     EXPECT_NE(std::string(e.what()).find("parameters"), std::string::npos) << e.what();
   }
   b = crr_doc(s, 1, 0);
   b["command"] = "server";
   a["command"] = "server";
-  EXPECT_THROW(merge_results({a, b}, {"a", "b"}), MergeError);
+  EXPECT_THROW(result::merge_results({a, b}, {"a", "b"}), result::MergeError);
 }
 
 }  // namespace
-}  // namespace connperf::dist
+}  // namespace connperf::ranks

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace connperf::dist {
+namespace connperf::result {
 
 // Why results cannot be merged (different subcommands, histogram parameters, not a result).
 class MergeError : public std::invalid_argument {
@@ -26,4 +26,4 @@ struct Merged {
 Merged merge_results(const std::vector<nlohmann::json>& docs,
                      const std::vector<std::string>& names);
 
-}  // namespace connperf::dist
+}  // namespace connperf::result

@@ -1,4 +1,4 @@
-#include "dist/comm.h"
+#include "ranks/comm.h"
 
 #include <dlfcn.h>
 #include <signal.h>
@@ -9,9 +9,9 @@
 #include <memory>
 #include <stdexcept>
 
-#include "dist/mpi/plugin.h"
+#include "ranks/mpi/plugin.h"
 
-namespace connperf::dist {
+namespace connperf::ranks {
 
 namespace {
 
@@ -100,4 +100,4 @@ void leave_job() noexcept {
   j = {};
 }
 
-}  // namespace connperf::dist
+}  // namespace connperf::ranks

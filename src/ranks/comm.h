@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace connperf::dist {
+namespace connperf::ranks {
 
 class Comm {
  public:
@@ -43,4 +43,4 @@ bool join_job();
 // Finalizes MPI when join_job() initialized it.
 void leave_job() noexcept;
 
-}  // namespace connperf::dist
+}  // namespace connperf::ranks

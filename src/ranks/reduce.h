@@ -8,10 +8,10 @@
 #include <span>
 #include <string>
 
-#include "dist/comm.h"
+#include "ranks/comm.h"
 #include "stats/client_stats.h"
 
-namespace connperf::dist {
+namespace connperf::ranks {
 
 // `s` and `extra` become the sums over every rank (min and max of histograms combine).
 void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra = {});
@@ -21,4 +21,4 @@ void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra = 
 // one line naming the rank and its host.
 int agree_ready(Comm& comm, int code, const std::string& message);
 
-}  // namespace connperf::dist
+}  // namespace connperf::ranks

@@ -1,4 +1,4 @@
-// The MPI module: dist::Comm over MPI_COMM_WORLD. Built only when CMake finds MPI, as a module
+// The MPI module: ranks::Comm over MPI_COMM_WORLD. Built only when CMake finds MPI, as a module
 // that connperf loads with dlopen under a launcher. Waits poll with short sleeps, so a rank that
 // waits for the others leaves the CPU to its load workers (MPI's own waits spin).
 #include <mpi.h>
@@ -8,11 +8,11 @@
 #include <cstring>
 #include <ctime>
 
-#include "dist/mpi/plugin.h"
+#include "ranks/mpi/plugin.h"
 
 namespace {
 
-using connperf::dist::Comm;
+using connperf::ranks::Comm;
 
 void wait(MPI_Request& request) {
   int done = 0;

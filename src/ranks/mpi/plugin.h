@@ -4,13 +4,13 @@
 
 #include <cstddef>
 
-#include "dist/comm.h"
+#include "ranks/comm.h"
 
 extern "C" {
 // Initializes MPI; a new Comm of the job, or nullptr with `error` filled.
-using connperf_mpi_join_fn = connperf::dist::Comm* (*)(char* error, std::size_t size);
+using connperf_mpi_join_fn = connperf::ranks::Comm* (*)(char* error, std::size_t size);
 // MPI_Finalize; the Comm is deleted.
-using connperf_mpi_leave_fn = void (*)(connperf::dist::Comm*);
+using connperf_mpi_leave_fn = void (*)(connperf::ranks::Comm*);
 }
 
 inline constexpr const char* kMpiModule = "connperf_mpi.so";

@@ -1,4 +1,4 @@
-#include "dist/reduce.h"
+#include "ranks/reduce.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace connperf::dist {
+namespace connperf::ranks {
 
 namespace {
 
@@ -85,4 +85,4 @@ int agree_ready(Comm& comm, int code, const std::string& message) {
   return static_cast<int>(job_code[0]);
 }
 
-}  // namespace connperf::dist
+}  // namespace connperf::ranks

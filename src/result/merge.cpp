@@ -1,4 +1,4 @@
-#include "dist/merge.h"
+#include "result/merge.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 #include "stats/histogram_json.h"
 #include "stats/printers.h"
 
-namespace connperf::dist {
+namespace connperf::result {
 
 namespace {
 
@@ -171,4 +171,4 @@ Merged merge_results(const std::vector<json>& docs, const std::vector<std::strin
   return out;
 }
 
-}  // namespace connperf::dist
+}  // namespace connperf::result
