@@ -4,7 +4,8 @@
 
 #include "cli/commands.h"
 #include "cli/live_stats.h"
-#include "cli/report.h"
+#include "run/driver.h"
+#include "run/load_job.h"
 #include "load/cc_fleet.h"
 #include "loop/clock.h"
 #include "stats/printers.h"
@@ -93,7 +94,7 @@ load::CcTotals job_totals(const load::CcTotals& own) {
   return t;
 }
 
-class CcJob final : public Job {
+class CcJob final : public run::Job {
  public:
   CcJob(const load::CcSpec& spec, unsigned processes, std::uint64_t hold_ns,
         std::uint64_t target)
@@ -104,7 +105,7 @@ class CcJob final : public Job {
     fleet_.start();
     return t0;
   }
-  bool finished() override {
+  bool reached_end() override {
     const bool done = fleet_.done();
     for (const auto& note : fleet_.take_notes()) fmt::print(stderr, "warning: {}\n", note);
     return done;
@@ -125,9 +126,9 @@ class CcJob final : public Job {
   }
 
   // A signal ends the hold; a second one kills worker processes that still run.
-  std::uint64_t finish(StopSignals& signals, bool signalled) override {
+  std::uint64_t stop(StopSignals& signals, bool signalled) override {
     if (signalled) fleet_.stop();
-    while (!finished())
+    while (!reached_end())
       if (signals.wait_until(loop::now_ns() + 5 * loop::kMs)) fleet_.kill();
     fleet_.join();
     return loop::now_ns();
@@ -146,7 +147,7 @@ class CcJob final : public Job {
   }
 
   nlohmann::json rank_row(double elapsed) override {
-    return rank_counts(own_.counts.attempts, elapsed, sources_);
+    return run::rank_counts(own_.counts.attempts, elapsed, sources_);
   }
 
  private:
@@ -159,7 +160,7 @@ class CcJob final : public Job {
 
 }  // namespace
 
-Prepared prepare_cc(const CcOptions& o) {
+run::Prepared prepare_cc(const CcOptions& o) {
   load::CcSpec spec;
   static_cast<load::Targets&>(spec) = parse_target_flags(o.to);
   const double hold = parse_seconds("--hold", o.hold);
@@ -171,7 +172,7 @@ Prepared prepare_cc(const CcOptions& o) {
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
   spec.timeout_ns = loop::ns_from_ms(o.timeout_ms);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
-  const load::CcSpec mine = rank_share(spec, {{"-n", spec.count}});
+  const load::CcSpec mine = run::rank_share(spec, {{"-n", spec.count}});
   if (o.processes > mine.count) throw UsageError("--processes: more processes than connections");
   check_sources(mine);
   preflight_held(mine, mine.count, o.processes);
@@ -182,17 +183,17 @@ Prepared prepare_cc(const CcOptions& o) {
       o.to.targets.front(), stats::format_count(o.count),
       o.ramp > 0 ? fmt::format(" at {}/s", o.ramp) : std::string(), hold, o.processes,
       o.processes == 1 ? "" : "es", "time", "open", "attempts/s", "failed/s", "lost");
-  Report report{"cc",
+  run::Plan report{"cc",
                 {{"targets", o.to.targets}, {"count", o.count}, {"ramp", o.ramp},
                  {"hold", hold}, {"keepalive", keepalive}, {"threads", o.threads},
                  {"processes", o.processes}, {"bind_addresses", spec.binds.size()}},
-                std::move(banner), 0, &o.out};
+                std::move(banner), 0, o.out.settings()};
   return {std::move(job), std::move(report)};
 }
 
 int run_cc(const CcOptions& o) {
   StopSignals signals;
-  return run_prepared([&o] { return prepare_cc(o); }, o.to, signals);
+  return run_load([&o] { return prepare_cc(o); }, o.to, signals);
 }
 
 }  // namespace connperf::cli

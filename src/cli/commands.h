@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "lab/lab.h"
 #include "load/crr.h"
 #include "load/rr.h"
+#include "run/driver.h"
 #include "server/server.h"
 
 namespace connperf::cli {
@@ -176,11 +178,16 @@ std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>
 // The listeners' addresses as text, each announced on stderr ("listening on ADDR").
 std::vector<std::string> listen_names(const std::vector<net::SockAddr>& addresses);
 
+// A load run (crr, rr, cc) through the run layer, wrapped by --server-stats when given; under
+// mpirun the ranks agree it can start (--server-stats is refused there).
+int run_load(const std::function<run::Prepared()>& prepare, const TargetFlags& to,
+             StopSignals& signals);
+
 // Runs ready to start, for `lab run` (rr without --sweep).
-struct Prepared;
-Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec);
-Prepared prepare_rr(const RrOptions& o, load::RrSpec spec);
-Prepared prepare_cc(const CcOptions& o);
+
+run::Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec);
+run::Prepared prepare_rr(const RrOptions& o, load::RrSpec spec);
+run::Prepared prepare_cc(const CcOptions& o);
 load::RrSpec rr_spec(const RrOptions& o);
 
 // Pieces the demo reuses.

@@ -9,8 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "cli/commands.h"
+#include "cli/live_stats.h"
 #include "diag/host_limits.h"
+#include "ranks/comm.h"
 #include "loop/event_loop.h"
+#include "load/connect.h"
 #include "net/socket.h"
 
 namespace connperf::cli {
@@ -54,31 +58,19 @@ std::vector<net::SockAddr> parse_listen(const std::vector<std::string>& specs) {
   return out;
 }
 
-nlohmann::json document(std::string_view command, nlohmann::json config) {
-  return {{"tool", "connperf"},
-          {"version", CONNPERF_VERSION},
-          {"command", command},
-          {"config", std::move(config)},
-          {"intervals", nlohmann::json::array()},
-          {"summary", nlohmann::json::object()}};
+int run_load(const std::function<run::Prepared()>& prepare, const TargetFlags& to,
+             StopSignals& signals) {
+  return run::run_prepared(
+      [&] {
+        if (!to.server_stats.empty() && ranks::world().size() > 1)
+          throw UsageError("--server-stats does not run under mpirun yet");
+        return with_server_stats(prepare(), to);
+      },
+      signals);
 }
 
-void write_json(const std::string& path, const nlohmann::json& doc) {
-  if (path == "-") {
-    std::cout << doc.dump(2) << std::endl;
-    return;
-  }
-  std::ofstream out(path);
-  out << doc.dump(2) << '\n';
-  if (!out) throw RunError("cannot write JSON to " + path);
-}
-
-
-int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate) {
-  if (max_error_rate < 0 || total.started == 0) return kOk;
-  const double rate =
-      static_cast<double>(total.error_total()) / static_cast<double>(total.started);
-  return rate > max_error_rate ? kErrorRate : kOk;
+void check_sources(const load::Targets& spec) {
+  if (const std::string why = load::unusable_source(spec); !why.empty()) throw RunError(why);
 }
 
 void preflight_warnings(const load::CrrSpec& spec, double duration) {

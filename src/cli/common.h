@@ -28,25 +28,8 @@ std::vector<net::SockAddr> parse_listen(const std::vector<std::string>& specs);
 
 using loop::StopSignals;
 
-nlohmann::json document(std::string_view command, nlohmann::json config);
-// Writes to FILE, or stdout for "-". Throws RunError when the file cannot be written.
-void write_json(const std::string& path, const nlohmann::json& doc);
-
-// At the end of a load run the work in flight may still finish, for a short grace time
-// (at most 2 s, or the engine's timeout), so the counts match the target's; then, or at a
-// second Ctrl-C, the engine stops and what is left is aborted.
-template <typename Engine>
-void finish_in_flight(Engine& engine, StopSignals& signals, std::uint64_t timeout_ns) {
-  constexpr std::uint64_t kGraceNs = 2'000'000'000;
-  engine.drain();
-  const std::uint64_t end = loop::now_ns() + std::min(kGraceNs, timeout_ns);
-  while (!engine.finished() && loop::now_ns() < end)
-    if (signals.wait_until(std::min(end, loop::now_ns() + 2'000'000))) break;
-  engine.stop();
-}
-
-// kErrorRate when --max-error-rate was given and errors/started exceeds it, else kOk.
-int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate);
+// --bind addresses that cannot be bound end the run before it starts. Throws RunError.
+void check_sources(const load::Targets& spec);
 
 // Warnings before a crr-style run: open-file limit and local port range.
 void preflight_warnings(const load::CrrSpec& spec, double duration);

@@ -4,7 +4,8 @@
 
 #include "cli/commands.h"
 #include "cli/live_stats.h"
-#include "cli/report.h"
+#include "run/driver.h"
+#include "run/load_job.h"
 #include "stats/printers.h"
 
 namespace connperf::cli {
@@ -74,7 +75,7 @@ void warn_ports_ran_out() {
              "(e.g. 127.0.0.2-127.0.0.20), or lower --rate\n");
 }
 
-class CrrJob final : public LoadJob<load::CrrEngine> {
+class CrrJob final : public run::LoadJob<load::CrrEngine> {
  public:
   using LoadJob::LoadJob;
 
@@ -121,7 +122,7 @@ int run_crr(const CrrOptions& o) {
     if (ranks::world().size() > 1) throw UsageError("--search does not run under mpirun yet");
     return run_crr_search(o, crr_spec(o), signals);
   }
-  return run_prepared([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);
+  return run_load([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);
 }
 
 int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
@@ -135,21 +136,21 @@ int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals
                                        o.out, signals);
 }
 
-Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
+run::Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
   const double duration = o.run.duration_seconds(10);
   load::CrrSpec mine =
-      rank_share(spec, {{"-c", spec.concurrency}, {"-n", spec.count}});
+      run::rank_share(spec, {{"-c", spec.concurrency}, {"-n", spec.count}});
   check_sources(mine);
   preflight_warnings(mine, duration);
   auto job = std::make_unique<CrrJob>(std::move(mine), o.run.max_error_rate);
-  Report report{"crr", crr_config(spec, duration), crr_banner(spec, o.to.targets), duration,
-                &o.out};
+  run::Plan report{"crr", crr_config(spec, duration), crr_banner(spec, o.to.targets), duration,
+                o.out.settings()};
   return {std::move(job), std::move(report)};
 }
 
 int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
-  return run_prepared([&] { return prepare_crr(o, std::move(spec)); }, o.to, signals);
+  return run_load([&] { return prepare_crr(o, std::move(spec)); }, o.to, signals);
 }
 
 }  // namespace connperf::cli

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "result/document.h"
 #include "cli/commands.h"
 #include "diag/host_limits.h"
 #include "stats/printers.h"
@@ -171,13 +172,13 @@ int run_doctor(const DoctorOptions& o) {
   j["problems"] = f.problems;
   j["fits"] = f.problems.empty();
   if (!o.json.empty()) {
-    nlohmann::json doc = document("doctor", {{"rate", o.rate},
+    nlohmann::json doc = result::document("doctor", {{"rate", o.rate},
                                              {"close", o.close},
                                              {"targets", o.targets},
                                              {"bind", o.binds}});
     doc.erase("intervals");
     doc["summary"] = std::move(j);
-    write_json(o.json, doc);
+    result::write_json(o.json, doc);
   }
   return f.problems.empty() ? kOk : kCannotRun;
 }

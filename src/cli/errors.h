@@ -1,20 +1,16 @@
-// Exit codes of every subcommand and the exceptions that carry them (header only, so a small
-// parser like duration.cpp can throw them without pulling in the rest of cli/).
+// The command layer speaks the run layer's exit codes and errors (run/errors.h) unqualified.
 #pragma once
 
-#include <stdexcept>
+#include "run/errors.h"
 
 namespace connperf::cli {
 
-enum Exit : int { kOk = 0, kCannotRun = 1, kUsage = 2, kErrorRate = 3 };
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-class RunError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using run::Exit;
+using run::kCannotRun;
+using run::kErrorRate;
+using run::kOk;
+using run::kUsage;
+using run::RunError;
+using run::UsageError;
 
 }  // namespace connperf::cli

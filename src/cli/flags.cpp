@@ -36,6 +36,10 @@ double OutputFlags::interval_seconds() const {
   return s;
 }
 
+run::OutputSettings OutputFlags::settings() const {
+  return {interval_seconds(), json, ndjson, quiet, kernel_counters};
+}
+
 void add_output_flags(CLI::App& c, OutputFlags& o, bool interval) {
   if (interval) c.add_option("--interval", o.interval, "SECONDS between table lines");
   c.add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");

@@ -12,6 +12,7 @@
 
 #include "load/target.h"
 #include "loop/clock.h"
+#include "run/output.h"
 
 namespace connperf::cli {
 
@@ -23,10 +24,9 @@ struct OutputFlags {
   bool kernel_counters = false;  // --kernel-counters: TCP MIB deltas per interval and in all
 
   double interval_seconds() const;  // validated: at least 0.01; --json and --ndjson not both "-"
+  run::OutputSettings settings() const;  // validated as interval_seconds()
   // Where the human-readable table goes: stderr when a JSON stream takes stdout.
-  std::FILE* human() const noexcept {
-    return json == "-" || ndjson == "-" ? stderr : stdout;
-  }
+  std::FILE* human() const noexcept { return run::OutputSettings{1, json, ndjson}.human(); }
 };
 // `interval` false: the subcommand prints no intervals (only --json and -q).
 void add_output_flags(CLI::App& c, OutputFlags& o, bool interval = true);

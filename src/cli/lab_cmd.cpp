@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "result/document.h"
 #include "cli/commands.h"
 #include "lab/lab.h"
 #include "stats/printers.h"
@@ -60,7 +61,7 @@ int lab_status(const LabOptions& o) {
   lab::check_name(o.spec.name);
   const lab::Topology t{o.spec.name};
   const auto there = lab::existing(t.name);
-  nlohmann::json doc = document("lab status", {{"name", t.name}});
+  nlohmann::json doc = result::document("lab status", {{"name", t.name}});
   doc["summary"]["namespaces"] = there;
   std::FILE* human = o.json == "-" ? stderr : stdout;
   if (there.size() != 3) {
@@ -82,7 +83,7 @@ int lab_status(const LabOptions& o) {
                              {"other", d.other},         {"new", d.inserted},
                              {"dropped", d.dropped},     {"rule_drops", d.nft_drops}};
   }
-  if (!o.json.empty()) write_json(o.json, doc);
+  if (!o.json.empty()) result::write_json(o.json, doc);
   return there.size() == 3 ? kOk : kCannotRun;
 }
 

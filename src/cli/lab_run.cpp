@@ -9,7 +9,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/report.h"
+#include "run/driver.h"
+#include "run/load_job.h"
 #include "lab/lab.h"
 #include "stats/printers.h"
 #include "stats/reconcile.h"
@@ -31,7 +32,7 @@ struct ServerSide {
   }
 };
 
-class LabJob final : public JobDecorator {
+class LabJob final : public run::JobDecorator {
  public:
   LabJob(std::unique_ptr<Job> load, server::ServerEngine& srv, std::string lab)
       : JobDecorator(std::move(load)), srv_(srv), lab_(std::move(lab)) {}
@@ -70,8 +71,8 @@ class LabJob final : public JobDecorator {
   }
 
   // The load ends first (with its grace), then the server drains for a moment and stops.
-  std::uint64_t finish(StopSignals& signals, bool signalled) override {
-    const std::uint64_t end = load_->finish(signals, signalled);
+  std::uint64_t stop(StopSignals& signals, bool signalled) override {
+    const std::uint64_t end = load_->stop(signals, signalled);
     srv_.drain();
     const std::uint64_t drain_end = loop::now_ns() + 2 * loop::kSec;
     while (!srv_.finished() && loop::now_ns() < drain_end)
@@ -94,7 +95,7 @@ class LabJob final : public JobDecorator {
     text += reconciliation_text();
   }
 
-  void complete(nlohmann::json& doc) override {
+  void add_sections(nlohmann::json& doc) override {
     doc["dut"] = {{"intervals", dut_intervals_},
                   {"summary",
                    {{"entries", dut_end_.entries}, {"close", dut_end_.close},
@@ -201,7 +202,7 @@ int run_lab_run(const LabOptions& o) {
   CrrOptions crr;
   RrOptions rr;
   CcOptions cc;
-  Prepared p;
+  run::Prepared p;
   if (load[0] == "crr") {
     parse_as("crr", add_crr, crr, load);
     if (crr.search.on) throw UsageError("lab run: crr --search is not supported here");
@@ -217,12 +218,12 @@ int run_lab_run(const LabOptions& o) {
   }
   if (!crr.to.server_stats.empty() || !rr.to.server_stats.empty() || !cc.to.server_stats.empty())
     throw UsageError("lab run: no --server-stats here: lab run reconciles with its own server");
-  std::string& banner = p.report.banner;
+  std::string& banner = p.plan.banner;
   if (!banner.empty() && banner.back() == '\n') banner.pop_back();
   banner += fmt::format("{}\n", kLabColumns);
-  p.report.config["lab"] = {{"name", t.name}, {"server", target}, {"server_args", o.server_args}};
+  p.plan.config["lab"] = {{"name", t.name}, {"server", target}, {"server_args", o.server_args}};
   LabJob job(std::move(p.job), *srv, t.name);
-  return run_and_report(job, p.report, signals);
+  return run::drive(job, p.plan, signals);
 }
 
 }  // namespace connperf::cli

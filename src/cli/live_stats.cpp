@@ -38,7 +38,7 @@ namespace {
 constexpr int kFetchTimeoutMs = 5000;
 
 // A load run with the target server's counts read before and after it.
-class ReconcileJob final : public JobDecorator {
+class ReconcileJob final : public run::JobDecorator {
  public:
   ReconcileJob(std::unique_ptr<Job> load, std::string command, std::string url)
       : JobDecorator(std::move(load)), command_(std::move(command)), source_(std::move(url)) {
@@ -56,8 +56,8 @@ class ReconcileJob final : public JobDecorator {
 
   // The load ends (with its grace); then the server's counts are read until they hold still
   // (its last resets and closes arrive a moment after ours), for at most kSettleNs.
-  std::uint64_t finish(StopSignals& signals, bool signalled) override {
-    const std::uint64_t end = load_->finish(signals, signalled);
+  std::uint64_t stop(StopSignals& signals, bool signalled) override {
+    const std::uint64_t end = load_->stop(signals, signalled);
     constexpr std::uint64_t kSettleNs = 2 * loop::kSec;
     const std::uint64_t give_up = loop::now_ns() + kSettleNs;
     try {
@@ -91,8 +91,8 @@ class ReconcileJob final : public JobDecorator {
     text += stats::reconcile_text(result_, source_);
   }
 
-  void complete(nlohmann::json& doc) override {
-    load_->complete(doc);
+  void add_sections(nlohmann::json& doc) override {
+    load_->add_sections(doc);
     doc["reconciliation"] = result_;
   }
 
@@ -122,12 +122,12 @@ class ReconcileJob final : public JobDecorator {
 
 }  // namespace
 
-Prepared with_server_stats(Prepared p, const TargetFlags& to) {
+run::Prepared with_server_stats(run::Prepared p, const TargetFlags& to) {
   if (to.server_stats.empty()) return p;
   std::string source = to.server_stats;
   while (!source.empty() && source.back() == '/') source.pop_back();
-  p.job = std::make_unique<ReconcileJob>(std::move(p.job), p.report.command, source);
-  p.report.config["server_stats"] = source;
+  p.job = std::make_unique<ReconcileJob>(std::move(p.job), p.plan.command, source);
+  p.plan.config["server_stats"] = source;
   return p;
 }
 

@@ -6,7 +6,9 @@
 #include <string>
 
 #include "cli/flags.h"
-#include "cli/report.h"
+#include "run/driver.h"
+#include "run/job.h"
+#include "cli/common.h"
 #include "server/stats_endpoint.h"
 
 namespace connperf::cli {
@@ -17,6 +19,6 @@ std::unique_ptr<server::StatsEndpoint> open_stats_endpoint(const std::string& sp
                                                            server::Pages pages);
 
 // A prepared crr/rr/cc run as it is, or with --server-stats one reconciled with that server.
-Prepared with_server_stats(Prepared p, const TargetFlags& to);
+run::Prepared with_server_stats(run::Prepared p, const TargetFlags& to);
 
 }  // namespace connperf::cli

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "result/document.h"
 #include "cli/merge.h"
 
 #include "cli/common.h"
@@ -40,7 +41,7 @@ int run_merge(const MergeOptions& o) {
     throw UsageError(std::string("merge: ") + e.what());
   }
   std::fputs(merged.text.c_str(), o.json == "-" ? stderr : stdout);
-  if (!o.json.empty()) write_json(o.json, merged.doc);
+  if (!o.json.empty()) result::write_json(o.json, merged.doc);
   return kOk;
 }
 

@@ -13,7 +13,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/report.h"
+#include "run/driver.h"
+#include "run/output.h"
 #include "cli/sweep.h"
 #include "lab/command.h"
 #include "stats/printers.h"
@@ -155,7 +156,7 @@ load::Targets loopback_target(int port, const std::string& mode) {
 }
 
 nlohmann::json run_model(const std::string& model, const ModelsOptions& o, const SweepPlan& base,
-                         StopSignals& signals, NdjsonStream& stream) {
+                         StopSignals& signals, run::Output& out) {
   ServerChild server(model, o);
   const double idle_kib = pss_kib(process_tree(server.pid()));
   nlohmann::json memory;
@@ -175,7 +176,7 @@ nlohmann::json run_model(const std::string& model, const ModelsOptions& o, const
   hooks.after_step = [&](const nlohmann::json& step) {
     nlohmann::json e = step;
     e["model"] = model;
-    stream.interval(e);
+    out.step(e, "");
   };
   load::Targets target = loopback_target(server.port(), o.mode);
   nlohmann::json steps;
@@ -249,22 +250,20 @@ int run_models(const ModelsOptions& o) {
       {"warmup", plan.warmup}, {"threads", o.threads}, {"server_threads", o.server_threads},
       {"load", o.crr ? "crr" : "rr"},
       {"memory", "PSS from /proc/PID/smaps_rollup, server and its children, top step minus idle"}};
-  NdjsonStream stream(o.ndjson);
-  stream.start("models", config);
-  std::FILE* human = o.json == "-" || o.ndjson == "-" ? stderr : stdout;
+  run::OutputSettings settings;
+  settings.json = o.json;
+  settings.ndjson = o.ndjson;
+  run::Output out(settings, "models", config);
   StopSignals signals;
   nlohmann::json results = nlohmann::json::array();
   for (const std::string& m : models) {
-    results.push_back(run_model(m, o, plan, signals, stream));
+    results.push_back(run_model(m, o, plan, signals, out));
     fmt::print(stderr, "models: {} done ({} steps)\n", m, results.back()["steps"].size());
     if (results.back()["steps"].size() < plan.counts.size()) break;  // stopped by a signal
   }
-  fmt::print(human, "{}", models_table(results, o.crr));
-  std::fflush(human);
-  nlohmann::json doc = document("models", config);
-  doc["summary"] = {{"models", results}};
-  stream.end(doc["summary"]);
-  if (!o.json.empty()) write_json(o.json, doc);
+  out.text(models_table(results, o.crr));
+  out.document()["summary"] = {{"models", results}};
+  out.end();
   return kOk;
 }
 

@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/live_stats.h"
-#include "cli/report.h"
+#include "run/driver.h"
 #include "loop/event_loop.h"
 #include "proxy/proxy.h"
 #include "stats/metrics.h"
@@ -76,7 +76,7 @@ proxy::ProxySpec proxy_spec(const ProxyOptions& o, long fd_limit) {
   return s;
 }
 
-class ProxyJob final : public Job {
+class ProxyJob final : public run::Job {
  public:
   ProxyJob(proxy::Proxy& px, const std::string& stats_listen) : px_(px) {
     endpoint_ = open_stats_endpoint(stats_listen, [this](std::string_view path) {
@@ -104,7 +104,7 @@ class ProxyJob final : public Job {
     line = stats::proxy_line(t, delta, now.active(), seconds);
   }
 
-  std::uint64_t finish(StopSignals&, bool) override {
+  std::uint64_t stop(StopSignals&, bool) override {
     px_.stop();
     px_.join();
     if (endpoint_) endpoint_->stop();
@@ -186,8 +186,8 @@ int run_proxy(const ProxyOptions& o) {
       sp.threads, sp.threads == 1 ? "" : "s", fmt::join(allow, ", "),
       sp.connect_ports.to_string(), stats::proxy_header());
   ProxyJob job(px, o.stats_listen);
-  const Report report{"proxy", proxy_config(sp, names, allow, duration), banner, duration, &o.out};
-  return run_and_report(job, report, signals);
+  const run::Plan report{"proxy", proxy_config(sp, names, allow, duration), banner, duration, o.out.settings()};
+  return run::drive(job, report, signals);
 }
 
 }  // namespace connperf::cli

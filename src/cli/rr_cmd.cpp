@@ -7,7 +7,8 @@
 
 #include "cli/commands.h"
 #include "cli/live_stats.h"
-#include "cli/report.h"
+#include "run/driver.h"
+#include "run/load_job.h"
 #include "cli/sweep.h"
 #include "load/rr.h"
 #include "loop/event_loop.h"
@@ -65,24 +66,17 @@ int run_sweep(const RrOptions& o, const load::RrSpec& base, StopSignals& signals
   plan.counts = parse_sweep("--sweep", o.sweep);
   const nlohmann::json config = {{"sweep", o.sweep}, {"duration", plan.duration},
                                  {"warmup", o.warmup}, {"threads", base.threads}};
-  nlohmann::json doc = document("rr", config);
-  NdjsonStream stream(o.out.ndjson);
-  stream.start("rr", config);
-  std::FILE* human = o.out.human();
-  fmt::print(human, "{}\n", sweep_header());
-  std::fflush(human);
+  run::Output out(o.out.settings(), "rr", config);
+  out.text(sweep_header() + '\n');
   std::string csv = "connections,open_connections,qps,error_rate,p50_us,p99_us,p999_us\n";
   SweepHooks hooks;
   hooks.after_step = [&](const nlohmann::json& step) {
-    fmt::print(human, "{}\n", sweep_row(step));
-    std::fflush(human);
+    out.step(step, sweep_row(step));
     csv += csv_row(step);
-    stream.interval(step);
   };
-  doc["summary"] = {{"steps", sweep_rr(base, plan, signals, hooks)}};
-  stream.end(doc["summary"]);
+  out.document()["summary"] = {{"steps", sweep_rr(base, plan, signals, hooks)}};
   if (!o.csv.empty()) write_csv(o.csv, csv);
-  if (!o.out.json.empty()) write_json(o.out.json, doc);
+  out.end();
   return kOk;
 }
 
@@ -103,7 +97,7 @@ std::string rr_banner(const load::RrSpec& s, const std::string& first_target) {
                      stats::rr_header());
 }
 
-class RrJob final : public LoadJob<load::RrEngine> {
+class RrJob final : public run::LoadJob<load::RrEngine> {
  public:
   using LoadJob::LoadJob;
 
@@ -119,9 +113,9 @@ class RrJob final : public LoadJob<load::RrEngine> {
   }
 
   // The last line shows the connections open before the close, not 0.
-  std::uint64_t finish(StopSignals& signals, bool signalled) override {
+  std::uint64_t stop(StopSignals& signals, bool signalled) override {
     open_at_end_ = engine_.open_connections();
-    return LoadJob::finish(signals, signalled);
+    return LoadJob::stop(signals, signalled);
   }
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
@@ -178,7 +172,7 @@ int run_rr(const RrOptions& o) {
     warn_open_files(spec);
     return run_rr_search(o, std::move(spec), signals);
   }
-  return run_prepared(
+  return run_load(
       [&o] {
         if (!o.sweep.empty()) throw UsageError("--sweep does not run under mpirun yet");
         o.out.interval_seconds();
@@ -197,14 +191,14 @@ int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
                                       o.out, signals);
 }
 
-Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {
+run::Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {
   const double duration = o.run.duration_seconds(10);
-  load::RrSpec mine = rank_share(spec, {{"-c", spec.connections}, {"-n", spec.count}});
+  load::RrSpec mine = run::rank_share(spec, {{"-c", spec.connections}, {"-n", spec.count}});
   check_sources(mine);
   warn_open_files(mine);
   auto job = std::make_unique<RrJob>(std::move(mine), o.run.max_error_rate);
-  Report report{"rr", rr_config(spec, duration), rr_banner(spec, o.to.targets.front()), duration,
-                &o.out};
+  run::Plan report{"rr", rr_config(spec, duration), rr_banner(spec, o.to.targets.front()), duration,
+                o.out.settings()};
   return {std::move(job), std::move(report)};
 }
 

@@ -84,14 +84,13 @@ int run_search(const SearchRun& run, const SearchFlags& flags, const OutputFlags
       flags.max_p99.empty()
           ? 0
           : static_cast<std::uint64_t>(parse_seconds("--max-p99", flags.max_p99) * 1e6);
-  std::FILE* human = out.human();
-  fmt::print(human,
+  run::Output output(out.settings(), run.command, run.config);
+  output.text(fmt::format(
              "{} --search: the highest rate whose {:g} s step holds error rate <= {}{}\n"
              "{:>4} {:>12} {:>12} {:>10} {:>9}  {}\n",
              run.command, run.duration, run.max_error_rate,
              max_p99_us ? " and p99 <= " + stats::format_us(max_p99_us) : std::string(), "step",
-             "rate/s", "achieved/s", "error rate", "p99", "result");
-  std::fflush(human);
+             "rate/s", "achieved/s", "error rate", "p99", "result"));
   load::RateSearch search(run.first_rate, flags.precision, flags.max_steps);
   nlohmann::json steps = nlohmann::json::array();
   while (!search.done()) {
@@ -107,8 +106,7 @@ int run_search(const SearchRun& run, const SearchFlags& flags, const OutputFlags
       if (const std::string moved = diag::tcp_mib_moved(d); !moved.empty())
         line += "  kernel: " + moved;
     }
-    fmt::print(human, "{}\n", line);
-    std::fflush(human);
+    output.step(v.json, line);
     steps.push_back(std::move(v.json));
     if (stopped) break;  // a signal: this step ran short and does not count
     search.record(v.held);
@@ -123,10 +121,8 @@ int run_search(const SearchRun& run, const SearchFlags& flags, const OutputFlags
   else
     headline = fmt::format("{} {} (bracket: {} held, {} failed)", rate_text(held), run.unit,
                            rate_text(held), rate_text(failed));
-  fmt::print(human, "\nhighest rate that holds: {}\n", headline);
-  std::fflush(human);
-  nlohmann::json doc = document(run.command, run.config);
-  doc["summary"]["search"] = {
+  output.text(fmt::format("\nhighest rate that holds: {}\n", headline));
+  output.document()["summary"]["search"] = {
       {"rate", held},
       {"bracket", {held, failed > 0 ? nlohmann::json(failed) : nlohmann::json(nullptr)}},
       {"max_error_rate", run.max_error_rate},
@@ -134,7 +130,7 @@ int run_search(const SearchRun& run, const SearchFlags& flags, const OutputFlags
       {"precision", flags.precision},
       {"step_seconds", run.duration},
       {"steps", std::move(steps)}};
-  if (!out.json.empty()) write_json(out.json, doc);
+  output.end();
   return held > 0 ? kOk : kErrorRate;
 }
 

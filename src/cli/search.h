@@ -12,6 +12,7 @@
 
 #include "cli/common.h"
 #include "cli/flags.h"
+#include "run/load_job.h"
 #include "loop/clock.h"
 #include "stats/client_stats.h"
 
@@ -40,7 +41,7 @@ bool run_rate_step(Spec spec, double duration, StopSignals& signals, StepResult&
   const std::uint64_t t0 = engine.start();
   const bool stopped = signals.wait_until(t0 + loop::ns_from_seconds(duration));
   out.seconds = loop::seconds_from_ns(loop::now_ns() - t0);
-  finish_in_flight(engine, signals, engine.spec().timeout_ns);
+  run::finish_in_flight(engine, signals, engine.spec().timeout_ns);
   engine.join();
   engine.snapshot(out.total);
   out.aborted = engine.aborted();

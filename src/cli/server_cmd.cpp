@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/live_stats.h"
-#include "cli/report.h"
+#include "run/driver.h"
 #include "stats/metrics.h"
 #include "loop/clock.h"
 #include "stats/printers.h"
@@ -83,7 +83,7 @@ std::string server_banner(const server::ServerSpec& s, const std::vector<std::st
                      server::to_string(s.mode), stats::server_header());
 }
 
-class ServerJob final : public Job {
+class ServerJob final : public run::Job {
  public:
   ServerJob(server::ServerEngine& srv, std::vector<std::string> names, double drain_timeout,
             const std::string& stats_listen)
@@ -117,7 +117,7 @@ class ServerJob final : public Job {
 
   // Our FIN to every peer, then up to --drain-timeout for them to close (a second signal ends
   // the wait), then what is left is closed by the server.
-  std::uint64_t finish(StopSignals& signals, bool) override {
+  std::uint64_t stop(StopSignals& signals, bool) override {
     srv_.drain();
     const std::uint64_t drain_end = loop::now_ns() + drain_ns_;
     while (!srv_.finished() && loop::now_ns() < drain_end)
@@ -186,7 +186,7 @@ int run_server(const ServerOptions& o) {
   const server::ServerSpec& s = srv->spec();
   const std::vector<std::string> names = listen_names(srv->addresses());
   ServerJob job(*srv, names, drain_timeout, o.stats_listen);
-  const Report report{"server",
+  const run::Plan report{"server",
                       {{"listen", names},
                        {"threads", s.threads},
                        {"model", server::to_string(s.model)},
@@ -194,8 +194,8 @@ int run_server(const ServerOptions& o) {
                        {"duration", duration},
                        {"max_connections", s.max_connections},
                        {"idle_timeout_s", loop::seconds_from_ns(s.idle_timeout_ns)}},
-                      server_banner(s, names), duration, &o.out};
-  return run_and_report(job, report, signals);
+                      server_banner(s, names), duration, o.out.settings()};
+  return run::drive(job, report, signals);
 }
 
 }  // namespace connperf::cli

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/report.h"
+#include "run/driver.h"
 #include "diag/sock_diag.h"
 #include "loop/event_loop.h"
 #include "stats/printers.h"
@@ -78,7 +78,7 @@ void add_states(CLI::App& app, StatesOptions& o) {
 namespace {
 
 // --watch: a line of counts every interval until -d or Ctrl-C.
-class WatchJob final : public Job {
+class WatchJob final : public run::Job {
  public:
   explicit WatchJob(const diag::StateFilter& f) : filter_(f), last_(count_or_throw(f)) {}
   const diag::StateCounts& last() const noexcept { return last_; }
@@ -89,7 +89,7 @@ class WatchJob final : public Job {
     j = {{"t", t}, {"states", states_json(last_)}};
     line = states_line(t, last_);
   }
-  std::uint64_t finish(StopSignals&, bool) override { return loop::now_ns(); }
+  std::uint64_t stop(StopSignals&, bool) override { return loop::now_ns(); }
   bool reports_last_interval() const override { return false; }
   void summary(double, std::string&, nlohmann::json& j) override {
     j = {{"states", states_json(last_)}, {"total", last_.total()}};
@@ -123,11 +123,11 @@ int run_states(const StatesOptions& o) {
                                  {"watch", o.watch}};
   WatchJob job(f);
   if (o.watch.empty()) {  // one count, as a block
-    nlohmann::json doc = document("states", config);
-    fmt::print(o.out.human(), "{}", states_block(job.last(), scope));
+    run::Output out(o.out.settings(), "states", config);
+    out.text(states_block(job.last(), scope));
     std::string none;
-    job.summary(0, none, doc["summary"]);
-    if (!o.out.json.empty()) write_json(o.out.json, doc);
+    job.summary(0, none, out.document()["summary"]);
+    out.end();
     return kOk;
   }
   OutputFlags out = o.out;
@@ -139,7 +139,8 @@ int run_states(const StatesOptions& o) {
   const std::string banner =
       fmt::format("TCP sockets {}\n{}\n{}\n", scope, states_header(), states_line(0, job.last()));
   nlohmann::json first = {{"t", 0.0}, {"states", states_json(job.last())}};
-  return run_and_report(job, {"states", config, banner, duration, &out, std::move(first)}, signals);
+  return run::drive(job, {"states", config, banner, duration, out.settings(), std::move(first)},
+                    signals);
 }
 
 std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>& ports,

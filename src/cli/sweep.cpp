@@ -1,11 +1,13 @@
 #include "cli/sweep.h"
+#include "run/output.h"
 
 #include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
 
-#include "cli/report.h"
+#include "run/driver.h"
+#include "run/load_job.h"
 #include "loop/clock.h"
 #include "stats/printers.h"
 
@@ -43,7 +45,7 @@ nlohmann::json step_json(unsigned connections, const stats::ClientSnapshot& d, d
 }
 
 // Waits until `until` in slices, keeping the status line current. True at a stop signal.
-bool wait_showing(StopSignals& signals, std::uint64_t until, Progress& progress,
+bool wait_showing(StopSignals& signals, std::uint64_t until, run::Progress& progress,
                   const std::function<std::string()>& text) {
   constexpr std::uint64_t kSliceNs = 250'000'000;
   for (;;) {
@@ -59,7 +61,7 @@ nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signa
                      const SweepHooks& hooks, unsigned Spec::*count_field) {
   constexpr bool kRr = std::is_same_v<Engine, load::RrEngine>;
   nlohmann::json steps = nlohmann::json::array();
-  Progress progress;
+  run::Progress progress;
   const double step_seconds = plan.warmup + plan.duration;
   for (std::size_t i = 0; i < plan.counts.size(); ++i) {
     Spec spec = base;
@@ -71,7 +73,7 @@ nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signa
       const std::string what = fmt::format("{}{}{} connections", plan.progress_label,
                                            plan.progress_label.empty() ? "" : ", ",
                                            plan.counts[i]);
-      return step_progress_text(i, plan.counts.size(),
+      return run::step_progress_text(i, plan.counts.size(),
                                 loop::seconds_from_ns(loop::now_ns() - t0), step_seconds, what);
     };
     bool stopped = wait_showing(signals, t0 + loop::ns_from_seconds(plan.warmup), progress, text);

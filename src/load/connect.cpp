@@ -46,4 +46,17 @@ net::Result Connector::open(std::uint16_t i, net::Fd& fd, std::uint64_t& t_conne
   return r;
 }
 
+std::string unusable_source(const Targets& targets) {
+  for (const auto& a : targets.binds) {
+    const net::Result s = net::tcp_socket(a.family());
+    if (!s.ok()) continue;  // out of files: the run will say so
+    net::Fd fd(static_cast<int>(s.value));
+    (void)net::set_bind_address_no_port(fd.get());
+    if (const net::Result r = net::bind_to(fd.get(), a); !r.ok())
+      return "--bind " + a.host_string() + ": cannot bind (" + net::errno_name(r.sys_errno) +
+             ": " + net::errno_text(r.sys_errno) + ")";
+  }
+  return "";
+}
+
 }  // namespace connperf::load

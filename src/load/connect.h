@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "load/target.h"
 #include "net/socket.h"
@@ -25,6 +26,11 @@ Failure failure_of(const net::Result& r) noexcept;
 // Why a connect in progress ended with EPOLLERR or EPOLLHUP: the socket's pending error, or,
 // when there is none, the peer closing at once (closed_early).
 Failure connect_failure(int fd) noexcept;
+
+// Binds a socket to each source address (port 0, nothing sent), before a run: a run that cannot
+// use one of its --bind addresses cannot start. Returns why the first one failed
+// ("--bind ADDR: cannot bind (EADDRNOTAVAIL: …)"), or "" when all can be used.
+std::string unusable_source(const Targets& targets);
 
 class Connector {
  public:

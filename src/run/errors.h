@@ -1,0 +1,20 @@
+// Exit codes of every run and the exceptions that carry them up to main (header only, so a small
+// parser such as cli/duration.cpp can throw them without pulling in the rest of the program).
+#pragma once
+
+#include <stdexcept>
+
+namespace connperf::run {
+
+enum Exit : int { kOk = 0, kCannotRun = 1, kUsage = 2, kErrorRate = 3 };
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+class RunError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace connperf::run

@@ -1,0 +1,26 @@
+#include "run/load_job.h"
+
+namespace connperf::run {
+
+int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate) {
+  if (max_error_rate < 0 || total.started == 0) return kOk;
+  const double rate =
+      static_cast<double>(total.error_total()) / static_cast<double>(total.started);
+  return rate > max_error_rate ? kErrorRate : kOk;
+}
+
+nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
+                           const std::vector<net::SockAddr>& sources) {
+  nlohmann::json row = {
+      {"started", own.started},
+      {"completed", own.completed},
+      {"errors", own.error_total()},
+      {"cps", elapsed > 0 ? static_cast<double>(own.completed) / elapsed : 0.0}};
+  if (!sources.empty()) {
+    nlohmann::json& list = row["sources"] = nlohmann::json::array();
+    for (const auto& a : sources) list.push_back(a.host_string());
+  }
+  return row;
+}
+
+}  // namespace connperf::run

@@ -1,0 +1,120 @@
+// What the load runs (crr, rr, cc) share on top of the driver: this rank's share of the job,
+// the end of a load run (work in flight may finish within a grace), the exit code by
+// --max-error-rate, a rank's row, and LoadJob — crr's and rr's Job around their engine.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "load/split.h"
+#include "loop/clock.h"
+#include "net/address.h"
+#include "ranks/reduce.h"
+#include "run/job.h"
+#include "stats/client_stats.h"
+
+namespace connperf::run {
+
+// Under MPI (more than one rank in ranks::world()): this rank's share of the job's figures, by
+// the threads' share rule; --bind sets split into disjoint subsets. `figures`: each flag and its
+// value, which must give every rank at least one (0 = not given). Throws UsageError.
+template <typename Spec>
+Spec rank_share(const Spec& spec,
+                std::initializer_list<std::pair<const char*, std::uint64_t>> figures) {
+  const ranks::Comm& comm = ranks::world();
+  if (comm.size() == 1) return spec;
+  for (const auto& [flag, value] : figures)
+    if (value > 0 && value < comm.size())
+      throw UsageError(std::string(flag) + ": " + std::to_string(value) +
+                       " cannot be split over " + std::to_string(comm.size()) + " ranks");
+  if (!spec.binds.empty() && spec.binds.size() < comm.size())
+    throw UsageError("--bind: " + std::to_string(spec.binds.size()) +
+                     " source addresses cannot be split over " + std::to_string(comm.size()) +
+                     " ranks (each rank needs its own)");
+  return load::share_of(spec, comm.size(), comm.rank());
+}
+
+// At the end of a load run the work in flight may still finish, for a short grace time
+// (at most 2 s, or the engine's timeout), so the counts match the target's; then, or at a
+// second Ctrl-C, the engine stops and what is left is aborted.
+template <typename Engine>
+void finish_in_flight(Engine& engine, StopSignals& signals, std::uint64_t timeout_ns) {
+  constexpr std::uint64_t kGraceNs = 2'000'000'000;
+  engine.drain();
+  const std::uint64_t end = loop::now_ns() + std::min(kGraceNs, timeout_ns);
+  while (!engine.finished() && loop::now_ns() < end)
+    if (signals.wait_until(std::min(end, loop::now_ns() + 2'000'000))) break;
+  engine.stop();
+}
+
+// kErrorRate when --max-error-rate was given and errors/started exceeds it, else kOk.
+int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate);
+
+// A rank's row: started, completed, errors, cps and, with --bind, the source addresses it used.
+nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
+                           const std::vector<net::SockAddr>& sources);
+
+// The part of a Job that crr and rr share: their engine's start and stop (work in flight may
+// finish within its grace), the counters since the last interval, the totals and the exit code
+// by --max-error-rate.
+template <typename Engine>
+class LoadJob : public Job {
+ public:
+  template <typename Spec>
+  LoadJob(Spec spec, double max_error_rate)
+      : engine_(std::move(spec)), max_error_rate_(max_error_rate) {}
+  const auto& spec() const noexcept { return engine_.spec(); }
+
+  std::uint64_t start() override { return engine_.start(); }
+  bool reached_end() override { return engine_.finished(); }
+  std::uint64_t stop(StopSignals& signals, bool) override {
+    finish_in_flight(engine_, signals, spec().timeout_ns);
+    engine_.join();
+    return engine_.stopped_at();
+  }
+  int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
+  double done_fraction() override {
+    if (spec().count == 0) return -1;
+    return static_cast<double>(prev_.started) / static_cast<double>(spec().count);
+  }
+
+  nlohmann::json rank_row(double elapsed) override {
+    return rank_counts(own_, elapsed, spec().binds);
+  }
+
+ protected:
+  // The counters since the last interval, summed over ranks with `extra` (job-wide figures).
+  stats::ClientSnapshot delta(std::span<std::uint64_t> extra = {}) {
+    stats::ClientSnapshot now;
+    engine_.snapshot(now);
+    stats::ClientSnapshot d = now;
+    d -= prev_;
+    prev_ = now;
+    ranks::sum(ranks::world(), d, extra);
+    return d;
+  }
+  std::uint64_t take_totals() {  // fills total_ (the job's); returns the aborted count
+    engine_.snapshot(total_);
+    own_ = total_;
+    std::uint64_t aborted = engine_.aborted();
+    ranks::sum(ranks::world(), total_, {&aborted, 1});
+    return aborted;
+  }
+
+  Engine engine_;
+  stats::ClientSnapshot total_;
+
+ private:
+  double max_error_rate_;
+  stats::ClientSnapshot prev_;
+  stats::ClientSnapshot own_;  // this rank's totals
+};
+
+}  // namespace connperf::run
