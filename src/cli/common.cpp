@@ -69,6 +69,22 @@ int run_load(const std::function<run::Prepared()>& prepare, const TargetFlags& t
       signals);
 }
 
+std::vector<unsigned> parse_sweep(const std::string& flag, const std::string& text) {
+  std::vector<unsigned> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    unsigned n = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+    if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || n == 0)
+      throw UsageError(flag + ": '" + text + "' is not a list of connection counts (e.g. 50,100)");
+    out.push_back(n);
+    start = comma + 1;
+  }
+  return out;
+}
+
 void check_sources(const load::Targets& spec) {
   if (const std::string why = load::unusable_source(spec); !why.empty()) throw RunError(why);
 }

@@ -25,6 +25,8 @@ namespace connperf::cli {
 std::vector<load::Target> parse_targets(const std::vector<std::string>& specs);
 std::vector<net::SockAddr> parse_binds(const std::vector<std::string>& specs);
 std::vector<net::SockAddr> parse_listen(const std::vector<std::string>& specs);
+// "50,100,150" → {50, 100, 150}: --sweep's connection counts. Throws UsageError naming `flag`.
+std::vector<unsigned> parse_sweep(const std::string& flag, const std::string& text);
 
 using loop::StopSignals;
 

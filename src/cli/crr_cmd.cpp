@@ -126,14 +126,13 @@ int run_crr(const CrrOptions& o) {
 }
 
 int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
-  SearchRun run;
-  run.command = "crr";
-  run.unit = "connections/s";
-  run.duration = o.run.duration_seconds(5);
-  run.config = crr_config(spec, run.duration);
-  preflight_warnings(spec, run.duration);
-  return search_rates<load::CrrEngine>(std::move(run), std::move(spec), o.run, o.rate, o.search,
-                                       o.out, signals);
+  run::SearchPlan plan = search_plan(o.search, o.run, o.rate);
+  plan.command = "crr";
+  plan.unit = "connections/s";
+  plan.config = crr_config(spec, plan.duration);
+  preflight_warnings(spec, plan.duration);
+  return run::search_rates<load::CrrEngine>(std::move(plan), std::move(spec), o.out.settings(),
+                                            signals);
 }
 
 run::Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {

@@ -15,7 +15,7 @@
 #include "cli/commands.h"
 #include "run/driver.h"
 #include "run/output.h"
-#include "cli/sweep.h"
+#include "run/sweep.h"
 #include "lab/command.h"
 #include "stats/printers.h"
 
@@ -155,14 +155,14 @@ load::Targets loopback_target(int port, const std::string& mode) {
   return t;
 }
 
-nlohmann::json run_model(const std::string& model, const ModelsOptions& o, const SweepPlan& base,
+nlohmann::json run_model(const std::string& model, const ModelsOptions& o, const run::SweepPlan& base,
                          StopSignals& signals, run::Output& out) {
   ServerChild server(model, o);
   const double idle_kib = pss_kib(process_tree(server.pid()));
   nlohmann::json memory;
-  SweepPlan plan = base;
+  run::SweepPlan plan = base;
   plan.progress_label = model;
-  SweepHooks hooks;
+  run::SweepHooks hooks;
   const unsigned top = *std::max_element(plan.counts.begin(), plan.counts.end());
   hooks.before_stop = [&](nlohmann::json& step) {
     if (step["connections"] != top) return;
@@ -184,12 +184,12 @@ nlohmann::json run_model(const std::string& model, const ModelsOptions& o, const
     load::CrrSpec spec;
     static_cast<load::Targets&>(spec) = target;
     spec.threads = o.threads;
-    steps = sweep_crr(spec, plan, signals, hooks);
+    steps = run::sweep_crr(spec, plan, signals, out, hooks);
   } else {
     load::RrSpec spec;
     static_cast<load::Targets&>(spec) = target;
     spec.threads = o.threads;
-    steps = sweep_rr(spec, plan, signals, hooks);
+    steps = run::sweep_rr(spec, plan, signals, out, hooks);
   }
   server.stop();
   return {{"model", model}, {"steps", steps}, {"memory", memory}};
@@ -235,7 +235,7 @@ std::string models_table(const nlohmann::json& models, bool crr) {
 
 int run_models(const ModelsOptions& o) {
   const std::vector<std::string> models = parse_models(o.models);
-  SweepPlan plan;
+  run::SweepPlan plan;
   plan.counts = parse_sweep("--sweep", o.sweep);
   plan.duration = parse_seconds("-d", o.duration);
   plan.warmup = parse_seconds("--warmup", o.warmup);
@@ -256,7 +256,9 @@ int run_models(const ModelsOptions& o) {
   run::Output out(settings, "models", config);
   StopSignals signals;
   nlohmann::json results = nlohmann::json::array();
+  plan.all_steps = models.size() * plan.counts.size();
   for (const std::string& m : models) {
+    plan.first_step = results.size() * plan.counts.size();
     results.push_back(run_model(m, o, plan, signals, out));
     fmt::print(stderr, "models: {} done ({} steps)\n", m, results.back()["steps"].size());
     if (results.back()["steps"].size() < plan.counts.size()) break;  // stopped by a signal

@@ -9,7 +9,7 @@
 #include "cli/live_stats.h"
 #include "run/driver.h"
 #include "run/load_job.h"
-#include "cli/sweep.h"
+#include "run/sweep.h"
 #include "load/rr.h"
 #include "loop/event_loop.h"
 #include "stats/printers.h"
@@ -60,21 +60,21 @@ void write_csv(const std::string& path, const std::string& csv) {
 }
 
 int run_sweep(const RrOptions& o, const load::RrSpec& base, StopSignals& signals) {
-  SweepPlan plan;
+  run::SweepPlan plan;
   plan.warmup = parse_seconds("--warmup", o.warmup);
   plan.duration = o.run.duration_seconds(5);
   plan.counts = parse_sweep("--sweep", o.sweep);
   const nlohmann::json config = {{"sweep", o.sweep}, {"duration", plan.duration},
                                  {"warmup", o.warmup}, {"threads", base.threads}};
   run::Output out(o.out.settings(), "rr", config);
-  out.text(sweep_header() + '\n');
+  out.text(run::sweep_header() + '\n');
   std::string csv = "connections,open_connections,qps,error_rate,p50_us,p99_us,p999_us\n";
-  SweepHooks hooks;
+  run::SweepHooks hooks;
   hooks.after_step = [&](const nlohmann::json& step) {
-    out.step(step, sweep_row(step));
+    out.step(step, run::sweep_row(step));
     csv += csv_row(step);
   };
-  out.document()["summary"] = {{"steps", sweep_rr(base, plan, signals, hooks)}};
+  out.document()["summary"] = {{"steps", run::sweep_rr(base, plan, signals, out, hooks)}};
   if (!o.csv.empty()) write_csv(o.csv, csv);
   out.end();
   return kOk;
@@ -182,13 +182,12 @@ int run_rr(const RrOptions& o) {
 }
 
 int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
-  SearchRun run;
-  run.command = "rr";
-  run.unit = "requests/s";
-  run.duration = o.run.duration_seconds(5);
-  run.config = rr_config(spec, run.duration);
-  return search_rates<load::RrEngine>(std::move(run), std::move(spec), o.run, o.rate, o.search,
-                                      o.out, signals);
+  run::SearchPlan plan = search_plan(o.search, o.run, o.rate);
+  plan.command = "rr";
+  plan.unit = "requests/s";
+  plan.config = rr_config(spec, plan.duration);
+  return run::search_rates<load::RrEngine>(std::move(plan), std::move(spec), o.out.settings(),
+                                           signals);
 }
 
 run::Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {

@@ -1,33 +1,13 @@
-#include "cli/sweep.h"
-#include "run/output.h"
+#include "run/sweep.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
 
-#include "run/driver.h"
-#include "run/load_job.h"
 #include "loop/clock.h"
 #include "stats/printers.h"
 
-namespace connperf::cli {
-
-std::vector<unsigned> parse_sweep(const std::string& flag, const std::string& text) {
-  std::vector<unsigned> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string item = text.substr(start, comma - start);
-    unsigned n = 0;
-    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
-    if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || n == 0)
-      throw UsageError(flag + ": '" + text + "' is not a list of connection counts (e.g. 50,100)");
-    out.push_back(n);
-    start = comma + 1;
-  }
-  return out;
-}
+namespace connperf::run {
 
 namespace {
 
@@ -45,11 +25,11 @@ nlohmann::json step_json(unsigned connections, const stats::ClientSnapshot& d, d
 }
 
 // Waits until `until` in slices, keeping the status line current. True at a stop signal.
-bool wait_showing(StopSignals& signals, std::uint64_t until, run::Progress& progress,
+bool wait_showing(StopSignals& signals, std::uint64_t until, Output& out,
                   const std::function<std::string()>& text) {
   constexpr std::uint64_t kSliceNs = 250'000'000;
   for (;;) {
-    if (progress.enabled()) progress.show(text());
+    out.status(text());
     const std::uint64_t now = loop::now_ns();
     if (now >= until) return false;
     if (signals.wait_until(std::min(until, now + kSliceNs))) return true;
@@ -57,11 +37,10 @@ bool wait_showing(StopSignals& signals, std::uint64_t until, run::Progress& prog
 }
 
 template <typename Engine, typename Spec>
-nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signals,
+nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signals, Output& out,
                      const SweepHooks& hooks, unsigned Spec::*count_field) {
   constexpr bool kRr = std::is_same_v<Engine, load::RrEngine>;
   nlohmann::json steps = nlohmann::json::array();
-  run::Progress progress;
   const double step_seconds = plan.warmup + plan.duration;
   for (std::size_t i = 0; i < plan.counts.size(); ++i) {
     Spec spec = base;
@@ -73,15 +52,16 @@ nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signa
       const std::string what = fmt::format("{}{}{} connections", plan.progress_label,
                                            plan.progress_label.empty() ? "" : ", ",
                                            plan.counts[i]);
-      return run::step_progress_text(i, plan.counts.size(),
+      return step_progress_text(plan.first_step + i,
+                                plan.all_steps ? plan.all_steps : plan.counts.size(),
                                 loop::seconds_from_ns(loop::now_ns() - t0), step_seconds, what);
     };
-    bool stopped = wait_showing(signals, t0 + loop::ns_from_seconds(plan.warmup), progress, text);
+    bool stopped = wait_showing(signals, t0 + loop::ns_from_seconds(plan.warmup), out, text);
     stats::ClientSnapshot a, b;
     engine.snapshot(a);
     const std::uint64_t t1 = loop::now_ns();
     if (!stopped)
-      stopped = wait_showing(signals, t1 + loop::ns_from_seconds(plan.duration), progress, text);
+      stopped = wait_showing(signals, t1 + loop::ns_from_seconds(plan.duration), out, text);
     engine.snapshot(b);
     const double secs = loop::seconds_from_ns(loop::now_ns() - t1);
     b -= a;
@@ -90,7 +70,6 @@ nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signa
     if (hooks.before_stop) hooks.before_stop(step);
     engine.stop();
     engine.join();
-    progress.clear();
     if (hooks.after_step) hooks.after_step(step);
     steps.push_back(std::move(step));
     if (stopped) break;
@@ -101,13 +80,13 @@ nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signa
 }  // namespace
 
 nlohmann::json sweep_rr(const load::RrSpec& base, const SweepPlan& plan, StopSignals& signals,
-                        const SweepHooks& hooks) {
-  return sweep<load::RrEngine>(base, plan, signals, hooks, &load::RrSpec::connections);
+                        Output& out, const SweepHooks& hooks) {
+  return sweep<load::RrEngine>(base, plan, signals, out, hooks, &load::RrSpec::connections);
 }
 
 nlohmann::json sweep_crr(const load::CrrSpec& base, const SweepPlan& plan, StopSignals& signals,
-                         const SweepHooks& hooks) {
-  return sweep<load::CrrEngine>(base, plan, signals, hooks, &load::CrrSpec::concurrency);
+                         Output& out, const SweepHooks& hooks) {
+  return sweep<load::CrrEngine>(base, plan, signals, out, hooks, &load::CrrSpec::concurrency);
 }
 
 std::string sweep_header() {
@@ -124,4 +103,4 @@ std::string sweep_row(const nlohmann::json& j) {
                      stats::format_us(lat["p99"]), stats::format_us(lat["p999"]));
 }
 
-}  // namespace connperf::cli
+}  // namespace connperf::run

@@ -9,20 +9,23 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/common.h"
+#include "loop/signals.h"
+#include "run/output.h"
 #include "load/crr.h"
 #include "load/rr.h"
 
-namespace connperf::cli {
+namespace connperf::run {
 
-// "50,100,150" → {50, 100, 150}. Throws UsageError naming `flag`.
-std::vector<unsigned> parse_sweep(const std::string& flag, const std::string& text);
+using loop::StopSignals;
+
 
 struct SweepPlan {
   std::vector<unsigned> counts;
   double warmup = 1;    // seconds before each step's clock
   double duration = 5;  // seconds each step is measured
   std::string progress_label;  // shown on the status line (a model's name), may be empty
+  std::size_t first_step = 0;  // where these steps start in a longer run (models: the model's)
+  std::size_t all_steps = 0;   // the whole run's steps; 0 = these counts
 };
 
 // Called at the end of each step while its connections are still open (the step's JSON may gain
@@ -35,13 +38,14 @@ struct SweepHooks {
 // Runs the steps in order with rr (qps) or crr (cps, -c = the count) and returns summary.steps[]:
 // {connections, open_connections (rr), requests|completed, qps|cps, error_rate, errors,
 // latency_us.response}. Stops early at a signal.
+// The status line goes to `out`; rows and steps are the hooks' to write.
 nlohmann::json sweep_rr(const load::RrSpec& base, const SweepPlan& plan, StopSignals& signals,
-                        const SweepHooks& hooks = {});
+                        Output& out, const SweepHooks& hooks = {});
 nlohmann::json sweep_crr(const load::CrrSpec& base, const SweepPlan& plan, StopSignals& signals,
-                         const SweepHooks& hooks = {});
+                         Output& out, const SweepHooks& hooks = {});
 
 // The closing table: its header and one row per step (qps or cps as the step has).
 std::string sweep_header();
 std::string sweep_row(const nlohmann::json& step);
 
-}  // namespace connperf::cli
+}  // namespace connperf::run

@@ -1,0 +1,134 @@
+#include "run/search.h"
+
+#include <cstdio>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "diag/tcp_mib.h"
+#include "load/search.h"
+#include "run/output.h"
+#include "stats/printers.h"
+
+namespace connperf::run {
+
+namespace {
+
+struct Verdict {
+  bool held;
+  std::string why;
+  nlohmann::json json;
+};
+
+Verdict judge(double rate, const StepResult& s, double max_error_rate, std::uint64_t max_p99_us) {
+  const stats::ClientSnapshot& t = s.total;
+  const std::uint64_t failed = t.error_total() + s.aborted;
+  const double error_rate =
+      t.started ? static_cast<double>(failed) / static_cast<double>(t.started) : 1.0;
+  const double achieved = s.seconds > 0 ? static_cast<double>(t.completed) / s.seconds : 0;
+  const std::uint64_t p99 = t.total_us.percentile(99);
+  std::string why;
+  if (t.started == 0) why = "nothing started";
+  else if (error_rate > max_error_rate)
+    why = fmt::format("error rate {:.4f} > {}", error_rate, max_error_rate);
+  else if (max_p99_us && p99 > max_p99_us)
+    why = fmt::format("p99 {} > {}", stats::format_us(p99), stats::format_us(max_p99_us));
+  else if (achieved < 0.9 * rate)
+    why = fmt::format("carried {:.0f}/s of {:.0f}/s", achieved, rate);
+  nlohmann::json j = {{"rate", rate},
+                      {"seconds", s.seconds},
+                      {"started", t.started},
+                      {"completed", t.completed},
+                      {"failed", failed},
+                      {"aborted", s.aborted},
+                      {"achieved", achieved},
+                      {"error_rate", error_rate},
+                      {"errors", stats::errors_json(t)},
+                      {"latency_us", {{"total", stats::latency_json(t.total_us)}}},
+                      {"held", why.empty()}};
+  if (!why.empty()) j["why"] = why;
+  return {why.empty(), why, std::move(j)};
+}
+
+std::string row(std::size_t n, const Verdict& v) {
+  const nlohmann::json& j = v.json;
+  return fmt::format("{:>4} {:>12} {:>12} {:>10.4f} {:>9}  {}", n,
+                     stats::format_count(static_cast<std::uint64_t>(j["rate"].get<double>())),
+                     stats::format_count(static_cast<std::uint64_t>(j["achieved"].get<double>())),
+                     j["error_rate"].get<double>(),
+                     stats::format_us(j["latency_us"]["total"]["p99"].get<std::uint64_t>()),
+                     v.held ? "held" : "failed: " + v.why);
+}
+
+std::string rate_text(double r) {
+  return stats::format_count(static_cast<std::uint64_t>(r));
+}
+
+std::string header(const SearchPlan& plan) {
+  return fmt::format(
+      "{} --search: the highest rate whose {:g} s step holds error rate <= {}{}\n"
+      "{:>4} {:>12} {:>12} {:>10} {:>9}  {}\n",
+      plan.command, plan.duration, plan.max_error_rate,
+      plan.max_p99_us ? " and p99 <= " + stats::format_us(plan.max_p99_us) : std::string(),
+      "step", "rate/s", "achieved/s", "error rate", "p99", "result");
+}
+
+std::string headline(const SearchPlan& plan, double held, double failed) {
+  if (held == 0) return fmt::format("no rate held: even {}/s failed", rate_text(failed));
+  if (failed == 0)
+    return fmt::format("{} {} held (the highest tried; nothing failed)", rate_text(held),
+                       plan.unit);
+  return fmt::format("{} {} (bracket: {} held, {} failed)", rate_text(held), plan.unit,
+                     rate_text(held), rate_text(failed));
+}
+
+nlohmann::json search_json(const SearchPlan& plan, double held, double failed,
+                           nlohmann::json steps) {
+  return {{"rate", held},
+          {"bracket", {held, failed > 0 ? nlohmann::json(failed) : nlohmann::json(nullptr)}},
+          {"max_error_rate", plan.max_error_rate},
+          {"max_p99_us",
+           plan.max_p99_us ? nlohmann::json(plan.max_p99_us) : nlohmann::json(nullptr)},
+          {"precision", plan.precision},
+          {"step_seconds", plan.duration},
+          {"steps", std::move(steps)}};
+}
+
+// --kernel-counters: what the namespace's TCP counters did in a step, in its JSON and row.
+void add_kernel_step(const std::optional<diag::TcpMib>& before, nlohmann::json& j,
+                     std::string& line) {
+  if (!before) return;
+  const diag::TcpMib d = diag::read_tcp_mib().value_or(*before) - *before;
+  j["kernel"] = diag::tcp_mib_json(d);
+  if (const std::string moved = diag::tcp_mib_moved(d); !moved.empty())
+    line += "  kernel: " + moved;
+}
+
+}  // namespace
+
+int run_search(const SearchPlan& plan, const OutputSettings& settings) {
+  Output output(settings, plan.command, plan.config);
+  output.text(header(plan));
+  load::RateSearch search(plan.first_rate, plan.precision, plan.max_steps);
+  nlohmann::json steps = nlohmann::json::array();
+  while (!search.done()) {
+    const double rate = search.next();
+    const auto before = settings.kernel_counters ? diag::read_tcp_mib() : std::nullopt;
+    StepResult s;
+    const bool stopped = plan.step(rate, s);
+    Verdict v = judge(rate, s, plan.max_error_rate, plan.max_p99_us);
+    std::string line = row(steps.size() + 1, v);
+    add_kernel_step(before, v.json, line);
+    output.step(v.json, line);
+    steps.push_back(std::move(v.json));
+    if (stopped) break;  // a signal: this step ran short and does not count
+    search.record(v.held);
+  }
+  const double held = search.held(), failed = search.failed();
+  output.text(fmt::format("\nhighest rate that holds: {}\n", headline(plan, held, failed)));
+  output.document()["summary"]["search"] = search_json(plan, held, failed, std::move(steps));
+  output.end();
+  return held > 0 ? kOk : kErrorRate;
+}
+
+}  // namespace connperf::run
