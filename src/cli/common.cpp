@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/live_stats.h"
 #include "diag/host_limits.h"
+#include "diag/preflight.h"
 #include "ranks/comm.h"
 #include "loop/event_loop.h"
 #include "load/connect.h"
@@ -89,54 +90,38 @@ void check_sources(const load::Targets& spec) {
   if (const std::string why = load::unusable_source(spec); !why.empty()) throw RunError(why);
 }
 
+diag::Plan plan_over(diag::Plan plan, const load::Targets& where) {
+  plan.sources = std::max<std::size_t>(1, where.binds.size());
+  plan.targets = std::max<std::size_t>(1, where.targets.size());
+  plan.loopback = !where.targets.empty() &&
+                  std::all_of(where.targets.begin(), where.targets.end(),
+                              [](const load::Target& t) { return t.addr.is_loopback(); });
+  return plan;
+}
+
+void preflight(diag::Plan plan, const load::Targets& where) {
+  net::raise_open_file_limit();
+  const diag::HostLimits host = diag::read_host_limits();
+  for (const diag::Finding& f : diag::preflight(plan_over(plan, where), host))
+    if (f.severity == diag::Severity::Problem) fmt::print(stderr, "warning: {}\n", f.text);
+}
+
 void preflight_warnings(const load::CrrSpec& spec, double duration) {
-  const long files = net::raise_open_file_limit();
-  if (files > 0 && spec.concurrency + 64 > static_cast<unsigned long>(files))
-    fmt::print(stderr,
-               "warning: {} connections in flight exceed the open-file limit ({}); expect "
-               "EMFILE errors (lower -c or raise ulimit -n)\n",
-               spec.concurrency, files);
-  const auto [lo, hi] = diag::local_port_range();
-  const double ports = static_cast<double>(hi - lo + 1) *
-                       static_cast<double>(std::max<std::size_t>(1, spec.binds.size())) *
-                       static_cast<double>(spec.targets.size());
-  if (spec.close != load::CloseMode::Fin) return;
-  // A FIN close leaves the client's side in TIME_WAIT for 60 s, holding its local port.
-  const bool loopback_reuse =
-      diag::read_sysctl("net/ipv4/tcp_tw_reuse").value_or(2) != 0 &&
-      std::all_of(spec.targets.begin(), spec.targets.end(),
-                  [](const load::Target& t) { return t.addr.is_loopback(); });
-  const double carry = ports / 60.0;
-  const bool too_fast = spec.rate > carry ||
-                        (spec.count > 0 && static_cast<double>(spec.count) > ports) ||
-                        (spec.rate == 0 && spec.count == 0 && duration > 1);
-  if (too_fast && !loopback_reuse)
-    fmt::print(stderr,
-               "warning: --close fin leaves every connection in TIME_WAIT for 60 s; {} local "
-               "ports carry about {:.0f} new connections/s. Use --close rst or more --bind "
-               "addresses to avoid running out (addr_unavailable)\n",
-               static_cast<long>(ports), carry);
+  diag::Plan plan;
+  plan.connections = spec.concurrency;
+  plan.fin = spec.close == load::CloseMode::Fin;
+  plan.rate = spec.rate;
+  plan.count = spec.count;
+  plan.duration_s = duration;
+  preflight(plan, spec);
 }
 
 void preflight_held(const load::Targets& spec, std::uint64_t count, unsigned processes) {
-  const long files = net::raise_open_file_limit();
-  const std::uint64_t per_process = (count + processes - 1) / processes;
-  if (files > 0 && per_process + 64 > static_cast<std::uint64_t>(files))
-    fmt::print(stderr,
-               "warning: {} connections per process exceed the open-file limit ({}); expect "
-               "EMFILE errors (use --processes to split them)\n",
-               per_process, files);
-  // connect() tries the ports of one parity first (the other half is left to bind()); once
-  // that half is taken for a source address and target, every connect walks it in vain.
-  const auto [lo, hi] = diag::local_port_range();
-  const std::uint64_t pairs = std::max<std::size_t>(1, spec.binds.size()) * spec.targets.size();
-  const std::uint64_t half = static_cast<std::uint64_t>(hi - lo + 1) / 2;
-  if (count / pairs > half)
-    fmt::print(stderr,
-               "warning: {} connections per source address and target take more than half the "
-               "local port range {}-{}; past about {} the kernel's port search makes connect() "
-               "slow (add --bind addresses or widen net.ipv4.ip_local_port_range)\n",
-               count / pairs, lo, hi, half);
+  diag::Plan plan;
+  plan.connections = count;
+  plan.processes = processes;
+  plan.held = true;
+  preflight(plan, spec);
 }
 
 }  // namespace connperf::cli

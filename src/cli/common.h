@@ -18,6 +18,7 @@
 #include "stats/client_stats.h"
 #include "cli/duration.h"
 #include "cli/errors.h"
+#include "diag/preflight.h"
 #include "net/address.h"
 
 namespace connperf::cli {
@@ -33,11 +34,18 @@ using loop::StopSignals;
 // --bind addresses that cannot be bound end the run before it starts. Throws RunError.
 void check_sources(const load::Targets& spec);
 
-// Warnings before a crr-style run: open-file limit and local port range.
+// The plan with the targets and source addresses of `where` (the run's, or doctor's planned).
+diag::Plan plan_over(diag::Plan plan, const load::Targets& where);
+
+// Before a run: raises the open-file soft limit to the hard one (the run needs it), checks the
+// plan against this host (diag::preflight) and prints each problem to stderr as one
+// "warning: " line. `where` gives the plan its targets and source addresses.
+void preflight(diag::Plan plan, const load::Targets& where);
+
+// crr: new connections closed by --close, -c in flight.
 void preflight_warnings(const load::CrrSpec& spec, double duration);
 
-// Warnings before connections are held (cc): open files per process and local ports per
-// source address and target.
+// rr, cc: `count` connections held open, split over `processes` (cc --processes; 0 for none).
 void preflight_held(const load::Targets& spec, std::uint64_t count, unsigned processes);
 
 }  // namespace connperf::cli

@@ -241,10 +241,10 @@ int run_models(const ModelsOptions& o) {
   plan.warmup = parse_seconds("--warmup", o.warmup);
   if (plan.duration <= 0) throw UsageError("-d: must be more than 0");
   if (o.json == "-" && o.ndjson == "-") throw UsageError("--json - and --ndjson - both want stdout");
-  const long files = net::raise_open_file_limit();
-  const unsigned top = *std::max_element(plan.counts.begin(), plan.counts.end());
-  if (files > 0 && top + 64 > static_cast<unsigned long>(files))
-    fmt::print(stderr, "warning: {} connections exceed the open-file limit ({})\n", top, files);
+  diag::Plan top;  // the largest step: rr holds its connections, crr closes them by RST
+  top.connections = *std::max_element(plan.counts.begin(), plan.counts.end());
+  top.held = !o.crr;
+  preflight(top, load::Targets{});
   const nlohmann::json config = {
       {"models", models}, {"mode", o.mode}, {"sweep", plan.counts}, {"duration", plan.duration},
       {"warmup", plan.warmup}, {"threads", o.threads}, {"server_threads", o.server_threads},

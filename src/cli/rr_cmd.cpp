@@ -143,17 +143,6 @@ load::RrSpec rr_spec(const RrOptions& o) {
   return spec;
 }
 
-namespace {
-
-void warn_open_files(const load::RrSpec& spec) {
-  const long files = net::raise_open_file_limit();
-  if (files > 0 && spec.connections + 64 > static_cast<unsigned long>(files))
-    fmt::print(stderr, "warning: {} connections exceed the open-file limit ({})\n",
-               spec.connections, files);
-}
-
-}  // namespace
-
 int run_rr(const RrOptions& o) {
   StopSignals signals;
   if (!o.sweep.empty() && ranks::world().size() == 1) {
@@ -161,7 +150,7 @@ int run_rr(const RrOptions& o) {
     if (o.search.on) throw UsageError("--search and --sweep: one at a time");
     load::RrSpec spec = rr_spec(o);
     o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
-    warn_open_files(spec);
+    preflight_held(spec, spec.connections, 0);
     return run_sweep(o, spec, signals);
   }
   if (o.search.on) {
@@ -169,7 +158,7 @@ int run_rr(const RrOptions& o) {
     if (ranks::world().size() > 1) throw UsageError("--search does not run under mpirun yet");
     load::RrSpec spec = rr_spec(o);
     o.out.interval_seconds();
-    warn_open_files(spec);
+    preflight_held(spec, spec.connections, 0);
     return run_rr_search(o, std::move(spec), signals);
   }
   return run_load(
@@ -194,7 +183,7 @@ run::Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {
   const double duration = o.run.duration_seconds(10);
   load::RrSpec mine = run::rank_share(spec, {{"-c", spec.connections}, {"-n", spec.count}});
   check_sources(mine);
-  warn_open_files(mine);
+  preflight_held(mine, mine.connections, 0);
   auto job = std::make_unique<RrJob>(std::move(mine), o.run.max_error_rate);
   run::Plan report{"rr", rr_config(spec, duration), rr_banner(spec, o.to.targets.front()), duration,
                 o.out.settings()};

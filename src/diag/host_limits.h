@@ -1,6 +1,7 @@
 // The host's (this network namespace's) limits on a connection-rate run, read from /proc/sys,
 // getrlimit and the CPU set, and the tuple budget of a planned run as pure arithmetic.
-// Used before a run (`doctor`, the preflight warnings); never on a worker's path.
+// diag/preflight.h judges a plan with them, for `doctor` and for the warnings before a crr, rr,
+// cc or models run alike; never on a worker's path.
 #pragma once
 
 #include <cstdint>
