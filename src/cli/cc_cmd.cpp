@@ -25,12 +25,11 @@ void add_cc(CLI::App& app, CcOptions& o) {
   c.add_option("--keepalive", o.keepalive,
                "send the request on every held connection every SECONDS (any reply counts)")
       ->default_str("off");
-  c.add_option("-t,--threads", o.threads, "worker threads per process")->check(CLI::Range(1, 256));
+  add_threads_flag(c, o.threads, "worker threads per process");
   c.add_option("--processes", o.processes,
                "split the connections over P worker processes (each has its own fd limit)")
       ->check(CLI::Range(1, 64));
-  c.add_option("--timeout", o.timeout_ms, "MS for a connect or a keepalive reply")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86'400'000}));
+  add_timeout_ms_flag(c, o.timeout_ms, "a connect or a keepalive reply");
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
 }

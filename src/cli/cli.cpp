@@ -2,6 +2,10 @@
 
 #include <cstdio>
 #include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -18,16 +22,89 @@ int usage(const std::string& message) {
   return kUsage;
 }
 
-// crr, rr and cc started by an MPI launcher run as ranks of one job; MPI ends with the command.
-struct JobMembership {
-  explicit JobMembership(const CLI::App& app) {
-    for (const char* name : {"crr", "rr", "cc"})
-      if (app.got_subcommand(name)) ranks::join_job();
-  }
-  ~JobMembership() { ranks::leave_job(); }
+// One row per subcommand: its name, its flags (declared into options it owns) and its run.
+// A new subcommand is one row of commands(); the rows' order is --help's.
+struct Command {
+  std::string name;
+  bool joins_job = false;  // crr, rr and cc under an MPI launcher run as ranks of one job
+  std::function<void(CLI::App&)> add;
+  std::function<int(const CLI::App&)> run;  // given the subcommand's parsed App
 };
 
+template <class Options>
+Command row(std::string name, void (*add)(CLI::App&, Options&), int (*run)(const Options&),
+            bool joins_job = false) {
+  auto o = std::make_shared<Options>();
+  return {std::move(name), joins_job, [o, add](CLI::App& app) { add(app, *o); },
+          [o, run](const CLI::App&) { return run(*o); }};
+}
+
+// lab runs one of its actions: up, down, status or run.
+Command lab_row() {
+  auto o = std::make_shared<LabOptions>();
+  return {"lab", false, [o](CLI::App& app) { add_lab(app, *o); },
+          [o](const CLI::App& lab) {
+            for (const CLI::App* action : lab.get_subcommands())
+              return run_lab(*o, action->get_name());
+            return usage("lab: no action");
+          }};
+}
+
+std::vector<Command> commands() {
+  std::vector<Command> t;
+  t.push_back(row("crr", add_crr, run_crr, true));
+  t.push_back(row("server", add_server, run_server));
+  t.push_back(row("demo", add_demo, run_demo));
+  t.push_back(row("states", add_states, run_states));
+  t.push_back(row("echo", add_echo, run_echo));
+  t.push_back(row("rr", add_rr, run_rr, true));
+  t.push_back(row("cc", add_cc, run_cc, true));
+  t.push_back(row("proxy", add_proxy, run_proxy));
+  t.push_back(lab_row());
+  t.push_back(row("report", add_report, run_report));
+  t.push_back(row("models", add_models, run_models));
+  t.push_back(row("doctor", add_doctor, run_doctor));
+  t.push_back(row("merge", add_merge, run_merge));
+  return t;
+}
+
+// A member of the MPI job for the run's duration when the row says so; MPI ends with the command.
+struct JobMembership {
+  explicit JobMembership(bool joins) {
+    if (joins) ranks::join_job();
+  }
+  ~JobMembership() { ranks::leave_job(); }
+  JobMembership(const JobMembership&) = delete;
+  JobMembership& operator=(const JobMembership&) = delete;
+};
+
+int run_parsed(const CLI::App& app, const std::vector<Command>& table) {
+  try {
+    for (const Command& c : table) {
+      const CLI::App* sub = app.get_subcommand(c.name);
+      if (!sub->parsed()) continue;
+      const JobMembership job(c.joins_job);
+      return c.run(*sub);
+    }
+  } catch (const UsageError& e) {
+    return usage(e.what());
+  } catch (const RunError& e) {
+    fmt::print(stderr, "connperf: {}\n", e.what());
+    return kCannotRun;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "connperf: {}\n", e.what());
+    return kCannotRun;
+  }
+  return usage("no subcommand");
+}
+
 }  // namespace
+
+std::vector<std::string> subcommand_names() {
+  std::vector<std::string> names;
+  for (const Command& c : commands()) names.push_back(c.name);
+  return names;
+}
 
 int run(int argc, char** argv) {
   CLI::App app("connperf " CONNPERF_VERSION
@@ -35,32 +112,8 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", "connperf " CONNPERF_VERSION);
   app.require_subcommand(1, 1);
   app.option_defaults()->always_capture_default();  // help shows every default: [64]
-  CrrOptions crr;
-  ServerOptions server;
-  DemoOptions demo;
-  StatesOptions states;
-  EchoOptions echo;
-  RrOptions rr;
-  CcOptions cc;
-  ProxyOptions proxy;
-  LabOptions lab;
-  ReportOptions report;
-  ModelsOptions models;
-  DoctorOptions doctor;
-  MergeOptions merge;
-  add_crr(app, crr);
-  add_server(app, server);
-  add_demo(app, demo);
-  add_states(app, states);
-  add_echo(app, echo);
-  add_rr(app, rr);
-  add_cc(app, cc);
-  add_proxy(app, proxy);
-  add_lab(app, lab);
-  add_report(app, report);
-  add_models(app, models);
-  add_doctor(app, doctor);
-  add_merge(app, merge);
+  const std::vector<Command> table = commands();
+  for (const Command& c : table) c.add(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -72,33 +125,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return usage(e.what());
   }
-  try {
-    const JobMembership job(app);
-    if (app.got_subcommand("crr")) return run_crr(crr);
-    if (app.got_subcommand("server")) return run_server(server);
-    if (app.got_subcommand("demo")) return run_demo(demo);
-    if (app.got_subcommand("states")) return run_states(states);
-    if (app.got_subcommand("echo")) return run_echo(echo);
-    if (app.got_subcommand("rr")) return run_rr(rr);
-    if (app.got_subcommand("cc")) return run_cc(cc);
-    if (app.got_subcommand("proxy")) return run_proxy(proxy);
-    if (app.got_subcommand("report")) return run_report(report);
-    if (app.got_subcommand("models")) return run_models(models);
-    if (app.got_subcommand("doctor")) return run_doctor(doctor);
-    if (app.got_subcommand("merge")) return run_merge(merge);
-    if (CLI::App* l = app.get_subcommand("lab"); l->parsed())
-      for (const char* action : {"up", "down", "status", "run"})
-        if (l->got_subcommand(action)) return run_lab(lab, action);
-  } catch (const UsageError& e) {
-    return usage(e.what());
-  } catch (const RunError& e) {
-    fmt::print(stderr, "connperf: {}\n", e.what());
-    return kCannotRun;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "connperf: {}\n", e.what());
-    return kCannotRun;
-  }
-  return usage("no subcommand");
+  return run_parsed(app, table);
 }
 
 }  // namespace connperf::cli

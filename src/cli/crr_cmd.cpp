@@ -16,7 +16,7 @@ void add_crr(CLI::App& app, CrrOptions& o) {
   add_target_flags(c, o.to,
                    "http (GET / HTTP/1.1), raw (send 'Get.', any reply completes) or TEXT to "
                    "send (\\r \\n \\t \\\\ escapes)");
-  add_run_flags(c, o.run, "attempts", "MS for connect plus response");
+  add_run_flags(c, o.run, "attempts", "connect plus response");
   c.add_option("-c,--concurrency", o.concurrency,
                "connections in flight in total (with --rate: the cap on in flight, 10000 "
                "unless given)")
@@ -25,8 +25,7 @@ void add_crr(CLI::App& app, CrrOptions& o) {
   c.add_option("--rate", o.rate, "new connections per second in total (open loop)")
       ->check(CLI::PositiveNumber)
       ->default_str("closed loop");
-  c.add_option("--close", o.close, "how we close after the response: rst (SO_LINGER 0) or fin")
-      ->check(CLI::IsMember({"rst", "fin"}));
+  add_close_flag(c, o.close, "how we close after the response: rst (SO_LINGER 0) or fin");
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);

@@ -11,7 +11,7 @@ namespace connperf::cli {
 void add_demo(CLI::App& app, DemoOptions& o) {
   CLI::App* c = app.add_subcommand(
       "demo", "a server and a crr run on 127.0.0.1 for a few seconds, in this one process");
-  c->add_option("-d,--duration", o.duration, "SECONDS of load");
+  add_duration_flag(*c, o.duration, "SECONDS of load");
   c->add_option("-c,--concurrency", o.concurrency, "connections in flight")
       ->check(CLI::Range(1, 10'000));
 }

@@ -20,12 +20,10 @@ void add_doctor(CLI::App& app, DoctorOptions& o) {
   c.add_option("--rate", o.rate, "planned new connections per second")
       ->check(CLI::PositiveNumber)
       ->default_str("none");
-  c.add_option("--close", o.close, "planned close: rst or fin")
-      ->check(CLI::IsMember({"rst", "fin"}));
-  c.add_option("--bind", o.binds, "planned source ADDR, range or CIDR (repeatable)")
-      ->default_str("");
+  add_close_flag(c, o.close, "planned close: rst or fin");
+  add_bind_flag(c, o.binds, "planned source");
   add_netns_flag(c, o.netns);
-  c.add_option("--json", o.json, "write the findings to FILE ('-' for stdout)");
+  add_json_flag(c, o.json, "the findings");
 }
 
 namespace {

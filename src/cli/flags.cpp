@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "cli/common.h"
+#include "load/crr.h"
 #include "net/socket.h"
+#include "server/server.h"
 
 namespace connperf::cli {
 
@@ -27,7 +29,74 @@ std::string unescape(const std::string& text) {
   return out;
 }
 
+// A time flag's value (10, 2.5, 500ms, 2s, 1m) checked at parse, so a bad one is a usage error
+// before anything runs; the subcommand reads it with parse_seconds.
+CLI::Validator seconds_check() {
+  return CLI::Validator(
+      [](const std::string& value) -> std::string {
+        try {
+          parse_seconds("", value);
+        } catch (const UsageError&) {
+          return "not a duration (e.g. 10, 2.5s, 500ms, 2m): " + value;
+        }
+        return {};
+      },
+      "SECONDS");
+}
+
 }  // namespace
+
+CLI::Option* add_threads_flag(CLI::App& c, unsigned& threads, const std::string& what) {
+  return c.add_option("-t,--threads", threads, what)->check(CLI::Range(1u, kMaxThreads));
+}
+
+CLI::Option* add_duration_flag(CLI::App& c, std::string& duration, const std::string& help) {
+  return c.add_option("-d,--duration", duration, help)->check(seconds_check());
+}
+
+void add_timeout_ms_flag(CLI::App& c, std::uint64_t& ms, const std::string& what) {
+  c.add_option("--timeout", ms, "MS for " + what)
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86'400'000}));
+}
+
+void add_json_flag(CLI::App& c, std::string& file, const std::string& what) {
+  c.add_option("--json", file, "write " + what + " to FILE ('-' for stdout)");
+}
+
+void add_ndjson_flag(CLI::App& c, std::string& file, const std::string& events) {
+  c.add_option("--ndjson", file, "stream JSON lines to FILE ('-' for stdout): " + events);
+}
+
+void add_quiet_flag(CLI::App& c, bool& quiet) {
+  c.add_flag("-q,--quiet", quiet, "no per-interval lines");
+}
+
+void add_interval_flag(CLI::App& c, std::string& s) {
+  c.add_option("--interval", s, "SECONDS between table lines")->check(seconds_check());
+}
+
+void add_bind_flag(CLI::App& c, std::vector<std::string>& binds, const std::string& what) {
+  c.add_option("--bind", binds, what + " ADDR, range A-B, CIDR or comma list (repeatable)")
+      ->default_str("");
+}
+
+CLI::IsMember member_of(std::span<const std::string_view> names) {
+  return CLI::IsMember(std::vector<std::string>(names.begin(), names.end()));
+}
+
+void add_model_flag(CLI::App& c, std::string& model, const std::string& help) {
+  c.add_option("--model", model, help)->check(member_of(server::kModelNames));
+}
+
+void add_mode_flag(CLI::App& c, std::string& mode, const std::string& help,
+                   std::span<const std::string_view> names) {
+  c.add_option("--mode", mode, help)
+      ->check(member_of(names.empty() ? std::span(server::kModeNames) : names));
+}
+
+void add_close_flag(CLI::App& c, std::string& close, const std::string& help) {
+  c.add_option("--close", close, help)->check(member_of(load::kCloseNames));
+}
 
 double OutputFlags::interval_seconds() const {
   const double s = parse_seconds("--interval", interval);
@@ -41,12 +110,11 @@ run::OutputSettings OutputFlags::settings() const {
 }
 
 void add_output_flags(CLI::App& c, OutputFlags& o, bool interval) {
-  if (interval) c.add_option("--interval", o.interval, "SECONDS between table lines");
-  c.add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");
+  if (interval) add_interval_flag(c, o.interval);
+  add_json_flag(c, o.json, "the result document");
   if (!interval) return;
-  c.add_option("--ndjson", o.ndjson,
-               "stream JSON lines to FILE ('-' for stdout): start, each interval as it ends, end");
-  c.add_flag("-q,--quiet", o.quiet, "no per-interval lines");
+  add_ndjson_flag(c, o.ndjson, "start, each interval as it ends, end");
+  add_quiet_flag(c, o.quiet);
 }
 
 void add_kernel_counters_flag(CLI::App& c, OutputFlags& o) {
@@ -70,8 +138,7 @@ void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_he
   c.add_option("targets", o.targets, "HOST:PORT to connect to (repeatable, round-robin)")
       ->required()
       ->default_str("");
-  c.add_option("--bind", o.binds, "source ADDR, range A-B, CIDR or comma list (repeatable)")
-      ->default_str("");
+  add_bind_flag(c, o.binds, "source");
   c.add_option("--request", o.request, request_help);
   c.add_option("--server-stats", o.server_stats,
                "http://HOST:PORT of the server's --stats-listen: read its counts at the start and "
@@ -117,15 +184,13 @@ double RunFlags::duration_seconds(double unset) const {
 
 void add_run_flags(CLI::App& c, RunFlags& o, const std::string& unit,
                    const std::string& timeout_help) {
-  c.add_option("-t,--threads", o.threads, "worker threads, each with its own event loop")
-      ->check(CLI::Range(1, 1024));
-  c.add_option("-d,--duration", o.duration, "run for SECONDS; with -n alone, until N " + unit)
+  add_threads_flag(c, o.threads, "worker threads, each with its own event loop");
+  add_duration_flag(c, o.duration, "run for SECONDS; with -n alone, until N " + unit)
       ->each([&o](const std::string&) { o.duration_set = true; });
   c.add_option("-n,--count", o.count, "stop after N " + unit)
       ->check(CLI::Range(std::uint64_t{1}, UINT64_MAX))
       ->default_str("off");
-  c.add_option("--timeout", o.timeout_ms, timeout_help)
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86'400'000}));
+  add_timeout_ms_flag(c, o.timeout_ms, timeout_help);
   c.add_option("--max-error-rate", o.max_error_rate, "exit 3 when errors/" + unit + " exceeds X")
       ->check(CLI::Range(0.0, 1.0))
       ->default_str("off");

@@ -1,11 +1,17 @@
-// The flag groups that several subcommands share, each declared once with its help, default and
-// validation: output (--interval, --json, -q), targets and sources (HOST:PORT..., --bind,
-// --request) and the load run (-t, -d, -n, --timeout, --max-error-rate).
+// The flags that several subcommands share, each declared once with its range, validation and
+// help, parameterised only by what differs between subcommands (what -t's threads do, what -d
+// bounds, what --json holds); and the groups built from them: output (--interval, --json,
+// --ndjson, -q), targets and sources (HOST:PORT..., --bind, --request) and the load run (-t, -d,
+// -n, --timeout, --max-error-rate). Enum flags (--model, --mode, --close) check against the
+// engines' own name tables.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +21,34 @@
 #include "run/output.h"
 
 namespace connperf::cli {
+
+// -t's range, for every subcommand (crr, rr, cc, server, proxy, models and its --server-threads).
+inline constexpr unsigned kMaxThreads = 1024;
+
+// -t,--threads N in 1..kMaxThreads; `what`: what the threads do ("epoll worker threads").
+CLI::Option* add_threads_flag(CLI::App& c, unsigned& threads, const std::string& what);
+// -d,--duration SECONDS (units allowed: 500ms, 2s, 1m), checked as a time at parse; `help`
+// says what it bounds. Whether 0 is allowed is the subcommand's (server: 0 = until Ctrl-C).
+CLI::Option* add_duration_flag(CLI::App& c, std::string& duration, const std::string& help);
+// --timeout MS in 1..86,400,000 (a day); `what`: what it bounds ("a response").
+void add_timeout_ms_flag(CLI::App& c, std::uint64_t& ms, const std::string& what);
+// --json FILE ('-' for stdout); `what`: the document written ("the result document").
+void add_json_flag(CLI::App& c, std::string& file, const std::string& what);
+// --ndjson FILE ('-' for stdout); `events`: what is streamed ("start, each interval ..., end").
+void add_ndjson_flag(CLI::App& c, std::string& file, const std::string& events);
+void add_quiet_flag(CLI::App& c, bool& quiet);        // -q,--quiet
+void add_interval_flag(CLI::App& c, std::string& s);  // --interval SECONDS
+// --bind ADDR|RANGE|CIDR (repeatable); `what`: "source" or "planned source".
+void add_bind_flag(CLI::App& c, std::vector<std::string>& binds, const std::string& what);
+
+// The values an enum flag takes, from an engine's name table (server::kModelNames, ...).
+CLI::IsMember member_of(std::span<const std::string_view> names);
+// --model, --mode, --close checked against server::kModelNames, server::kModeNames,
+// load::kCloseNames (or `names`, a subset of it). `help`: what each value means here.
+void add_model_flag(CLI::App& c, std::string& model, const std::string& help);
+void add_mode_flag(CLI::App& c, std::string& mode, const std::string& help,
+                   std::span<const std::string_view> names = {});
+void add_close_flag(CLI::App& c, std::string& close, const std::string& help);
 
 struct OutputFlags {
   std::string interval = "1";

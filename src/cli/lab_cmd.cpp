@@ -34,7 +34,7 @@ void add_lab(CLI::App& app, LabOptions& o) {
                 "reset new connections past N tracked by the DUT (0: no limit)");
   up.add_option("--reject", o.spec.reject_pct, "PCT of new connections reset at random")
       ->check(CLI::Range(0.0, 100.0));
-  status.add_option("--json", o.json, "write the status document to FILE ('-' for stdout)");
+  add_json_flag(status, o.json, "the status document");
 }
 
 namespace {

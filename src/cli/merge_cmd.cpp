@@ -9,6 +9,7 @@
 #include "cli/merge.h"
 
 #include "cli/common.h"
+#include "cli/flags.h"
 #include "result/merge.h"
 
 namespace connperf::cli {
@@ -18,7 +19,7 @@ void add_merge(CLI::App& app, MergeOptions& o) {
       "merge", "merge result JSON of one subcommand (crr, rr, cc) run on several hosts: totals "
                "added, intervals aligned by t, histograms added, percentiles recomputed");
   c.add_option("files", o.files, "result documents (--json) to merge")->required()->expected(1, -1);
-  c.add_option("--json", o.json, "write the merged document to FILE ('-' for stdout)");
+  add_json_flag(c, o.json, "the merged document");
 }
 
 int run_merge(const MergeOptions& o) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.h"
 #include "run/driver.h"
@@ -21,21 +22,30 @@
 
 namespace connperf::cli {
 
+namespace {
+// The modes rr and crr can measure: each request gets a reply.
+constexpr std::array<std::string_view, 3> kAnsweringModes{
+    server::kModeNames[static_cast<std::size_t>(server::Mode::Crr)],
+    server::kModeNames[static_cast<std::size_t>(server::Mode::Http)],
+    server::kModeNames[static_cast<std::size_t>(server::Mode::Echo)]};
+}  // namespace
+
 void add_models(CLI::App& app, ModelsOptions& o) {
   CLI::App& c = *app.add_subcommand(
       "models", "the server models side by side: `server --model M` on loopback and `rr --sweep` "
                 "against each, one table of QPS and error rate per connection count");
-  c.add_option("--models", o.models, "comma list of epoll, thread, fork, iterative");
-  c.add_option("--mode", o.mode, "the server's --mode")->check(CLI::IsMember({"crr", "http", "echo"}));
+  c.add_option("--models", o.models,
+               fmt::format("comma list of {}", fmt::join(server::kModelNames, ", ")));
+  add_mode_flag(c, o.mode, "the server's --mode", kAnsweringModes);
   c.add_option("--sweep", o.sweep, "N1,N2,...: connection counts, one step each");
-  c.add_option("-d,--duration", o.duration, "SECONDS each step is measured");
+  add_duration_flag(c, o.duration, "SECONDS each step is measured");
   c.add_option("--warmup", o.warmup, "SECONDS before each step's clock");
-  c.add_option("-t,--threads", o.threads, "load threads")->check(CLI::Range(1, 1024));
-  c.add_option("--server-threads", o.server_threads, "the epoll model's threads")
-      ->check(CLI::Range(1, 1024));
+  add_threads_flag(c, o.threads, "load threads");
+  c.add_option("--server-threads", o.server_threads, "the epoll model's threads (its -t)")
+      ->check(CLI::Range(1u, kMaxThreads));
   c.add_flag("--crr", o.crr, "compare new connections per second (crr, -c = the step) instead");
-  c.add_option("--json", o.json, "write the result document to FILE ('-' for stdout)");
-  c.add_option("--ndjson", o.ndjson, "stream start, one event per step, end to FILE ('-')");
+  add_json_flag(c, o.json, "the result document");
+  add_ndjson_flag(c, o.ndjson, "start, one event per step, end");
 }
 
 namespace {
@@ -44,8 +54,9 @@ std::vector<std::string> parse_models(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);
   for (std::string m; std::getline(in, m, ',');) {
-    if (m != "epoll" && m != "thread" && m != "fork" && m != "iterative")
-      throw UsageError("--models: '" + m + "' is not one of epoll, thread, fork, iterative");
+    if (!server::parse_model(m))
+      throw UsageError(fmt::format("--models: '{}' is not one of {}", m,
+                                   fmt::join(server::kModelNames, ", ")));
     out.push_back(m);
   }
   if (out.empty()) throw UsageError("--models: no model given");

@@ -18,9 +18,7 @@ void add_proxy(CLI::App& app, ProxyOptions& o) {
   CLI::App& c = *app.add_subcommand(
       "proxy", "HTTP/1.1 forward proxy with CONNECT tunnels: relays without blocking, counts");
   c.add_option("--listen", o.listen, "ADDR:PORT to listen on (repeatable)");
-  c.add_option("-t,--threads", o.threads, "event-loop threads")
-      ->check(CLI::Range(1, 1024))
-      ->default_str("one per CPU");
+  add_threads_flag(c, o.threads, "event-loop threads")->default_str("one per CPU");
   c.add_option("--allow", o.allow, "client addresses served, CIDR (repeatable); others get 403");
   c.add_option("--connect-ports", o.connect_ports,
                "ports CONNECT may reach: list and ranges, e.g. 443,8443,9000-9100");
@@ -38,7 +36,7 @@ void add_proxy(CLI::App& app, ProxyOptions& o) {
                "CONNECT tunnels: kernel socket buffers (SO_RCVBUF/SO_SNDBUF) of both sockets, "
                "bytes; 0 = autotuning")
       ->check(CLI::Range(std::size_t{0}, std::size_t{64 * 1024 * 1024}));
-  c.add_option("-d,--duration", o.duration, "stop after SECONDS (0: at Ctrl-C)");
+  add_duration_flag(c, o.duration, "stop after SECONDS (0: at Ctrl-C)");
   add_stats_listen_flag(c, o.stats_listen);
   add_output_flags(c, o.out);
 }

@@ -20,7 +20,7 @@ void add_rr(CLI::App& app, RrOptions& o) {
   CLI::App& c = *app.add_subcommand(
       "rr", "requests per second over persistent connections: request, full response, repeat");
   add_target_flags(c, o.to, "http, raw ('Get.') or TEXT, as for crr");
-  add_run_flags(c, o.run, "requests", "MS for a response; then `timeout` and a new connection");
+  add_run_flags(c, o.run, "requests", "a response; then `timeout` and a new connection");
   c.add_option("-c,--concurrency", o.connections, "persistent connections in total")
       ->check(CLI::Range(1, 1'000'000));
   c.add_option("--rate", o.rate,

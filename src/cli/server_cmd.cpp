@@ -17,18 +17,14 @@ void add_server(CLI::App& app, ServerOptions& o) {
   CLI::App& c = *app.add_subcommand(
       "server", "test responder: answers and counts how every connection ended, per second");
   c.add_option("--listen", o.listen, "ADDR:PORT to listen on (repeatable)");
-  c.add_option("--model", o.model,
-               "epoll: -t reactor threads; thread: a thread per connection; fork: a process per "
-               "connection; iterative: one connection at a time")
-      ->check(CLI::IsMember({"epoll", "thread", "fork", "iterative"}));
-  c.add_option("-t,--threads", o.threads, "epoll worker threads")
-      ->check(CLI::Range(1, 1024))
-      ->default_str("one per CPU");
-  c.add_option("--mode", o.mode,
-               "http: HTTP/1.1 200 with keep-alive; crr: answer each chunk with '200 Ok.'; echo; "
-               "upper; stamp: '[ctime] ' + chunk; discard")
-      ->check(CLI::IsMember({"crr", "http", "echo", "upper", "stamp", "discard"}));
-  c.add_option("-d,--duration", o.duration, "stop after SECONDS (0: at Ctrl-C)");
+  add_model_flag(c, o.model,
+                 "epoll: -t reactor threads; thread: a thread per connection; fork: a process "
+                 "per connection; iterative: one connection at a time");
+  add_threads_flag(c, o.threads, "epoll worker threads")->default_str("one per CPU");
+  add_mode_flag(c, o.mode,
+                "http: HTTP/1.1 200 with keep-alive; crr: answer each chunk with '200 Ok.'; "
+                "echo; upper; stamp: '[ctime] ' + chunk; discard");
+  add_duration_flag(c, o.duration, "stop after SECONDS (0: at Ctrl-C)");
   c.add_option("--max-connections", o.max_connections,
                "open connections at most; beyond it accepting pauses")
       ->default_str("fd limit");

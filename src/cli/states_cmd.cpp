@@ -71,7 +71,7 @@ void add_states(CLI::App& app, StatesOptions& o) {
       ->default_str("any");
   c->add_option("--watch", o.watch, "print a line every SECONDS until Ctrl-C (or -d)")
       ->default_str("off");
-  c->add_option("-d,--duration", o.duration, "with --watch: stop after SECONDS (0: at Ctrl-C)");
+  add_duration_flag(*c, o.duration, "with --watch: stop after SECONDS (0: at Ctrl-C)");
   add_output_flags(*c, o.out, false);
 }
 

@@ -22,7 +22,15 @@ constexpr int kEagerBackoff = 64;  // attempts without an eager send after one f
 
 }  // namespace
 
-const char* to_string(CloseMode mode) noexcept { return mode == CloseMode::Rst ? "rst" : "fin"; }
+const char* to_string(CloseMode mode) noexcept {
+  return kCloseNames[static_cast<std::size_t>(mode)].data();
+}
+
+std::optional<CloseMode> parse_close(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < kCloseNames.size(); ++i)
+    if (kCloseNames[i] == name) return static_cast<CloseMode>(i);
+  return std::nullopt;
+}
 
 // One connection attempt. Slots are reused; `gen` tells a stale epoll event from a live one.
 struct Slot {

@@ -3,8 +3,11 @@
 // samples snapshot() and hands the figures to stats printers.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "load/engine.h"
@@ -14,8 +17,12 @@
 namespace connperf::load {
 
 enum class CloseMode : std::uint8_t { Rst, Fin };
+// The close modes' names, in the enum's order: to_string, parse_close and the CLI's --close.
+inline constexpr std::array<std::string_view, 2> kCloseNames{"rst", "fin"};
+static_assert(kCloseNames.size() == static_cast<std::size_t>(CloseMode::Fin) + 1);
 
 const char* to_string(CloseMode mode) noexcept;
+std::optional<CloseMode> parse_close(std::string_view name) noexcept;
 
 struct CrrSpec : Targets {
   unsigned threads = 1;

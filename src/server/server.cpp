@@ -32,7 +32,6 @@ constexpr std::uint32_t kRepliesPerBurst = 64;
 }  // namespace
 
 namespace {
-constexpr std::string_view kModeNames[] = {"crr", "http", "echo", "upper", "stamp", "discard"};
 constexpr std::size_t kHighWater = 64 * 1024;  // output bytes a connection may queue
 }  // namespace
 
@@ -45,10 +44,6 @@ std::optional<Mode> parse_mode(std::string_view name) noexcept {
     if (kModeNames[i] == name) return static_cast<Mode>(i);
   return std::nullopt;
 }
-
-namespace {
-constexpr std::string_view kModelNames[] = {"epoll", "thread", "fork", "iterative"};
-}  // namespace
 
 const char* to_string(Model model) noexcept {
   return kModelNames[static_cast<std::size_t>(model)].data();

@@ -25,11 +25,19 @@ namespace connperf::server {
 // crr: every chunk is answered "200 Ok."; http: HTTP/1.1 200 per request; echo, upper, stamp:
 // every chunk comes back (upper-cased, or after a ctime stamp); discard: nothing comes back.
 enum class Mode : std::uint8_t { Crr, Http, Echo, Upper, Stamp, Discard };
+// The modes' names, in the enum's order: to_string, parse_mode and the CLI's --mode check.
+inline constexpr std::array<std::string_view, 6> kModeNames{"crr",   "http",  "echo",
+                                                            "upper", "stamp", "discard"};
+static_assert(kModeNames.size() == static_cast<std::size_t>(Mode::Discard) + 1);
 const char* to_string(Mode mode) noexcept;
 std::optional<Mode> parse_mode(std::string_view name) noexcept;
 
 // How connections are served: epoll reactor threads, or the textbook blocking models.
 enum class Model : std::uint8_t { Epoll, Thread, Fork, Iterative };
+// The models' names, in the enum's order: to_string, parse_model and the CLI's --model check.
+inline constexpr std::array<std::string_view, 4> kModelNames{"epoll", "thread", "fork",
+                                                             "iterative"};
+static_assert(kModelNames.size() == static_cast<std::size_t>(Model::Iterative) + 1);
 const char* to_string(Model model) noexcept;
 std::optional<Model> parse_model(std::string_view name) noexcept;
 

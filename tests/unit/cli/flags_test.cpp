@@ -1,0 +1,136 @@
+// The shared flags (cli/flags.h): one -t range for every subcommand, enum flags checked against
+// the engines' name tables, and the subcommand table behind --help.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/merge.h"
+#include "load/crr.h"
+#include "server/server.h"
+
+namespace connperf::cli {
+namespace {
+
+// Parses `args` (after the program name) with every subcommand declared, as cli::run does, but
+// runs nothing: throws CLI::ParseError on a usage error.
+struct Parser {
+  CLI::App app;
+  CrrOptions crr;
+  RrOptions rr;
+  CcOptions cc;
+  ServerOptions server;
+  ProxyOptions proxy;
+  ModelsOptions models;
+  DoctorOptions doctor;
+
+  Parser() {
+    add_crr(app, crr);
+    add_rr(app, rr);
+    add_cc(app, cc);
+    add_server(app, server);
+    add_proxy(app, proxy);
+    add_models(app, models);
+    add_doctor(app, doctor);
+  }
+  void parse(std::vector<std::string> args) {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11's vector order
+    app.parse(reversed);
+  }
+};
+
+// The subcommands that take -t, with what else each needs to parse.
+const std::vector<std::vector<std::string>> kWithThreads = {
+    {"crr", "127.0.0.1:1"}, {"rr", "127.0.0.1:1"}, {"cc", "127.0.0.1:1"},
+    {"server"},             {"proxy"},             {"models"}};
+
+TEST(Flags, ThreadsTakeOneRangeEverywhere) {
+  for (const auto& base : kWithThreads) {
+    Parser p;
+    auto args = base;
+    args.insert(args.end(), {"-t", "512"});
+    EXPECT_NO_THROW(p.parse(args)) << base[0];
+  }
+  Parser p;
+  p.parse({"cc", "127.0.0.1:1", "-t", "1024"});
+  EXPECT_EQ(p.cc.threads, kMaxThreads);
+}
+
+TEST(Flags, ThreadsOutOfRangeAreUsageErrors) {
+  for (const auto& base : kWithThreads)
+    for (const char* bad : {"0", "2000", "-1", "x"}) {
+      Parser p;
+      auto args = base;
+      args.insert(args.end(), {"-t", bad});
+      EXPECT_THROW(p.parse(args), CLI::ParseError) << base[0] << " -t " << bad;
+    }
+}
+
+TEST(Flags, ThreadsOutOfRangeExitWithUsage) {
+  for (const auto& base : kWithThreads) {
+    std::vector<std::string> args{"connperf"};
+    args.insert(args.end(), base.begin(), base.end());
+    args.insert(args.end(), {"-t", "2000"});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    EXPECT_EQ(run(static_cast<int>(argv.size()), argv.data()), kUsage) << base[0];
+  }
+}
+
+TEST(Flags, EnumFlagsTakeTheEnginesNames) {
+  for (std::string_view m : server::kModelNames)
+    EXPECT_NO_THROW(Parser().parse({"server", "--model", std::string(m)})) << m;
+  for (std::string_view m : server::kModeNames)
+    EXPECT_NO_THROW(Parser().parse({"server", "--mode", std::string(m)})) << m;
+  for (std::string_view c : load::kCloseNames) {
+    EXPECT_NO_THROW(Parser().parse({"crr", "127.0.0.1:1", "--close", std::string(c)})) << c;
+    EXPECT_NO_THROW(Parser().parse({"doctor", "--close", std::string(c)})) << c;
+  }
+  EXPECT_NO_THROW(Parser().parse({"models", "--mode", "echo"}));
+}
+
+TEST(Flags, EnumFlagsRefuseUnknownValues) {
+  EXPECT_THROW(Parser().parse({"server", "--model", "select"}), CLI::ParseError);
+  EXPECT_THROW(Parser().parse({"server", "--mode", "bogus"}), CLI::ParseError);
+  EXPECT_THROW(Parser().parse({"crr", "127.0.0.1:1", "--close", "shutdown"}), CLI::ParseError);
+  EXPECT_THROW(Parser().parse({"doctor", "--close", "RST"}), CLI::ParseError);
+  EXPECT_THROW(Parser().parse({"models", "--mode", "discard"}), CLI::ParseError);  // no reply
+}
+
+TEST(Flags, EnumTablesRoundTrip) {
+  for (std::string_view m : server::kModelNames) EXPECT_EQ(to_string(*server::parse_model(m)), m);
+  for (std::string_view m : server::kModeNames) EXPECT_EQ(to_string(*server::parse_mode(m)), m);
+  for (std::string_view c : load::kCloseNames) EXPECT_EQ(to_string(*load::parse_close(c)), c);
+  EXPECT_FALSE(load::parse_close("both"));
+}
+
+TEST(Flags, DurationsAreCheckedAtParse) {
+  EXPECT_NO_THROW(Parser().parse({"server", "-d", "500ms"}));
+  EXPECT_NO_THROW(Parser().parse({"crr", "127.0.0.1:1", "-d", "2m", "--interval", "0.5s"}));
+  EXPECT_THROW(Parser().parse({"server", "-d", "abc"}), CLI::ParseError);
+  EXPECT_THROW(Parser().parse({"rr", "127.0.0.1:1", "-d", "-1"}), CLI::ParseError);
+  EXPECT_THROW(Parser().parse({"crr", "127.0.0.1:1", "--interval", "1x"}), CLI::ParseError);
+}
+
+TEST(Flags, HelpListsEverySubcommandInTableOrder) {
+  char name[] = "connperf";
+  char help[] = "--help";
+  char* argv[] = {name, help};
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run(2, argv), 0);
+  const std::string out = testing::internal::GetCapturedStdout();
+  const std::vector<std::string> names = subcommand_names();
+  ASSERT_EQ(names.size(), 13u);
+  std::size_t at = out.find("Subcommands:");
+  ASSERT_NE(at, std::string::npos) << out;
+  for (const std::string& n : names) {
+    const std::size_t next = out.find("\n  " + n + " ", at);
+    ASSERT_NE(next, std::string::npos) << n << " missing or out of order in:\n" << out;
+    at = next;
+  }
+}
+
+}  // namespace
+}  // namespace connperf::cli
