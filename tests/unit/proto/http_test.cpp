@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../http_cases.h"
+#include "../../http_cases.h"
 #include "proto/http.h"
 #include "proto/text.h"
 
