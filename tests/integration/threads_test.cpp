@@ -1,6 +1,6 @@
 // The engines with more than one thread, small and quick: what `make test-tsan` runs under
 // ThreadSanitizer (with the epoll and thread server models of server_models_test and the
-// proxy's two workers of proxy_test). Totals are exact, so a race that loses a count shows too.
+// proxy's two workers of proxy_cmd_test). Totals are exact, so a race that loses a count shows too.
 #include <gtest/gtest.h>
 
 #include "harness.h"

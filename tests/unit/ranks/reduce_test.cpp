@@ -1,69 +1,21 @@
-// Unit tests for dist/: launcher detection, the per-rank share of a job, the reduction of client
-// counters and histograms over ranks (ranks simulated by threads), and `connperf merge`.
+// The reduction of client counters and histograms over ranks (ranks simulated by threads) and
+// the agreement of every rank on a start.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <barrier>
-#include <map>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "ranks/comm.h"
-#include "result/merge.h"
 #include "ranks/reduce.h"
-#include "load/split.h"
-#include "stats/printers.h"
+#include "stats/client_stats.h"
 
 namespace connperf::ranks {
 namespace {
-
-TEST(DistLaunch, OnlyALauncherVariableMeansMpi) {
-  std::map<std::string, std::string> env;
-  auto get = [&env](const char* n) -> const char* {
-    const auto it = env.find(n);
-    return it == env.end() ? nullptr : it->second.c_str();
-  };
-  EXPECT_EQ(launcher_variable(get), "");
-  env["OMPI_COMM_WORLD_SIZE"] = "";
-  EXPECT_EQ(launcher_variable(get), "");
-  env["PMI_RANK"] = "3";
-  EXPECT_EQ(launcher_variable(get), "PMI_RANK");
-  env["OMPI_COMM_WORLD_SIZE"] = "4";
-  EXPECT_EQ(launcher_variable(get), "OMPI_COMM_WORLD_SIZE");
-}
-
-TEST(DistLaunch, APlainProcessIsOneRank) {
-  EXPECT_EQ(world().size(), 1u);
-  EXPECT_EQ(world().rank(), 0u);
-  EXPECT_EQ(world().gather("x"), std::vector<std::string>{"x"});
-}
-
-TEST(DistSplit, SharesAddUpAndBindsAreDisjoint) {
-  load::CrrSpec job;
-  job.concurrency = 10;
-  job.count = 30001;
-  job.rate = 900;
-  for (int i = 2; i <= 7; ++i)
-    job.binds.push_back(net::parse_bind_spec("127.0.0." + std::to_string(i)).front());
-  std::uint64_t count = 0, conc = 0;
-  std::vector<std::string> seen;
-  for (unsigned r = 0; r < 3; ++r) {
-    const load::CrrSpec s = load::share_of(job, 3, r);
-    count += s.count;
-    conc += s.concurrency;
-    EXPECT_DOUBLE_EQ(s.rate, 300);
-    EXPECT_EQ(s.binds.size(), 2u);
-    for (const auto& a : s.binds) seen.push_back(a.to_string());
-  }
-  EXPECT_EQ(count, 30001u);
-  EXPECT_EQ(load::share_of(job, 3, 0).count, 10001u);
-  EXPECT_EQ(conc, 10u);
-  std::sort(seen.begin(), seen.end());
-  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end());
-  EXPECT_EQ(seen.size(), 6u);
-}
 
 // N ranks as threads: each collective adds every rank's contribution once all have arrived.
 struct Shared {
@@ -181,69 +133,6 @@ TEST(DistReduce, AgreeReadyTakesTheFirstFailingRanksCode) {
     });
   for (auto& t : ranks) t.join();
   EXPECT_EQ(ready, (std::vector<int>{0, 0, 0}));
-}
-
-nlohmann::json crr_doc(const stats::ClientSnapshot& s, double seconds, std::uint64_t aborted) {
-  return {{"tool", "connperf"},
-          {"command", "crr"},
-          {"config", {{"threads", 1}}},
-          {"intervals",
-           {stats::crr_interval_json(1.0, s, 1.0), stats::crr_interval_json(2.0, s, 1.0)}},
-          {"summary", stats::crr_summary_json(s, aborted, seconds)}};
-}
-
-TEST(DistMerge, ThreeResultsGiveSummedTotalsAndTheMergedHistogram) {
-  stats::ClientSnapshot parts[3], all;
-  std::mt19937_64 rng(9);
-  std::uniform_int_distribution<std::uint64_t> d(20, 900'000);
-  for (int i = 0; i < 9000; ++i) {
-    const auto v = d(rng) >> (i % 3 * 3);
-    for (auto* s : {&parts[i % 3], &all}) {
-      s->started++;
-      s->completed++;
-      s->connect_us.record(v / 3);
-      s->response_us.record(v);
-      s->total_us.record(v + v / 3);
-    }
-  }
-  parts[1].errors[static_cast<std::size_t>(stats::ErrorKind::Timeout)] = 4;
-  parts[1].started += 4;
-  all.errors[static_cast<std::size_t>(stats::ErrorKind::Timeout)] = 4;
-  all.started += 4;
-  const result::Merged m = result::merge_results({crr_doc(parts[0], 2.0, 1), crr_doc(parts[1], 2.5, 0),
-                                  crr_doc(parts[2], 2.0, 2)},
-                                 {"a.json", "b.json", "c.json"});
-  const nlohmann::json want = stats::crr_summary_json(all, 3, 2.5);
-  const nlohmann::json& got = m.doc["summary"];
-  for (const char* key : {"started", "completed", "aborted", "error_total", "errors", "latency_us",
-                          "histograms", "cps", "seconds"})
-    EXPECT_EQ(got[key], want[key]) << key;
-  EXPECT_EQ(got["merged_from"], 3);
-  EXPECT_EQ(m.doc["command"], "crr");
-  ASSERT_EQ(m.doc["intervals"].size(), 2u);
-  EXPECT_EQ(m.doc["intervals"][1]["started"], all.started);
-  EXPECT_DOUBLE_EQ(m.doc["intervals"][1]["cps"].get<double>(), static_cast<double>(all.completed));
-}
-
-TEST(DistMerge, RefusesDifferentSubcommandsAndOtherHistogramParameters) {
-  stats::ClientSnapshot s;
-  s.started = s.completed = 1;
-  s.total_us.record(5);
-  nlohmann::json a = crr_doc(s, 1, 0), b = crr_doc(s, 1, 0);
-  b["command"] = "rr";
-  EXPECT_THROW(result::merge_results({a, b}, {"a", "b"}), result::MergeError);
-  b = crr_doc(s, 1, 0);
-  b["summary"]["histograms"]["total"]["sub_buckets"] = 64;
-  try {
-    result::merge_results({a, b}, {"a", "b"});
-    FAIL() << "merged histograms of other parameters";
-  } catch (const result::MergeError& e) {
-    EXPECT_NE(std::string(e.what()).find("parameters"), std::string::npos) << e.what();
-  }
-  b = crr_doc(s, 1, 0);
-  b["command"] = "server";
-  a["command"] = "server";
-  EXPECT_THROW(result::merge_results({a, b}, {"a", "b"}), result::MergeError);
 }
 
 }  // namespace

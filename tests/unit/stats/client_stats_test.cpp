@@ -1,13 +1,10 @@
-// Accounting and printing: snapshots add and subtract exactly, errno maps to the DESIGN.md
-// categories, numbers format as the tables show them.
+// Client accounting: snapshots add and subtract exactly, errno maps to the DESIGN.md categories.
 #include <cerrno>
 
 #include <gtest/gtest.h>
 
 #include "net/error.h"
 #include "stats/client_stats.h"
-#include "stats/printers.h"
-#include "stats/server_stats.h"
 
 namespace connperf::stats {
 namespace {
@@ -70,55 +67,6 @@ TEST(ClientStats, ErrnoCategories) {
   EXPECT_STREQ(to_string(ErrorKind::AddrUnavailable), "addr_unavailable");
   EXPECT_STREQ(to_string(ErrorKind::ClosedEarly), "closed_early");
   EXPECT_EQ(net::errno_name(ECONNREFUSED), "ECONNREFUSED");
-}
-
-TEST(ServerStats, ActiveIsWhatIsNotYetClosed) {
-  ListenerStats live;
-  for (int i = 0; i < 10; ++i) live.accepted.add();
-  live.rst.add(4);
-  live.fin.add(2);
-  live.closed_by_server.add();
-  live.errors.add();
-  ListenerSnapshot s;
-  live.snapshot(s);
-  EXPECT_EQ(s.active(), 2u);
-  ListenerSnapshot later = s;
-  later.accepted += 5;
-  later.rst += 5;
-  later -= s;
-  EXPECT_EQ(later.accepted, 5u);
-  EXPECT_EQ(later.rst, 5u);
-  EXPECT_EQ(later.active(), 0u);
-}
-
-TEST(Printers, Formatting) {
-  EXPECT_EQ(format_count(0), "0");
-  EXPECT_EQ(format_count(999), "999");
-  EXPECT_EQ(format_count(1000), "1,000");
-  EXPECT_EQ(format_count(1234567), "1,234,567");
-  EXPECT_EQ(format_rate(41228.14), "41,228.1");
-  EXPECT_EQ(format_us(45), "45us");
-  EXPECT_EQ(format_us(1234), "1.23ms");
-  EXPECT_EQ(format_us(2'500'000), "2.50s");
-}
-
-TEST(Printers, CrrSummaryJsonHasTheContractFields) {
-  ClientSnapshot s;
-  s.started = 10;
-  s.completed = 8;
-  s.errors[static_cast<std::size_t>(ErrorKind::Refused)] = 1;
-  s.total_us.record(50);
-  const auto j = crr_summary_json(s, 1, 2.0);
-  EXPECT_EQ(j["started"], 10);
-  EXPECT_EQ(j["completed"], 8);
-  EXPECT_EQ(j["aborted"], 1);
-  EXPECT_DOUBLE_EQ(j["cps"].get<double>(), 4.0);
-  EXPECT_EQ(j["errors"]["refused"], 1);
-  EXPECT_EQ(j["errors"]["timeout"], 0);
-  for (const char* k : {"connect", "response", "total"})
-    for (const char* p : {"p50", "p90", "p99", "p999", "max", "mean"})
-      EXPECT_TRUE(j["latency_us"][k].contains(p)) << k << " " << p;
-  EXPECT_EQ(j["latency_us"]["total"]["p50"], 50);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "../poll_until.h"
+#include "../../poll_until.h"
 
 namespace connperf::diag {
 namespace {

@@ -1,4 +1,4 @@
-// The load engines' one connect path (load/connect.h) and request builder (proto/request.h).
+// The load engines' one connect path (load/connect.h).
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -91,23 +91,6 @@ TEST(Connector, AHangUpWithoutAnErrorIsClosedEarly) {
   EXPECT_EQ(f.kind, stats::ErrorKind::ClosedEarly);
   EXPECT_EQ(f.sys_errno, 0);
   ::close(sv[0]);
-}
-
-TEST(Requests, OnePerTargetWithItsOwnHost) {
-  Targets t;
-  t.targets = {{net::resolve_endpoint("127.0.0.1:1"), "127.0.0.1:1"},
-               {net::resolve_endpoint("127.0.0.1:2"), "localhost:2"}};
-  const auto http = t.requests();
-  ASSERT_EQ(http.size(), 2u);
-  EXPECT_NE(http[0].find("\r\nHost: 127.0.0.1:1\r\n"), std::string::npos) << http[0];
-  EXPECT_NE(http[1].find("\r\nHost: localhost:2\r\n"), std::string::npos) << http[1];
-  EXPECT_EQ(http[0].rfind("GET / HTTP/1.1\r\n", 0), 0u);
-  t.request = RequestKind::Raw;
-  EXPECT_EQ(t.requests(), (std::vector<std::string>{"Get.", "Get."}));
-  t.request = RequestKind::Text;
-  t.text = "PING\r\n";
-  EXPECT_EQ(t.requests(), (std::vector<std::string>{"PING\r\n", "PING\r\n"}));
-  EXPECT_STREQ(proto::to_string(RequestKind::Text), "text");
 }
 
 }  // namespace

@@ -89,5 +89,24 @@ TEST(AddressBind, Errors) {
   EXPECT_THROW(parse_bind_spec("10.0.0.0/16,10.1.0.0/29"), AddressError);
 }
 
+// --allow prefixes.
+TEST(Policy, CidrMatchesPrefixesAndMappedAddresses) {
+  const net::Cidr lo = net::parse_cidr("127.0.0.0/8");
+  auto addr = [](const char* s) { return *net::parse_ip_literal(s); };
+  EXPECT_TRUE(lo.contains(addr("127.1.2.3")));
+  EXPECT_FALSE(lo.contains(addr("128.0.0.1")));
+  EXPECT_TRUE(lo.contains(addr("::ffff:127.0.0.1")));
+  EXPECT_FALSE(lo.contains(addr("::1")));
+  EXPECT_TRUE(net::parse_cidr("::1/128").contains(addr("::1")));
+  EXPECT_TRUE(net::parse_cidr("10.1.2.3").contains(addr("10.1.2.3")));
+  EXPECT_FALSE(net::parse_cidr("10.1.2.3").contains(addr("10.1.2.4")));
+  EXPECT_TRUE(net::parse_cidr("10.1.2.128/25").contains(addr("10.1.2.200")));
+  EXPECT_FALSE(net::parse_cidr("10.1.2.128/25").contains(addr("10.1.2.100")));
+  EXPECT_TRUE(net::parse_cidr("0.0.0.0/0").contains(addr("1.2.3.4")));
+  EXPECT_THROW(net::parse_cidr("127.0.0.0/33"), net::AddressError);
+  EXPECT_THROW(net::parse_cidr("nonsense/8"), net::AddressError);
+  EXPECT_EQ(lo.to_string(), "127.0.0.0/8");
+}
+
 }  // namespace
 }  // namespace connperf::net

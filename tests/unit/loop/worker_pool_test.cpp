@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../poll_until.h"
+#include "../../poll_until.h"
 #include "loop/event_loop.h"
 #include "loop/worker_pool_impl.h"
 

@@ -1,0 +1,78 @@
+// `connperf merge`: result files of one kind add up to the result of one run.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "result/merge.h"
+#include "stats/client_stats.h"
+#include "stats/printers.h"
+
+namespace connperf::result {
+namespace {
+
+nlohmann::json crr_doc(const stats::ClientSnapshot& s, double seconds, std::uint64_t aborted) {
+  return {{"tool", "connperf"},
+          {"command", "crr"},
+          {"config", {{"threads", 1}}},
+          {"intervals",
+           {stats::crr_interval_json(1.0, s, 1.0), stats::crr_interval_json(2.0, s, 1.0)}},
+          {"summary", stats::crr_summary_json(s, aborted, seconds)}};
+}
+
+TEST(DistMerge, ThreeResultsGiveSummedTotalsAndTheMergedHistogram) {
+  stats::ClientSnapshot parts[3], all;
+  std::mt19937_64 rng(9);
+  std::uniform_int_distribution<std::uint64_t> d(20, 900'000);
+  for (int i = 0; i < 9000; ++i) {
+    const auto v = d(rng) >> (i % 3 * 3);
+    for (auto* s : {&parts[i % 3], &all}) {
+      s->started++;
+      s->completed++;
+      s->connect_us.record(v / 3);
+      s->response_us.record(v);
+      s->total_us.record(v + v / 3);
+    }
+  }
+  parts[1].errors[static_cast<std::size_t>(stats::ErrorKind::Timeout)] = 4;
+  parts[1].started += 4;
+  all.errors[static_cast<std::size_t>(stats::ErrorKind::Timeout)] = 4;
+  all.started += 4;
+  const result::Merged m = result::merge_results({crr_doc(parts[0], 2.0, 1), crr_doc(parts[1], 2.5, 0),
+                                  crr_doc(parts[2], 2.0, 2)},
+                                 {"a.json", "b.json", "c.json"});
+  const nlohmann::json want = stats::crr_summary_json(all, 3, 2.5);
+  const nlohmann::json& got = m.doc["summary"];
+  for (const char* key : {"started", "completed", "aborted", "error_total", "errors", "latency_us",
+                          "histograms", "cps", "seconds"})
+    EXPECT_EQ(got[key], want[key]) << key;
+  EXPECT_EQ(got["merged_from"], 3);
+  EXPECT_EQ(m.doc["command"], "crr");
+  ASSERT_EQ(m.doc["intervals"].size(), 2u);
+  EXPECT_EQ(m.doc["intervals"][1]["started"], all.started);
+  EXPECT_DOUBLE_EQ(m.doc["intervals"][1]["cps"].get<double>(), static_cast<double>(all.completed));
+}
+
+TEST(DistMerge, RefusesDifferentSubcommandsAndOtherHistogramParameters) {
+  stats::ClientSnapshot s;
+  s.started = s.completed = 1;
+  s.total_us.record(5);
+  nlohmann::json a = crr_doc(s, 1, 0), b = crr_doc(s, 1, 0);
+  b["command"] = "rr";
+  EXPECT_THROW(result::merge_results({a, b}, {"a", "b"}), result::MergeError);
+  b = crr_doc(s, 1, 0);
+  b["summary"]["histograms"]["total"]["sub_buckets"] = 64;
+  try {
+    result::merge_results({a, b}, {"a", "b"});
+    FAIL() << "merged histograms of other parameters";
+  } catch (const result::MergeError& e) {
+    EXPECT_NE(std::string(e.what()).find("parameters"), std::string::npos) << e.what();
+  }
+  b = crr_doc(s, 1, 0);
+  b["command"] = "server";
+  a["command"] = "server";
+  EXPECT_THROW(result::merge_results({a, b}, {"a", "b"}), result::MergeError);
+}
+
+}  // namespace
+}  // namespace connperf::result
