@@ -49,14 +49,14 @@ TEST(DutJson, StatusIntervalAndSummaryHaveTheSameKeys) {
 
 TEST(DutJson, CountersOverTheSpanGaugesNow) {
   const json j = dut_interval_json(2.0, sample(5), sample(2));
-  EXPECT_EQ(j["entries"], 50);     // the table now
-  EXPECT_EQ(j["time_wait"], 15);
-  EXPECT_EQ(j["new"], 60);         // 100 - 40
-  EXPECT_EQ(j["conntrack_drops"], 3);
-  EXPECT_EQ(j["rule_drops"], 27);  // lost + refused + reset
-  EXPECT_EQ(j["lost"], 6);
-  EXPECT_EQ(j["refused"], 9);
-  EXPECT_EQ(j["reset"], 12);
+  EXPECT_EQ(j.at("entries"), 50);     // the table now
+  EXPECT_EQ(j.at("time_wait"), 15);
+  EXPECT_EQ(j.at("new"), 60);         // 100 - 40
+  EXPECT_EQ(j.at("conntrack_drops"), 3);
+  EXPECT_EQ(j.at("rule_drops"), 27);  // lost + refused + reset
+  EXPECT_EQ(j.at("lost"), 6);
+  EXPECT_EQ(j.at("refused"), 9);
+  EXPECT_EQ(j.at("reset"), 12);
 }
 
 TEST(DutJson, TextNamesEveryCounter) {

@@ -74,11 +74,11 @@ TEST(ReconcileKeys, LabRunAndServerStatsShareEveryKeyButTheirOwnSections) {
 TEST(ReconcileKeys, CompletedIsComparedWithEveryCloseAtTheServer) {
   const json client = {{"started", 99}, {"completed", 95}};
   const json r = stats::reconcile("crr", client, server_counts(), 4);
-  EXPECT_EQ(keys(r["differences"]),
+  EXPECT_EQ(keys(r.at("differences")),
             (std::set<std::string>{"started_not_accepted", "completed_not_closed_at_server"}));
-  EXPECT_EQ(r["differences"]["completed_not_closed_at_server"], 0);
-  EXPECT_EQ(keys(r["client"]), (std::set<std::string>{"started", "completed", "errors"}));
-  EXPECT_EQ(keys(r["server"]), (std::set<std::string>{"accepted", "requests", "rst", "fin",
+  EXPECT_EQ(r.at("differences").at("completed_not_closed_at_server"), 0);
+  EXPECT_EQ(keys(r.at("client")), (std::set<std::string>{"started", "completed", "errors"}));
+  EXPECT_EQ(keys(r.at("server")), (std::set<std::string>{"accepted", "requests", "rst", "fin",
                                                       "closed_by_server", "errors", "active"}));
 }
 
