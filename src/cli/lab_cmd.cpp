@@ -7,7 +7,6 @@
 #include "result/document.h"
 #include "cli/commands.h"
 #include "lab/lab.h"
-#include "stats/printers.h"
 
 namespace connperf::cli {
 
@@ -72,16 +71,8 @@ int lab_status(const LabOptions& o) {
     const lab::DutSample d = lab::sample_dut(t.name);
     fmt::print(human, "lab {}: {} ({}) -> {} -> {} ({})\n", t.name, t.client_ns(),
                lab::Topology::kClient, t.dut_ns(), t.server_ns(), lab::Topology::kServer);
-    fmt::print(human, "  conntrack  {} entries: {} established, {} close, {} time_wait, {} other\n"
-                      "  forwarded  {} new connections; {} packets dropped or reset by the rules\n",
-               stats::format_count(d.entries), stats::format_count(d.established),
-               stats::format_count(d.close), stats::format_count(d.time_wait),
-               stats::format_count(d.other), stats::format_count(d.inserted),
-               stats::format_count(d.nft_drops));
-    doc["summary"]["dut"] = {{"entries", d.entries},     {"established", d.established},
-                             {"close", d.close},         {"time_wait", d.time_wait},
-                             {"other", d.other},         {"new", d.inserted},
-                             {"dropped", d.dropped},     {"rule_drops", d.nft_drops}};
+    fmt::print(human, "{}", lab::dut_text(d));
+    doc["summary"]["dut"] = lab::dut_json(d);
   }
   if (!o.json.empty()) result::write_json(o.json, doc);
   return there.size() == 3 ? kOk : kCannotRun;

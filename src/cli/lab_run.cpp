@@ -1,7 +1,8 @@
 // `connperf lab run`: the server in the lab's server namespace and a load subcommand in its client
 // namespace, in this one process (each side's threads are made after entering its namespace),
 // with the DUT sampled every interval. One table shows client, DUT and server side by side; the
-// result document gains dut.intervals[], server and reconciliation.
+// result document gains dut.intervals[] and dut.summary (lab::dut_json's shape), server and
+// reconciliation (stats::reconcile's, with the DUT's figures).
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -13,7 +14,6 @@
 #include "run/load_job.h"
 #include "lab/lab.h"
 #include "stats/printers.h"
-#include "stats/reconcile.h"
 
 namespace connperf::cli {
 
@@ -34,14 +34,15 @@ struct ServerSide {
 
 class LabJob final : public run::JobDecorator {
  public:
-  LabJob(std::unique_ptr<Job> load, server::ServerEngine& srv, std::string lab)
-      : JobDecorator(std::move(load)), srv_(srv), lab_(std::move(lab)) {}
+  LabJob(std::unique_ptr<Job> load, server::ServerEngine& srv, std::string lab,
+         std::string command)
+      : JobDecorator(std::move(load)), srv_(srv), lab_(std::move(lab)),
+        command_(std::move(command)) {}
 
   std::uint64_t start() override {
     srv_.start();
     dut_prev_ = lab::sample_dut(lab_);
     dut_start_ = dut_prev_;
-    dut_start_new_ = dut_prev_.inserted;
     return load_->start();
   }
 
@@ -51,22 +52,16 @@ class LabJob final : public run::JobDecorator {
     const ServerSide s = ServerSide::of(srv_);
     stats::ListenerSnapshot sd = s.total;
     sd -= srv_prev_.total;
-    const std::uint64_t fresh = d.inserted - dut_prev_.inserted;
-    const std::uint64_t drops = d.nft_drops + d.dropped - dut_prev_.nft_drops - dut_prev_.dropped;
+    const lab::DutSample over = lab::since(d, dut_prev_);
+    dut_intervals_.push_back(lab::dut_interval_json(t, d, dut_prev_));
     dut_prev_ = d;
     srv_prev_ = s;
     auto rate = [seconds](std::uint64_t n) {
       return stats::format_count(static_cast<std::uint64_t>(static_cast<double>(n) / seconds));
     };
     line += fmt::format(" | {:>11} {:>8} {:>8} | {:>14} {:>6}", stats::format_count(d.entries),
-                        rate(fresh), rate(drops), rate(sd.accepted), rate(sd.rst));
-    dut_intervals_.push_back({{"t", t},
-                              {"entries", d.entries},
-                              {"established", d.established},
-                              {"close", d.close},
-                              {"time_wait", d.time_wait},
-                              {"new", fresh},
-                              {"drops", drops}});
+                        rate(over.inserted), rate(over.nft_drops + over.dropped),
+                        rate(sd.accepted), rate(sd.rst));
     j["server"] = stats::server_counts_json(sd);
   }
 
@@ -82,75 +77,37 @@ class LabJob final : public run::JobDecorator {
     return end;
   }
 
+  // The reconciliation is the one --server-stats makes (stats::reconcile), with the DUT's
+  // figures over the run beside it.
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     load_->summary(elapsed, text, j);
-    client_ = j;
-    dut_end_ = lab::sample_dut(lab_);
-    server_ = ServerSide::of(srv_).total;
+    const lab::DutSample over_run = lab::since(lab::sample_dut(lab_), dut_start_);
+    const stats::ListenerSnapshot server = ServerSide::of(srv_).total;
     std::vector<std::string> names;
     for (const auto& a : srv_.addresses()) names.push_back(a.to_string());
     std::vector<stats::ListenerSnapshot> per;
     srv_.snapshot(per);
     server_json_ = stats::server_summary_json(names, per, srv_.peers(), elapsed);
-    text += reconciliation_text();
+    dut_summary_ = lab::dut_json(over_run);
+    reconciliation_ = lab::reconcile(lab_, command_, j, server, server.active(), over_run);
+    text += lab::reconcile_text(reconciliation_, over_run);
   }
 
   void add_sections(nlohmann::json& doc) override {
-    doc["dut"] = {{"intervals", dut_intervals_},
-                  {"summary",
-                   {{"entries", dut_end_.entries}, {"close", dut_end_.close},
-                    {"time_wait", dut_end_.time_wait}, {"established", dut_end_.established},
-                    {"new", dut_end_.inserted - dut_start_new_}, {"rule_drops", dut_end_.nft_drops},
-                    {"conntrack_drops", dut_end_.dropped}}}};
+    load_->add_sections(doc);
+    doc["dut"] = {{"intervals", dut_intervals_}, {"summary", dut_summary_}};
     doc["server"] = server_json_;
-    doc["reconciliation"] = reconciliation();
+    doc["reconciliation"] = reconciliation_;
   }
 
  private:
-  std::uint64_t client_started() const { return stats::ClientSide::of(client_).started; }
-  std::uint64_t client_completed() const { return stats::ClientSide::of(client_).completed; }
-
-  nlohmann::json reconciliation() const {
-    const auto signed_diff = stats::signed_difference;
-    return {{"client_started", client_started()},
-            {"client_completed", client_completed()},
-            {"client_errors", client_.value("errors", nlohmann::json::object())},
-            {"dut_new", dut_end_.inserted - dut_start_new_},
-            {"dut_rule_drops", dut_end_.nft_drops},
-            {"dut_lost_packets", dut_end_.lost - dut_start_.lost},
-            {"dut_refused", dut_end_.refused - dut_start_.refused},
-            {"dut_reset", dut_end_.rejected - dut_start_.rejected},
-            {"server_accepted", server_.accepted},
-            {"server_rst", server_.rst},
-            {"server_fin", server_.fin},
-            {"differences",
-             {{"started_not_accepted", signed_diff(client_started(), server_.accepted)},
-              {"completed_not_reset_at_server", signed_diff(client_completed(), server_.rst)}}}};
-  }
-
-  std::string reconciliation_text() const {
-    const nlohmann::json r = reconciliation();
-    return fmt::format(
-        "\nthrough the DUT ({})\n  client   started {}, completed {}\n  dut      new {}, "
-        "dropped or reset by its rules {} packets, {} entries now ({} close, {} time_wait)\n"
-        "  server   accepted {}, rst {}, fin {}\n  started but never accepted: {}\n",
-        lab_, stats::format_count(client_started()), stats::format_count(client_completed()),
-        stats::format_count(r["dut_new"]), stats::format_count(dut_end_.nft_drops),
-        stats::format_count(dut_end_.entries), stats::format_count(dut_end_.close),
-        stats::format_count(dut_end_.time_wait), stats::format_count(server_.accepted),
-        stats::format_count(server_.rst), stats::format_count(server_.fin),
-        r["differences"]["started_not_accepted"].get<std::int64_t>());
-  }
-
   server::ServerEngine& srv_;
   std::string lab_;
-  lab::DutSample dut_prev_, dut_start_, dut_end_;
-  std::uint64_t dut_start_new_ = 0;
+  std::string command_;
+  lab::DutSample dut_prev_, dut_start_;
   ServerSide srv_prev_;
-  stats::ListenerSnapshot server_;
   nlohmann::json dut_intervals_ = nlohmann::json::array();
-  nlohmann::json client_;
-  nlohmann::json server_json_;
+  nlohmann::json dut_summary_, server_json_, reconciliation_;
 };
 
 // Parses `args` (a subcommand and its flags) with the subcommand's own flag declarations.
@@ -222,7 +179,7 @@ int run_lab_run(const LabOptions& o) {
   if (!banner.empty() && banner.back() == '\n') banner.pop_back();
   banner += fmt::format("{}\n", kLabColumns);
   p.plan.config["lab"] = {{"name", t.name}, {"server", target}, {"server_args", o.server_args}};
-  LabJob job(std::move(p.job), *srv, t.name);
+  LabJob job(std::move(p.job), *srv, t.name, load[0]);
   return run::drive(job, p.plan, signals);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lab/command.h"
+#include "lab/dut.h"
 
 namespace connperf::lab {
 
@@ -65,20 +66,7 @@ bool down(const std::string& name);
 // The namespaces of the lab that exist now.
 std::vector<std::string> existing(const std::string& name);
 
-// The DUT's connection tracking now.
-struct DutSample {
-  std::uint64_t entries = 0;      // nf_conntrack_count
-  std::uint64_t established = 0;  // TCP entries by state
-  std::uint64_t close = 0;
-  std::uint64_t time_wait = 0;
-  std::uint64_t other = 0;
-  std::uint64_t inserted = 0;     // new connections the DUT let through (its `passed` counter)
-  std::uint64_t dropped = 0;      // conntrack's own drops and insert failures (conntrack -S)
-  std::uint64_t nft_drops = 0;    // packets the lab's rules dropped or reset: the sum of
-  std::uint64_t lost = 0;         //   --loss drops,
-  std::uint64_t refused = 0;      //   --limit resets (new connections past the limit),
-  std::uint64_t rejected = 0;     //   --reject resets
-};
+// The DUT's connection tracking now (counters since the lab came up).
 DutSample sample_dut(const std::string& name);
 
 // Parsers of the tools' output, for sample_dut (and tests).

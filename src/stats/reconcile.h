@@ -1,5 +1,6 @@
 // Client and server counts of one run side by side (DESIGN.md section 3, "Cross-check"): what
-// `--server-stats` and `lab run` print and put in `reconciliation`. Pure functions.
+// `--server-stats` and `lab run` print and put in `reconciliation`, one key set for both
+// (lab::reconcile adds the lab's name and the DUT's figures beside it). Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +32,8 @@ ListenerSnapshot server_counts_of(const nlohmann::json& summary);
 // connections at the end):
 // {"client":{...}, "server":{...}, "rows":[{"what","client","server","difference"}],
 //  "differences":{name: client - server}}. crr: started_not_accepted,
-// completed_not_closed_at_server (completed vs rst + fin); cc: started_not_accepted,
-// established_not_accepted; rr: requests_not_counted_at_server.
+// completed_not_closed_at_server (completed vs rst + fin: true for --close rst and fin alike);
+// cc: started_not_accepted, established_not_accepted; rr: requests_not_counted_at_server.
 nlohmann::json reconcile(std::string_view command, const nlohmann::json& client_summary,
                          const ListenerSnapshot& server, std::uint64_t open_now);
 // The table a human reads; `source` names where the server's counts came from.

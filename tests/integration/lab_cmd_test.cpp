@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -61,6 +62,22 @@ json run_in_client(const TempDir& dir, const Lab& lab, std::vector<std::string> 
   const RunResult r = run(argv, dir.path(), 60s);
   EXPECT_EQ(r.code, 0) << r.err;
   return read_json(path)["summary"];
+}
+
+std::set<std::string> keys(const json& j) {
+  std::set<std::string> out;
+  for (const auto& [k, v] : j.items()) out.insert(k);
+  return out;
+}
+
+// Every key, nested ones as "a.b"; arrays by their first element.
+void key_paths(const json& j, const std::string& at, std::set<std::string>& out) {
+  if (j.is_array() && !j.empty()) return key_paths(j.front(), at, out);
+  if (!j.is_object()) return;
+  for (const auto& [k, v] : j.items()) {
+    out.insert(at + k);
+    key_paths(v, at + k + ".", out);
+  }
 }
 
 bool namespace_exists(const std::string& ns) { return ::access(("/run/netns/" + ns).c_str(), F_OK) == 0; }
@@ -173,13 +190,25 @@ TEST_F(LabTest, RunReconcilesClientDutAndServer) {
   EXPECT_NE(r.out.find("through the DUT"), std::string::npos) << r.out;
   const json doc = read_json(path);
   const json& rec = doc["reconciliation"];
-  EXPECT_EQ(rec["client_completed"], 600);
-  EXPECT_EQ(rec["server_rst"], 600);
-  EXPECT_EQ(rec["server_accepted"], 600);
-  EXPECT_EQ(rec["dut_new"], 600);
+  EXPECT_EQ(rec["client"]["completed"], 600);
+  EXPECT_EQ(rec["server"]["rst"], 600);
+  EXPECT_EQ(rec["server"]["accepted"], 600);
+  EXPECT_EQ(rec["dut"]["new"], 600);
+  EXPECT_EQ(rec["lab"], lab.name());
   EXPECT_EQ(rec["differences"]["started_not_accepted"], 0);
-  EXPECT_EQ(rec["differences"]["completed_not_reset_at_server"], 0);
-  EXPECT_FALSE(doc["dut"]["intervals"].empty());
+  EXPECT_EQ(rec["differences"]["completed_not_closed_at_server"], 0);
+  ASSERT_FALSE(doc["dut"]["intervals"].empty());
+  // One DUT shape: lab status, every interval (and its "t"), the summary and the reconciliation.
+  const std::set<std::string> status_keys = keys(lab.status()["dut"]);
+  EXPECT_EQ(status_keys.size(), 11u);
+  for (const json& i : doc["dut"]["intervals"]) {
+    std::set<std::string> k = keys(i);
+    EXPECT_EQ(k.erase("t"), 1u);
+    EXPECT_EQ(k, status_keys) << i.dump();
+  }
+  EXPECT_EQ(keys(doc["dut"]["summary"]), status_keys);
+  EXPECT_EQ(keys(rec["dut"]), status_keys);
+  EXPECT_EQ(doc["dut"]["summary"]["new"], 600);
   EXPECT_EQ(doc["config"]["lab"]["server"], "198.19.0.2:8080");
   EXPECT_EQ(doc["server"]["peers"].size(), 2u);  // the server's summary, with its peers
 }
@@ -200,9 +229,40 @@ TEST_F(LabTest, LossKeepsBothSidesInvariantsAndTheRunEndsOnTime) {
   EXPECT_EQ(c["started"].get<int>(), c["completed"].get<int>() + c["error_total"].get<int>() +
                                          c["aborted"].get<int>());
   EXPECT_GT(doc["dut"]["summary"]["rule_drops"].get<int>(), 0);
-  EXPECT_GT(doc["reconciliation"]["dut_lost_packets"].get<int>(), 0);
-  EXPECT_EQ(doc["reconciliation"]["dut_refused"], 0);
+  EXPECT_GT(doc["reconciliation"]["dut"]["lost"].get<int>(), 0);
+  EXPECT_EQ(doc["reconciliation"]["dut"]["refused"], 0);
   expect_server_invariant(doc["server"]);
+}
+
+// One reconciliation: lab run's is --server-stats' (the same keys, nested ones too), with the
+// lab's name and the DUT's figures beside it.
+TEST_F(LabTest, RunAndServerStatsReconcileWithTheSameKeys) {
+  Lab lab(dir, {});
+  std::vector<std::string> server_args = lab_server_args(lab);
+  server_args.insert(server_args.end(), {"--stats-listen", std::string(kServerAddr) + ":9100"});
+  ServerProcess server(dir, server_args);
+  const RunResult live = run({connperf(), "crr", std::string(kServerAddr) + ":8080", "-n", "100",
+                              "--netns", lab.ns("client"), "-q", "--server-stats",
+                              "http://" + std::string(kServerAddr) + ":9100", "--json",
+                              dir.file("live.json")},
+                             dir.path(), 60s);
+  ASSERT_EQ(live.code, 0) << live.err;
+  const RunResult labrun = run({connperf(), "lab", "run", "--name", lab.name(), "--server-args",
+                                "-t 1 --listen " + std::string(kServerAddr) + ":8081", "--",
+                                "crr", "-n", "100", "-q", "--json", dir.file("lab.json")},
+                               dir.path(), 60s);
+  ASSERT_EQ(labrun.code, 0) << labrun.err;
+  server.stop();
+  json a = read_json(dir.file("live.json"))["reconciliation"];
+  json b = read_json(dir.file("lab.json"))["reconciliation"];
+  EXPECT_EQ(a.erase("server_stats"), 1u) << a.dump();
+  EXPECT_EQ(b.erase("lab"), 1u) << b.dump();
+  EXPECT_EQ(b.erase("dut"), 1u) << b.dump();
+  std::set<std::string> live_keys, lab_keys;
+  key_paths(a, "", live_keys);
+  key_paths(b, "", lab_keys);
+  EXPECT_EQ(lab_keys, live_keys) << a.dump() << "\n" << b.dump();
+  EXPECT_EQ(a["differences"], b["differences"]);  // 100 each, nothing lost: both all zero
 }
 
 }  // namespace
