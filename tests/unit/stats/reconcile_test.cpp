@@ -48,6 +48,7 @@ TEST(Reconcile, CcAndRr) {
   s.requests = 990;
   EXPECT_EQ(stats::reconcile("rr", rr, s, 0)["differences"]["requests_not_counted_at_server"], 10);
   EXPECT_EQ(stats::server_counts_of({{"accepted", 3}, {"rst", 2}}).rst, 2u);
+}
 
 using nlohmann::json;
 
