@@ -38,6 +38,19 @@ while IFS= read -r -d '' test; do
   fi
 done < <(find tests/integration -name '*_test.cpp' -print0 | sort -z)
 
+# Layers (DESIGN.md section 2): only the command layer (src/cli/, src/main.cpp) includes cli/, and
+# nothing below the run layer includes run/.
+while IFS= read -r line; do
+  echo "layout: ${line%%:*} includes the command layer (cli/): only src/cli and src/main.cpp may" >&2
+  bad=1
+done < <(grep -rln '#include "cli/' src --include='*.h' --include='*.cpp' |
+         grep -v -e '^src/cli/' -e '^src/main.cpp$' || true)
+while IFS= read -r line; do
+  echo "layout: $line includes the run layer (run/) from below it" >&2
+  bad=1
+done < <(grep -rln '#include "run/' src --include='*.h' --include='*.cpp' |
+         grep -v -e '^src/run/' -e '^src/cli/' -e '^src/main.cpp$' || true)
+
 if ((bad == 0)); then
   echo "layout: $(find tests/unit -name '*_test.cpp' | wc -l) unit test files mirror src/"
 fi

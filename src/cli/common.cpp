@@ -10,10 +10,10 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/live_stats.h"
 #include "diag/host_limits.h"
 #include "diag/preflight.h"
 #include "ranks/comm.h"
+#include "run/server_stats.h"
 #include "loop/event_loop.h"
 #include "load/connect.h"
 #include "net/socket.h"
@@ -65,7 +65,7 @@ int run_load(const std::function<run::Prepared()>& prepare, const TargetFlags& t
       [&] {
         if (!to.server_stats.empty() && ranks::world().size() > 1)
           throw UsageError("--server-stats does not run under mpirun yet");
-        return with_server_stats(prepare(), to);
+        return run::with_server_stats(prepare(), to.server_stats);
       },
       signals);
 }

@@ -85,4 +85,26 @@ int agree_ready(Comm& comm, int code, const std::string& message) {
   return static_cast<int>(job_code[0]);
 }
 
+// The job's totals under MPI: counts summed over ranks; reached when the slowest rank had all of
+// its connections open, and only if every rank did.
+load::CcTotals sum(Comm& comm, const load::CcTotals& own) {
+  if (comm.size() == 1) return own;
+  load::CcTotals t = own;
+  load::CcCounts& c = t.counts;
+  std::vector<std::uint64_t> v{c.attempts.started, c.attempts.completed, c.open, c.lost,
+                               c.keepalives, t.aborted};
+  v.insert(v.end(), c.attempts.errors.begin(), c.attempts.errors.end());
+  comm.sum(v);
+  std::uint64_t slowest[2] = {t.reached_ns, t.all_reached ? 0u : 1u};
+  comm.max(slowest);
+  std::size_t at = 0;
+  for (std::uint64_t* n : {&c.attempts.started, &c.attempts.completed, &c.open, &c.lost,
+                           &c.keepalives, &t.aborted})
+    *n = v[at++];
+  for (auto& e : c.attempts.errors) e = v[at++];
+  t.reached_ns = slowest[0];
+  t.all_reached = slowest[1] == 0;
+  return t;
+}
+
 }  // namespace connperf::ranks

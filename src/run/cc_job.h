@@ -1,0 +1,19 @@
+// cc's job: its fleet of worker processes opening and holding connections, the interval line
+// (open, attempts/s, failed/s, lost), the summary (attempted, established, failed by cause, lost,
+// survived, time to reach -n) and, under MPI, the job's totals over ranks. Command's thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "load/cc.h"
+#include "run/job.h"
+
+namespace connperf::run {
+
+// `spec` is this rank's share; `target` the job's -n. Connections are held `hold_ns` after the
+// last attempt ended.
+std::unique_ptr<Job> make_cc_job(const load::CcSpec& spec, unsigned processes,
+                                 std::uint64_t hold_ns, std::uint64_t target);
+
+}  // namespace connperf::run
