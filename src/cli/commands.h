@@ -170,10 +170,6 @@ int run_report(const ReportOptions& o);
 int run_models(const ModelsOptions& o);
 int run_doctor(const DoctorOptions& o);
 
-// TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
-// when sock_diag cannot be asked.
-std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>& ports,
-                                                bool local);
 
 // The listeners' addresses as text, each announced on stderr ("listening on ADDR").
 std::vector<std::string> listen_names(const std::vector<net::SockAddr>& addresses);

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "diag/sock_diag.h"
 #include "cli/live_stats.h"
 #include "run/driver.h"
+#include "run/load_jobs.h"
 #include "run/load_job.h"
 #include "stats/printers.h"
 
@@ -67,51 +69,6 @@ std::string crr_banner(const load::CrrSpec& s, const std::vector<std::string>& n
                      load::to_string(s.close), load::to_string(s.request), stats::crr_header());
 }
 
-void warn_ports_ran_out() {
-  fmt::print(stderr,
-             "warning: local ports ran out (EADDRNOTAVAIL): every source port to this target is "
-             "in use or in TIME_WAIT. Use --close rst, add source addresses with --bind "
-             "(e.g. 127.0.0.2-127.0.0.20), or lower --rate\n");
-}
-
-class CrrJob final : public run::LoadJob<load::CrrEngine> {
- public:
-  using LoadJob::LoadJob;
-
-  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
-    const stats::ClientSnapshot d = delta();
-    j = stats::crr_interval_json(t, d, seconds);
-    line = stats::crr_line(t, d, seconds);
-    warn_once();
-  }
-
-  void summary(double elapsed, std::string& text, nlohmann::json& j) override {
-    const std::uint64_t aborted = take_totals();
-    warn_once();
-    text = stats::crr_summary_text(total_, aborted, elapsed, spec().rate > 0);
-    j = stats::crr_summary_json(total_, aborted, elapsed);
-    std::vector<std::uint16_t> ports;
-    for (const auto& t : spec().targets) ports.push_back(t.addr.port());
-    if (const auto tw = time_wait_on_ports(ports, false)) {
-      text += fmt::format("\nTIME_WAIT sockets to the target port{} now: {}{}\n",
-                          ports.size() == 1 ? "" : "s", stats::format_count(*tw),
-                          spec().close == load::CloseMode::Fin && *tw > 0 ? " (from --close fin)"
-                                                                          : "");
-      j["time_wait"] = *tw;
-    }
-  }
-
-
- private:
-  void warn_once() {
-    if (warned_ || !engine_.saw_addr_unavailable()) return;
-    warned_ = true;
-    warn_ports_ran_out();
-  }
-
-  bool warned_ = false;
-};
-
 }  // namespace
 
 int run_crr(const CrrOptions& o) {
@@ -141,7 +98,7 @@ run::Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
       run::rank_share(spec, {{"-c", spec.concurrency}, {"-n", spec.count}});
   check_sources(mine);
   preflight_warnings(mine, duration);
-  auto job = std::make_unique<CrrJob>(std::move(mine), o.run.max_error_rate);
+  auto job = run::make_crr_job(std::move(mine), o.run.max_error_rate);
   run::Plan report{"crr", crr_config(spec, duration), crr_banner(spec, o.to.targets), duration,
                 o.out.settings()};
   return {std::move(job), std::move(report)};

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/live_stats.h"
 #include "run/driver.h"
+#include "run/serve_jobs.h"
 #include "loop/event_loop.h"
 #include "proxy/proxy.h"
 #include "stats/metrics.h"
@@ -74,69 +75,6 @@ proxy::ProxySpec proxy_spec(const ProxyOptions& o, long fd_limit) {
   return s;
 }
 
-class ProxyJob final : public run::Job {
- public:
-  ProxyJob(proxy::Proxy& px, const std::string& stats_listen) : px_(px) {
-    endpoint_ = open_stats_endpoint(stats_listen, [this](std::string_view path) {
-      return live_page(path);
-    });
-  }
-
-  std::uint64_t start() override {
-    t0_ = loop::now_ns();
-    px_.start();
-    if (endpoint_) endpoint_->start();
-    return t0_;
-  }
-
-  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
-    stats::ProxySnapshot now;
-    px_.snapshot(now);
-    stats::ProxySnapshot delta = now;
-    delta -= prev_;
-    prev_ = now;
-    j = stats::proxy_counts_json(delta);
-    j["t"] = t;
-    j["seconds"] = seconds;
-    j["active"] = now.active();
-    line = stats::proxy_line(t, delta, now.active(), seconds);
-  }
-
-  std::uint64_t stop(StopSignals&, bool) override {
-    px_.stop();
-    px_.join();
-    if (endpoint_) endpoint_->stop();
-    return loop::now_ns();
-  }
-  bool reports_last_interval() const override { return false; }
-
-  void summary(double elapsed, std::string& text, nlohmann::json& j) override {
-    stats::ProxySnapshot now;
-    px_.snapshot(now);
-    text = stats::proxy_summary_text(now, elapsed);
-    j = stats::proxy_summary_json(now, elapsed);
-  }
-
- private:
-  // On the endpoint's thread: the counters are single-writer atomics.
-  std::optional<server::Page> live_page(std::string_view path) const {
-    stats::ProxySnapshot now;
-    px_.snapshot(now);
-    const double elapsed = loop::seconds_from_ns(loop::now_ns() - t0_);
-    if (path == "/metrics")
-      return server::Page{"text/plain; version=0.0.4; charset=utf-8",
-                          stats::proxy_metrics(now, elapsed)};
-    if (path != "/stats") return std::nullopt;
-    return server::Page{"application/json",
-                        stats::proxy_summary_json(now, elapsed).dump() + "\n"};
-  }
-
-  proxy::Proxy& px_;
-  stats::ProxySnapshot prev_;
-  std::uint64_t t0_ = 0;  // set before the endpoint's thread starts
-  std::unique_ptr<server::StatsEndpoint> endpoint_;
-};
-
 nlohmann::json proxy_config(const proxy::ProxySpec& sp, const std::vector<std::string>& names,
                             const std::vector<std::string>& allow, double duration) {
   return {{"listen", names},
@@ -183,9 +121,11 @@ int run_proxy(const ProxyOptions& o) {
       "proxy {} — {} thread{}, clients from {}, CONNECT to ports {}\n{}\n", fmt::join(names, ", "),
       sp.threads, sp.threads == 1 ? "" : "s", fmt::join(allow, ", "),
       sp.connect_ports.to_string(), stats::proxy_header());
-  ProxyJob job(px, o.stats_listen);
+  const auto job = run::make_proxy_job(px, [&o](server::Pages pages) {
+    return open_stats_endpoint(o.stats_listen, std::move(pages));
+  });
   const run::Plan report{"proxy", proxy_config(sp, names, allow, duration), banner, duration, o.out.settings()};
-  return run::drive(job, report, signals);
+  return run::drive(*job, report, signals);
 }
 
 }  // namespace connperf::cli

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/live_stats.h"
 #include "run/driver.h"
+#include "run/load_jobs.h"
 #include "run/load_job.h"
 #include "run/sweep.h"
 #include "load/rr.h"
@@ -97,38 +98,6 @@ std::string rr_banner(const load::RrSpec& s, const std::string& first_target) {
                      stats::rr_header());
 }
 
-class RrJob final : public run::LoadJob<load::RrEngine> {
- public:
-  using LoadJob::LoadJob;
-
-  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
-    std::uint64_t open = open_at_end_.value_or(engine_.open_connections());
-    const stats::ClientSnapshot d = delta({&open, 1});
-    j = stats::crr_interval_json(t, d, seconds);
-    j["requests"] = d.completed;
-    j["qps"] = j["cps"];
-    j.erase("cps");
-    j["connections"] = open;
-    line = stats::rr_line(t, d, open, seconds);
-  }
-
-  // The last line shows the connections open before the close, not 0.
-  std::uint64_t stop(StopSignals& signals, bool signalled) override {
-    open_at_end_ = engine_.open_connections();
-    return LoadJob::stop(signals, signalled);
-  }
-
-  void summary(double elapsed, std::string& text, nlohmann::json& j) override {
-    const std::uint64_t aborted = take_totals();
-    text = stats::rr_summary_text(total_, aborted, elapsed, spec().rate > 0);
-    j = stats::rr_summary_json(total_, aborted, elapsed);
-  }
-
-
- private:
-  std::optional<std::uint64_t> open_at_end_;
-};
-
 }  // namespace
 
 load::RrSpec rr_spec(const RrOptions& o) {
@@ -184,7 +153,7 @@ run::Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {
   load::RrSpec mine = run::rank_share(spec, {{"-c", spec.connections}, {"-n", spec.count}});
   check_sources(mine);
   preflight_held(mine, mine.connections, 0);
-  auto job = std::make_unique<RrJob>(std::move(mine), o.run.max_error_rate);
+  auto job = run::make_rr_job(std::move(mine), o.run.max_error_rate);
   run::Plan report{"rr", rr_config(spec, duration), rr_banner(spec, o.to.targets.front()), duration,
                 o.out.settings()};
   return {std::move(job), std::move(report)};

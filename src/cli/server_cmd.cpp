@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "diag/sock_diag.h"
 #include "cli/live_stats.h"
 #include "run/driver.h"
+#include "run/serve_jobs.h"
 #include "stats/metrics.h"
 #include "loop/clock.h"
 #include "stats/printers.h"
@@ -79,91 +81,6 @@ std::string server_banner(const server::ServerSpec& s, const std::vector<std::st
                      server::to_string(s.mode), stats::server_header());
 }
 
-class ServerJob final : public run::Job {
- public:
-  ServerJob(server::ServerEngine& srv, std::vector<std::string> names, double drain_timeout,
-            const std::string& stats_listen)
-      : srv_(srv), names_(std::move(names)), drain_ns_(loop::ns_from_seconds(drain_timeout)) {
-    endpoint_ = open_stats_endpoint(stats_listen, [this](std::string_view path) {
-      return live_page(path);
-    });
-  }
-
-  std::uint64_t start() override {
-    t0_ = loop::now_ns();
-    srv_.start();
-    if (endpoint_) endpoint_->start();
-    return t0_;
-  }
-
-  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
-    std::vector<stats::ListenerSnapshot> per_listener;
-    srv_.snapshot(per_listener);
-    stats::ListenerSnapshot total;
-    for (const auto& l : per_listener) total += l;
-    stats::ListenerSnapshot delta = total;
-    delta -= prev_;
-    prev_ = total;
-    j = stats::server_counts_json(delta);
-    j["t"] = t;
-    j["seconds"] = seconds;
-    j["active"] = total.active();
-    line = stats::server_line(t, delta, total.active(), seconds);
-  }
-
-  // Our FIN to every peer, then up to --drain-timeout for them to close (a second signal ends
-  // the wait), then what is left is closed by the server.
-  std::uint64_t stop(StopSignals& signals, bool) override {
-    srv_.drain();
-    const std::uint64_t drain_end = loop::now_ns() + drain_ns_;
-    while (!srv_.finished() && loop::now_ns() < drain_end)
-      if (signals.wait_until(std::min(drain_end, loop::now_ns() + 5 * loop::kMs))) break;
-    srv_.stop();
-    srv_.join();
-    if (endpoint_) endpoint_->stop();
-    return loop::now_ns();
-  }
-  bool reports_last_interval() const override { return false; }
-
-  void summary(double elapsed, std::string& text, nlohmann::json& j) override {
-    std::vector<stats::ListenerSnapshot> per_listener;
-    srv_.snapshot(per_listener);
-    const auto peers = srv_.peers();
-    text = stats::server_summary_text(names_, per_listener, peers, elapsed);
-    j = stats::server_summary_json(names_, per_listener, peers, elapsed);
-    std::vector<std::uint16_t> ports;
-    for (const auto& a : srv_.addresses()) ports.push_back(a.port());
-    if (const auto tw = time_wait_on_ports(ports, true)) {
-      text += fmt::format("TIME_WAIT sockets on the listening port{} now: {}\n",
-                          ports.size() == 1 ? "" : "s", stats::format_count(*tw));
-      j["time_wait"] = *tw;
-    }
-  }
-
- private:
-  // On the endpoint's thread: the counters are single-writer atomics, the names fixed; the
-  // peers are known only at the end, so /stats leaves them out.
-  std::optional<server::Page> live_page(std::string_view path) const {
-    std::vector<stats::ListenerSnapshot> per_listener;
-    srv_.snapshot(per_listener);
-    const double elapsed = loop::seconds_from_ns(loop::now_ns() - t0_);
-    if (path == "/metrics")
-      return server::Page{"text/plain; version=0.0.4; charset=utf-8",
-                          stats::server_metrics(names_, per_listener, elapsed)};
-    if (path != "/stats") return std::nullopt;
-    nlohmann::json j = stats::server_summary_json(names_, per_listener, {}, elapsed);
-    j.erase("peers");
-    return server::Page{"application/json", j.dump() + "\n"};
-  }
-
-  server::ServerEngine& srv_;
-  std::vector<std::string> names_;
-  std::uint64_t drain_ns_;
-  stats::ListenerSnapshot prev_;
-  std::uint64_t t0_ = 0;  // set before the endpoint's thread starts
-  std::unique_ptr<server::StatsEndpoint> endpoint_;
-};
-
 }  // namespace
 
 int run_server(const ServerOptions& o) {
@@ -181,7 +98,9 @@ int run_server(const ServerOptions& o) {
   }
   const server::ServerSpec& s = srv->spec();
   const std::vector<std::string> names = listen_names(srv->addresses());
-  ServerJob job(*srv, names, drain_timeout, o.stats_listen);
+  const auto job = run::make_server_job(*srv, names, drain_timeout, [&o](server::Pages pages) {
+    return open_stats_endpoint(o.stats_listen, std::move(pages));
+  });
   const run::Plan report{"server",
                       {{"listen", names},
                        {"threads", s.threads},
@@ -191,7 +110,7 @@ int run_server(const ServerOptions& o) {
                        {"max_connections", s.max_connections},
                        {"idle_timeout_s", loop::seconds_from_ns(s.idle_timeout_ns)}},
                       server_banner(s, names), duration, o.out.settings()};
-  return run::drive(job, report, signals);
+  return run::drive(*job, report, signals);
 }
 
 }  // namespace connperf::cli

@@ -143,19 +143,4 @@ int run_states(const StatesOptions& o) {
                     signals);
 }
 
-std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>& ports,
-                                                bool local) {
-  try {
-    std::uint64_t n = 0;
-    for (std::uint16_t p : ports) {
-      diag::StateFilter f;
-      (local ? f.local_port : f.remote_port) = p;
-      n += diag::count_tcp_states(f)[TcpState::TimeWait];
-    }
-    return n;
-  } catch (const std::system_error&) {
-    return std::nullopt;
-  }
-}
-
 }  // namespace connperf::cli

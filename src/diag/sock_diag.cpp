@@ -154,4 +154,19 @@ StateCounts count_tcp_states(const StateFilter& filter) {
   return counts;
 }
 
+std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>& ports,
+                                                bool local) {
+  try {
+    std::uint64_t n = 0;
+    for (std::uint16_t p : ports) {
+      StateFilter f;
+      (local ? f.local_port : f.remote_port) = p;
+      n += count_tcp_states(f)[TcpState::TimeWait];
+    }
+    return n;
+  } catch (const std::system_error&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace connperf::diag

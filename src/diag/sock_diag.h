@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace connperf::diag {
 
@@ -50,5 +51,10 @@ struct StateFilter {
 // Throws std::system_error when the netlink socket cannot be opened or answers with an error.
 // NEW_SYN_RECV minisockets are counted as SYN_RECV, as ss shows them.
 StateCounts count_tcp_states(const StateFilter& filter = {});
+
+// TIME_WAIT sockets whose local (server) or remote (client) port is one of `ports`; nullopt
+// when sock_diag cannot be asked.
+std::optional<std::uint64_t> time_wait_on_ports(const std::vector<std::uint16_t>& ports,
+                                                bool local);
 
 }  // namespace connperf::diag

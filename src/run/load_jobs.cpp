@@ -1,0 +1,103 @@
+#include "run/load_jobs.h"
+
+#include <cstdio>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "diag/sock_diag.h"
+#include "run/load_job.h"
+#include "stats/printers.h"
+
+namespace connperf::run {
+
+namespace {
+
+void warn_ports_ran_out() {
+  fmt::print(stderr,
+             "warning: local ports ran out (EADDRNOTAVAIL): every source port to this target is "
+             "in use or in TIME_WAIT. Use --close rst, add source addresses with --bind "
+             "(e.g. 127.0.0.2-127.0.0.20), or lower --rate\n");
+}
+
+class CrrJob final : public LoadJob<load::CrrEngine> {
+ public:
+  using LoadJob::LoadJob;
+
+  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
+    const stats::ClientSnapshot d = delta();
+    j = stats::crr_interval_json(t, d, seconds);
+    line = stats::crr_line(t, d, seconds);
+    warn_once();
+  }
+
+  void summary(double elapsed, std::string& text, nlohmann::json& j) override {
+    const std::uint64_t aborted = take_totals();
+    warn_once();
+    text = stats::crr_summary_text(total_, aborted, elapsed, spec().rate > 0);
+    j = stats::crr_summary_json(total_, aborted, elapsed);
+    std::vector<std::uint16_t> ports;
+    for (const auto& t : spec().targets) ports.push_back(t.addr.port());
+    if (const auto tw = diag::time_wait_on_ports(ports, false)) {
+      text += fmt::format("\nTIME_WAIT sockets to the target port{} now: {}{}\n",
+                          ports.size() == 1 ? "" : "s", stats::format_count(*tw),
+                          spec().close == load::CloseMode::Fin && *tw > 0 ? " (from --close fin)"
+                                                                          : "");
+      j["time_wait"] = *tw;
+    }
+  }
+
+
+ private:
+  void warn_once() {
+    if (warned_ || !engine_.saw_addr_unavailable()) return;
+    warned_ = true;
+    warn_ports_ran_out();
+  }
+
+  bool warned_ = false;
+};
+
+class RrJob final : public LoadJob<load::RrEngine> {
+ public:
+  using LoadJob::LoadJob;
+
+  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
+    std::uint64_t open = open_at_end_.value_or(engine_.open_connections());
+    const stats::ClientSnapshot d = delta({&open, 1});
+    j = stats::crr_interval_json(t, d, seconds);
+    j["requests"] = d.completed;
+    j["qps"] = j["cps"];
+    j.erase("cps");
+    j["connections"] = open;
+    line = stats::rr_line(t, d, open, seconds);
+  }
+
+  // The last line shows the connections open before the close, not 0.
+  std::uint64_t stop(StopSignals& signals, bool signalled) override {
+    open_at_end_ = engine_.open_connections();
+    return LoadJob::stop(signals, signalled);
+  }
+
+  void summary(double elapsed, std::string& text, nlohmann::json& j) override {
+    const std::uint64_t aborted = take_totals();
+    text = stats::rr_summary_text(total_, aborted, elapsed, spec().rate > 0);
+    j = stats::rr_summary_json(total_, aborted, elapsed);
+  }
+
+
+ private:
+  std::optional<std::uint64_t> open_at_end_;
+};
+
+}  // namespace
+
+std::unique_ptr<Job> make_crr_job(load::CrrSpec spec, double max_error_rate) {
+  return std::make_unique<CrrJob>(std::move(spec), max_error_rate);
+}
+
+std::unique_ptr<Job> make_rr_job(load::RrSpec spec, double max_error_rate) {
+  return std::make_unique<RrJob>(std::move(spec), max_error_rate);
+}
+
+}  // namespace connperf::run

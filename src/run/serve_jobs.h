@@ -1,0 +1,29 @@
+// The jobs of the subcommands that serve (server, proxy): the engine opened by the caller,
+// started with the run, the interval line and object of what it counted, the summary, and its
+// live /metrics and /stats endpoint (--stats-listen) answered from the counters while it runs.
+// Command's thread; the endpoint's pages are built on the endpoint's thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proxy/proxy.h"
+#include "run/job.h"
+#include "server/server.h"
+#include "server/stats_endpoint.h"
+
+namespace connperf::run {
+
+// Opens the live endpoint serving `pages`, or returns nullptr when there is none.
+using EndpointOpener =
+    std::function<std::unique_ptr<server::StatsEndpoint>(server::Pages pages)>;
+
+// The server's job: at the end our FIN to every peer, then up to `drain_timeout` seconds for
+// them to close (a second signal ends the wait), then the server closes what is left.
+std::unique_ptr<Job> make_server_job(server::ServerEngine& srv, std::vector<std::string> names,
+                                     double drain_timeout, const EndpointOpener& open_endpoint);
+std::unique_ptr<Job> make_proxy_job(proxy::Proxy& px, const EndpointOpener& open_endpoint);
+
+}  // namespace connperf::run
