@@ -66,11 +66,8 @@ class KernelCountersJob final : public JobDecorator {
     load_->interval(t, seconds, j, line);
     if (!last_) return;
     const diag::TcpMib now = diag::read_tcp_mib().value_or(*last_);
-    const diag::TcpMib d = now - *last_;
+    add_kernel_delta(now - *last_, j, line);
     last_ = now;
-    j["kernel"] = diag::tcp_mib_json(d);
-    if (const std::string moved = diag::tcp_mib_moved(d); !moved.empty())
-      line += "  kernel: " + moved;
   }
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     load_->summary(elapsed, text, j);
@@ -135,6 +132,12 @@ struct Wrapped {
 };
 
 }  // namespace
+
+void add_kernel_delta(const diag::TcpMib& delta, nlohmann::json& j, std::string& line) {
+  j["kernel"] = diag::tcp_mib_json(delta);
+  if (const std::string moved = diag::tcp_mib_moved(delta); !moved.empty())
+    line += "  kernel: " + moved;
+}
 
 int drive(Job& inner, const Plan& plan, StopSignals& signals) {
   ranks::Comm& comm = ranks::world();

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "diag/tcp_mib.h"
 #include "run/job.h"
 #include "run/output.h"
 
@@ -29,6 +30,10 @@ struct Plan {
 // done; rank 0's clock ticks and ends -d), the Job reduces its figures, and rank 0 alone prints
 // and writes the document, with `ranks` and `summary.per_rank[]`. Returns the exit code.
 int drive(Job& job, const Plan& plan, StopSignals& signals);
+
+// --kernel-counters: what the namespace's TCP counters did over an interval or a step (`delta`),
+// in its JSON object ("kernel") and at the end of its line.
+void add_kernel_delta(const diag::TcpMib& delta, nlohmann::json& j, std::string& line);
 
 // A run ready to start: what `lab run` and --server-stats wrap before it starts.
 struct Prepared {

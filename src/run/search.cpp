@@ -7,6 +7,7 @@
 
 #include "diag/tcp_mib.h"
 #include "load/search.h"
+#include "run/driver.h"
 #include "run/output.h"
 #include "stats/printers.h"
 
@@ -97,11 +98,7 @@ nlohmann::json search_json(const SearchPlan& plan, double held, double failed,
 // --kernel-counters: what the namespace's TCP counters did in a step, in its JSON and row.
 void add_kernel_step(const std::optional<diag::TcpMib>& before, nlohmann::json& j,
                      std::string& line) {
-  if (!before) return;
-  const diag::TcpMib d = diag::read_tcp_mib().value_or(*before) - *before;
-  j["kernel"] = diag::tcp_mib_json(d);
-  if (const std::string moved = diag::tcp_mib_moved(d); !moved.empty())
-    line += "  kernel: " + moved;
+  if (before) add_kernel_delta(diag::read_tcp_mib().value_or(*before) - *before, j, line);
 }
 
 }  // namespace

@@ -30,6 +30,16 @@ std::string scratch(const std::string& name) {
   return ::testing::TempDir() + "connperf_" + info->name() + "_" + name;
 }
 
+// Settings writing both documents to this test's own files, none of which exists yet.
+OutputSettings fresh_files() {
+  OutputSettings s;
+  s.json = scratch("r.json");
+  s.ndjson = scratch("r.ndjson");
+  std::remove(s.json.c_str());
+  std::remove(s.ndjson.c_str());
+  return s;
+}
+
 std::vector<nlohmann::json> read_lines(const std::string& path) {
   std::ifstream in(path);
   std::vector<nlohmann::json> out;
@@ -38,11 +48,7 @@ std::vector<nlohmann::json> read_lines(const std::string& path) {
 }
 
 TEST(Output, IntervalsGoToTheDocumentAndTheStreamStepsOnlyToTheStream) {
-  OutputSettings s;
-  s.json = scratch("r.json");
-  s.ndjson = scratch("r.ndjson");
-  std::remove(s.json.c_str());
-  std::remove(s.ndjson.c_str());
+  OutputSettings s = fresh_files();
   s.quiet = true;
   {
     Output out(s, "rr", {{"threads", 2}});
@@ -71,11 +77,7 @@ TEST(Output, IntervalsGoToTheDocumentAndTheStreamStepsOnlyToTheStream) {
 }
 
 TEST(Output, ARankThatDoesNotTalkWritesNothing) {
-  OutputSettings s;
-  s.json = scratch("r.json");
-  s.ndjson = scratch("r.ndjson");
-  std::remove(s.json.c_str());
-  std::remove(s.ndjson.c_str());
+  const OutputSettings s = fresh_files();
   {
     Output out(s, "crr", nlohmann::json::object(), false);
     out.end();
