@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "run/preflight.h"
 #include "run/cc_job.h"
 #include "run/driver.h"
 #include "run/load_job.h"
@@ -15,8 +16,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
   CLI::App& c = *app.add_subcommand(
       "cc", "concurrent connections: open N at a ramp rate, hold them, count what survives");
   add_target_flags(c, o.to, "what --keepalive sends: raw ('Get.'), http or TEXT");
-  c.add_option("-n,--count", o.count, "connections to open in total")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000}));
+  add_count_flag(c, o.count, "connections to open in total", 10'000'000);
   c.add_option("--ramp", o.ramp, "new connections per second")
       ->check(CLI::PositiveNumber)
       ->default_str("as fast as possible");
@@ -28,7 +28,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
   c.add_option("--processes", o.processes,
                "split the connections over P worker processes (each has its own fd limit)")
       ->check(CLI::Range(1, 64));
-  add_timeout_ms_flag(c, o.timeout_ms, "a connect or a keepalive reply");
+  add_timeout_flag(c, o.timeout, "a connect or a keepalive reply", kBareMs);
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
 }
@@ -43,25 +43,14 @@ run::Prepared prepare_cc(const CcOptions& o) {
   spec.count = o.count;
   spec.ramp = o.ramp;
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
-  spec.timeout_ns = loop::ns_from_ms(o.timeout_ms);
+  spec.timeout_ns = timeout_ns(o.timeout, kBareMs);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
   const load::CcSpec mine = run::rank_share(spec, {{"-n", spec.count}});
   if (o.processes > mine.count) throw UsageError("--processes: more processes than connections");
-  check_sources(mine);
-  preflight_held(mine, mine.count, o.processes);
-  auto job =
-      run::make_cc_job(mine, o.processes, loop::ns_from_seconds(hold), spec.count);
-  std::string banner = fmt::format(
-      "cc {} — {} connections{}, hold {:.1f} s, {} process{}\n{:>7} {:>10} {:>11} {:>9} {:>7}\n",
-      o.to.targets.front(), stats::format_count(o.count),
-      o.ramp > 0 ? fmt::format(" at {}/s", o.ramp) : std::string(), hold, o.processes,
-      o.processes == 1 ? "" : "es", "time", "open", "attempts/s", "failed/s", "lost");
-  run::Plan report{"cc",
-                {{"targets", o.to.targets}, {"count", o.count}, {"ramp", o.ramp},
-                 {"hold", hold}, {"keepalive", keepalive}, {"threads", o.threads},
-                 {"processes", o.processes}, {"bind_addresses", spec.binds.size()}},
-                std::move(banner), 0, o.out.settings()};
-  return {std::move(job), std::move(report)};
+  run::check_sources(mine);
+  run::preflight_held(mine, mine.count, o.processes);
+  auto job = run::make_cc_job(mine, o.processes, loop::ns_from_seconds(hold), spec.count);
+  return {std::move(job), run::cc_plan(spec, o.processes, hold, o.out.settings())};
 }
 
 int run_cc(const CcOptions& o) {

@@ -94,7 +94,7 @@ struct CcOptions {
   std::string keepalive;
   unsigned threads = 1;
   unsigned processes = 1;
-  std::uint64_t timeout_ms = 5000;
+  std::string timeout = "5000";  // MS unless it names a unit
 };
 
 struct LabOptions {
@@ -135,7 +135,7 @@ struct DoctorOptions {
 
 struct EchoOptions {
   std::string target;
-  std::string timeout = "5";  // connect timeout, seconds
+  std::string timeout = "5";  // connect timeout, SECONDS unless it names a unit
 };
 
 struct DemoOptions {
@@ -171,9 +171,6 @@ int run_models(const ModelsOptions& o);
 int run_doctor(const DoctorOptions& o);
 
 
-// The listeners' addresses as text, each announced on stderr ("listening on ADDR").
-std::vector<std::string> listen_names(const std::vector<net::SockAddr>& addresses);
-
 // A load run (crr, rr, cc) through the run layer, wrapped by --server-stats when given; under
 // mpirun the ranks agree it can start (--server-stats is refused there).
 int run_load(const std::function<run::Prepared()>& prepare, const TargetFlags& to,
@@ -186,9 +183,7 @@ run::Prepared prepare_rr(const RrOptions& o, load::RrSpec spec);
 run::Prepared prepare_cc(const CcOptions& o);
 load::RrSpec rr_spec(const RrOptions& o);
 
-// Pieces the demo reuses.
 load::CrrSpec crr_spec(const CrrOptions& o);
-int run_crr_spec(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals);
 // --search (cli/search.h) with crr's and rr's engines.
 int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals);
 int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals);

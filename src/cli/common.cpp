@@ -10,12 +10,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "diag/host_limits.h"
-#include "diag/preflight.h"
 #include "ranks/comm.h"
 #include "run/server_stats.h"
 #include "loop/event_loop.h"
-#include "load/connect.h"
 #include "net/socket.h"
 
 namespace connperf::cli {
@@ -59,14 +56,22 @@ std::vector<net::SockAddr> parse_listen(const std::vector<std::string>& specs) {
   return out;
 }
 
+void check_modes(const Modes& m) {
+  if (m.search && m.sweep) throw UsageError("--search and --sweep: one at a time");
+  const char* stepped = m.search ? "--search" : m.sweep ? "--sweep" : nullptr;
+  if (m.lab && stepped) throw UsageError(fmt::format("lab run: {} does not run here", stepped));
+  if (m.lab && m.server_stats)
+    throw UsageError("lab run: no --server-stats here: lab run reconciles with its own server");
+  if (m.server_stats && stepped)
+    throw UsageError(fmt::format("--server-stats: not with {}", stepped));
+  if (m.ranks && stepped) throw UsageError(fmt::format("{} does not run under mpirun yet", stepped));
+  if (m.ranks && m.server_stats) throw UsageError("--server-stats does not run under mpirun yet");
+}
+
 int run_load(const std::function<run::Prepared()>& prepare, const TargetFlags& to,
              StopSignals& signals) {
   return run::run_prepared(
-      [&] {
-        if (!to.server_stats.empty() && ranks::world().size() > 1)
-          throw UsageError("--server-stats does not run under mpirun yet");
-        return run::with_server_stats(prepare(), to.server_stats);
-      },
+      [&] { return run::with_server_stats(prepare(), to.server_stats); },
       signals);
 }
 
@@ -84,44 +89,6 @@ std::vector<unsigned> parse_sweep(const std::string& flag, const std::string& te
     start = comma + 1;
   }
   return out;
-}
-
-void check_sources(const load::Targets& spec) {
-  if (const std::string why = load::unusable_source(spec); !why.empty()) throw RunError(why);
-}
-
-diag::Plan plan_over(diag::Plan plan, const load::Targets& where) {
-  plan.sources = std::max<std::size_t>(1, where.binds.size());
-  plan.targets = std::max<std::size_t>(1, where.targets.size());
-  plan.loopback = !where.targets.empty() &&
-                  std::all_of(where.targets.begin(), where.targets.end(),
-                              [](const load::Target& t) { return t.addr.is_loopback(); });
-  return plan;
-}
-
-void preflight(diag::Plan plan, const load::Targets& where) {
-  net::raise_open_file_limit();
-  const diag::HostLimits host = diag::read_host_limits();
-  for (const diag::Finding& f : diag::preflight(plan_over(plan, where), host))
-    if (f.severity == diag::Severity::Problem) fmt::print(stderr, "warning: {}\n", f.text);
-}
-
-void preflight_warnings(const load::CrrSpec& spec, double duration) {
-  diag::Plan plan;
-  plan.connections = spec.concurrency;
-  plan.fin = spec.close == load::CloseMode::Fin;
-  plan.rate = spec.rate;
-  plan.count = spec.count;
-  plan.duration_s = duration;
-  preflight(plan, spec);
-}
-
-void preflight_held(const load::Targets& spec, std::uint64_t count, unsigned processes) {
-  diag::Plan plan;
-  plan.connections = count;
-  plan.processes = processes;
-  plan.held = true;
-  preflight(plan, spec);
 }
 
 }  // namespace connperf::cli

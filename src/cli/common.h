@@ -18,7 +18,6 @@
 #include "stats/client_stats.h"
 #include "cli/duration.h"
 #include "cli/errors.h"
-#include "diag/preflight.h"
 #include "net/address.h"
 
 namespace connperf::cli {
@@ -31,21 +30,15 @@ std::vector<unsigned> parse_sweep(const std::string& flag, const std::string& te
 
 using loop::StopSignals;
 
-// --bind addresses that cannot be bound end the run before it starts. Throws RunError.
-void check_sources(const load::Targets& spec);
-
-// The plan with the targets and source addresses of `where` (the run's, or doctor's planned).
-diag::Plan plan_over(diag::Plan plan, const load::Targets& where);
-
-// Before a run: raises the open-file soft limit to the hard one (the run needs it), checks the
-// plan against this host (diag::preflight) and prints each problem to stderr as one
-// "warning: " line. `where` gives the plan its targets and source addresses.
-void preflight(diag::Plan plan, const load::Targets& where);
-
-// crr: new connections closed by --close, -c in flight.
-void preflight_warnings(const load::CrrSpec& spec, double duration);
-
-// rr, cc: `count` connections held open, split over `processes` (cc --processes; 0 for none).
-void preflight_held(const load::Targets& spec, std::uint64_t count, unsigned processes);
+// What a load run is asked to be beside a plain run. check_modes refuses, as a UsageError, the
+// ones that do not go together — every such rule is here.
+struct Modes {
+  bool search = false;        // --search
+  bool sweep = false;         // rr --sweep
+  bool server_stats = false;  // --server-stats
+  bool lab = false;           // inside `lab run`
+  bool ranks = false;         // under an MPI launcher, more than one rank
+};
+void check_modes(const Modes& m);
 
 }  // namespace connperf::cli

@@ -9,7 +9,7 @@ void add_echo(CLI::App& app, EchoOptions& o) {
       "echo", "interactive line client: prints what the server sends as it arrives, notices "
               "at once when it closes; an empty line or end of input half-closes");
   c->add_option("target", o.target, "HOST:PORT")->required();
-  c->add_option("--timeout", o.timeout, "SECONDS to wait for the connection");
+  add_timeout_flag(*c, o.timeout, "the connection to be made", 1);
 }
 
 int run_echo(const EchoOptions& o) {
@@ -17,9 +17,7 @@ int run_echo(const EchoOptions& o) {
   const auto targets = parse_targets({o.target});
   spec.target = targets.front().addr;
   spec.name = targets.front().name;
-  const double timeout = parse_seconds("--timeout", o.timeout);
-  if (timeout <= 0) throw UsageError("--timeout: must be more than 0");
-  spec.connect_timeout_ns = loop::ns_from_seconds(timeout);
+  spec.connect_timeout_ns = timeout_ns(o.timeout, 1);
   return client::run_echo(spec);
 }
 

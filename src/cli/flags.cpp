@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "cli/common.h"
 #include "load/crr.h"
 #include "net/socket.h"
@@ -54,9 +56,26 @@ CLI::Option* add_duration_flag(CLI::App& c, std::string& duration, const std::st
   return c.add_option("-d,--duration", duration, help)->check(seconds_check());
 }
 
-void add_timeout_ms_flag(CLI::App& c, std::uint64_t& ms, const std::string& what) {
-  c.add_option("--timeout", ms, "MS for " + what)
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86'400'000}));
+void add_timeout_flag(CLI::App& c, std::string& value, const std::string& what, double bare) {
+  const char* unit = bare == 1 ? "SECONDS" : "MS";
+  CLI::Validator check(
+      [bare](const std::string& v) -> std::string {
+        double s = 0;
+        try {
+          s = parse_time("", v, bare);
+        } catch (const UsageError&) {
+        }
+        if (s > 0 && s <= 86'400) return {};
+        return "not a time of more than 0 and at most a day (e.g. 500, 500ms, 2s): " + v;
+      },
+      unit);
+  c.add_option("--timeout", value,
+               fmt::format("{} for {} (or with a unit: 500ms, 2s, 1m)", unit, what))
+      ->check(check);
+}
+
+std::uint64_t timeout_ns(const std::string& value, double bare) {
+  return loop::ns_from_seconds(parse_time("--timeout", value, bare));
 }
 
 void add_json_flag(CLI::App& c, std::string& file, const std::string& what) {
@@ -73,6 +92,20 @@ void add_quiet_flag(CLI::App& c, bool& quiet) {
 
 void add_interval_flag(CLI::App& c, std::string& s) {
   c.add_option("--interval", s, "SECONDS between table lines")->check(seconds_check());
+}
+
+CLI::Option* add_concurrency_flag(CLI::App& c, unsigned& n, const std::string& help,
+                                  unsigned max) {
+  return c.add_option("-c,--concurrency", n, help)->check(CLI::Range(1u, max));
+}
+
+void add_rate_flag(CLI::App& c, double& rate, const std::string& help, const std::string& unset) {
+  c.add_option("--rate", rate, help)->check(CLI::PositiveNumber)->default_str(unset);
+}
+
+CLI::Option* add_count_flag(CLI::App& c, std::uint64_t& n, const std::string& help,
+                            std::uint64_t max) {
+  return c.add_option("-n,--count", n, help)->check(CLI::Range(std::uint64_t{1}, max));
 }
 
 void add_bind_flag(CLI::App& c, std::vector<std::string>& binds, const std::string& what) {
@@ -187,10 +220,8 @@ void add_run_flags(CLI::App& c, RunFlags& o, const std::string& unit,
   add_threads_flag(c, o.threads, "worker threads, each with its own event loop");
   add_duration_flag(c, o.duration, "run for SECONDS; with -n alone, until N " + unit)
       ->each([&o](const std::string&) { o.duration_set = true; });
-  c.add_option("-n,--count", o.count, "stop after N " + unit)
-      ->check(CLI::Range(std::uint64_t{1}, UINT64_MAX))
-      ->default_str("off");
-  add_timeout_ms_flag(c, o.timeout_ms, timeout_help);
+  add_count_flag(c, o.count, "stop after N " + unit, UINT64_MAX)->default_str("off");
+  add_timeout_flag(c, o.timeout, timeout_help, kBareMs);
   c.add_option("--max-error-rate", o.max_error_rate, "exit 3 when errors/" + unit + " exceeds X")
       ->check(CLI::Range(0.0, 1.0))
       ->default_str("off");

@@ -30,14 +30,26 @@ CLI::Option* add_threads_flag(CLI::App& c, unsigned& threads, const std::string&
 // -d,--duration SECONDS (units allowed: 500ms, 2s, 1m), checked as a time at parse; `help`
 // says what it bounds. Whether 0 is allowed is the subcommand's (server: 0 = until Ctrl-C).
 CLI::Option* add_duration_flag(CLI::App& c, std::string& duration, const std::string& help);
-// --timeout MS in 1..86,400,000 (a day); `what`: what it bounds ("a response").
-void add_timeout_ms_flag(CLI::App& c, std::uint64_t& ms, const std::string& what);
+// --timeout T, more than 0 and at most a day: a bare number counts `bare` seconds (1e-3: MS, as
+// crr, rr and cc take it; 1: SECONDS, as echo does); any value may carry its unit (500ms, 2s,
+// 1m). `what`: what it bounds ("a response"). timeout_ns reads a value the flag checked.
+void add_timeout_flag(CLI::App& c, std::string& value, const std::string& what, double bare);
+std::uint64_t timeout_ns(const std::string& value, double bare);
+inline constexpr double kBareMs = 1e-3;
 // --json FILE ('-' for stdout); `what`: the document written ("the result document").
 void add_json_flag(CLI::App& c, std::string& file, const std::string& what);
 // --ndjson FILE ('-' for stdout); `events`: what is streamed ("start, each interval ..., end").
 void add_ndjson_flag(CLI::App& c, std::string& file, const std::string& events);
 void add_quiet_flag(CLI::App& c, bool& quiet);        // -q,--quiet
 void add_interval_flag(CLI::App& c, std::string& s);  // --interval SECONDS
+// -c,--concurrency N in 1..max; `help`: what the connections are (in flight, held).
+CLI::Option* add_concurrency_flag(CLI::App& c, unsigned& n, const std::string& help,
+                                  unsigned max);
+// --rate PER_SECOND, more than 0; `help`: of what; `unset`: what no --rate means.
+void add_rate_flag(CLI::App& c, double& rate, const std::string& help, const std::string& unset);
+// -n,--count N in 1..max; `help`: what is counted.
+CLI::Option* add_count_flag(CLI::App& c, std::uint64_t& n, const std::string& help,
+                            std::uint64_t max);
 // --bind ADDR|RANGE|CIDR (repeatable); `what`: "source" or "planned source".
 void add_bind_flag(CLI::App& c, std::vector<std::string>& binds, const std::string& what);
 
@@ -91,12 +103,12 @@ struct RunFlags {
   std::string duration = "10";
   bool duration_set = false;
   std::uint64_t count = 0;
-  std::uint64_t timeout_ms = 5000;
+  std::string timeout = "5000";  // MS unless it names a unit
   double max_error_rate = -1;
 
   // -d in seconds: as given, else `unset` (0 with -n alone: until the count is reached).
   double duration_seconds(double unset) const;
-  std::uint64_t timeout_ns() const noexcept { return loop::ns_from_ms(timeout_ms); }
+  std::uint64_t timeout_ns() const { return cli::timeout_ns(timeout, kBareMs); }
 };
 // `unit`: what -n counts ("attempts", "requests"); `timeout_help`: what --timeout bounds.
 void add_run_flags(CLI::App& c, RunFlags& o, const std::string& unit,

@@ -67,19 +67,20 @@ int run_lab_run(const LabOptions& o) {
   run::Prepared p;
   if (load[0] == "crr") {
     parse_as("crr", add_crr, crr, load);
-    if (crr.search.on) throw UsageError("lab run: crr --search is not supported here");
+    check_modes({.search = crr.search.on, .server_stats = !crr.to.server_stats.empty(), .lab = true});
     p = prepare_crr(crr, crr_spec(crr));
   } else if (load[0] == "rr") {
     parse_as("rr", add_rr, rr, load);
-    if (!rr.sweep.empty() || rr.search.on)
-      throw UsageError("lab run: rr --sweep and --search are not supported here");
+    check_modes({.search = rr.search.on,
+                 .sweep = !rr.sweep.empty(),
+                 .server_stats = !rr.to.server_stats.empty(),
+                 .lab = true});
     p = prepare_rr(rr, rr_spec(rr));
   } else {
     parse_as("cc", add_cc, cc, load);
+    check_modes({.server_stats = !cc.to.server_stats.empty(), .lab = true});
     p = prepare_cc(cc);
   }
-  if (!crr.to.server_stats.empty() || !rr.to.server_stats.empty() || !cc.to.server_stats.empty())
-    throw UsageError("lab run: no --server-stats here: lab run reconciles with its own server");
   p.plan.config["lab"] = {{"name", t.name}, {"server", target}, {"server_args", o.server_args}};
   return run::drive_lab(std::move(p), *srv, t.name, signals);
 }

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/commands.h"
+#include "run/preflight.h"
 #include "run/models.h"
 
 namespace connperf::cli {
@@ -70,7 +71,7 @@ int run_models(const ModelsOptions& o) {
   diag::Plan top;  // the largest step: rr holds its connections, crr closes them by RST
   top.connections = *std::max_element(plan.counts.begin(), plan.counts.end());
   top.held = !o.crr;
-  preflight(top, load::Targets{});
+  run::preflight(top, load::Targets{});
   m.config = {
       {"models", models}, {"mode", o.mode}, {"sweep", plan.counts}, {"duration", plan.duration},
       {"warmup", plan.warmup}, {"threads", o.threads}, {"server_threads", o.server_threads},

@@ -75,20 +75,6 @@ proxy::ProxySpec proxy_spec(const ProxyOptions& o, long fd_limit) {
   return s;
 }
 
-nlohmann::json proxy_config(const proxy::ProxySpec& sp, const std::vector<std::string>& names,
-                            const std::vector<std::string>& allow, double duration) {
-  return {{"listen", names},
-          {"threads", sp.threads},
-          {"allow", allow},
-          {"connect_ports", sp.connect_ports.to_string()},
-          {"max_connections", sp.max_connections},
-          {"idle_timeout_s", loop::seconds_from_ns(sp.idle_timeout_ns)},
-          {"upstream_timeout_s", loop::seconds_from_ns(sp.upstream_timeout_ns)},
-          {"buffer", sp.buffer},
-          {"tunnel_buffer", sp.tunnel_buffer},
-          {"duration", duration}};
-}
-
 void warn_fd_limit(const proxy::ProxySpec& spec, long fd_limit) {
   const std::uint64_t need = proxy::fds_needed(spec.max_connections, spec.threads);
   if (fd_limit > 0 && need > static_cast<std::uint64_t>(fd_limit))
@@ -113,19 +99,11 @@ int run_proxy(const ProxyOptions& o) {
   } catch (const std::runtime_error& e) {
     throw RunError(e.what());
   }
-  const std::vector<std::string> names = listen_names(px.addresses());
-  std::vector<std::string> allow;
-  for (const auto& c : px.spec().allow) allow.push_back(c.to_string());
-  const proxy::ProxySpec& sp = px.spec();
-  const std::string banner = fmt::format(
-      "proxy {} — {} thread{}, clients from {}, CONNECT to ports {}\n{}\n", fmt::join(names, ", "),
-      sp.threads, sp.threads == 1 ? "" : "s", fmt::join(allow, ", "),
-      sp.connect_ports.to_string(), stats::proxy_header());
+  const std::vector<std::string> names = run::announce_listeners(px.addresses());
   const auto job = run::make_proxy_job(px, [&o](server::Pages pages) {
     return open_stats_endpoint(o.stats_listen, std::move(pages));
   });
-  const run::Plan report{"proxy", proxy_config(sp, names, allow, duration), banner, duration, o.out.settings()};
-  return run::drive(*job, report, signals);
+  return run::drive(*job, run::proxy_plan(px.spec(), names, duration, o.out.settings()), signals);
 }
 
 }  // namespace connperf::cli

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "run/preflight.h"
 #include "cli/live_stats.h"
 #include "run/driver.h"
 #include "run/load_jobs.h"
@@ -22,13 +23,11 @@ void add_rr(CLI::App& app, RrOptions& o) {
       "rr", "requests per second over persistent connections: request, full response, repeat");
   add_target_flags(c, o.to, "http, raw ('Get.') or TEXT, as for crr");
   add_run_flags(c, o.run, "requests", "a response; then `timeout` and a new connection");
-  c.add_option("-c,--concurrency", o.connections, "persistent connections in total")
-      ->check(CLI::Range(1, 1'000'000));
-  c.add_option("--rate", o.rate,
-               "requests per second in total, each connection on its own schedule (open "
-               "loop: latency counts from the scheduled send)")
-      ->check(CLI::PositiveNumber)
-      ->default_str("closed loop");
+  add_concurrency_flag(c, o.connections, "persistent connections in total", 1'000'000);
+  add_rate_flag(c, o.rate,
+                "requests per second in total, each connection on its own schedule (open "
+                "loop: latency counts from the scheduled send)",
+                "closed loop");
   c.add_option("--size", o.size, "send BYTES of payload and check the echo byte for byte "
                                  "(against server --mode echo)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64} << 20))
@@ -65,8 +64,9 @@ int run_sweep(const RrOptions& o, const load::RrSpec& base, StopSignals& signals
   plan.warmup = parse_seconds("--warmup", o.warmup);
   plan.duration = o.run.duration_seconds(5);
   plan.counts = parse_sweep("--sweep", o.sweep);
-  const nlohmann::json config = {{"sweep", o.sweep}, {"duration", plan.duration},
-                                 {"warmup", o.warmup}, {"threads", base.threads}};
+  nlohmann::json config = run::rr_config(base, plan.duration);
+  config["sweep"] = plan.counts;
+  config["warmup"] = plan.warmup;
   run::Output out(o.out.settings(), "rr", config);
   out.text(run::sweep_header() + '\n');
   std::string csv = "connections,open_connections,qps,error_rate,p50_us,p99_us,p999_us\n";
@@ -79,23 +79,6 @@ int run_sweep(const RrOptions& o, const load::RrSpec& base, StopSignals& signals
   if (!o.csv.empty()) write_csv(o.csv, csv);
   out.end();
   return kOk;
-}
-
-nlohmann::json rr_config(const load::RrSpec& s, double duration) {
-  nlohmann::json targets = nlohmann::json::array();
-  for (const auto& t : s.targets) targets.push_back(t.addr.to_string());
-  return {{"targets", targets}, {"threads", s.threads}, {"connections", s.connections},
-          {"rate", s.rate}, {"duration", duration}, {"count", s.count},
-          {"request", s.size ? "echo" : load::to_string(s.request)}, {"size", s.size},
-          {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}};
-}
-
-std::string rr_banner(const load::RrSpec& s, const std::string& first_target) {
-  return fmt::format("rr {} — {} thread{}, {} connections, {}, request {}\n{}\n", first_target,
-                     s.threads, s.threads == 1 ? "" : "s", s.connections,
-                     s.rate > 0 ? fmt::format("{}/s scheduled", s.rate) : std::string("closed loop"),
-                     s.size ? fmt::format("echo {} bytes", s.size) : load::to_string(s.request),
-                     stats::rr_header());
 }
 
 }  // namespace
@@ -113,37 +96,31 @@ load::RrSpec rr_spec(const RrOptions& o) {
 }
 
 int run_rr(const RrOptions& o) {
+  check_modes({.search = o.search.on,
+               .sweep = !o.sweep.empty(),
+               .server_stats = !o.to.server_stats.empty(),
+               .ranks = ranks::world().size() > 1});
   StopSignals signals;
-  if (!o.sweep.empty() && ranks::world().size() == 1) {
-    if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --sweep");
-    if (o.search.on) throw UsageError("--search and --sweep: one at a time");
-    load::RrSpec spec = rr_spec(o);
-    o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
-    preflight_held(spec, spec.connections, 0);
-    return run_sweep(o, spec, signals);
+  if (o.sweep.empty() && !o.search.on) {
+    return run_load(
+        [&o] {
+          o.out.interval_seconds();
+          return prepare_rr(o, rr_spec(o));
+        },
+        o.to, signals);
   }
-  if (o.search.on) {
-    if (!o.to.server_stats.empty()) throw UsageError("--server-stats: not with --search");
-    if (ranks::world().size() > 1) throw UsageError("--search does not run under mpirun yet");
-    load::RrSpec spec = rr_spec(o);
-    o.out.interval_seconds();
-    preflight_held(spec, spec.connections, 0);
-    return run_rr_search(o, std::move(spec), signals);
-  }
-  return run_load(
-      [&o] {
-        if (!o.sweep.empty()) throw UsageError("--sweep does not run under mpirun yet");
-        o.out.interval_seconds();
-        return prepare_rr(o, rr_spec(o));
-      },
-      o.to, signals);
+  load::RrSpec spec = rr_spec(o);
+  o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
+  run::preflight_held(spec, spec.connections, 0);
+  if (o.search.on) return run_rr_search(o, std::move(spec), signals);
+  return run_sweep(o, spec, signals);
 }
 
 int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
   run::SearchPlan plan = search_plan(o.search, o.run, o.rate);
   plan.command = "rr";
   plan.unit = "requests/s";
-  plan.config = rr_config(spec, plan.duration);
+  plan.config = run::rr_config(spec, plan.duration);
   return run::search_rates<load::RrEngine>(std::move(plan), std::move(spec), o.out.settings(),
                                            signals);
 }
@@ -151,12 +128,10 @@ int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
 run::Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {
   const double duration = o.run.duration_seconds(10);
   load::RrSpec mine = run::rank_share(spec, {{"-c", spec.connections}, {"-n", spec.count}});
-  check_sources(mine);
-  preflight_held(mine, mine.connections, 0);
+  run::check_sources(mine);
+  run::preflight_held(mine, mine.connections, 0);
   auto job = run::make_rr_job(std::move(mine), o.run.max_error_rate);
-  run::Plan report{"rr", rr_config(spec, duration), rr_banner(spec, o.to.targets.front()), duration,
-                o.out.settings()};
-  return {std::move(job), std::move(report)};
+  return {std::move(job), run::rr_plan(spec, duration, o.out.settings())};
 }
 
 }  // namespace connperf::cli

@@ -57,32 +57,6 @@ server::ServerSpec server_spec(const ServerOptions& o) {
   return s;
 }
 
-namespace {
-
-}  // namespace
-
-std::vector<std::string> listen_names(const std::vector<net::SockAddr>& addresses) {
-  std::vector<std::string> names;
-  for (const auto& a : addresses) {
-    names.push_back(a.to_string());
-    fmt::print(stderr, "listening on {}\n", names.back());
-  }
-  return names;
-}
-
-namespace {
-
-std::string server_banner(const server::ServerSpec& s, const std::vector<std::string>& names) {
-  return fmt::format("server {} — model {}{}, mode {}\n{}\n", fmt::join(names, ", "),
-                     server::to_string(s.model),
-                     s.model == server::Model::Epoll
-                         ? fmt::format(" ({} thread{})", s.threads, s.threads == 1 ? "" : "s")
-                         : "",
-                     server::to_string(s.mode), stats::server_header());
-}
-
-}  // namespace
-
 int run_server(const ServerOptions& o) {
   server::ServerSpec spec = server_spec(o);
   const double duration = parse_seconds("-d", o.duration);
@@ -97,20 +71,11 @@ int run_server(const ServerOptions& o) {
     throw RunError(e.what());
   }
   const server::ServerSpec& s = srv->spec();
-  const std::vector<std::string> names = listen_names(srv->addresses());
+  const std::vector<std::string> names = run::announce_listeners(srv->addresses());
   const auto job = run::make_server_job(*srv, names, drain_timeout, [&o](server::Pages pages) {
     return open_stats_endpoint(o.stats_listen, std::move(pages));
   });
-  const run::Plan report{"server",
-                      {{"listen", names},
-                       {"threads", s.threads},
-                       {"model", server::to_string(s.model)},
-                       {"mode", server::to_string(s.mode)},
-                       {"duration", duration},
-                       {"max_connections", s.max_connections},
-                       {"idle_timeout_s", loop::seconds_from_ns(s.idle_timeout_ns)}},
-                      server_banner(s, names), duration, o.out.settings()};
-  return run::drive(*job, report, signals);
+  return run::drive(*job, run::server_plan(s, names, duration, o.out.settings()), signals);
 }
 
 }  // namespace connperf::cli

@@ -1,61 +1,10 @@
-#include <cstdio>
-#include <system_error>
-
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "run/driver.h"
 #include "diag/sock_diag.h"
-#include "loop/event_loop.h"
-#include "stats/printers.h"
+#include "run/states_job.h"
 
 namespace connperf::cli {
-
-namespace {
-
-using diag::TcpState;
-
-// The states shown, in the order a connection lives through them.
-constexpr TcpState kShown[] = {
-    TcpState::Listen,   TcpState::SynSent,   TcpState::SynRecv,  TcpState::Established,
-    TcpState::FinWait1, TcpState::FinWait2,  TcpState::TimeWait, TcpState::CloseWait,
-    TcpState::LastAck,  TcpState::Closing,   TcpState::Close,
-};
-
-nlohmann::json states_json(const diag::StateCounts& c) {
-  nlohmann::json j = nlohmann::json::object();
-  for (TcpState s : kShown) j[diag::to_string(s)] = c[s];
-  return j;
-}
-
-std::string states_header() {
-  std::string h = fmt::format("{:>7}", "time");
-  for (TcpState s : kShown) h += fmt::format(" {:>11}", diag::to_string(s));
-  return h;
-}
-
-std::string states_line(double t, const diag::StateCounts& c) {
-  std::string line = fmt::format("{:>6.1f}s", t);
-  for (TcpState s : kShown) line += fmt::format(" {:>11}", stats::format_count(c[s]));
-  return line;
-}
-
-std::string states_block(const diag::StateCounts& c, const std::string& scope) {
-  std::string out = fmt::format("TCP sockets {}\n", scope);
-  for (TcpState s : kShown) out += fmt::format("  {:<12}{:>10}\n", diag::to_string(s), stats::format_count(c[s]));
-  out += fmt::format("  {:<12}{:>10}\n", "total", stats::format_count(c.total()));
-  return out;
-}
-
-diag::StateCounts count_or_throw(const diag::StateFilter& f) {
-  try {
-    return diag::count_tcp_states(f);
-  } catch (const std::system_error& e) {
-    throw RunError(std::string("sock_diag: ") + e.what());
-  }
-}
-
-}  // namespace
 
 void add_states(CLI::App& app, StatesOptions& o) {
   CLI::App* c = app.add_subcommand(
@@ -74,33 +23,6 @@ void add_states(CLI::App& app, StatesOptions& o) {
   add_duration_flag(*c, o.duration, "with --watch: stop after SECONDS (0: at Ctrl-C)");
   add_output_flags(*c, o.out, false);
 }
-
-namespace {
-
-// --watch: a line of counts every interval until -d or Ctrl-C.
-class WatchJob final : public run::Job {
- public:
-  explicit WatchJob(const diag::StateFilter& f) : filter_(f), last_(count_or_throw(f)) {}
-  const diag::StateCounts& last() const noexcept { return last_; }
-
-  std::uint64_t start() override { return loop::now_ns(); }
-  void interval(double t, double, nlohmann::json& j, std::string& line) override {
-    last_ = count_or_throw(filter_);
-    j = {{"t", t}, {"states", states_json(last_)}};
-    line = states_line(t, last_);
-  }
-  std::uint64_t stop(StopSignals&, bool) override { return loop::now_ns(); }
-  bool reports_last_interval() const override { return false; }
-  void summary(double, std::string&, nlohmann::json& j) override {
-    j = {{"states", states_json(last_)}, {"total", last_.total()}};
-  }
-
- private:
-  diag::StateFilter filter_;
-  diag::StateCounts last_;
-};
-
-}  // namespace
 
 int run_states(const StatesOptions& o) {
   diag::StateFilter f;
@@ -121,26 +43,13 @@ int run_states(const StatesOptions& o) {
                                  {"local_port", o.local_port},
                                  {"remote_port", o.remote_port},
                                  {"watch", o.watch}};
-  WatchJob job(f);
-  if (o.watch.empty()) {  // one count, as a block
-    run::Output out(o.out.settings(), "states", config);
-    out.text(states_block(job.last(), scope));
-    std::string none;
-    job.summary(0, none, out.document()["summary"]);
-    out.end();
-    return kOk;
-  }
+  if (o.watch.empty()) return run::show_states(f, scope, config, o.out.settings());
   OutputFlags out = o.out;
   out.interval = o.watch;
   if (parse_seconds("--watch", o.watch) < 0.01) throw UsageError("--watch: at least 0.01 seconds");
   const double duration = parse_seconds("-d", o.duration);
   StopSignals signals;
-  // The first line (t = 0) is part of the banner; the JSON has it as the first interval.
-  const std::string banner =
-      fmt::format("TCP sockets {}\n{}\n{}\n", scope, states_header(), states_line(0, job.last()));
-  nlohmann::json first = {{"t", 0.0}, {"states", states_json(job.last())}};
-  return run::drive(job, {"states", config, banner, duration, out.settings(), std::move(first)},
-                    signals);
+  return run::watch_states(f, scope, config, duration, out.settings(), signals);
 }
 
 }  // namespace connperf::cli

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "stats/printers.h"
+#include "stats/format.h"
 
 namespace connperf::diag {
 

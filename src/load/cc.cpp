@@ -11,13 +11,6 @@
 
 namespace connperf::load {
 
-namespace {
-
-constexpr std::uint64_t kBackoffNs = 10 * kMs;
-constexpr std::uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-
-}  // namespace
-
 struct CcConn {
   enum class State : std::uint8_t { Free, Connecting, Held, Waiting };  // Waiting: a keepalive reply
   int fd = -1;
@@ -119,7 +112,7 @@ class CcWorker final : public loop::Handler {
     net::Fd fd;
     net::Result r = connector_.open(c.target, fd, c.t_connect);
     ++c.gen;
-    if (r.ok()) r = loop_.add(fd.get(), kEvents, {i, c.gen});
+    if (r.ok()) r = loop_.add(fd.get(), kConnEvents, {i, c.gen});
     if (!r.ok()) {
       free_.push_back(i);
       return failed(r, now);
@@ -135,7 +128,7 @@ class CcWorker final : public loop::Handler {
     const Failure f = failure_of(r);
     stats_.error(f.kind, f.sys_errno);
     if (r.err == net::Err::TooManyFiles || r.err == net::Err::AddrUnavailable) {
-      paused_until_ = now + kBackoffNs;
+      paused_until_ = now + kResourceBackoffNs;
       return false;
     }
     return true;

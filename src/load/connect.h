@@ -4,15 +4,24 @@
 // Connector; loop thread only.
 #pragma once
 
+#include <sys/epoll.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "load/target.h"
+#include "loop/clock.h"
 #include "net/socket.h"
 #include "stats/client_stats.h"
 
 namespace connperf::load {
+
+// How long an engine stops starting connections after EMFILE or EADDRNOTAVAIL.
+inline constexpr std::uint64_t kResourceBackoffNs = 10 * loop::kMs;
+// A connection's interest from its connect on, edge-triggered: writable once connected,
+// readable, and the peer's close.
+inline constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 // How an attempt failed: the error class it is counted under, and the errno behind it (0 when
 // none).

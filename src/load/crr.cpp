@@ -14,10 +14,9 @@ namespace connperf::load {
 
 namespace {
 
-constexpr std::uint64_t kBackoffNs = 10 * kMs;  // after EMFILE / EADDRNOTAVAIL
 constexpr int kStartBudget = 256;               // starts per handler call before yielding
-constexpr std::size_t kReadBuf = 16 * 1024;
-constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;  // + EPOLLOUT to connect
+constexpr std::size_t kCrrReadBuf = 16 * 1024;
+constexpr std::uint32_t kCrrEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;  // + EPOLLOUT to connect
 constexpr int kEagerBackoff = 64;  // attempts without an eager send after one found no connection
 
 }  // namespace
@@ -167,7 +166,7 @@ class CrrWorker final : public loop::Handler {
     if (spec_.request == RequestKind::Http) s.framer.reset();
     if (!try_eager_send(s, now)) return true;
     const std::uint32_t events =
-        kConnEvents | (s.state == Slot::State::Reading ? 0u : std::uint32_t{EPOLLOUT});
+        kCrrEvents | (s.state == Slot::State::Reading ? 0u : std::uint32_t{EPOLLOUT});
     if (r = loop_.add(s.fd, events, {index, s.gen}); !r.ok()) fail(s, failure_of(r));
     return true;
   }
@@ -202,7 +201,7 @@ class CrrWorker final : public loop::Handler {
   bool start_failed(const net::Result& r, std::uint64_t now) {
     count_error(failure_of(r));
     if (r.err == net::Err::TooManyFiles || r.err == net::Err::AddrUnavailable) {
-      paused_until_ = now + kBackoffNs;
+      paused_until_ = now + kResourceBackoffNs;
       return false;
     }
     return true;
@@ -324,7 +323,7 @@ class CrrWorker final : public loop::Handler {
   bool draining_ = false;
   bool done_ = false;
   std::atomic<bool> addr_unavailable_{false};
-  char buf_[kReadBuf];
+  char buf_[kCrrReadBuf];
 };
 
 }  // namespace connperf::load

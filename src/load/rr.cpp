@@ -16,8 +16,7 @@ namespace connperf::load {
 namespace {
 
 constexpr std::uint64_t kRetryNs = 10 * kMs;  // before reconnecting after a failed connection
-constexpr std::size_t kReadBuf = 64 * 1024;
-constexpr std::uint32_t kEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr std::size_t kRrReadBuf = 64 * 1024;
 
 }  // namespace
 
@@ -138,7 +137,7 @@ class RrWorker final : public loop::Handler {
     net::Result r = connector_.open(c.target, fd, c.t_connect, true);
     if (!r.ok()) return connect_failed(i, failure_of(r), now);
     ++c.gen;
-    if (r = loop_.add(fd.get(), kEvents, {i, c.gen}); !r.ok())
+    if (r = loop_.add(fd.get(), kConnEvents, {i, c.gen}); !r.ok())
       return connect_failed(i, failure_of(r), now);
     c.fd = fd.release();
     c.state = RrConn::State::Connecting;
@@ -344,7 +343,7 @@ class RrWorker final : public loop::Handler {
   bool draining_ = false;
   bool done_ = false;
   char payload_buf_[16 * 1024];
-  char buf_[kReadBuf];
+  char buf_[kRrReadBuf];
 };
 
 }  // namespace connperf::load

@@ -118,4 +118,20 @@ std::unique_ptr<Job> make_cc_job(const load::CcSpec& spec, unsigned processes,
   return std::make_unique<CcJob>(spec, processes, hold_ns, target);
 }
 
+Plan cc_plan(const load::CcSpec& s, unsigned processes, double hold, const OutputSettings& out) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& t : s.targets) targets.push_back(t.name);
+  std::string banner = fmt::format(
+      "cc {} — {} connections{}, hold {:.1f} s, {} process{}\n{:>7} {:>10} {:>11} {:>9} {:>7}\n",
+      s.targets.front().name, stats::format_count(s.count),
+      s.ramp > 0 ? fmt::format(" at {}/s", s.ramp) : std::string(), hold, processes,
+      processes == 1 ? "" : "es", "time", "open", "attempts/s", "failed/s", "lost");
+  return {"cc",
+          {{"targets", targets}, {"count", s.count}, {"ramp", s.ramp}, {"hold", hold},
+           {"keepalive", loop::seconds_from_ns(s.keepalive_ns)}, {"threads", s.threads},
+           {"processes", processes}, {"bind_addresses", s.binds.size()},
+           {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}},
+          std::move(banner), 0, out};
+}
+
 }  // namespace connperf::run

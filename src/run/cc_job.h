@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "load/cc.h"
+#include "run/driver.h"
 #include "run/job.h"
 
 namespace connperf::run {
@@ -15,5 +16,8 @@ namespace connperf::run {
 // last attempt ended.
 std::unique_ptr<Job> make_cc_job(const load::CcSpec& spec, unsigned processes,
                                  std::uint64_t hold_ns, std::uint64_t target);
+
+// The plan of a cc run of the job's whole `spec` (all ranks): its config and banner.
+Plan cc_plan(const load::CcSpec& spec, unsigned processes, double hold, const OutputSettings& out);
 
 }  // namespace connperf::run

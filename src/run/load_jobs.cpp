@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "diag/sock_diag.h"
+#include "loop/clock.h"
 #include "run/load_job.h"
 #include "stats/printers.h"
 
@@ -90,7 +91,52 @@ class RrJob final : public LoadJob<load::RrEngine> {
   std::optional<std::uint64_t> open_at_end_;
 };
 
+nlohmann::json target_names(const load::Targets& t) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& target : t.targets) names.push_back(target.addr.to_string());
+  return names;
+}
+
 }  // namespace
+
+nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
+  return {{"targets", target_names(s)},   {"threads", s.threads},
+          {"concurrency", s.concurrency}, {"rate", s.rate},
+          {"duration", duration},         {"count", s.count},
+          {"close", load::to_string(s.close)},
+          {"request", load::to_string(s.request)},
+          {"timeout_ms", loop::ms_from_ns(s.timeout_ns)},
+          {"bind_addresses", s.binds.size()}};
+}
+
+nlohmann::json rr_config(const load::RrSpec& s, double duration) {
+  return {{"targets", target_names(s)}, {"threads", s.threads}, {"connections", s.connections},
+          {"rate", s.rate}, {"duration", duration}, {"count", s.count},
+          {"request", s.size ? "echo" : load::to_string(s.request)}, {"size", s.size},
+          {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}};
+}
+
+Plan crr_plan(const load::CrrSpec& s, double duration, const OutputSettings& out) {
+  const std::string more =
+      s.targets.size() > 1 ? fmt::format(" (+{} more)", s.targets.size() - 1) : std::string();
+  std::string banner = fmt::format(
+      "crr {}{} — {} thread{}, {}, close {}, request {}\n{}\n", s.targets.front().name, more,
+      s.threads, s.threads == 1 ? "" : "s",
+      s.rate > 0 ? fmt::format("{}/s (at most {} in flight)", s.rate, s.concurrency)
+                 : fmt::format("{} in flight", s.concurrency),
+      load::to_string(s.close), load::to_string(s.request), stats::crr_header());
+  return {"crr", crr_config(s, duration), std::move(banner), duration, out};
+}
+
+Plan rr_plan(const load::RrSpec& s, double duration, const OutputSettings& out) {
+  std::string banner = fmt::format(
+      "rr {} — {} thread{}, {} connections, {}, request {}\n{}\n", s.targets.front().name,
+      s.threads, s.threads == 1 ? "" : "s", s.connections,
+      s.rate > 0 ? fmt::format("{}/s scheduled", s.rate) : std::string("closed loop"),
+      s.size ? fmt::format("echo {} bytes", s.size) : load::to_string(s.request),
+      stats::rr_header());
+  return {"rr", rr_config(s, duration), std::move(banner), duration, out};
+}
 
 std::unique_ptr<Job> make_crr_job(load::CrrSpec spec, double max_error_rate) {
   return std::make_unique<CrrJob>(std::move(spec), max_error_rate);

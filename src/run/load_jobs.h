@@ -5,13 +5,23 @@
 
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "load/crr.h"
 #include "load/rr.h"
+#include "run/driver.h"
 #include "run/job.h"
 
 namespace connperf::run {
 
 std::unique_ptr<Job> make_crr_job(load::CrrSpec spec, double max_error_rate);
 std::unique_ptr<Job> make_rr_job(load::RrSpec spec, double max_error_rate);
+
+// What the result's `config` says of a run of the job's whole `spec` (all ranks) lasting
+// `duration` seconds (0: until -n), and the plan with the banner the table starts under.
+nlohmann::json crr_config(const load::CrrSpec& spec, double duration);
+nlohmann::json rr_config(const load::RrSpec& spec, double duration);
+Plan crr_plan(const load::CrrSpec& spec, double duration, const OutputSettings& out);
+Plan rr_plan(const load::RrSpec& spec, double duration, const OutputSettings& out);
 
 }  // namespace connperf::run

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "diag/sock_diag.h"
 #include "loop/clock.h"
@@ -14,22 +15,50 @@ namespace connperf::run {
 
 namespace {
 
-class ServerJob final : public Job {
+// What serving jobs share: the engine started with the run, the live endpoint (--stats-listen)
+// opened with the job and answering from the counters while it runs, stopped after the engine.
+class ServingJob : public Job {
  public:
-  ServerJob(server::ServerEngine& srv, std::vector<std::string> names, double drain_timeout,
-            const EndpointOpener& open_endpoint)
-      : srv_(srv), names_(std::move(names)), drain_ns_(loop::ns_from_seconds(drain_timeout)) {
-    endpoint_ = open_endpoint([this](std::string_view path) {
-      return live_page(path);
-    });
-  }
-
   std::uint64_t start() override {
     t0_ = loop::now_ns();
-    srv_.start();
+    start_engine();
     if (endpoint_) endpoint_->start();
     return t0_;
   }
+  std::uint64_t stop(StopSignals& signals, bool) override {
+    stop_engine(signals);
+    if (endpoint_) endpoint_->stop();
+    return loop::now_ns();
+  }
+  bool reports_last_interval() const override { return false; }
+
+ protected:
+  // Called by the subclass's constructor, once it can answer pages.
+  void open_endpoint(const EndpointOpener& open) {
+    endpoint_ = open([this](std::string_view path) {
+      return page(path, loop::seconds_from_ns(loop::now_ns() - t0_));
+    });
+  }
+  // Called by the subclass's destructor: the endpoint's thread may be answering from it.
+  void close_endpoint() { endpoint_.reset(); }
+  virtual void start_engine() = 0;
+  virtual void stop_engine(StopSignals& signals) = 0;
+  // On the endpoint's thread: /metrics or /stats `elapsed` seconds into the run.
+  virtual std::optional<server::Page> page(std::string_view path, double elapsed) const = 0;
+
+ private:
+  std::uint64_t t0_ = 0;  // set before the endpoint's thread starts
+  std::unique_ptr<server::StatsEndpoint> endpoint_;
+};
+
+class ServerJob final : public ServingJob {
+ public:
+  ServerJob(server::ServerEngine& srv, std::vector<std::string> names, double drain_timeout,
+            const EndpointOpener& open)
+      : srv_(srv), names_(std::move(names)), drain_ns_(loop::ns_from_seconds(drain_timeout)) {
+    open_endpoint(open);
+  }
+  ~ServerJob() override { close_endpoint(); }
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
     std::vector<stats::ListenerSnapshot> per_listener;
@@ -46,19 +75,6 @@ class ServerJob final : public Job {
     line = stats::server_line(t, delta, total.active(), seconds);
   }
 
-  // Our FIN to every peer, then up to --drain-timeout for them to close (a second signal ends
-  // the wait), then what is left is closed by the server.
-  std::uint64_t stop(StopSignals& signals, bool) override {
-    srv_.drain();
-    const std::uint64_t drain_end = loop::now_ns() + drain_ns_;
-    while (!srv_.finished() && loop::now_ns() < drain_end)
-      if (signals.wait_until(std::min(drain_end, loop::now_ns() + 5 * loop::kMs))) break;
-    srv_.stop();
-    srv_.join();
-    if (endpoint_) endpoint_->stop();
-    return loop::now_ns();
-  }
-  bool reports_last_interval() const override { return false; }
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     std::vector<stats::ListenerSnapshot> per_listener;
@@ -76,12 +92,24 @@ class ServerJob final : public Job {
   }
 
  private:
-  // On the endpoint's thread: the counters are single-writer atomics, the names fixed; the
-  // peers are known only at the end, so /stats leaves them out.
-  std::optional<server::Page> live_page(std::string_view path) const {
+  void start_engine() override { srv_.start(); }
+
+  // Our FIN to every peer, then up to --drain-timeout for them to close (a second signal ends
+  // the wait), then what is left is closed by the server.
+  void stop_engine(StopSignals& signals) override {
+    srv_.drain();
+    const std::uint64_t drain_end = loop::now_ns() + drain_ns_;
+    while (!srv_.finished() && loop::now_ns() < drain_end)
+      if (signals.wait_until(std::min(drain_end, loop::now_ns() + 5 * loop::kMs))) break;
+    srv_.stop();
+    srv_.join();
+  }
+
+  // The counters are single-writer atomics, the names fixed; the peers are known only at the
+  // end, so /stats leaves them out.
+  std::optional<server::Page> page(std::string_view path, double elapsed) const override {
     std::vector<stats::ListenerSnapshot> per_listener;
     srv_.snapshot(per_listener);
-    const double elapsed = loop::seconds_from_ns(loop::now_ns() - t0_);
     if (path == "/metrics")
       return server::Page{"text/plain; version=0.0.4; charset=utf-8",
                           stats::server_metrics(names_, per_listener, elapsed)};
@@ -95,24 +123,12 @@ class ServerJob final : public Job {
   std::vector<std::string> names_;
   std::uint64_t drain_ns_;
   stats::ListenerSnapshot prev_;
-  std::uint64_t t0_ = 0;  // set before the endpoint's thread starts
-  std::unique_ptr<server::StatsEndpoint> endpoint_;
 };
 
-class ProxyJob final : public Job {
+class ProxyJob final : public ServingJob {
  public:
-  ProxyJob(proxy::Proxy& px, const EndpointOpener& open_endpoint) : px_(px) {
-    endpoint_ = open_endpoint([this](std::string_view path) {
-      return live_page(path);
-    });
-  }
-
-  std::uint64_t start() override {
-    t0_ = loop::now_ns();
-    px_.start();
-    if (endpoint_) endpoint_->start();
-    return t0_;
-  }
+  ProxyJob(proxy::Proxy& px, const EndpointOpener& open) : px_(px) { open_endpoint(open); }
+  ~ProxyJob() override { close_endpoint(); }
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
     stats::ProxySnapshot now;
@@ -127,13 +143,6 @@ class ProxyJob final : public Job {
     line = stats::proxy_line(t, delta, now.active(), seconds);
   }
 
-  std::uint64_t stop(StopSignals&, bool) override {
-    px_.stop();
-    px_.join();
-    if (endpoint_) endpoint_->stop();
-    return loop::now_ns();
-  }
-  bool reports_last_interval() const override { return false; }
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     stats::ProxySnapshot now;
@@ -143,11 +152,16 @@ class ProxyJob final : public Job {
   }
 
  private:
-  // On the endpoint's thread: the counters are single-writer atomics.
-  std::optional<server::Page> live_page(std::string_view path) const {
+  void start_engine() override { px_.start(); }
+  void stop_engine(StopSignals&) override {
+    px_.stop();
+    px_.join();
+  }
+
+  // The counters are single-writer atomics.
+  std::optional<server::Page> page(std::string_view path, double elapsed) const override {
     stats::ProxySnapshot now;
     px_.snapshot(now);
-    const double elapsed = loop::seconds_from_ns(loop::now_ns() - t0_);
     if (path == "/metrics")
       return server::Page{"text/plain; version=0.0.4; charset=utf-8",
                           stats::proxy_metrics(now, elapsed)};
@@ -158,8 +172,6 @@ class ProxyJob final : public Job {
 
   proxy::Proxy& px_;
   stats::ProxySnapshot prev_;
-  std::uint64_t t0_ = 0;  // set before the endpoint's thread starts
-  std::unique_ptr<server::StatsEndpoint> endpoint_;
 };
 
 }  // namespace
@@ -171,6 +183,57 @@ std::unique_ptr<Job> make_server_job(server::ServerEngine& srv, std::vector<std:
 
 std::unique_ptr<Job> make_proxy_job(proxy::Proxy& px, const EndpointOpener& open_endpoint) {
   return std::make_unique<ProxyJob>(px, open_endpoint);
+}
+
+std::vector<std::string> announce_listeners(const std::vector<net::SockAddr>& addresses) {
+  std::vector<std::string> names;
+  for (const auto& a : addresses) {
+    names.push_back(a.to_string());
+    fmt::print(stderr, "listening on {}\n", names.back());
+  }
+  return names;
+}
+
+Plan server_plan(const server::ServerSpec& s, const std::vector<std::string>& names,
+                 double duration, const OutputSettings& out) {
+  std::string banner = fmt::format(
+      "server {} — model {}{}, mode {}\n{}\n", fmt::join(names, ", "),
+      server::to_string(s.model),
+      s.model == server::Model::Epoll
+          ? fmt::format(" ({} thread{})", s.threads, s.threads == 1 ? "" : "s")
+          : "",
+      server::to_string(s.mode), stats::server_header());
+  return {"server",
+          {{"listen", names},
+           {"threads", s.threads},
+           {"model", server::to_string(s.model)},
+           {"mode", server::to_string(s.mode)},
+           {"duration", duration},
+           {"max_connections", s.max_connections},
+           {"idle_timeout_s", loop::seconds_from_ns(s.idle_timeout_ns)}},
+          std::move(banner), duration, out};
+}
+
+Plan proxy_plan(const proxy::ProxySpec& s, const std::vector<std::string>& names,
+                double duration, const OutputSettings& out) {
+  std::vector<std::string> allow;
+  for (const auto& c : s.allow) allow.push_back(c.to_string());
+  std::string banner = fmt::format(
+      "proxy {} — {} thread{}, clients from {}, CONNECT to ports {}\n{}\n", fmt::join(names, ", "),
+      s.threads, s.threads == 1 ? "" : "s", fmt::join(allow, ", "), s.connect_ports.to_string(),
+      stats::proxy_header());
+  return {"proxy",
+          {{"listen", names},
+           {"threads", s.threads},
+           {"allow", allow},
+           {"connect_ports", s.connect_ports.to_string()},
+           {"max_connections", s.max_connections},
+           {"idle_timeout_s", loop::seconds_from_ns(s.idle_timeout_ns)},
+           {"upstream_timeout_s", loop::seconds_from_ns(s.upstream_timeout_ns)},
+           {"buffer", s.buffer},
+           {"tunnel_buffer", s.tunnel_buffer},
+           {"duration", duration}},
+          std::move(banner), duration, out};
 }
 
 }  // namespace connperf::run

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "net/address.h"
 #include "proxy/proxy.h"
+#include "run/driver.h"
 #include "run/job.h"
 #include "server/server.h"
 #include "server/stats_endpoint.h"
@@ -25,5 +27,15 @@ using EndpointOpener =
 std::unique_ptr<Job> make_server_job(server::ServerEngine& srv, std::vector<std::string> names,
                                      double drain_timeout, const EndpointOpener& open_endpoint);
 std::unique_ptr<Job> make_proxy_job(proxy::Proxy& px, const EndpointOpener& open_endpoint);
+
+// The listeners' addresses as text, each announced on stderr ("listening on ADDR"): tests and
+// scripts read the port of a :0 listener from that line.
+std::vector<std::string> announce_listeners(const std::vector<net::SockAddr>& addresses);
+
+// The plans (config and banner) of a server or proxy listening on `names`.
+Plan server_plan(const server::ServerSpec& spec, const std::vector<std::string>& names,
+                 double duration, const OutputSettings& out);
+Plan proxy_plan(const proxy::ProxySpec& spec, const std::vector<std::string>& names,
+                double duration, const OutputSettings& out);
 
 }  // namespace connperf::run

@@ -23,7 +23,7 @@ namespace {
 using loop::kMs;
 constexpr std::uint8_t kConnKind = 0;
 constexpr std::uint8_t kListenerKind = 1;
-constexpr std::size_t kReadBuf = 16 * 1024;
+constexpr std::size_t kServerReadBuf = 16 * 1024;
 // EPOLLOUT only while a reply waits for buffer space: a writable edge per accept is waste.
 constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
 
@@ -421,7 +421,7 @@ class ServerWorker final : public loop::Handler {
   std::uint64_t sweep_ns_ = 0;
   bool draining_ = false;
   EchoFamily echo_;
-  char buf_[kReadBuf];
+  char buf_[kServerReadBuf];
 };
 
 }  // namespace connperf::server

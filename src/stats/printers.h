@@ -10,15 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include "stats/client_stats.h"
+#include "stats/format.h"
 #include "stats/histogram.h"
 #include "stats/proxy_stats.h"
 #include "stats/server_stats.h"
 
 namespace connperf::stats {
-
-std::string format_count(std::uint64_t n);   // 1,234,567
-std::string format_rate(double per_second);  // 41,228.1
-std::string format_us(std::uint64_t us);     // 45us, 1.23ms, 2.50s
 
 nlohmann::json latency_json(const Histogram& h);
 
@@ -59,7 +56,6 @@ std::string server_summary_text(const std::vector<std::string>& addresses,
                                 double seconds);
 
 // proxy
-std::string format_bytes(std::uint64_t n);  // 512 B, 1.5 KiB, 3.25 GiB
 std::string proxy_header();
 std::string proxy_line(double t, const ProxySnapshot& interval, std::uint64_t active,
                        double seconds);

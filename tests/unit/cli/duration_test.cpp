@@ -17,5 +17,18 @@ TEST(CliParse, Seconds) {
     EXPECT_THROW(parse_seconds("-d", bad), UsageError) << bad;
 }
 
+TEST(CliParse, AFiniteNumberTimesItsUnitMustStayFinite) {
+  EXPECT_THROW(parse_seconds("-d", "1e307h"), UsageError);
+}
+
+TEST(CliParse, ABareNumberTakesTheFlagsOwnUnitAndAnyUnitCanBeWritten) {
+  EXPECT_DOUBLE_EQ(parse_time("--timeout", "500", 1e-3), 0.5);
+  EXPECT_DOUBLE_EQ(parse_time("--timeout", "1s", 1e-3), 1);
+  EXPECT_DOUBLE_EQ(parse_time("--timeout", "250ms", 1e-3), 0.25);
+  EXPECT_DOUBLE_EQ(parse_time("--timeout", "2m", 1e-3), 120);
+  EXPECT_DOUBLE_EQ(parse_time("--timeout", "5", 1), 5);
+  EXPECT_THROW(parse_time("--timeout", "1x", 1e-3), UsageError);
+}
+
 }  // namespace
 }  // namespace connperf::cli

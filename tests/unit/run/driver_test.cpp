@@ -10,6 +10,7 @@
 
 #include "loop/clock.h"
 #include "run/driver.h"
+#include "../../scratch_file.h"
 
 namespace connperf::run {
 namespace {
@@ -66,14 +67,10 @@ Plan quiet_plan(const std::string& json, double duration) {
   return p;
 }
 
-std::string scratch(const std::string& name) {
-  return ::testing::TempDir() + "connperf_driver_" + name;
-}
-
 TEST(Driver, AJobThatEndsByItselfGetsEveryVerbInOrderAndItsDocument) {
   FakeJob job(3);
   StopSignals signals;
-  const Plan plan = quiet_plan(scratch("ends.json"), 0);
+  const Plan plan = quiet_plan(test::scratch_file("ends.json"), 0);
   EXPECT_EQ(drive(job, plan, signals), kErrorRate);
   EXPECT_EQ(job.verbs,
             (std::vector<std::string>{"start", "stop", "summary", "add_sections"}));
@@ -87,7 +84,7 @@ TEST(Driver, AJobThatEndsByItselfGetsEveryVerbInOrderAndItsDocument) {
 TEST(Driver, TheDurationEndsARunThatWouldNot) {
   FakeJob job(-1);
   StopSignals signals;
-  const Plan plan = quiet_plan(scratch("duration.json"), 0.1);
+  const Plan plan = quiet_plan(test::scratch_file("duration.json"), 0.1);
   const std::uint64_t t0 = loop::now_ns();
   drive(job, plan, signals);
   const double took = loop::seconds_from_ns(loop::now_ns() - t0);
@@ -102,7 +99,7 @@ TEST(Driver, TheDurationEndsARunThatWouldNot) {
 TEST(Driver, KernelCountersWrapTheJobWhenAsked) {
   FakeJob job(2);
   StopSignals signals;
-  Plan plan = quiet_plan(scratch("kernel.json"), 0);
+  Plan plan = quiet_plan(test::scratch_file("kernel.json"), 0);
   plan.out.kernel_counters = true;
   drive(job, plan, signals);
   const nlohmann::json doc = read_doc(plan.out.json);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run/output.h"
+#include "../../scratch_file.h"
 
 namespace connperf::run {
 namespace {
@@ -24,17 +25,11 @@ TEST(Progress, SaysWhereARunIs) {
   EXPECT_EQ(progress_text(30, 600, -1), "30.0 s of 10m00s, 5%, 9m30s left");
 }
 
-// A file name of this test's own in GoogleTest's scratch folder.
-std::string scratch(const std::string& name) {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return ::testing::TempDir() + "connperf_" + info->name() + "_" + name;
-}
-
 // Settings writing both documents to this test's own files, none of which exists yet.
 OutputSettings fresh_files() {
   OutputSettings s;
-  s.json = scratch("r.json");
-  s.ndjson = scratch("r.ndjson");
+  s.json = test::scratch_file("r.json");
+  s.ndjson = test::scratch_file("r.ndjson");
   std::remove(s.json.c_str());
   std::remove(s.ndjson.c_str());
   return s;

@@ -1,4 +1,4 @@
-// Numbers format as the tables show them; the crr summary has the JSON contract's fields.
+// The crr summary has the JSON contract's fields.
 #include <gtest/gtest.h>
 
 #include "stats/client_stats.h"
@@ -6,17 +6,6 @@
 
 namespace connperf::stats {
 namespace {
-
-TEST(Printers, Formatting) {
-  EXPECT_EQ(format_count(0), "0");
-  EXPECT_EQ(format_count(999), "999");
-  EXPECT_EQ(format_count(1000), "1,000");
-  EXPECT_EQ(format_count(1234567), "1,234,567");
-  EXPECT_EQ(format_rate(41228.14), "41,228.1");
-  EXPECT_EQ(format_us(45), "45us");
-  EXPECT_EQ(format_us(1234), "1.23ms");
-  EXPECT_EQ(format_us(2'500'000), "2.50s");
-}
 
 TEST(Printers, CrrSummaryJsonHasTheContractFields) {
   ClientSnapshot s;
