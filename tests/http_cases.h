@@ -40,6 +40,40 @@ inline std::string hex(std::string_view bytes) {
   return out;
 }
 
+// Transfer-Encoding field lines that name chunked once and nothing else, in the spellings a
+// list allows (empty elements, whitespace, any case, a second field): every reader must take
+// them as chunked, and the proxy forwards each as exactly "Transfer-Encoding: chunked".
+struct ChunkedSpelling {
+  const char* name;
+  const char* fields;  // one or more field lines, each ending in CR LF
+};
+
+inline const std::vector<ChunkedSpelling>& chunked_spellings() {
+  static const std::vector<ChunkedSpelling> spellings = {
+      {"chunked after an empty element", "Transfer-Encoding: ,chunked\r\n"},
+      {"chunked after a comma and a space", "Transfer-Encoding: , chunked\r\n"},
+      {"chunked before an empty element", "Transfer-Encoding: chunked,\r\n"},
+      {"chunked among empty elements", "Transfer-Encoding: , ,chunked , ,\r\n"},
+      {"Chunked", "Transfer-Encoding: Chunked\r\n"},
+      {"CHUNKED", "Transfer-Encoding: CHUNKED\r\n"},
+      {"chunked in a lower-case field name", "transfer-encoding: cHuNkEd\r\n"},
+      {"chunked after an empty field", "Transfer-Encoding: \r\nTransfer-Encoding: chunked\r\n"},
+      {"chunked before an empty field", "Transfer-Encoding: chunked\r\nTransfer-Encoding: ,\r\n"},
+  };
+  return spellings;
+}
+
+// The request cases of each chunked spelling: a POST with an empty chunked body, well-formed.
+inline std::vector<RequestCase> chunked_spelling_cases() {
+  std::vector<RequestCase> cases;
+  for (const ChunkedSpelling& s : chunked_spellings())
+    cases.push_back({s.name,
+                     std::string("POST %T HTTP/1.1\r\nHost: a\r\nConnection: close\r\n") +
+                         s.fields + "\r\n0\r\n\r\n",
+                     200});
+  return cases;
+}
+
 inline const std::vector<RequestCase>& request_cases() {
   using namespace std::string_literals;
   static const std::string get = "GET %T HTTP/1.1\r\nHost: a\r\n";
@@ -67,6 +101,21 @@ inline const std::vector<RequestCase>& request_cases() {
       {"bare CR inside a name", get + "X\r: b\r\n" + close, 400},
       {"bare CR before the request line", "\r" + get + close, 400},
       {"CR inside the request target", "GET /a\rb HTTP/1.1\r\nHost: a\r\n" + close, 400},
+      // The request target: visible ASCII only (RFC 9112 3.2), checked to its last byte however
+      // long (only the first 240 bytes of a line are kept).
+      {"UTF-8 in the request target", "GET %Tcaf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n" + close, 400},
+      {"0x80 in the request target", "GET %T\x80 HTTP/1.1\r\nHost: a\r\n" + close, 400},
+      {"0xFF in the request target", "GET %Ta\xff HTTP/1.1\r\nHost: a\r\n" + close, 400},
+      {"DEL in the request target", "GET %Ta\x7f HTTP/1.1\r\nHost: a\r\n" + close, 400},
+      {"HTAB in the request target", "GET %Ta\tb HTTP/1.1\r\nHost: a\r\n" + close, 400},
+      {"non-ASCII 300 bytes into the target",
+       "GET %T" + std::string(300, 'a') + "\xe9 HTTP/1.1\r\nHost: a\r\n" + close, 400},
+      {"HTAB 300 bytes into the target",
+       "GET %T" + std::string(300, 'a') + "\tb HTTP/1.1\r\nHost: a\r\n" + close, 400},
+      {"SP 300 bytes into the target",
+       "GET %T" + std::string(300, 'a') + " b HTTP/1.1\r\nHost: a\r\n" + close, 400},
+      {"a 300-byte target of visible ASCII",
+       "GET %T" + std::string(300, 'a') + "~%20 HTTP/1.1\r\nHost: a\r\n" + close, 200},
       // Controls in names and values.
       {"NUL in a value", get + "X: a\0b\r\n"s + close, 400},
       {"NUL in a name", get + "X\0Y: b\r\n"s + close, 400},
@@ -102,6 +151,12 @@ inline const std::vector<RequestCase>& request_cases() {
       {"Content-Length list", post + "Content-Length: 1, 1\r\n\r\nx", 400},
       {"Content-Length with a sign", post + "Content-Length: +1\r\n\r\nx", 400},
       {"Content-Length in hex", post + "Content-Length: 0x1\r\n\r\nx", 400},
+      {"Content-Length with leading zeros (decimal, never octal)",
+       post + "Content-Length: 010\r\n\r\n0123456789", 200},
+      // Names with '_' for '-' are no framing (a proxy drops them): no body here.
+      {"Content_Length", "GET %T HTTP/1.1\r\nHost: a\r\nContent_Length: 5\r\n" + close, 200},
+      {"Transfer_Encoding",
+       "GET %T HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n" + close, 200},
       // Transfer-Encoding: chunked once and last, nothing else (501), never with Content-Length.
       {"chunked in two fields", post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
       {"chunked twice in a list", post + "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400},
@@ -134,7 +189,12 @@ inline const std::vector<RequestCase>& request_cases() {
       {"bad trailer name", chunked + "0\r\nX[]: 1\r\n\r\n", 400},
       {"NUL in a trailer value", chunked + "0\r\nX: \0\r\n\r\n"s, 400},
   };
-  return cases;
+  static const std::vector<RequestCase> all = [] {
+    std::vector<RequestCase> v = cases;
+    for (RequestCase& c : chunked_spelling_cases()) v.push_back(std::move(c));
+    return v;
+  }();
+  return all;
 }
 
 // A response as received by a client (crr, rr) or by the proxy from an origin.

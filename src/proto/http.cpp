@@ -150,7 +150,23 @@ void HeaderInfo::field(std::string_view line, bool truncated) noexcept {
       if (iequals(t, "close")) conn_close = true;
       if (iequals(t, "keep-alive")) conn_keep_alive = true;
     });
+  } else if (is_framing_name(name)) {
+    underscore_framing = true;  // the exact names were taken above
   }
+}
+
+namespace {
+// `name` is `lower` but for ASCII case and '_' standing for '-'.
+bool named_loosely(std::string_view name, std::string_view lower) noexcept {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t k = 0; k < name.size(); ++k)
+    if ((name[k] == '_' ? '-' : ascii_lower(name[k])) != lower[k]) return false;
+  return true;
+}
+}  // namespace
+
+bool is_framing_name(std::string_view name) noexcept {
+  return named_loosely(name, "content-length") || named_loosely(name, "transfer-encoding");
 }
 
 namespace {
@@ -195,7 +211,8 @@ bool parse_status_line(std::string_view line, int& minor, int& status) noexcept 
 
 bool valid_target(std::string_view target) noexcept {
   for (char c : target)
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+      return false;
   return true;
 }
 
@@ -342,6 +359,7 @@ FrameStatus MessageFramer::feed_message(const char* data, std::size_t len, std::
     if (i == len) return consumed = i, FrameStatus::NeedMore;
     bool done = false;
     const std::size_t n = line_.take(data + i, len - i, &done);
+    if (state_ == State::StartLine) start_bytes(data + i, n);
     i += n;
     head_bytes_ += n;
     if (line_.bad()) return consumed = i, fail("control character or bare CR in the head");
@@ -440,10 +458,22 @@ bool ResponseFramer::keep_alive() const noexcept {
 void RequestFramer::reset() noexcept {
   clear();
   method_len_ = 0;
+  spaces_ = 0;
+  odd_byte_ = false;
+}
+
+void RequestFramer::start_bytes(const char* data, std::size_t len) noexcept {
+  for (std::size_t k = 0; k < len; ++k) {
+    const auto u = static_cast<unsigned char>(data[k]);
+    if (u == ' ')
+      spaces_ = static_cast<std::uint8_t>(spaces_ + (spaces_ < 3));
+    else if (u == '\t' || u > 0x7f)
+      odd_byte_ = true;
+  }
 }
 
 // "METHOD SP target SP HTTP/1.x"; a long target is checked in the kept part, the version in
-// the line's tail.
+// the line's tail, and every byte of it by start_bytes (no HTAB, SP or byte above 0x7F).
 FrameStatus RequestFramer::start_line(std::string_view line) noexcept {
   const std::size_t sp = line.find(' ');
   if (sp == 0 || sp == std::string_view::npos || sp > sizeof method_)
@@ -459,7 +489,7 @@ FrameStatus RequestFramer::start_line(std::string_view line) noexcept {
   const std::string_view target =
       line_.truncated() ? line.substr(sp + 1) : line.substr(sp + 1, line.size() - sp - 10);
   if (target.empty() && !line_.truncated()) return fail("empty request target");
-  if (!valid_target(target)) return fail("bad request target");
+  if (!valid_target(target) || odd_byte_ || spaces_ != 2) return fail("bad request target");
   state_ = State::Headers;
   return FrameStatus::NeedMore;
 }

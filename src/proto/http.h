@@ -68,6 +68,9 @@ struct HeaderInfo {
   std::uint8_t hosts = 0;    // Host fields
   bool conn_close = false;
   bool conn_keep_alive = false;
+  // A field named Content-Length or Transfer-Encoding but for '_' in place of '-'
+  // (Content_Length): not framing here, but framing to a reader that folds '_' into '-'.
+  bool underscore_framing = false;
   const char* error = nullptr;
 
   void clear() noexcept { *this = HeaderInfo{}; }
@@ -91,8 +94,12 @@ bool parse_status_line(std::string_view line, int& minor, int& status) noexcept;
 // Whether bytes still arriving can begin a response: they begin as "HTTP/" does (a peer that
 // does not speak HTTP is told at once, not after a timeout).
 bool could_start_response(std::string_view partial) noexcept;
-// A request target holds no controls, spaces or DEL.
+// A request target holds only visible ASCII (RFC 9112 3.2): no controls, spaces, DEL or
+// bytes above 0x7F.
 bool valid_target(std::string_view target) noexcept;
+// Content-Length or Transfer-Encoding in any case, also with '_' for '-': the names a proxy
+// never copies from what it received (it writes the framing itself).
+bool is_framing_name(std::string_view name) noexcept;
 
 // Body framing shared by requests and responses: fixed length, chunked, or until close.
 class BodyFramer {
@@ -144,6 +151,8 @@ class MessageFramer {
   // Whether a start line still arriving can begin a message of this kind (a peer that does not
   // speak HTTP is told at once, not after a timeout).
   virtual bool plausible_start(std::string_view /*partial*/) const noexcept { return true; }
+  // Every byte of the start line as it is taken: what is kept of a long line is only its start.
+  virtual void start_bytes(const char* /*data*/, std::size_t /*len*/) noexcept {}
   FrameStatus fail(const char* why) noexcept;
 
   State state_ = State::StartLine;
@@ -189,8 +198,13 @@ class RequestFramer final : public MessageFramer {
  private:
   FrameStatus start_line(std::string_view line) noexcept override;
   FrameStatus end_of_head() noexcept override;
+  void start_bytes(const char* data, std::size_t len) noexcept override;
   char method_[24] = {};
   std::uint8_t method_len_ = 0;
+  // The request line so far: its SP (counted up to 3; a valid one has 2), and whether it held
+  // an HTAB or a byte above 0x7F (the target is checked whole, however long).
+  std::uint8_t spaces_ = 0;
+  bool odd_byte_ = false;
 };
 
 }  // namespace connperf::proto

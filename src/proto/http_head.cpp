@@ -1,5 +1,6 @@
 #include "proto/http_head.h"
 
+#include <charconv>
 #include <cstring>
 
 #include "proto/text.h"
@@ -201,13 +202,42 @@ bool is_hop_by_hop(const Head& head, std::string_view name) noexcept {
   return false;
 }
 
-void append_end_to_end(const Head& head, bool skip_host, bool skip_length, std::string& out) {
+namespace {
+
+// The codings of every Transfer-Encoding field, in order, as one field.
+void append_codings(const Head& head, std::string& out) {
+  out.append("Transfer-Encoding: ");
+  bool first = true;
   for (const Field& f : head.fields) {
-    if (is_hop_by_hop(head, f.name) || (skip_host && iequals(f.name, "host")) ||
-        (skip_length && iequals(f.name, "content-length")))
+    if (!iequals(f.name, "transfer-encoding")) continue;
+    for_each_token(f.value, [&](std::string_view t) {
+      if (t.empty()) return;  // RFC 9110 5.6.1: a sender never writes empty elements
+      out.append(first ? "" : ", ").append(iequals(t, "chunked") ? "chunked" : t);
+      first = false;
+    });
+  }
+  out.append("\r\n");
+}
+
+void append_framing(const Head& head, std::string& out) {
+  if (head.info.has_te) return append_codings(head, out);
+  if (!head.info.has_length) return;
+  char digits[24];
+  const std::to_chars_result r =
+      std::to_chars(digits, digits + sizeof digits, head.info.content_length);
+  out.append("Content-Length: ").append(digits, r.ptr).append("\r\n");
+}
+
+}  // namespace
+
+void append_end_to_end(const Head& head, bool skip_host, std::string& out) {
+  for (const Field& f : head.fields) {
+    if (is_framing_name(f.name) || is_hop_by_hop(head, f.name) ||
+        (skip_host && iequals(f.name, "host")))
       continue;
     out.append(f.name).append(": ").append(f.value).append("\r\n");
   }
+  append_framing(head, out);
 }
 
 }  // namespace connperf::proto

@@ -66,8 +66,11 @@ const char* parse_authority(std::string_view target, std::string_view& host, std
 // Upgrade, Proxy-Authorization, Proxy-Authenticate.
 bool is_hop_by_hop(const Head& head, std::string_view name) noexcept;
 
-// Appends the fields of `head` a proxy forwards (no hop-by-hop fields; no Host when skip_host;
-// no Content-Length when skip_length), each as "Name: value\r\n".
-void append_end_to_end(const Head& head, bool skip_host, bool skip_length, std::string& out);
+// Appends the fields of `head` a proxy forwards, each as "Name: value\r\n": no hop-by-hop
+// fields, no Host when skip_host, nothing named like framing (is_framing_name: Content_Length is
+// dropped); then the framing the proxy read, written one way only (RFC 9112 6.1, 6.2): one
+// Transfer-Encoding listing its codings without empty elements and with `chunked` in lower case
+// (a request's is exactly "chunked"), else Content-Length in plain decimal (010 becomes 10).
+void append_end_to_end(const Head& head, bool skip_host, std::string& out);
 
 }  // namespace connperf::proto

@@ -49,7 +49,8 @@ void ProxyWorker::start_request(std::uint32_t id, std::size_t head_len) {
   ex.client_asks_keep_alive = head_.keep_alive();
   ex.client_minor = static_cast<std::uint8_t>(head_.minor);
   ex.method = head_.method == "HEAD" ? Method::Head : Method::Other;
-  upstream_request(head_, uri, true, s.up.head);  // the upstream may serve other clients
+  ex.ambiguous = head_.info.underscore_framing;
+  upstream_request(head_, uri, !ex.ambiguous, s.up.head);  // kept for others unless ambiguous
   s.up.head_off = 0;
   const bool same = s.upstream >= 0 && s.port == uri.port && s.host == uri.host;
   if (!same) {
@@ -173,8 +174,11 @@ void ProxyWorker::start_response(std::uint32_t id) {
   std::uint64_t length = 0;
   proto::response_body(head_.info, head_.status, ex.method == Method::Head, kind, length);
   const bool delimited = kind != proto::BodyFramer::Kind::UntilClose;
-  ex.proxy_keeps_client = ex.client_asks_keep_alive && delimited && ex.request_done;
-  ex.proxy_keeps_upstream = delimited && head_.keep_alive();
+  ex.proxy_keeps_client =
+      ex.client_asks_keep_alive && delimited && ex.request_done && !ex.ambiguous;
+  // A response with a field named like framing may have meant more bytes than we framed.
+  ex.proxy_keeps_upstream =
+      delimited && head_.keep_alive() && !ex.ambiguous && !head_.info.underscore_framing;
   client_response(head_, ex.client_minor, ex.proxy_keeps_client, s.down.head);
   ex.response_body.start(kind, length);
   ex.reply = Reply::Body;

@@ -18,7 +18,7 @@ void upstream_request(const proto::Head& req, const proto::AbsoluteUri& uri, boo
   out.append(uri.path);
   out.append(req.minor == 0 ? " HTTP/1.0\r\nHost: " : " HTTP/1.1\r\nHost: ");
   out.append(uri.authority).append("\r\n");
-  proto::append_end_to_end(req, true, false, out);  // both CL and TE were refused already
+  proto::append_end_to_end(req, true, out);  // framing as read: chunked or a decimal length
   append_via(req.minor, out);
   if (!keep_alive)
     out.append("Connection: close\r\n");
@@ -29,7 +29,7 @@ void upstream_request(const proto::Head& req, const proto::AbsoluteUri& uri, boo
 
 void client_response(const proto::Head& resp, int client_minor, bool keep_alive, std::string& out) {
   out.append(fmt::format("HTTP/1.1 {:03} ", resp.status)).append(resp.reason).append("\r\n");
-  proto::append_end_to_end(resp, false, resp.info.has_te, out);
+  proto::append_end_to_end(resp, false, out);
   append_via(resp.minor, out);
   if (!keep_alive)
     out.append("Connection: close\r\n");

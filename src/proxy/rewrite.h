@@ -11,13 +11,15 @@
 namespace connperf::proxy {
 
 // The origin-form request for `uri`'s origin: Host from the URI (a received Host is ignored),
-// hop-by-hop fields dropped, Via added. keep_alive: what the client asked for, passed on so the
-// upstream connection can stay open for the client's next request.
+// hop-by-hop fields dropped, the framing written one way only (proto::append_end_to_end:
+// `Transfer-Encoding: chunked` however it was spelled, Content-Length in plain decimal, no
+// Content_Length), Via added. keep_alive: false asks the origin to close after its response.
 void upstream_request(const proto::Head& req, const proto::AbsoluteUri& uri, bool keep_alive,
                       std::string& out);
 
-// The response head for the client: hop-by-hop fields dropped, Via added, and a Connection field
-// saying whether the client connection stays open (client_minor: the client's HTTP/1.x).
+// The response head for the client: hop-by-hop fields dropped, framing written one way only as
+// for requests, Via added, and a Connection field saying whether the client connection stays
+// open (client_minor: the client's HTTP/1.x).
 void client_response(const proto::Head& resp, int client_minor, bool keep_alive, std::string& out);
 
 // "HTTP/1.1 502 Bad Gateway" with a one-line text/plain body "502 Bad Gateway: why", and

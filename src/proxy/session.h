@@ -112,6 +112,9 @@ struct Exchange {
   // request; the upstream connection serves another one (this client's, or from the pool).
   bool proxy_keeps_client = false;
   bool proxy_keeps_upstream = false;
+  // The request had a field named like framing (Content_Length): dropped, but a peer on either
+  // side may have framed the message by it, so neither connection serves another request.
+  bool ambiguous = false;
   std::uint8_t client_minor = 1;  // the client's HTTP/1.x
   std::uint8_t interims = 0;      // 1xx heads passed on
   proto::BodyFramer request_body;

@@ -1,10 +1,14 @@
 // libFuzzer target: the proxy's head path. find_head_end on the bytes, then the request head
 // parser, the absolute-URI / CONNECT authority parsers and the rewrite for the origin; the same
 // bytes also go through the response head parser and the rewrite for the client. Whatever the
-// proxy writes must parse again as the same message: it never forwards what it would refuse.
+// proxy writes must parse again as the same message: it never forwards what it would refuse,
+// and its framing fields come in one spelling only (Transfer-Encoding without empty elements and
+// with `chunked` in lower case, exactly "chunked" in a request; Content-Length in plain decimal;
+// nothing named Content_Length or Transfer_Encoding).
 #include <string>
 
 #include "proto/http_head.h"
+#include "proto/text.h"
 #include "proxy/rewrite.h"
 #include "split.h"
 
@@ -29,6 +33,31 @@ proto::Head reparse(const std::string& out, Parse parse) {
   return again;
 }
 
+// The framing fields of a head the proxy wrote are canonical and frame as `read` did.
+void check_framing(const proto::Head& out, const proto::Head& read, bool request) {
+  check(!out.info.underscore_framing, "a field named like framing was forwarded");
+  check(out.info.has_length == read.info.has_length && out.info.has_te == read.info.has_te &&
+            out.info.chunked == read.info.chunked &&
+            out.info.content_length == read.info.content_length,
+        "the rewrite changed the framing");
+  int framing_fields = 0;
+  for (const proto::Field& f : out.fields) {
+    if (!proto::is_framing_name(f.name)) continue;
+    ++framing_fields;
+    if (f.name == "Content-Length") {
+      check(f.value.size() == 1 || f.value.front() != '0', "Content-Length with a leading zero");
+      continue;
+    }
+    check(f.name == "Transfer-Encoding", "a framing field in another spelling");
+    check(!request || f.value == "chunked", "a request's Transfer-Encoding is not 'chunked'");
+    proto::for_each_token(f.value, [](std::string_view t) {
+      check(!t.empty(), "Transfer-Encoding with an empty element");
+      check(!proto::iequals(t, "chunked") || t == "chunked", "chunked not in lower case");
+    });
+  }
+  check(framing_fields <= 1, "more than one framing field forwarded");
+}
+
 void request(std::string_view head) {
   proto::Head req;
   if (proto::parse_request_head(head, req) != nullptr) return;
@@ -48,8 +77,7 @@ void request(std::string_view head) {
   const proto::Head again = reparse(out, proto::parse_request_head);
   check(again.method == req.method, "rewritten request changed the method");
   check(again.target.front() == '/', "rewritten request is not in origin form");
-  check(again.info.has_length == req.info.has_length && again.info.chunked == req.info.chunked,
-        "rewritten request changed the body framing");
+  check_framing(again, req, true);
 }
 
 void response(std::string_view head) {
@@ -60,6 +88,7 @@ void response(std::string_view head) {
   connperf::proxy::client_response(resp, resp.minor, resp.keep_alive(), out);
   const proto::Head again = reparse(out, proto::parse_response_head);
   check(again.status == resp.status, "rewritten response changed the status");
+  check_framing(again, resp, false);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -456,6 +457,116 @@ TEST(Proxy, ConnectionCannotStripContentLength) {
   EXPECT_EQ(b[1], std::to_string(o.port));
   EXPECT_EQ(reply.find("smuggled"), std::string::npos) << reply;
   proxy.stop();
+}
+
+// The lines of `head` (as /headers shows it) whose field name is `name`, in any case.
+std::string lines_named(const std::string& head, const std::string& name) {
+  std::string out;
+  for (std::size_t at = 0; at < head.size();) {
+    const std::size_t end = std::min(head.find("\r\n", at), head.size());
+    const std::string line = head.substr(at, end - at);
+    const std::size_t colon = line.find(':');
+    if (colon == name.size() && strcasecmp(line.substr(0, colon).c_str(), name.c_str()) == 0)
+      out += line + "\r\n";
+    at = end + 2;
+  }
+  return out;
+}
+
+std::string get_port(int port) {
+  return "GET " + origin_url(port, "/port") + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+}
+
+// However the client spells chunked (tests/http_cases.h), the origin gets one field, exactly
+// "Transfer-Encoding: chunked": an origin that skipped a coding it does not know (",chunked",
+// "chunked,") would read the body as the next request.
+TEST(Proxy, EveryChunkedSpellingReachesTheOriginAsExactlyChunked) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {}, 1);
+  for (const ChunkedSpelling& c : chunked_spellings()) {
+    const std::string reply = exchange(
+        proxy.port(), "POST " + origin_url(o.port, "/headers") + " HTTP/1.1\r\nHost: t\r\n" +
+                          c.fields + "\r\n5\r\nhello\r\n0\r\n\r\n" + get_port(o.port));
+    const std::vector<std::string> b = bodies(reply);
+    ASSERT_EQ(b.size(), 2u) << c.name << "\n" << reply;
+    EXPECT_EQ(lines_named(b[0], "Transfer-Encoding"), "Transfer-Encoding: chunked\r\n")
+        << c.name << "\n"
+        << b[0];
+    EXPECT_EQ(b[1], std::to_string(o.port)) << c.name;
+  }
+  const json s = proxy.stop();
+  EXPECT_EQ(s["responses"], 2 * chunked_spellings().size());
+}
+
+// Content-Length goes on as the number the proxy framed by, in plain decimal, both ways: some
+// readers take "010" for octal 8.
+TEST(Proxy, ContentLengthGoesOnInPlainDecimal) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {}, 1);
+  const std::string up =
+      exchange(proxy.port(), "POST " + origin_url(o.port, "/headers") +
+                                 " HTTP/1.1\r\nHost: t\r\nContent-Length: 010\r\n\r\n"
+                                 "0123456789" +
+                                 get_port(o.port));
+  const std::vector<std::string> b = bodies(up);
+  ASSERT_EQ(b.size(), 2u) << up;
+  EXPECT_EQ(lines_named(b[0], "Content-Length"), "Content-Length: 10\r\n") << b[0];
+  EXPECT_EQ(b[1], std::to_string(o.port));
+  const std::string raw = "HTTP/1.1 200 OK\r\nContent-Length: 0002\r\n\r\nhi";
+  const std::string down =
+      exchange(proxy.port(), "GET " + origin_url(o.port, "/raw?hex=" + hex(raw)) +
+                                 " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(lines_named(down.substr(0, down.find("\r\n\r\n") + 2), "Content-Length"),
+            "Content-Length: 2\r\n")
+      << down;
+  EXPECT_EQ(bodies(down), std::vector<std::string>{"hi"}) << down;
+  proxy.stop();
+}
+
+// Content_Length and Transfer_Encoding in a request are dropped (nginx drops every name with an
+// underscore; we drop these two, which a reader folding '_' into '-' takes for framing), and
+// neither connection serves another request: what followed the head may be a smuggled request.
+TEST(Proxy, RequestFramingNamedWithUnderscoresIsDroppedAndEndsBothConnections) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {}, 1);
+  const std::string smuggled = get_port(o.port);
+  const std::string reply =
+      exchange(proxy.port(),
+               "GET " + origin_url(o.port, "/headers") +
+                   " HTTP/1.1\r\nHost: t\r\nContent_Length: " + std::to_string(smuggled.size()) +
+                   "\r\nTransfer_Encoding: chunked\r\nX_Kept: 1\r\n\r\n" + smuggled);
+  const std::vector<std::string> b = bodies(reply);
+  ASSERT_EQ(b.size(), 1u) << reply;  // the bytes after the head never became a request
+  EXPECT_EQ(b[0].find("_Length"), std::string::npos) << b[0];
+  EXPECT_EQ(b[0].find("_Encoding"), std::string::npos) << b[0];
+  EXPECT_NE(b[0].find("X_Kept: 1\r\n"), std::string::npos) << b[0];
+  EXPECT_EQ(lines_named(b[0], "Connection"), "Connection: close\r\n") << b[0];
+  EXPECT_NE(reply.find("\r\nConnection: close\r\n"), std::string::npos) << reply;
+  const std::string next = exchange(proxy.port(), smuggled);  // no pooled connection to take
+  EXPECT_EQ(bodies(next), std::vector<std::string>{std::to_string(o.port)}) << next;
+  const json s = proxy.stop();
+  EXPECT_EQ(s["upstream_reused"], 0);
+  EXPECT_EQ(s["upstream_connects"], 2);
+}
+
+// A response naming framing with underscores: the field is dropped, and its upstream connection
+// is not reused (the origin may have meant more bytes than the proxy framed); the client's is.
+TEST(Proxy, ResponseFramingNamedWithUnderscoresEndsItsUpstreamConnection) {
+  TempDir dir;
+  Peer o = origin(dir);
+  Proxy proxy(dir, {}, 1);
+  const std::string raw = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent_Length: 9\r\n\r\nhi";
+  const std::string reply =
+      exchange(proxy.port(), "GET " + origin_url(o.port, "/raw?hex=" + hex(raw)) +
+                                 " HTTP/1.1\r\nHost: t\r\n\r\n" + get_port(o.port));
+  EXPECT_EQ(bodies(reply), (std::vector<std::string>{"hi", std::to_string(o.port)})) << reply;
+  EXPECT_EQ(reply.find("Content_Length"), std::string::npos) << reply;
+  const json s = proxy.stop();
+  EXPECT_EQ(s["upstream_reused"], 0);
+  EXPECT_EQ(s["upstream_connects"], 2);
 }
 
 // A listening socket on 127.0.0.1, port chosen by the kernel.

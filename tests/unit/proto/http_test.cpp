@@ -284,6 +284,48 @@ TEST(HttpRequest, SmugglingAndGarbageRejected) {
   EXPECT_EQ(f.feed(big.data(), big.size(), used), FrameStatus::Error);
 }
 
+// The target is visible ASCII to its last byte: a long line keeps only its first 240 bytes,
+// so bytes past them are checked as they arrive, split anywhere.
+TEST(HttpRequest, TargetIsVisibleAsciiToItsLastByte) {
+  EXPECT_TRUE(valid_target("/a?b=%C3%A9&c=~!$'()*+,;=:@"));
+  for (const char* bad : {"/caf\xc3\xa9", "/\x80", "/\xff", "/a\x7f", "/a\tb", "/a b"})
+    EXPECT_FALSE(valid_target(bad)) << bad;
+  const std::string pad(600, 'a');
+  for (const std::string& odd : {"\xe9", "\x80", "\t", " x", "\xff\xfe"}) {
+    SCOPED_TRACE(odd);
+    const std::string msg = "GET /" + pad + odd + "z HTTP/1.1\r\nHost: x\r\n\r\n";
+    EXPECT_EQ(request({msg}).status, FrameStatus::Error);
+    expect_split_invariant(msg, request);
+  }
+  expect_request("GET /" + pad + "z HTTP/1.1\r\nHost: x\r\n\r\n", FrameStatus::Complete);
+}
+
+// Content_Length and Transfer_Encoding are no framing (their bytes are not a body here), but
+// are noticed: a reader that folds '_' into '-' would frame the message by them.
+TEST(HeaderInfo, FramingNamedWithUnderscoresIsNoticedNotUsed) {
+  HeaderInfo info;
+  info.field("Content_Length: 5");
+  info.field("transfer_ENCODING: chunked");
+  EXPECT_EQ(info.error, nullptr);
+  EXPECT_TRUE(info.underscore_framing);
+  EXPECT_FALSE(info.has_length || info.has_te);
+  info.clear();
+  info.field("X_Content_Length: 5");
+  info.field("Content-Length: 5");
+  EXPECT_FALSE(info.underscore_framing);
+  for (const char* name :
+       {"Content-Length", "content_length", "TRANSFER-ENCODING", "Transfer_Encoding"})
+    EXPECT_TRUE(is_framing_name(name)) << name;
+  for (const char* name : {"Content__Length", "Content-Lengths", "X_Length", "Transfer_Encodin"})
+    EXPECT_FALSE(is_framing_name(name)) << name;
+  std::size_t used = 0;
+  RequestFramer f;
+  f.reset();
+  const std::string get = "GET / HTTP/1.1\r\nHost: x\r\nContent_Length: 4\r\n\r\nGET ";
+  EXPECT_EQ(f.feed(get.data(), get.size(), used), FrameStatus::Complete);
+  EXPECT_EQ(used, get.size() - 4);
+}
+
 TEST(HttpRequest, PipelinedRequests) {
   const std::string one = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n";
   const std::string two = "GET /2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";

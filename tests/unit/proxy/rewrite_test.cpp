@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "../../http_cases.h"
 #include "proto/http_head.h"
 #include "proxy/rewrite.h"
 
@@ -72,6 +73,82 @@ TEST(Rewrite, ConnectionCannotNameFramingOrHost) {
   proxy::upstream_request(h, u, true, out);
   EXPECT_NE(out.find("\r\nContent-Length: 3\r\n"), std::string::npos) << out;
   EXPECT_EQ(out.find("X-Gone"), std::string::npos) << out;
+}
+
+// The origin-form request the proxy writes for `head` (whose target is http://a/).
+std::string upstream_of(const std::string& head, proto::Head& h) {
+  EXPECT_EQ(proto::parse_request_head(head, h), nullptr) << head;
+  proto::AbsoluteUri u;
+  EXPECT_EQ(proto::parse_absolute_uri(h.target, u), nullptr);
+  std::string out;
+  proxy::upstream_request(h, u, true, out);
+  return out;
+}
+
+// However a client spells chunked, the origin reads one spelling: a backend that skipped an
+// unknown coding (",chunked") would read the body as the next request.
+TEST(Rewrite, EveryChunkedSpellingGoesUpAsExactlyChunked) {
+  for (const test::ChunkedSpelling& c : test::chunked_spellings()) {
+    SCOPED_TRACE(c.name);
+    proto::Head h;
+    const std::string out =
+        upstream_of(std::string("POST http://a/ HTTP/1.1\r\nHost: a\r\n") + c.fields + "\r\n", h);
+    EXPECT_EQ(out,
+              "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nVia: 1.1 "
+              "connperf\r\n\r\n");
+  }
+}
+
+// Content-Length goes on as the number the proxy framed by, in plain decimal: some backends
+// read "010" as octal 8.
+TEST(Rewrite, ContentLengthGoesOnInPlainDecimal) {
+  proto::Head h;
+  EXPECT_EQ(upstream_of("POST http://a/ HTTP/1.1\r\nHost: a\r\nContent-Length: 010\r\n\r\n", h),
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\nVia: 1.1 connperf\r\n\r\n");
+  EXPECT_NE(upstream_of("PUT http://a/ HTTP/1.1\r\nHost: a\r\ncontent-length: 0000\r\n\r\n", h)
+                .find("\r\nContent-Length: 0\r\n"),
+            std::string::npos);
+  proto::Head r;
+  ASSERT_EQ(proto::parse_response_head("HTTP/1.1 200 OK\r\nContent-Length: 007\r\n\r\n", r),
+            nullptr);
+  std::string resp;
+  proxy::client_response(r, 1, true, resp);
+  EXPECT_EQ(resp, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\nVia: 1.1 connperf\r\n\r\n");
+}
+
+// A response's codings go on in order, without empty elements, chunked in lower case.
+TEST(Rewrite, ResponseCodingsGoOnInOneSpelling) {
+  proto::Head r;
+  ASSERT_EQ(proto::parse_response_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, ,\r\n"
+                                       "Transfer-Encoding: Chunked\r\n\r\n",
+                                       r),
+            nullptr);
+  std::string resp;
+  proxy::client_response(r, 1, true, resp);
+  EXPECT_EQ(resp,
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nVia: 1.1 connperf\r\n\r\n");
+}
+
+// Names with '_' for '-' are not framing to us but are to readers that fold '_' into '-' (CGI
+// gateways, some frameworks): dropped both ways, as nginx drops names with underscores; other
+// names with an underscore pass.
+TEST(Rewrite, FramingNamedWithUnderscoresIsDropped) {
+  proto::Head h;
+  const std::string out = upstream_of(
+      "POST http://a/ HTTP/1.1\r\nHost: a\r\nContent_Length: 5\r\ntransfer_encoding: "
+      "chunked\r\nTRANSFER_ENCODING: x\r\nX_Kept: 1\r\n\r\n",
+      h);
+  EXPECT_TRUE(h.info.underscore_framing);
+  EXPECT_FALSE(h.info.has_length || h.info.has_te);
+  EXPECT_EQ(out, "POST / HTTP/1.1\r\nHost: a\r\nX_Kept: 1\r\nVia: 1.1 connperf\r\n\r\n");
+  proto::Head r;
+  ASSERT_EQ(proto::parse_response_head(
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent_Length: 9\r\n\r\n", r),
+            nullptr);
+  EXPECT_TRUE(r.info.underscore_framing);
+  std::string resp;
+  proxy::client_response(r, 1, true, resp);
+  EXPECT_EQ(resp, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nVia: 1.1 connperf\r\n\r\n");
 }
 
 TEST(Rewrite, ErrorRepliesFrameTheirBody) {
