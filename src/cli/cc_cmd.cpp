@@ -18,7 +18,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
   add_target_flags(c, o.to, "what --keepalive sends: raw ('Get.'), http or TEXT");
   add_count_flag(c, o.count, "connections to open in total", 10'000'000);
   c.add_option("--ramp", o.ramp, "new connections per second")
-      ->check(CLI::PositiveNumber)
+      ->check(more_than_zero())
       ->default_str("as fast as possible");
   c.add_option("--hold", o.hold, "SECONDS to hold them once all attempts ended");
   c.add_option("--keepalive", o.keepalive,
@@ -27,7 +27,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
   add_threads_flag(c, o.threads, "worker threads per process");
   c.add_option("--processes", o.processes,
                "split the connections over P worker processes (each has its own fd limit)")
-      ->check(CLI::Range(1, 64));
+      ->check(in_range(1, 64));
   add_timeout_flag(c, o.timeout, "a connect or a keepalive reply", kBareMs);
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);

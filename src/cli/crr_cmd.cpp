@@ -5,7 +5,6 @@
 #include "cli/commands.h"
 #include "run/preflight.h"
 #include "diag/sock_diag.h"
-#include "cli/live_stats.h"
 #include "run/driver.h"
 #include "run/load_jobs.h"
 #include "run/load_job.h"

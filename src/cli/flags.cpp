@@ -43,17 +43,30 @@ CLI::Validator seconds_check() {
         }
         return {};
       },
-      "SECONDS");
+      "");
 }
 
 }  // namespace
 
+CLI::Validator more_than_zero() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        double x = 0;
+        if (CLI::detail::lexical_cast(v, x) && x > 0 && x < std::numeric_limits<double>::max())
+          return {};
+        return v + " is not a number more than 0";
+      },
+      "more than 0");
+}
+
 CLI::Option* add_threads_flag(CLI::App& c, unsigned& threads, const std::string& what) {
-  return c.add_option("-t,--threads", threads, what)->check(CLI::Range(1u, kMaxThreads));
+  return c.add_option("-t,--threads", threads, what)->check(in_range(1u, kMaxThreads));
 }
 
 CLI::Option* add_duration_flag(CLI::App& c, std::string& duration, const std::string& help) {
-  return c.add_option("-d,--duration", duration, help)->check(seconds_check());
+  return c.add_option("-d,--duration", duration, help)
+      ->check(seconds_check())
+      ->type_name("SECONDS");
 }
 
 void add_timeout_flag(CLI::App& c, std::string& value, const std::string& what, double bare) {
@@ -68,10 +81,11 @@ void add_timeout_flag(CLI::App& c, std::string& value, const std::string& what, 
         if (s > 0 && s <= 86'400) return {};
         return "not a time of more than 0 and at most a day (e.g. 500, 500ms, 2s): " + v;
       },
-      unit);
+      "");
   c.add_option("--timeout", value,
                fmt::format("{} for {} (or with a unit: 500ms, 2s, 1m)", unit, what))
-      ->check(check);
+      ->check(check)
+      ->type_name(unit);
 }
 
 std::uint64_t timeout_ns(const std::string& value, double bare) {
@@ -91,25 +105,28 @@ void add_quiet_flag(CLI::App& c, bool& quiet) {
 }
 
 void add_interval_flag(CLI::App& c, std::string& s) {
-  c.add_option("--interval", s, "SECONDS between table lines")->check(seconds_check());
+  c.add_option("--interval", s, "SECONDS between table lines")
+      ->check(seconds_check())
+      ->type_name("SECONDS");
 }
 
 CLI::Option* add_concurrency_flag(CLI::App& c, unsigned& n, const std::string& help,
                                   unsigned max) {
-  return c.add_option("-c,--concurrency", n, help)->check(CLI::Range(1u, max));
+  return c.add_option("-c,--concurrency", n, help)->check(in_range(1u, max));
 }
 
 void add_rate_flag(CLI::App& c, double& rate, const std::string& help, const std::string& unset) {
-  c.add_option("--rate", rate, help)->check(CLI::PositiveNumber)->default_str(unset);
+  c.add_option("--rate", rate, help)->check(more_than_zero())->default_str(unset);
 }
 
 CLI::Option* add_count_flag(CLI::App& c, std::uint64_t& n, const std::string& help,
                             std::uint64_t max) {
-  return c.add_option("-n,--count", n, help)->check(CLI::Range(std::uint64_t{1}, max));
+  return c.add_option("-n,--count", n, help)->check(in_range(std::uint64_t{1}, max));
 }
 
 void add_bind_flag(CLI::App& c, std::vector<std::string>& binds, const std::string& what) {
   c.add_option("--bind", binds, what + " ADDR, range A-B, CIDR or comma list (repeatable)")
+      ->allow_extra_args(false)  // one value per --bind: a target after it stays a target
       ->default_str("");
 }
 
@@ -174,8 +191,8 @@ void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_he
   add_bind_flag(c, o.binds, "source");
   c.add_option("--request", o.request, request_help);
   c.add_option("--server-stats", o.server_stats,
-               "http://HOST:PORT of the server's --stats-listen: read its counts at the start and "
-               "end, print and record client vs server side by side");
+               "the server's --stats-listen (ADDR:PORT, PORT or http://HOST:PORT): read its "
+               "counts at the start and end, print and record client vs server side by side");
 }
 
 void add_stats_listen_flag(CLI::App& c, std::string& spec) {
@@ -223,7 +240,7 @@ void add_run_flags(CLI::App& c, RunFlags& o, const std::string& unit,
   add_count_flag(c, o.count, "stop after N " + unit, UINT64_MAX)->default_str("off");
   add_timeout_flag(c, o.timeout, timeout_help, kBareMs);
   c.add_option("--max-error-rate", o.max_error_rate, "exit 3 when errors/" + unit + " exceeds X")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(in_range(0.0, 1.0))
       ->default_str("off");
 }
 

@@ -9,18 +9,38 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "load/target.h"
 #include "loop/clock.h"
 #include "run/output.h"
 
 namespace connperf::cli {
+
+// A number flag's bounds, said as users read them in --help ("1..1024", "at least 1") and in the
+// usage error ("--threads: 2000 is not in 1..1024").
+template <typename T>
+CLI::Validator in_range(T min, T max) {
+  const std::string bounds = max == std::numeric_limits<T>::max()
+                                 ? fmt::format("at least {}", min)
+                                 : fmt::format("{}..{}", min, max);
+  return CLI::Validator(
+      [min, max, bounds](std::string& v) -> std::string {
+        T x{};
+        if (CLI::detail::lexical_cast(v, x) && x >= min && x <= max) return {};
+        return fmt::format("{} is not {}{}", v, bounds[0] == 'a' ? "" : "in ", bounds);
+      },
+      bounds);
+}
+// A number more than 0 (--rate, --ramp).
+CLI::Validator more_than_zero();
 
 // -t's range, for every subcommand (crr, rr, cc, server, proxy, models and its --server-threads).
 inline constexpr unsigned kMaxThreads = 1024;

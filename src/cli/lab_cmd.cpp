@@ -25,14 +25,14 @@ void add_lab(CLI::App& app, LabOptions& o) {
   run.add_option("--server-args", o.server_args, "flags for the server, e.g. \"-t 2 --mode crr\"");
   run.add_option("load", o.load_args, "-- crr|rr|cc ARGS...")->required();
   up.add_option("--sources", o.spec.sources, "client source addresses (for --bind)")
-      ->check(CLI::Range(1u, lab::Topology::kMaxSources));
+      ->check(in_range(1u, lab::Topology::kMaxSources));
   up.add_flag("--nat", o.spec.nat, "the DUT masquerades: the server sees the DUT's address");
   up.add_option("--loss", o.spec.loss_pct, "PCT of forwarded packets dropped at random")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(in_range(0.0, 100.0));
   up.add_option("--limit", o.spec.limit,
                 "reset new connections past N tracked by the DUT (0: no limit)");
   up.add_option("--reject", o.spec.reject_pct, "PCT of new connections reset at random")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(in_range(0.0, 100.0));
   add_json_flag(status, o.json, "the status document");
 }
 

@@ -31,7 +31,7 @@ void add_models(CLI::App& app, ModelsOptions& o) {
   c.add_option("--warmup", o.warmup, "SECONDS before each step's clock");
   add_threads_flag(c, o.threads, "load threads");
   c.add_option("--server-threads", o.server_threads, "the epoll model's threads (its -t)")
-      ->check(CLI::Range(1u, kMaxThreads));
+      ->check(in_range(1u, kMaxThreads));
   c.add_flag("--crr", o.crr, "compare new connections per second (crr, -c = the step) instead");
   add_json_flag(c, o.json, "the result document");
   add_ndjson_flag(c, o.ndjson, "start, one event per step, end");

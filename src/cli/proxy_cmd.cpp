@@ -5,7 +5,6 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "cli/live_stats.h"
 #include "run/driver.h"
 #include "run/serve_jobs.h"
 #include "loop/event_loop.h"
@@ -32,11 +31,11 @@ void add_proxy(CLI::App& app, ProxyOptions& o) {
   c.add_option("--upstream-timeout", o.upstream_timeout,
                "SECONDS to connect upstream and get a response head, else 504");
   c.add_option("--buffer", o.buffer, "relay buffer per direction per connection, bytes")
-      ->check(CLI::Range(std::size_t{32 * 1024}, std::size_t{16 * 1024 * 1024}));
+      ->check(in_range(std::size_t{32 * 1024}, std::size_t{16 * 1024 * 1024}));
   c.add_option("--tunnel-buffer", o.tunnel_buffer,
                "CONNECT tunnels: kernel socket buffers (SO_RCVBUF/SO_SNDBUF) of both sockets, "
                "bytes; 0 = autotuning")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{64 * 1024 * 1024}));
+      ->check(in_range(std::size_t{0}, std::size_t{64 * 1024 * 1024}));
   add_duration_flag(c, o.duration, "stop after SECONDS (0: at Ctrl-C)");
   add_stats_listen_flag(c, o.stats_listen);
   add_output_flags(c, o.out);
@@ -100,9 +99,7 @@ int run_proxy(const ProxyOptions& o) {
     throw RunError(e.what());
   }
   const std::vector<std::string> names = run::announce_listeners(px.addresses());
-  const auto job = run::make_proxy_job(px, [&o](server::Pages pages) {
-    return open_stats_endpoint(o.stats_listen, std::move(pages));
-  });
+  const auto job = run::make_proxy_job(px, o.stats_listen);
   return run::drive(*job, run::proxy_plan(px.spec(), names, duration, o.out.settings()), signals);
 }
 

@@ -7,7 +7,6 @@
 
 #include "cli/commands.h"
 #include "run/preflight.h"
-#include "cli/live_stats.h"
 #include "run/driver.h"
 #include "run/load_jobs.h"
 #include "run/load_job.h"
@@ -30,7 +29,7 @@ void add_rr(CLI::App& app, RrOptions& o) {
                 "closed loop");
   c.add_option("--size", o.size, "send BYTES of payload and check the echo byte for byte "
                                  "(against server --mode echo)")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{64} << 20))
+      ->check(in_range(std::size_t{1}, std::size_t{64} << 20))
       ->default_str("off");
   c.add_option("--sweep", o.sweep,
                "N1,N2,...: one step per connection count, -d seconds each (5 unless given) "
@@ -76,6 +75,8 @@ int run_sweep(const RrOptions& o, const load::RrSpec& base, StopSignals& signals
     csv += csv_row(step);
   };
   out.document()["summary"] = {{"steps", run::sweep_rr(base, plan, signals, out, hooks)}};
+  if (run::interrupted(out.document()["summary"]["steps"]))
+    out.document()["summary"]["interrupted"] = true;
   if (!o.csv.empty()) write_csv(o.csv, csv);
   out.end();
   return kOk;

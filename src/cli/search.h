@@ -13,7 +13,7 @@ namespace connperf::cli {
 
 struct SearchFlags {
   bool on = false;
-  std::string max_p99;  // a duration; "" = no bound
+  std::string max_p99 = "100ms";  // a duration; 0 = no bound
   double precision = 0.05;
   unsigned max_steps = 30;
 };

@@ -6,7 +6,6 @@
 
 #include "cli/commands.h"
 #include "diag/sock_diag.h"
-#include "cli/live_stats.h"
 #include "run/driver.h"
 #include "run/serve_jobs.h"
 #include "stats/metrics.h"
@@ -34,7 +33,7 @@ void add_server(CLI::App& app, ServerOptions& o) {
   c.add_option("--drain-timeout", o.drain_timeout,
                "at Ctrl-C/SIGTERM/-d: SECONDS to let peers close after our FIN; a second signal "
                "stops at once");
-  c.add_option("--backlog", o.backlog, "listen backlog")->check(CLI::Range(1, 65535));
+  c.add_option("--backlog", o.backlog, "listen backlog")->check(in_range(1, 65535));
   add_stats_listen_flag(c, o.stats_listen);
   add_netns_flag(c, o.netns);
   add_output_flags(c, o.out);
@@ -72,9 +71,7 @@ int run_server(const ServerOptions& o) {
   }
   const server::ServerSpec& s = srv->spec();
   const std::vector<std::string> names = run::announce_listeners(srv->addresses());
-  const auto job = run::make_server_job(*srv, names, drain_timeout, [&o](server::Pages pages) {
-    return open_stats_endpoint(o.stats_listen, std::move(pages));
-  });
+  const auto job = run::make_server_job(*srv, names, drain_timeout, o.stats_listen);
   return run::drive(*job, run::server_plan(s, names, duration, o.out.settings()), signals);
 }
 

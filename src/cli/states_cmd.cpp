@@ -10,13 +10,13 @@ void add_states(CLI::App& app, StatesOptions& o) {
   CLI::App* c = app.add_subcommand(
       "states", "count TCP sockets per state (LISTEN, ESTABLISHED, TIME_WAIT, ...) via sock_diag");
   c->add_option("--port", o.port, "only sockets whose local or remote port is P")
-      ->check(CLI::Range(0, 65535))
+      ->check(in_range(0, 65535))
       ->default_str("any");
   c->add_option("--local-port", o.local_port, "only sockets with this local port")
-      ->check(CLI::Range(0, 65535))
+      ->check(in_range(0, 65535))
       ->default_str("any");
   c->add_option("--remote-port", o.remote_port, "only sockets with this remote port")
-      ->check(CLI::Range(0, 65535))
+      ->check(in_range(0, 65535))
       ->default_str("any");
   c->add_option("--watch", o.watch, "print a line every SECONDS until Ctrl-C (or -d)")
       ->default_str("off");

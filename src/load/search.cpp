@@ -5,10 +5,15 @@ namespace connperf::load {
 RateSearch::RateSearch(double first, double precision, std::size_t max_steps, double min_rate)
     : next_(first), precision_(precision), min_rate_(min_rate), max_steps_(max_steps) {}
 
-bool RateSearch::done() const noexcept {
-  if (steps_ >= max_steps_) return true;
+bool RateSearch::done() const noexcept { return steps_ >= max_steps_ || converged(); }
+
+bool RateSearch::converged() const noexcept {
   if (held_ == 0) return failed_ > 0 && next_ < min_rate_;  // nothing holds, even the least
   return failed_ > 0 && failed_ - held_ <= precision_ * held_;
+}
+
+bool RateSearch::ran_out_of_steps() const noexcept {
+  return steps_ >= max_steps_ && !converged();
 }
 
 void RateSearch::record(bool held) noexcept {

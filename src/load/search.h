@@ -20,8 +20,12 @@ class RateSearch {
   double held() const noexcept { return held_; }      // highest rate that held; 0: none
   double failed() const noexcept { return failed_; }  // lowest rate that failed; 0: none
   std::size_t steps() const noexcept { return steps_; }
+  // Done only because the steps ran out: the bracket is still wider than the precision.
+  bool ran_out_of_steps() const noexcept;
 
  private:
+  bool converged() const noexcept;
+
   double next_, precision_, min_rate_;
   std::size_t max_steps_, steps_ = 0;
   double held_ = 0, failed_ = 0;

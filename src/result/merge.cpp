@@ -99,11 +99,17 @@ void merge_cc(const std::vector<json>& docs, Merged& out) {
   }
   s["seconds"] = max_of(docs, "seconds");
   s["time_to_reach_s"] = all_reached ? json(reached) : json(nullptr);
-  out.text = fmt::format("\n{:<14}{:>12}\n{:<14}{:>12}\n{:<14}{:>12}\n{:<14}{:>12}\n", "attempted",
-                         stats::format_count(s.value("attempted", std::uint64_t{0})), "established",
-                         stats::format_count(s.value("established", std::uint64_t{0})), "failed",
-                         stats::format_count(s.value("failed", std::uint64_t{0})), "survived",
-                         stats::format_count(s.value("survived", std::uint64_t{0})));
+  stats::ClientSnapshot attempts;
+  attempts.started = s.value("attempted", std::uint64_t{0});
+  attempts.completed = s.value("established", std::uint64_t{0});
+  const json errors = s.value("errors", json::object());
+  for (std::size_t k = 0; k < stats::kErrorKinds; ++k)
+    attempts.errors[k] =
+        errors.value(stats::to_string(static_cast<stats::ErrorKind>(k)), std::uint64_t{0});
+  out.text = stats::cc_summary_text(
+      attempts, s.value("lost", std::uint64_t{0}), s.value("survived", std::uint64_t{0}),
+      s.value("target", std::uint64_t{0}),
+      all_reached ? std::optional(reached) : std::nullopt);
   out.doc["summary"] = std::move(s);
 }
 

@@ -1,6 +1,7 @@
 #include "run/cc_job.h"
 
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -14,21 +15,9 @@ namespace connperf::run {
 namespace {
 
 std::string cc_summary_text(const load::CcTotals& t, std::uint64_t target) {
-  const load::CcCounts& c = t.counts;
-  std::string out = fmt::format("\n{:<14}{:>12}\n{:<14}{:>12}\n{:<14}{:>12}\n", "attempted",
-                                stats::format_count(c.attempts.started), "established",
-                                stats::format_count(c.attempts.completed), "failed",
-                                stats::format_count(c.attempts.error_total()));
-  for (std::size_t k = 0; k < stats::kErrorKinds; ++k)
-    if (c.attempts.errors[k])
-      out += fmt::format("  {:<12}{:>12}\n", stats::to_string(static_cast<stats::ErrorKind>(k)),
-                         stats::format_count(c.attempts.errors[k]));
-  out += fmt::format("{:<14}{:>12}\n{:<14}{:>12}   (open at the end of the hold)\n", "lost",
-                     stats::format_count(c.lost), "survived", stats::format_count(c.open));
-  if (t.all_reached)
-    return out + fmt::format("all {} open after {:.2f} s\n", stats::format_count(target),
-                             loop::seconds_from_ns(t.reached_ns));
-  return out + fmt::format("never had all {} open at once\n", stats::format_count(target));
+  return stats::cc_summary_text(
+      t.counts.attempts, t.counts.lost, t.counts.open, target,
+      t.all_reached ? std::optional(loop::seconds_from_ns(t.reached_ns)) : std::nullopt);
 }
 
 nlohmann::json cc_summary_json(const load::CcTotals& t, std::uint64_t target, double elapsed) {
@@ -51,7 +40,10 @@ class CcJob final : public Job {
  public:
   CcJob(const load::CcSpec& spec, unsigned processes, std::uint64_t hold_ns,
         std::uint64_t target)
-      : fleet_(spec, processes, hold_ns), target_(target), sources_(spec.binds) {}
+      : fleet_(spec, processes, hold_ns),
+        target_(target),
+        sources_(spec.binds),
+        targets_(targets_text(spec)) {}
 
   std::uint64_t start() override {
     const std::uint64_t t0 = loop::now_ns();
@@ -95,6 +87,7 @@ class CcJob final : public Job {
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     own_ = fleet_.total();
     const load::CcTotals t = ranks::sum(ranks::world(), own_);
+    attempts_ = t.counts.attempts;
     text = cc_summary_text(t, target_);
     j = cc_summary_json(t, target_, elapsed);
   }
@@ -102,12 +95,18 @@ class CcJob final : public Job {
   nlohmann::json rank_row(double elapsed) override {
     return rank_counts(own_.counts.attempts, elapsed, sources_);
   }
+  int exit_code() const override { return exit_code_for(attempts_, -1); }
+  std::string exit_reason() const override {
+    return stats::nothing_completed(attempts_, targets_);
+  }
 
  private:
   load::CcFleet fleet_;
   std::uint64_t target_;
   load::CcTotals own_;  // this rank's, at the summary
   std::vector<net::SockAddr> sources_;
+  std::string targets_;
+  stats::ClientSnapshot attempts_;  // the job's, at the summary
   std::uint64_t prev_attempts_ = 0, prev_failed_ = 0;
 };
 

@@ -170,6 +170,8 @@ int drive(Job& inner, const Plan& plan, StopSignals& signals) {
   out.text(text);
   job.add_sections(out.document());
   out.end();
+  if (const std::string why = job.exit_reason(); !why.empty() && comm.rank() == 0)
+    fmt::print(stderr, "connperf: {}\n", why);
   return job.exit_code();
 }
 

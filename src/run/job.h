@@ -37,6 +37,8 @@ class Job {
   // Sections of the result document beside `summary` (reconciliation, dut, …): the last word.
   virtual void add_sections(nlohmann::json& /*doc*/) {}
   virtual int exit_code() const { return kOk; }
+  // Why exit_code() is not kOk, as one line for stderr; empty when there is nothing to say.
+  virtual std::string exit_reason() const { return {}; }
   // How much of a counted run (-n) is done, 0..1; negative when the run is not counted.
   virtual double done_fraction() { return -1; }
   // Under MPI, after summary(): this rank's own totals for `summary.per_rank[]`.
@@ -63,6 +65,7 @@ class JobDecorator : public Job {
   }
   void add_sections(nlohmann::json& doc) override { load_->add_sections(doc); }
   int exit_code() const override { return load_->exit_code(); }
+  std::string exit_reason() const override { return load_->exit_reason(); }
   double done_fraction() override { return load_->done_fraction(); }
   nlohmann::json rank_row(double elapsed) override { return load_->rank_row(elapsed); }
 

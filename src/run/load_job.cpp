@@ -1,12 +1,21 @@
 #include "run/load_job.h"
 
+#include <fmt/format.h>
+
 namespace connperf::run {
 
 int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate) {
+  if (total.started > 0 && total.completed == 0) return kCannotRun;
   if (max_error_rate < 0 || total.started == 0) return kOk;
   const double rate =
       static_cast<double>(total.error_total()) / static_cast<double>(total.started);
   return rate > max_error_rate ? kErrorRate : kOk;
+}
+
+std::string targets_text(const load::Targets& t) {
+  if (t.targets.empty()) return "the target";
+  if (t.targets.size() == 1) return t.targets.front().name;
+  return fmt::format("{} (and {} more)", t.targets.front().name, t.targets.size() - 1);
 }
 
 nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,

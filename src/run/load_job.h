@@ -18,7 +18,9 @@
 #include "net/address.h"
 #include "ranks/reduce.h"
 #include "run/job.h"
+#include "load/target.h"
 #include "stats/client_stats.h"
+#include "stats/printers.h"
 
 namespace connperf::run {
 
@@ -54,8 +56,11 @@ void finish_in_flight(Engine& engine, StopSignals& signals, std::uint64_t timeou
   engine.stop();
 }
 
-// kErrorRate when --max-error-rate was given and errors/started exceeds it, else kOk.
+// kCannotRun when attempts were made and none completed; kErrorRate when --max-error-rate was
+// given and errors/started exceeds it; else kOk.
 int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate);
+// What the job's targets are called in one line: the first, and how many more.
+std::string targets_text(const load::Targets& t);
 
 // A rank's row: started, completed, errors, cps and, with --bind, the source addresses it used.
 nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
@@ -72,14 +77,21 @@ class LoadJob : public Job {
       : engine_(std::move(spec)), max_error_rate_(max_error_rate) {}
   const auto& spec() const noexcept { return engine_.spec(); }
 
-  std::uint64_t start() override { return engine_.start(); }
+  std::uint64_t start() override { return t0_ = engine_.start(); }
   bool reached_end() override { return engine_.finished(); }
+  // The load ends when the run asks it to (or earlier, when it reached -n by itself); what was
+  // in flight then may finish after it.
   std::uint64_t stop(StopSignals& signals, bool) override {
+    const std::uint64_t asked = loop::now_ns();
     finish_in_flight(engine_, signals, spec().timeout_ns);
     engine_.join();
+    load_end_ = std::min(asked, engine_.stopped_at());
     return engine_.stopped_at();
   }
   int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
+  std::string exit_reason() const override {
+    return stats::nothing_completed(total_, targets_text(spec()));
+  }
   double done_fraction() override {
     if (spec().count == 0) return -1;
     return static_cast<double>(prev_.started) / static_cast<double>(spec().count);
@@ -100,6 +112,10 @@ class LoadJob : public Job {
     ranks::sum(ranks::world(), d, extra);
     return d;
   }
+  // The load's seconds of a run that lasted `elapsed` (its drain is the rest).
+  double load_seconds(double elapsed) const {
+    return std::min(elapsed, loop::seconds_from_ns(load_end_ - t0_));
+  }
   std::uint64_t take_totals() {  // fills total_ (the job's); returns the aborted count
     engine_.snapshot(total_);
     own_ = total_;
@@ -115,6 +131,7 @@ class LoadJob : public Job {
   double max_error_rate_;
   stats::ClientSnapshot prev_;
   stats::ClientSnapshot own_;  // this rank's totals
+  std::uint64_t t0_ = 0, load_end_ = 0;
 };
 
 }  // namespace connperf::run

@@ -35,8 +35,10 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     const std::uint64_t aborted = take_totals();
     warn_once();
-    text = stats::crr_summary_text(total_, aborted, elapsed, spec().rate > 0);
-    j = stats::crr_summary_json(total_, aborted, elapsed);
+    const double load = load_seconds(elapsed);
+    text = stats::crr_summary_text(total_, aborted, load, spec().rate > 0, elapsed - load);
+    j = stats::crr_summary_json(total_, aborted, load);
+    j["drain_s"] = elapsed - load;
     std::vector<std::uint16_t> ports;
     for (const auto& t : spec().targets) ports.push_back(t.addr.port());
     if (const auto tw = diag::time_wait_on_ports(ports, false)) {
@@ -82,8 +84,10 @@ class RrJob final : public LoadJob<load::RrEngine> {
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     const std::uint64_t aborted = take_totals();
-    text = stats::rr_summary_text(total_, aborted, elapsed, spec().rate > 0);
-    j = stats::rr_summary_json(total_, aborted, elapsed);
+    const double load = load_seconds(elapsed);
+    text = stats::rr_summary_text(total_, aborted, load, spec().rate > 0, elapsed - load);
+    j = stats::rr_summary_json(total_, aborted, load);
+    j["drain_s"] = elapsed - load;
   }
 
 

@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "diag/process.h"
 #include "lab/command.h"
@@ -174,11 +177,20 @@ int run_models(const ModelsPlan& o, const OutputSettings& settings, StopSignals&
   for (const std::string& m : o.models) {
     plan.first_step = results.size() * plan.counts.size();
     results.push_back(run_model(m, o, plan, signals, out));
+    if (interrupted(results.back()["steps"])) break;
     fmt::print(stderr, "models: {} done ({} steps)\n", m, results.back()["steps"].size());
-    if (results.back()["steps"].size() < plan.counts.size()) break;  // stopped by a signal
   }
   out.text(models_table(results, o.crr));
   out.document()["summary"] = {{"models", results}};
+  if (results.empty() || interrupted(results.back()["steps"])) {
+    const std::vector<std::string> not_run(o.models.begin() + std::ssize(results), o.models.end());
+    out.text(fmt::format("interrupted: {} cut short{}\n",
+                         results.empty() ? "nothing" : results.back()["model"].get<std::string>(),
+                         not_run.empty() ? std::string()
+                                         : fmt::format("; not run: {}", fmt::join(not_run, ", "))));
+    out.document()["summary"]["interrupted"] = true;
+    out.document()["summary"]["not_run"] = not_run;
+  }
   out.end();
   return kOk;
 }

@@ -21,6 +21,10 @@ struct Verdict {
   nlohmann::json json;
 };
 
+std::string rate_text(double r) {
+  return stats::format_count(static_cast<std::uint64_t>(r));
+}
+
 Verdict judge(double rate, const StepResult& s, double max_error_rate, std::uint64_t max_p99_us) {
   const stats::ClientSnapshot& t = s.total;
   const std::uint64_t failed = t.error_total() + s.aborted;
@@ -31,11 +35,11 @@ Verdict judge(double rate, const StepResult& s, double max_error_rate, std::uint
   std::string why;
   if (t.started == 0) why = "nothing started";
   else if (error_rate > max_error_rate)
-    why = fmt::format("error rate {:.4f} > {}", error_rate, max_error_rate);
+    why = fmt::format("error rate {:.4f} > {:.4f}", error_rate, max_error_rate);
   else if (max_p99_us && p99 > max_p99_us)
     why = fmt::format("p99 {} > {}", stats::format_us(p99), stats::format_us(max_p99_us));
   else if (achieved < 0.9 * rate)
-    why = fmt::format("carried {:.0f}/s of {:.0f}/s", achieved, rate);
+    why = fmt::format("carried {}/s of {}/s", rate_text(achieved), rate_text(rate));
   nlohmann::json j = {{"rate", rate},
                       {"seconds", s.seconds},
                       {"started", t.started},
@@ -59,10 +63,6 @@ std::string row(std::size_t n, const Verdict& v) {
                      j["error_rate"].get<double>(),
                      stats::format_us(j["latency_us"]["total"]["p99"].get<std::uint64_t>()),
                      v.held ? "held" : "failed: " + v.why);
-}
-
-std::string rate_text(double r) {
-  return stats::format_count(static_cast<std::uint64_t>(r));
 }
 
 std::string header(const SearchPlan& plan) {
@@ -123,7 +123,13 @@ int run_search(const SearchPlan& plan, const OutputSettings& settings) {
   }
   const double held = search.held(), failed = search.failed();
   output.text(fmt::format("\nhighest rate that holds: {}\n", headline(plan, held, failed)));
-  output.document()["summary"]["search"] = search_json(plan, held, failed, std::move(steps));
+  nlohmann::json& j = output.document()["summary"]["search"];
+  j = search_json(plan, held, failed, std::move(steps));
+  j["ran_out_of_steps"] = search.ran_out_of_steps();
+  if (search.ran_out_of_steps())
+    output.text(fmt::format("the search ran out of steps (--search-steps {}) before its bracket "
+                            "was within --search-precision {}\n",
+                            plan.max_steps, plan.precision));
   output.end();
   return held > 0 ? kOk : kErrorRate;
 }

@@ -1,6 +1,7 @@
 #include "run/serve_jobs.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 
 #include <fmt/format.h>
@@ -8,10 +9,33 @@
 
 #include "diag/sock_diag.h"
 #include "loop/clock.h"
+#include "run/errors.h"
 #include "stats/metrics.h"
 #include "stats/printers.h"
 
 namespace connperf::run {
+
+std::unique_ptr<server::StatsEndpoint> open_stats_endpoint(const std::string& spec,
+                                                           server::Pages pages) {
+  if (spec.empty()) return nullptr;
+  net::SockAddr addr;
+  try {
+    const bool port_only =
+        std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; });
+    addr = net::resolve_endpoint(port_only ? "127.0.0.1:" + spec : spec);
+  } catch (const net::AddressError& e) {
+    throw UsageError(fmt::format("--stats-listen: {}", e.what()));
+  }
+  std::unique_ptr<server::StatsEndpoint> ep;
+  try {
+    ep = std::make_unique<server::StatsEndpoint>(addr, std::move(pages));
+  } catch (const loop::ListenError& e) {
+    throw RunError(fmt::format("--stats-listen: {}", e.what()));
+  }
+  const std::string at = ep->address().to_string();
+  fmt::print(stderr, "stats on http://{}/metrics and http://{}/stats\n", at, at);
+  return ep;
+}
 
 namespace {
 
@@ -34,8 +58,8 @@ class ServingJob : public Job {
 
  protected:
   // Called by the subclass's constructor, once it can answer pages.
-  void open_endpoint(const EndpointOpener& open) {
-    endpoint_ = open([this](std::string_view path) {
+  void open_endpoint(const std::string& stats_listen) {
+    endpoint_ = open_stats_endpoint(stats_listen, [this](std::string_view path) {
       return page(path, loop::seconds_from_ns(loop::now_ns() - t0_));
     });
   }
@@ -54,9 +78,9 @@ class ServingJob : public Job {
 class ServerJob final : public ServingJob {
  public:
   ServerJob(server::ServerEngine& srv, std::vector<std::string> names, double drain_timeout,
-            const EndpointOpener& open)
+            const std::string& stats_listen)
       : srv_(srv), names_(std::move(names)), drain_ns_(loop::ns_from_seconds(drain_timeout)) {
-    open_endpoint(open);
+    open_endpoint(stats_listen);
   }
   ~ServerJob() override { close_endpoint(); }
 
@@ -127,7 +151,9 @@ class ServerJob final : public ServingJob {
 
 class ProxyJob final : public ServingJob {
  public:
-  ProxyJob(proxy::Proxy& px, const EndpointOpener& open) : px_(px) { open_endpoint(open); }
+  ProxyJob(proxy::Proxy& px, const std::string& stats_listen) : px_(px) {
+    open_endpoint(stats_listen);
+  }
   ~ProxyJob() override { close_endpoint(); }
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
@@ -177,12 +203,12 @@ class ProxyJob final : public ServingJob {
 }  // namespace
 
 std::unique_ptr<Job> make_server_job(server::ServerEngine& srv, std::vector<std::string> names,
-                                     double drain_timeout, const EndpointOpener& open_endpoint) {
-  return std::make_unique<ServerJob>(srv, std::move(names), drain_timeout, open_endpoint);
+                                     double drain_timeout, const std::string& stats_listen) {
+  return std::make_unique<ServerJob>(srv, std::move(names), drain_timeout, stats_listen);
 }
 
-std::unique_ptr<Job> make_proxy_job(proxy::Proxy& px, const EndpointOpener& open_endpoint) {
-  return std::make_unique<ProxyJob>(px, open_endpoint);
+std::unique_ptr<Job> make_proxy_job(proxy::Proxy& px, const std::string& stats_listen) {
+  return std::make_unique<ProxyJob>(px, stats_listen);
 }
 
 std::vector<std::string> announce_listeners(const std::vector<net::SockAddr>& addresses) {

@@ -4,7 +4,6 @@
 // Command's thread; the endpoint's pages are built on the endpoint's thread.
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,15 +17,18 @@
 
 namespace connperf::run {
 
-// Opens the live endpoint serving `pages`, or returns nullptr when there is none.
-using EndpointOpener =
-    std::function<std::unique_ptr<server::StatsEndpoint>(server::Pages pages)>;
+// The live endpoint of --stats-listen SPEC serving `pages`, or nullptr when SPEC is "". "PORT"
+// alone binds 127.0.0.1; otherwise ADDR:PORT as given. A bad address is a UsageError, a bind
+// failure a RunError. Announces the URLs on stderr.
+std::unique_ptr<server::StatsEndpoint> open_stats_endpoint(const std::string& spec,
+                                                           server::Pages pages);
 
 // The server's job: at the end our FIN to every peer, then up to `drain_timeout` seconds for
 // them to close (a second signal ends the wait), then the server closes what is left.
+// `stats_listen`: --stats-listen's SPEC ("" for none).
 std::unique_ptr<Job> make_server_job(server::ServerEngine& srv, std::vector<std::string> names,
-                                     double drain_timeout, const EndpointOpener& open_endpoint);
-std::unique_ptr<Job> make_proxy_job(proxy::Proxy& px, const EndpointOpener& open_endpoint);
+                                     double drain_timeout, const std::string& stats_listen);
+std::unique_ptr<Job> make_proxy_job(proxy::Proxy& px, const std::string& stats_listen);
 
 // The listeners' addresses as text, each announced on stderr ("listening on ADDR"): tests and
 // scripts read the port of a :0 listener from that line.

@@ -12,13 +12,21 @@ namespace {
 
 constexpr int kFetchTimeoutMs = 5000;
 
+// --server-stats takes what --stats-listen took: a PORT (127.0.0.1), ADDR:PORT, or the URL.
+std::string stats_url(const std::string& spec) {
+  if (spec.find("://") != std::string::npos) return spec;
+  const bool port_only =
+      !spec.empty() && spec.find_first_not_of("0123456789") == std::string::npos;
+  return "http://" + (port_only ? "127.0.0.1:" + spec : spec);
+}
+
 // A load run with the target server's counts read before and after it.
 class ReconcileJob final : public JobDecorator {
  public:
   ReconcileJob(std::unique_ptr<Job> load, std::string command, std::string url)
       : JobDecorator(std::move(load)), command_(std::move(command)), source_(std::move(url)) {
     try {
-      url_ = client::parse_http_url(source_);
+      url_ = client::parse_http_url(stats_url(source_));
     } catch (const client::HttpGetError& e) {
       throw UsageError(fmt::format("--server-stats: {}", e.what()));
     }

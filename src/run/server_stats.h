@@ -10,7 +10,7 @@
 namespace connperf::run {
 
 // The run as it is when `url` is empty, else wrapped so it reconciles with the server at `url`
-// (http://HOST:PORT). Reads the server's counts now: UsageError for a bad URL, RunError when
+// (http://HOST:PORT, HOST:PORT, or a PORT on 127.0.0.1, as --stats-listen takes it). Reads the server's counts now: UsageError for a bad URL, RunError when
 // they cannot be read.
 Prepared with_server_stats(Prepared p, const std::string& url);
 

@@ -15,7 +15,7 @@ nlohmann::json step_json(unsigned connections, const stats::ClientSnapshot& d, d
                          bool rr) {
   const double started = static_cast<double>(d.started);
   const double rate = static_cast<double>(d.completed) / seconds;
-  nlohmann::json j = {{"connections", connections}};
+  nlohmann::json j = {{"connections", connections}, {"seconds", seconds}};
   j[rr ? "requests" : "completed"] = d.completed;
   j[rr ? "qps" : "cps"] = rate;
   j["error_rate"] = started > 0 ? static_cast<double>(d.error_total()) / started : 0.0;
@@ -67,6 +67,7 @@ nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signa
     b -= a;
     nlohmann::json step = step_json(plan.counts[i], b, secs, kRr);
     if constexpr (kRr) step["open_connections"] = engine.open_connections();
+    if (stopped) step["interrupted"] = true;  // a signal cut it short: not a full step
     if (hooks.before_stop) hooks.before_stop(step);
     engine.stop();
     engine.join();
@@ -100,7 +101,14 @@ std::string sweep_row(const nlohmann::json& j) {
   return fmt::format("{:>11} {:>12} {:>10.4f} {:>9} {:>9} {:>9}", j["connections"].get<unsigned>(),
                      stats::format_count(static_cast<std::uint64_t>(rate)),
                      j["error_rate"].get<double>(), stats::format_us(lat["p50"]),
-                     stats::format_us(lat["p99"]), stats::format_us(lat["p999"]));
+                     stats::format_us(lat["p99"]), stats::format_us(lat["p999"])) +
+         (j.value("interrupted", false)
+              ? fmt::format("  (interrupted after {:.1f} s)", j["seconds"].get<double>())
+              : std::string());
+}
+
+bool interrupted(const nlohmann::json& steps) {
+  return !steps.empty() && steps.back().value("interrupted", false);
 }
 
 }  // namespace connperf::run

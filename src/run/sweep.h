@@ -37,14 +37,18 @@ struct SweepHooks {
 
 // Runs the steps in order with rr (qps) or crr (cps, -c = the count) and returns summary.steps[]:
 // {connections, open_connections (rr), requests|completed, qps|cps, error_rate, errors,
-// latency_us.response}. Stops early at a signal.
+// latency_us.response}. Stops early at a signal: the step it cut has "interrupted": true.
 // The status line goes to `out`; rows and steps are the hooks' to write.
 nlohmann::json sweep_rr(const load::RrSpec& base, const SweepPlan& plan, StopSignals& signals,
                         Output& out, const SweepHooks& hooks = {});
 nlohmann::json sweep_crr(const load::CrrSpec& base, const SweepPlan& plan, StopSignals& signals,
                          Output& out, const SweepHooks& hooks = {});
 
-// The closing table: its header and one row per step (qps or cps as the step has).
+// Whether a signal cut the steps short (their last step is marked).
+bool interrupted(const nlohmann::json& steps);
+
+// The closing table: its header and one row per step (qps or cps as the step has; a cut step
+// says so).
 std::string sweep_header();
 std::string sweep_row(const nlohmann::json& step);
 

@@ -41,6 +41,29 @@ nlohmann::json latency_json(const Histogram& h) {
           {"count", h.count()}};
 }
 
+std::string nothing_completed(const ClientSnapshot& total, const std::string& target) {
+  if (total.completed > 0 || total.started == 0) return {};
+  std::size_t top = 0;
+  for (std::size_t k = 1; k < kErrorKinds; ++k)
+    if (total.errors[k] > total.errors[top]) top = k;
+  if (total.errors[top] == 0)
+    return fmt::format("nothing completed: {} attempts to {} ended without a response",
+                       format_count(total.started), target);
+  // What happened to the attempts, and the likely fix, per cause.
+  static constexpr const char* kWhat[kErrorKinds][2] = {
+      {"refused by", "is anything listening?"},
+      {"timed out on", "does it answer within --timeout?"},
+      {"reset by", "it resets every connection"},
+      {"found no route to", "is there a route to it?"},
+      {"found no local port for", "--close rst, more --bind addresses or a lower --rate"},
+      {"closed early by", "it closes before answering: does it speak --request?"},
+      {"answered badly by", "its replies are not what --request expects"},
+      {"failed otherwise on", "see errors.other in the summary"},
+  };
+  return fmt::format("nothing completed: {} {} {} — {}", format_count(total.errors[top]),
+                     kWhat[top][0], target, kWhat[top][1]);
+}
+
 std::string crr_header() {
   return fmt::format("{:>7} {:>12} {:>9} {:>9} {:>11} {:>9} {:>12} {:>9}", "time",
                      "completed/s", "errors/s", "in-flight", "connect p50", "p99",
@@ -51,10 +74,9 @@ std::string crr_line(double t, const ClientSnapshot& d, double seconds) {
   return fmt::format("{:>6.1f}s {:>12} {:>9} {:>9} {:>11} {:>9} {:>12} {:>9}", t,
                      format_count(static_cast<std::uint64_t>(per_second(d.completed, seconds))),
                      format_count(static_cast<std::uint64_t>(per_second(d.error_total(), seconds))),
-                     format_count(d.in_flight), format_us(d.connect_us.percentile(50)),
-                     format_us(d.connect_us.percentile(99)),
-                     format_us(d.response_us.percentile(50)),
-                     format_us(d.response_us.percentile(99)));
+                     format_count(d.in_flight), percentile_cell(d.connect_us, 50),
+                     percentile_cell(d.connect_us, 99), percentile_cell(d.response_us, 50),
+                     percentile_cell(d.response_us, 99));
 }
 
 nlohmann::json crr_interval_json(double t, const ClientSnapshot& d, double seconds) {
@@ -111,11 +133,19 @@ namespace {
 // connection for crr, a request for rr); rr has no separate total latency in a closed loop.
 // Open loop: the latency that counts is from the scheduled send (total_us), so it leads and is
 // labelled; the time from the actual send stays as "service".
-std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds,
+struct Span {
+  double seconds;  // the load's
+  double drain;    // after it, for what was in flight
+};
+
+std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, Span span,
                                 std::string_view done, bool with_total, bool open_loop) {
   std::string out = fmt::format("\n{:<12}{:>14}\n", "started", format_count(t.started));
-  out += fmt::format("{:<12}{:>14}   {}/s over {:.2f} s\n", done, format_count(t.completed),
-                     format_rate(per_second(t.completed, seconds)), seconds);
+  out += fmt::format("{:<12}{:>14}   {}/s over {:.2f} s{}\n", done, format_count(t.completed),
+                     format_rate(per_second(t.completed, span.seconds)), span.seconds,
+                     span.drain >= 0.005
+                         ? fmt::format(", then {:.2f} s for what was in flight", span.drain)
+                         : std::string());
   out += fmt::format("{:<12}{:>14}\n", "errors", format_count(t.error_total()));
   out += fmt::format("{:<12}{:>14}\n", "aborted", format_count(aborted));
   if (t.error_total() > 0) {
@@ -148,13 +178,34 @@ std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, 
 }  // namespace
 
 std::string crr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds,
-                             bool open_loop) {
-  return client_summary_text(t, aborted, seconds, "completed", true, open_loop);
+                             bool open_loop, double drain) {
+  return client_summary_text(t, aborted, {seconds, drain}, "completed", true, open_loop);
 }
 
 std::string rr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds,
-                            bool open_loop) {
-  return client_summary_text(t, aborted, seconds, "requests", false, open_loop);
+                            bool open_loop, double drain) {
+  return client_summary_text(t, aborted, {seconds, drain}, "requests", false, open_loop);
+}
+
+std::string cc_summary_text(const ClientSnapshot& a, std::uint64_t lost, std::uint64_t survived,
+                            std::uint64_t target, std::optional<double> reached_s) {
+  std::string out = fmt::format("\n{:<14}{:>12}\n{:<14}{:>12}\n{:<14}{:>12}\n", "attempted",
+                                format_count(a.started), "established",
+                                format_count(a.completed), "failed",
+                                format_count(a.error_total()));
+  for (std::size_t k = 0; k < kErrorKinds; ++k)
+    if (a.errors[k])
+      out += fmt::format("  {:<12}{:>12}\n", to_string(static_cast<ErrorKind>(k)),
+                         format_count(a.errors[k]));
+  out += fmt::format("{:<14}{:>12}\n{:<14}{:>12}   (open at the end of the hold)\n", "lost",
+                     format_count(lost), "survived", format_count(survived));
+  if (reached_s)
+    return out + fmt::format("all {} open after {:.2f} s\n", format_count(target), *reached_s);
+  return out + fmt::format("never had all {} open at once\n", format_count(target));
+}
+
+std::string percentile_cell(const Histogram& h, double p) {
+  return h.count() ? format_us(h.percentile(p)) : "-";
 }
 
 std::string rr_header() {
@@ -166,8 +217,8 @@ std::string rr_line(double t, const ClientSnapshot& d, std::uint64_t open, doubl
   return fmt::format("{:>6.1f}s {:>12} {:>9} {:>11} {:>9} {:>9}", t,
                      format_count(static_cast<std::uint64_t>(per_second(d.completed, seconds))),
                      format_count(static_cast<std::uint64_t>(per_second(d.error_total(), seconds))),
-                     format_count(open), format_us(d.total_us.percentile(50)),
-                     format_us(d.total_us.percentile(99)));
+                     format_count(open), percentile_cell(d.total_us, 50),
+                     percentile_cell(d.total_us, 99));
 }
 
 nlohmann::json rr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,

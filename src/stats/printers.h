@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ namespace connperf::stats {
 
 nlohmann::json latency_json(const Histogram& h);
 
+// When attempts were made and none completed: one line naming the most frequent cause, its
+// count and `target`, with the likely fix ("nothing completed: 46,080 refused by 127.0.0.1:9 —
+// is anything listening?"). Empty when anything completed or nothing was attempted.
+std::string nothing_completed(const ClientSnapshot& total, const std::string& target);
+
 // crr
 std::string crr_header();
 std::string crr_line(double t, const ClientSnapshot& interval, double seconds);
@@ -28,13 +34,22 @@ nlohmann::json errors_other_json(const ClientSnapshot& s);
 nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,
                                 double seconds);
 // open_loop (--rate): latency rows "scheduled" (from the scheduled start, total_us) and
-// "service" (from the send, response_us), labelled; else connect, response, total.
+// "service" (from the send, response_us), labelled; else connect, response, total. The rate is
+// over the load's `seconds`; `drain`, the seconds after it that what was in flight took to end,
+// is shown apart.
 std::string crr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds,
-                             bool open_loop = false);
+                             bool open_loop = false, double drain = 0);
 // rr: the same counts per request ("requests" completed); latency: connect and response, or
 // with open_loop connect, scheduled and service as for crr.
 std::string rr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds,
-                            bool open_loop = false);
+                            bool open_loop = false, double drain = 0);
+// cc: attempted, established, failed by cause, lost, survived (open at the end of the hold),
+// and how long it took to have all `target` open at once (`reached_s`, none when it never did).
+std::string cc_summary_text(const ClientSnapshot& attempts, std::uint64_t lost,
+                            std::uint64_t survived, std::uint64_t target,
+                            std::optional<double> reached_s);
+// A latency percentile as a table cell: "-" when nothing was measured.
+std::string percentile_cell(const Histogram& h, double p);
 
 // rr: completed requests are the `requests`
 std::string rr_header();

@@ -84,10 +84,12 @@ TEST(CcIntegration, TwoProcessesReachThirtyThousandWithExactTotals) {
 TEST(CcIntegration, RefusedTargetIsCountedAndReported) {
   TempDir dir;
   const std::string path = dir.file("cc.json");
-  const RunResult r = run({connperf(), "cc", "127.0.0.1:" + std::to_string(free_port()), "-n",
-                           "50", "--hold", "0", "-q", "--json", path},
+  const std::string target = "127.0.0.1:" + std::to_string(free_port());
+  const RunResult r = run({connperf(), "cc", target, "-n", "50", "--hold", "0", "-q", "--json",
+                           path},
                           dir.path(), 30s);
-  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.code, 1) << r.err;  // nothing was established
+  EXPECT_NE(r.err.find("nothing completed: 50 refused by " + target), std::string::npos) << r.err;
   const json c = read_json(path)["summary"];
   EXPECT_EQ(c["errors"]["refused"], 50);
   EXPECT_TRUE(c["time_to_reach_s"].is_null());
@@ -142,7 +144,7 @@ TEST(CcIntegration, InterruptedRampKeepsTotalsExact) {
   // all of them every 10 ms stalled the ramp at its first 256 attempts).
   EXPECT_LT(vm_kib(cc.pid(), "VmHWM"), 64 * 1024 * kMemoryScale);
   cc.signal(SIGINT);
-  ASSERT_EQ(cc.wait(20s), 0) << cc.err();
+  ASSERT_EQ(cc.wait(20s), 1) << cc.err();  // nothing listens: nothing was established
   const json c = read_json(path)["summary"];
   EXPECT_GT(c["attempted"].get<std::uint64_t>(), 1000u);
   EXPECT_EQ(c["attempted"].get<std::uint64_t>(), c["established"].get<std::uint64_t>() +
@@ -194,10 +196,10 @@ TEST(CcIntegration, WarnsWhenOneSourceAddressNeedsMoreThanHalfThePorts) {
                dir.path());
   };
   const RunResult over = cc(half + 1);
-  EXPECT_EQ(over.code, 0) << over.err;
+  EXPECT_EQ(over.code, 1) << over.err;  // refused: nothing was established
   EXPECT_NE(over.err.find("half the local port range"), std::string::npos) << over.err;
   const RunResult under = cc(half);
-  EXPECT_EQ(under.code, 0) << under.err;
+  EXPECT_EQ(under.code, 1) << under.err;
   EXPECT_EQ(under.err.find("half the local port range"), std::string::npos) << under.err;
 }
 

@@ -73,7 +73,7 @@ TEST(ConnectPathRequests, EachTargetGetsItsOwnHostFromEveryEngine) {
   const std::vector<std::vector<std::string>> runs = {
       {"crr", targets[0], targets[1], "-n", "8", "-c", "2"},
       {"rr", targets[0], targets[1], "-n", "8", "-c", "2"},
-      {"cc", targets[0], targets[1], "-n", "4", "--hold", "0.6", "--keepalive", "0.2",
+      {"cc", targets[0], targets[1], "-n", "4", "--hold", "1", "--keepalive", "0.2",
        "--request", "http"}};
   std::string outputs;
   for (auto argv : runs) {

@@ -115,12 +115,27 @@ TEST(CrrIntegration, RawRequestAgainstCrrMode) {
 TEST(CrrIntegration, NothingListeningGivesOnlyRefused) {
   TempDir dir;
   const std::string target = "127.0.0.1:" + std::to_string(free_port());
-  const json c = run_crr(dir, {target, "-n", "500", "-c", "8"})["summary"];
+  const json c = run_crr(dir, {target, "-n", "500", "-c", "8"}, 1)["summary"];
   expect_client_invariant(c);
   EXPECT_EQ(c["completed"], 0);
   EXPECT_EQ(c["errors"]["refused"], 500);
   EXPECT_EQ(error_sum(c["errors"]), 500u) << c["errors"].dump();
-  run_crr(dir, {target, "-n", "50", "--max-error-rate", "0"}, 3);
+}
+
+// A run in which nothing completed fails (exit 1) with one line: the main cause, its count, the
+// target and the likely fix; --max-error-rate's exit 3 is for runs in which some completed.
+TEST(CrrIntegration, NothingCompletedExitsOneNamingTheCauseAndTheTarget) {
+  TempDir dir;
+  const std::string target = "127.0.0.1:" + std::to_string(free_port());
+  const RunResult r = run({connperf(), "crr", target, "-n", "50", "-q"}, dir.path(), 60s);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("connperf: nothing completed: 50 refused by " + target +
+                       " — is anything listening?\n"),
+            std::string::npos)
+      << r.err;
+  Server server(dir);
+  run_crr(dir, {server.target(), target, "-n", "100", "--max-error-rate", "0.1"}, 3);
+  server.stop();
 }
 
 TEST(CrrIntegration, BindRangeIsSeenAsFourSources) {
@@ -276,7 +291,8 @@ TEST(CrrIntegration, ANonHttpReplyIsABadResponseAtOnce) {
   const RunResult r = run({connperf(), "crr", server.target(), "-n", "200", "-c", "8", "--timeout",
                            "5000", "-q", "--json", path},
                           dir.path(), 60s);
-  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_EQ(r.code, 1) << r.err;  // nothing completed
+  EXPECT_NE(r.err.find("nothing completed: 200 answered badly by"), std::string::npos) << r.err;
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
   const nlohmann::json s = read_json(path)["summary"];
   EXPECT_EQ(s["errors"]["bad_response"], 200) << s["errors"].dump();

@@ -252,18 +252,19 @@ TEST(ServerStats, ExactAgainstALoneClient) {
   EXPECT_EQ(rec["differences"]["started_not_accepted"], 0) << rec.dump();
   EXPECT_EQ(rec["differences"]["completed_not_closed_at_server"], 0) << rec.dump();
 
-  // rr and cc too.
+  // rr and cc too; --server-stats takes what --stats-listen took (ADDR:PORT, PORT) as well.
   ServerProcess http(dir, {"--listen", "127.0.0.1:0", "--stats-listen", "127.0.0.1:0"}, "http");
-  const std::string hurl = "http://127.0.0.1:" + std::to_string(stats_port(http.process()));
+  const std::string addr_port = "127.0.0.1:" + std::to_string(stats_port(http.process()));
   const RunResult rr = run({connperf(), "rr", http.target(), "-n", "2000", "-c", "4",
-                            "-q", "--server-stats", hurl, "--json", dir.file("rr.json")},
+                            "-q", "--server-stats", addr_port, "--json", dir.file("rr.json")},
                            dir.path());
   ASSERT_EQ(rr.code, 0) << rr.err;
   EXPECT_EQ(read_json(dir.file("rr.json"))["reconciliation"]["differences"]
                 ["requests_not_counted_at_server"],
             0);
-  const RunResult cc = run({connperf(), "cc", http.target(), "-n", "20", "--hold", "0.2",
-                            "-q", "--server-stats", hurl, "--json", dir.file("cc.json")},
+  const RunResult cc = run({connperf(), "cc", http.target(), "-n", "20", "--hold", "0.2", "-q",
+                            "--server-stats", std::to_string(stats_port(http.process())),
+                            "--json", dir.file("cc.json")},
                            dir.path());
   ASSERT_EQ(cc.code, 0) << cc.err;
   const json ccr = read_json(dir.file("cc.json"))["reconciliation"];

@@ -88,8 +88,9 @@ TEST(RrIntegration, EchoLargerThanTheSocketBuffersIsReadWhileSending) {
 // -n counts requests: connections that fail while the last ones are under way start nothing.
 TEST(RrIntegration, CountIsExactWhenEveryConnectionIsRefused) {
   TempDir dir;
-  const json c = run_rr(dir, {"127.0.0.1:" + std::to_string(free_port()), "-c", "4", "-n", "10"})
-                     ["summary"];
+  const json c =
+      run_rr(dir, {"127.0.0.1:" + std::to_string(free_port()), "-c", "4", "-n", "10"}, 1)
+          ["summary"];
   EXPECT_EQ(c["started"], 10);
   EXPECT_EQ(c["errors"]["refused"], 10);
   EXPECT_EQ(c["requests"], 0);
@@ -149,7 +150,8 @@ TEST(RrIntegration, OpenLoopRateIsHeld) {
 TEST(RrIntegration, WrongEchoIsABadResponse) {
   TempDir dir;
   RrServer server(dir, "upper");  // upper-cases the payload: not an echo
-  const json c = run_rr(dir, {server.target(), "-c", "2", "-n", "20", "--size", "100"})["summary"];
+  const json c =
+      run_rr(dir, {server.target(), "-c", "2", "-n", "20", "--size", "100"}, 1)["summary"];
   server.stop();
   EXPECT_EQ(c["requests"], 0);
   EXPECT_EQ(c["errors"]["bad_response"], 20);
@@ -206,6 +208,31 @@ TEST(RrIntegration, OpenLoopSummaryPrintsLatencyFromTheScheduledSend) {
   EXPECT_EQ(service[2], stats::format_us(service_p99)) << rr.out();
   EXPECT_NE(rr.out().find("scheduled: from the scheduled send"), std::string::npos) << rr.out();
   EXPECT_TRUE(latency_row_cells(rr.out(), "response").empty()) << "an unlabelled row: " << rr.out();
+}
+
+// Ctrl-C in the middle of a step ends the sweep there: the cut step is marked, not passed off
+// as a full one, and so is the result; the later steps are not run.
+TEST(RrIntegration, ASweepCutByCtrlCMarksTheCutStepAndTheResult) {
+  TempDir dir;
+  RrServer server(dir, "http");
+  const std::string path = dir.file("sweep.json");
+  Process rr({connperf(), "rr", server.target(), "--sweep", "4,8,12", "-d", "5", "--warmup",
+              "0.2", "-q", "--json", path},
+             dir.path());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  rr.signal(SIGINT);
+  ASSERT_EQ(rr.wait(std::chrono::seconds(20)), 0) << rr.err();
+  server.stop();
+  const json doc = read_json(path);
+  const json& steps = doc["summary"]["steps"];
+  ASSERT_EQ(steps.size(), 1u) << doc.dump();
+  EXPECT_TRUE(steps[0]["interrupted"].get<bool>());
+  EXPECT_LT(steps[0]["seconds"].get<double>(), 4.0);
+  EXPECT_TRUE(doc["summary"]["interrupted"].get<bool>());
+  EXPECT_EQ(doc["config"]["sweep"], json::array({4, 8, 12}));  // a list, as models has it
+  EXPECT_TRUE(doc["config"]["warmup"].is_number());
+  EXPECT_TRUE(doc["config"].contains("targets"));
+  EXPECT_TRUE(doc["config"].contains("timeout_ms"));
 }
 
 TEST(RrIntegration, SweepRunsOneStepPerCountWithThoseConnectionsOpen) {

@@ -78,7 +78,7 @@ TEST_F(WhyTest, StoppedServerWithBacklogOneOverflowsItsListenQueue) {
                                          "-d", "2", "--timeout", "1500", "--kernel-counters",
                                          "--json", out});
   server.process().signal(SIGCONT);
-  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.code, 1) << r.err;  // nothing completed: every connection sat in the full backlog
   const json doc = read_json(out);
   const json& k = doc["summary"]["kernel"];
   EXPECT_GT(k["ListenOverflows"].get<std::uint64_t>(), 0u) << k;
@@ -207,6 +207,10 @@ TEST_F(WhyTest, RrSearchClimbsWhileStepsHold) {
   EXPECT_EQ(s["rate"], 200);
   EXPECT_TRUE(s["bracket"][1].is_null());
   for (const json& step : s["steps"]) EXPECT_TRUE(step["held"].get<bool>()) << step;
+  EXPECT_EQ(s["max_p99_us"], 100'000);  // the default bound on a step's latency
+  EXPECT_TRUE(s["ran_out_of_steps"].get<bool>());  // three steps, nothing failed yet
+  EXPECT_NE(r.out.find("the search ran out of steps (--search-steps 3)"), std::string::npos)
+      << r.out;
   server.stop();
   // A usage error: --search with --sweep.
   EXPECT_EQ(connperf_run(d, {"rr", server.target(), "--search", "--sweep", "1,2"}).code, 2);

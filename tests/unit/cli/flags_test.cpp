@@ -114,6 +114,50 @@ TEST(Flags, DurationsAreCheckedAtParse) {
   EXPECT_THROW(Parser().parse({"crr", "127.0.0.1:1", "--interval", "1x"}), CLI::ParseError);
 }
 
+// What parsing a bad value says, or "" when it parses.
+std::string parse_error(std::vector<std::string> args) {
+  Parser p;
+  try {
+    p.parse(std::move(args));
+  } catch (const CLI::ParseError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Flags, BoundsAreSaidAsUsersReadThem) {
+  EXPECT_EQ(parse_error({"doctor", "--rate", "abc"}), "--rate: abc is not a number more than 0");
+  EXPECT_EQ(parse_error({"crr", "127.0.0.1:1", "-t", "2000"}), "--threads: 2000 is not in 1..1024");
+  EXPECT_EQ(parse_error({"crr", "127.0.0.1:1", "-n", "0"}), "--count: 0 is not at least 1");
+  CLI::App app;
+  CrrOptions o;
+  add_crr(app, o);
+  const std::string help = app.get_subcommand("crr")->help();
+  EXPECT_EQ(help.find("18446744073709551615"), std::string::npos) << help;
+  EXPECT_NE(help.find("--timeout MS"), std::string::npos) << help;
+  EXPECT_NE(help.find("-d,--duration SECONDS"), std::string::npos) << help;
+}
+
+TEST(Flags, BindTakesOneValueSoATargetAfterItStaysATarget) {
+  Parser p;
+  p.parse({"crr", "--bind", "127.0.0.2", "127.0.0.1:9"});
+  EXPECT_EQ(p.crr.to.binds, std::vector<std::string>{"127.0.0.2"});
+  EXPECT_EQ(p.crr.to.targets, std::vector<std::string>{"127.0.0.1:9"});
+  Parser q;
+  q.parse({"rr", "--bind", "127.0.0.2", "--bind", "127.0.0.3", "127.0.0.1:9"});
+  EXPECT_EQ(q.rr.to.binds.size(), 2u);
+}
+
+TEST(Flags, TimeoutsTakeUnits) {
+  Parser p;
+  p.parse({"crr", "127.0.0.1:1", "--timeout", "1s"});
+  EXPECT_EQ(p.crr.run.timeout_ns(), 1'000'000'000u);
+  Parser q;
+  q.parse({"cc", "127.0.0.1:1", "--timeout", "250"});
+  EXPECT_EQ(timeout_ns(q.cc.timeout, kBareMs), 250'000'000u);
+  EXPECT_NE(parse_error({"rr", "127.0.0.1:1", "--timeout", "0"}), "");
+}
+
 TEST(Flags, HelpListsEverySubcommandInTableOrder) {
   char name[] = "connperf";
   char help[] = "--help";

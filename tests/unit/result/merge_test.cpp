@@ -53,6 +53,34 @@ TEST(DistMerge, ThreeResultsGiveSummedTotalsAndTheMergedHistogram) {
   EXPECT_DOUBLE_EQ(m.doc["intervals"][1]["cps"].get<double>(), static_cast<double>(all.completed));
 }
 
+// A cc part as a run writes it: `failed` of them refused, one lost.
+nlohmann::json cc_doc(std::uint64_t attempted, std::uint64_t failed, double reached) {
+  const std::uint64_t zero = 0, lost = 1;
+  return {{"tool", "connperf"},
+          {"command", "cc"},
+          {"config", {{"count", attempted}}},
+          {"intervals", nlohmann::json::array()},
+          {"summary",
+           {{"target", attempted}, {"attempted", attempted}, {"established", attempted - failed},
+            {"failed", failed}, {"errors", {{"refused", failed}, {"timeout", zero}}},
+            {"aborted", zero}, {"lost", lost}, {"survived", attempted - failed - lost},
+            {"keepalives", zero}, {"time_to_reach_s", reached}, {"seconds", 3.0}}}};
+}
+
+TEST(DistMerge, CcTextHasTheCausesAndTheLostLikeARunsSummary) {
+  const result::Merged m =
+      result::merge_results({cc_doc(100, 3, 1.5), cc_doc(200, 5, 2.0)}, {"a", "b"});
+  EXPECT_EQ(m.doc["summary"]["lost"], 2);
+  EXPECT_EQ(m.doc["summary"]["errors"]["refused"], 8);
+  EXPECT_NE(m.text.find("refused"), std::string::npos) << m.text;
+  EXPECT_NE(m.text.find("lost"), std::string::npos) << m.text;
+  stats::ClientSnapshot a;
+  a.started = 300;
+  a.completed = 292;
+  a.errors[static_cast<std::size_t>(stats::ErrorKind::Refused)] = 8;
+  EXPECT_EQ(m.text, "2 cc results merged" + stats::cc_summary_text(a, 2, 290, 300, 2.0));
+}
+
 TEST(DistMerge, RefusesDifferentSubcommandsAndOtherHistogramParameters) {
   stats::ClientSnapshot s;
   s.started = s.completed = 1;

@@ -1,4 +1,5 @@
-// The crr summary has the JSON contract's fields.
+// The crr summary has the JSON contract's fields; the text says what a run did in the words of
+// its table.
 #include <gtest/gtest.h>
 
 #include "stats/client_stats.h"
@@ -24,6 +25,38 @@ TEST(Printers, CrrSummaryJsonHasTheContractFields) {
     for (const char* p : {"p50", "p90", "p99", "p999", "max", "mean"})
       EXPECT_TRUE(j["latency_us"][k].contains(p)) << k << " " << p;
   EXPECT_EQ(j["latency_us"]["total"]["p50"], 50);
+}
+
+TEST(Printers, TheRateIsOverTheLoadAndTheDrainIsShownApart) {
+  ClientSnapshot s;
+  s.started = s.completed = 600;
+  const std::string text = crr_summary_text(s, 0, 3.0, false, 0.89);
+  EXPECT_NE(text.find("200.0/s over 3.00 s, then 0.89 s for what was in flight"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(crr_summary_text(s, 0, 3.0).find("then"), std::string::npos);
+}
+
+TEST(Printers, AnIntervalWithNothingMeasuredShowsADash) {
+  ClientSnapshot quiet;
+  const std::string line = crr_line(1, quiet, 1);
+  EXPECT_EQ(line.find("us"), std::string::npos) << line;
+  EXPECT_NE(line.find(" -"), std::string::npos) << line;
+  EXPECT_EQ(percentile_cell(quiet.connect_us, 50), "-");
+  quiet.connect_us.record(45);
+  EXPECT_EQ(percentile_cell(quiet.connect_us, 50), "45us");
+}
+
+TEST(Printers, NothingCompletedNamesTheMainCauseTheTargetAndTheFix) {
+  ClientSnapshot s;
+  EXPECT_EQ(nothing_completed(s, "127.0.0.1:9"), "");  // nothing attempted
+  s.started = 46'080;
+  s.errors[static_cast<std::size_t>(ErrorKind::Refused)] = 46'000;
+  s.errors[static_cast<std::size_t>(ErrorKind::Timeout)] = 80;
+  EXPECT_EQ(nothing_completed(s, "127.0.0.1:9"),
+            "nothing completed: 46,000 refused by 127.0.0.1:9 — is anything listening?");
+  s.completed = 1;
+  EXPECT_EQ(nothing_completed(s, "127.0.0.1:9"), "");
 }
 
 }  // namespace
