@@ -6,6 +6,7 @@
 
 #include "result/document.h"
 #include "cli/commands.h"
+#include "lab/dut_reader.h"
 #include "lab/lab.h"
 
 namespace connperf::cli {
@@ -44,11 +45,8 @@ int lab_up(const LabOptions& o) {
   fmt::print("lab {} up: {} ({}) -> {} ({} / {}) -> {} ({})\n", t.name, t.client_ns(),
              lab::Topology::kClient, t.dut_ns(), lab::Topology::kDutClientSide,
              lab::Topology::kDutServerSide, t.server_ns(), lab::Topology::kServer);
-  fmt::print("  sources    --bind {}\n  device     conntrack{}{}{}{}\n", t.sources_spec(o.spec.sources),
-             o.spec.nat ? ", NAT" : "",
-             o.spec.loss_pct > 0 ? fmt::format(", {}% loss", o.spec.loss_pct) : "",
-             o.spec.limit ? fmt::format(", limit {}", o.spec.limit) : "",
-             o.spec.reject_pct > 0 ? fmt::format(", {}% reset", o.spec.reject_pct) : "");
+  fmt::print("  sources    --bind {}\n  device     {}\n", t.sources_spec(o.spec.sources),
+             lab::settings_text(o.spec));
   fmt::print("  e.g.       connperf server --netns {} --listen {}:8080 &\n"
              "             connperf crr --netns {} {}:8080 --bind {}\n",
              t.server_ns(), lab::Topology::kServer, t.client_ns(), lab::Topology::kServer,
@@ -68,11 +66,15 @@ int lab_status(const LabOptions& o) {
                there.empty() ? "not up" : fmt::format("half made ({}); run `connperf lab down`",
                                                       fmt::join(there, ", ")));
   } else {
-    const lab::DutSample d = lab::sample_dut(t.name);
+    lab::DutReader reader(t.name);
+    const lab::DutSample d = reader.sample();
+    const std::optional<lab::LabSpec> settings = reader.settings();
     fmt::print(human, "lab {}: {} ({}) -> {} -> {} ({})\n", t.name, t.client_ns(),
                lab::Topology::kClient, t.dut_ns(), t.server_ns(), lab::Topology::kServer);
-    fmt::print(human, "{}", lab::dut_text(d));
+    fmt::print(human, "  device     {}\n{}",
+               settings ? lab::settings_text(*settings) : "settings unknown", lab::dut_text(d));
     doc["summary"]["dut"] = lab::dut_json(d);
+    doc["summary"]["settings"] = settings ? lab::settings_json(*settings) : nlohmann::json(nullptr);
   }
   if (!o.json.empty()) result::write_json(o.json, doc);
   return there.size() == 3 ? kOk : kCannotRun;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "stats/counter.h"
 #include "stats/printers.h"
 #include "stats/reconcile.h"
 
@@ -9,12 +10,12 @@ namespace connperf::lab {
 
 DutSample since(const DutSample& now, const DutSample& before) noexcept {
   DutSample d = now;  // the gauges as they are now
-  d.inserted -= before.inserted;
-  d.dropped -= before.dropped;
-  d.nft_drops -= before.nft_drops;
-  d.lost -= before.lost;
-  d.refused -= before.refused;
-  d.rejected -= before.rejected;
+  d.inserted = stats::counter_delta(now.inserted, before.inserted);
+  d.dropped = stats::counter_delta(now.dropped, before.dropped);
+  d.nft_drops = stats::counter_delta(now.nft_drops, before.nft_drops);
+  d.lost = stats::counter_delta(now.lost, before.lost);
+  d.refused = stats::counter_delta(now.refused, before.refused);
+  d.rejected = stats::counter_delta(now.rejected, before.rejected);
   return d;
 }
 
@@ -36,13 +37,14 @@ nlohmann::json dut_interval_json(double t, const DutSample& now, const DutSample
 std::string dut_text(const DutSample& d) {
   using stats::format_count;
   return fmt::format(
-      "  conntrack  {} entries: {} established, {} close, {} time_wait, {} other\n"
-      "  forwarded  {} new connections; {} packets dropped or reset by the rules (lost {}, "
-      "refused {}, reset {}); conntrack dropped {}\n",
+      "  conntrack  {} entries: {} established, {} close, {} time_wait, {} other; dropped {} "
+      "packets\n"
+      "  forwarded  {} new connections; by the rules: {} connections refused (limit), {} reset, "
+      "{} packets lost\n",
       format_count(d.entries), format_count(d.established), format_count(d.close),
-      format_count(d.time_wait), format_count(d.other), format_count(d.inserted),
-      format_count(d.nft_drops), format_count(d.lost), format_count(d.refused),
-      format_count(d.rejected), format_count(d.dropped));
+      format_count(d.time_wait), format_count(d.other), format_count(d.dropped),
+      format_count(d.inserted), format_count(d.refused), format_count(d.rejected),
+      format_count(d.lost));
 }
 
 nlohmann::json reconcile(std::string_view lab, std::string_view command,

@@ -13,20 +13,21 @@
 
 namespace connperf::lab {
 
-// The DUT's connection tracking: gauges (its table now) and counters (since the lab came up, or
-// over a span: see since()).
+// The DUT's connection tracking: gauges (its table now, from one dump: the TCP states add up to
+// at most the entries, the rest being other protocols) and counters (since the lab came up, or
+// over a span: see since()). Each rule counts in its own unit.
 struct DutSample {
-  std::uint64_t entries = 0;      // nf_conntrack_count
+  std::uint64_t entries = 0;      // entries in the table
   std::uint64_t established = 0;  // TCP entries by state
   std::uint64_t close = 0;
   std::uint64_t time_wait = 0;
   std::uint64_t other = 0;
   std::uint64_t inserted = 0;     // new connections the DUT let through (its `passed` counter)
-  std::uint64_t dropped = 0;      // conntrack's own drops and insert failures (conntrack -S)
-  std::uint64_t nft_drops = 0;    // packets the lab's rules dropped or reset: the sum of
-  std::uint64_t lost = 0;         //   --loss drops,
-  std::uint64_t refused = 0;      //   --limit resets (new connections past the limit),
-  std::uint64_t rejected = 0;     //   --reject resets
+  std::uint64_t dropped = 0;      // packets: conntrack's own drops and insert failures
+  std::uint64_t nft_drops = 0;    // packets the rules dropped or reset: lost + one SYN each of
+  std::uint64_t lost = 0;         //   packets dropped at random (--loss),
+  std::uint64_t refused = 0;      //   connections reset past the limit (--limit),
+  std::uint64_t rejected = 0;     //   connections reset at random (--reject)
 };
 
 // `now`'s gauges with its counters less `before`'s: the DUT over an interval or a run.
@@ -34,12 +35,14 @@ DutSample since(const DutSample& now, const DutSample& before) noexcept;
 
 // The DUT section, the same keys everywhere: {"entries","established","close","time_wait",
 // "other"} (the table now), {"new","conntrack_drops","rule_drops","lost","refused","reset"}
-// (counters; rule_drops = lost + refused + reset, in packets).
+// (counters: new, refused and reset in connections; conntrack_drops and lost in packets;
+// rule_drops = lost + refused + reset, in packets: a refused or reset connection is its one SYN).
 nlohmann::json dut_json(const DutSample& d);
 // One of lab run's dut.intervals[]: {"t": t} and dut_json(since(now, before)).
 nlohmann::json dut_interval_json(double t, const DutSample& now, const DutSample& before);
 
-// Two lines a human reads: the table now and the counters, indented under a heading.
+// Two lines a human reads: the table now and the counters, each in its unit, indented under a
+// heading.
 std::string dut_text(const DutSample& d);
 
 // The reconciliation of a lab run: stats::reconcile's (the same keys as --server-stats) with

@@ -12,8 +12,6 @@ namespace connperf::lab {
 
 namespace {
 
-constexpr const char* kTable = "connperf_lab";
-
 std::vector<std::string> in_ns(const std::string& ns, std::vector<std::string> argv) {
   argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
   return argv;
@@ -28,9 +26,17 @@ void must(const std::vector<std::string>& argv, const std::string& input = {}) {
   throw LabError(fmt::format("`{}` failed: {}", what, why.empty() ? "exit " + std::to_string(r.code) : why));
 }
 
-std::uint64_t number(std::string_view text) {
-  std::uint64_t v = 0;
-  std::from_chars(text.data(), text.data() + text.size(), v);
+// The value of `key=` in a settings comment.
+template <typename T>
+std::optional<T> setting(std::string_view comment, std::string_view key) {
+  const std::string k = " " + std::string(key) + "=";
+  const std::size_t at = comment.find(k);
+  if (at == std::string_view::npos) return std::nullopt;
+  const char* first = comment.data() + at + k.size();
+  T v{};
+  const auto [end, ec] = std::from_chars(first, comment.data() + comment.size(), v);
+  if (ec != std::errc() || (end != comment.data() + comment.size() && *end != ' '))
+    return std::nullopt;
   return v;
 }
 
@@ -60,23 +66,61 @@ void check_spec(const LabSpec& s) {
 
 std::string dut_ruleset(const LabSpec& s) {
   const Topology t{s.name};
-  std::string r = fmt::format("table inet {} {{\n", kTable);
+  std::string r =
+      fmt::format("table inet {} {{\n  comment \"{}\"\n", kLabTable, settings_comment(s));
   r += "  counter passed {}\n  counter lost {}\n  counter refused {}\n  counter rejected {}\n";
   r += "  chain forward {\n    type filter hook forward priority 0; policy accept;\n";
   if (s.loss_pct > 0)
     r += fmt::format("    numgen random mod 100000 < {} counter name lost drop\n",
                      static_cast<unsigned>(s.loss_pct * 1000));
+  // A connection's first packet is the one its entry is not confirmed for yet (conntrack
+  // confirms it on the way out): refused, reset and passed count connections, lost packets.
   if (s.limit > 0)  // before the count: a refused connection never enters it
-    r += fmt::format("    tcp flags syn ct state new ct count over {} counter name refused "
-                     "reject with tcp reset\n", s.limit);
+    r += fmt::format("    tcp flags syn ct state new ct status ! confirmed ct count over {} "
+                     "counter name refused reject with tcp reset\n", s.limit);
   if (s.reject_pct > 0)
-    r += fmt::format("    tcp flags syn ct state new numgen random mod 100000 < {} counter name "
-                     "rejected reject with tcp reset\n", static_cast<unsigned>(s.reject_pct * 1000));
-  r += "    ct state new counter name passed\n  }\n";
+    r += fmt::format("    tcp flags syn ct state new ct status ! confirmed numgen random mod "
+                     "100000 < {} counter name rejected reject with tcp reset\n",
+                     static_cast<unsigned>(s.reject_pct * 1000));
+  r += "    ct state new ct status ! confirmed counter name passed\n  }\n";
   if (s.nat)
     r += fmt::format("  chain postrouting {{\n    type nat hook postrouting priority srcnat; "
                      "policy accept;\n    oifname \"{}-d1\" masquerade\n  }}\n", t.name);
   return r + "}\n";
+}
+
+std::string settings_comment(const LabSpec& s) {
+  return fmt::format("connperf lab: sources={} nat={} loss={} limit={} reject={}", s.sources,
+                     s.nat ? 1 : 0, s.loss_pct, s.limit, s.reject_pct);
+}
+
+std::optional<LabSpec> parse_settings(std::string_view comment) {
+  if (!comment.starts_with("connperf lab:")) return std::nullopt;
+  const auto sources = setting<unsigned>(comment, "sources");
+  const auto nat = setting<unsigned>(comment, "nat");
+  const auto loss = setting<double>(comment, "loss");
+  const auto limit = setting<std::uint64_t>(comment, "limit");
+  const auto reject = setting<double>(comment, "reject");
+  if (!sources || !nat || !loss || !limit || !reject) return std::nullopt;
+  LabSpec s;
+  s.sources = *sources;
+  s.nat = *nat != 0;
+  s.loss_pct = *loss;
+  s.limit = *limit;
+  s.reject_pct = *reject;
+  return s;
+}
+
+nlohmann::json settings_json(const LabSpec& s) {
+  return {{"sources", s.sources}, {"nat", s.nat},   {"loss_pct", s.loss_pct},
+          {"limit", s.limit},     {"reject_pct", s.reject_pct}};
+}
+
+std::string settings_text(const LabSpec& s) {
+  return fmt::format("conntrack{}{}{}{}", s.nat ? ", NAT" : "",
+                     s.loss_pct > 0 ? fmt::format(", {}% loss", s.loss_pct) : "",
+                     s.limit ? fmt::format(", limit {}", s.limit) : "",
+                     s.reject_pct > 0 ? fmt::format(", {}% reset", s.reject_pct) : "");
 }
 
 std::vector<std::vector<std::string>> up_commands(const LabSpec& s) {
@@ -136,54 +180,6 @@ void up(const LabSpec& s) {
     down(s.name);
     throw;
   }
-}
-
-void count_states(const std::string& list, DutSample& out) {
-  std::istringstream lines(list);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream words(line);
-    std::string proto, num, ttl, state;
-    if (!(words >> proto >> num >> ttl >> state) || proto != "tcp") continue;
-    if (state == "ESTABLISHED") ++out.established;
-    else if (state == "CLOSE") ++out.close;
-    else if (state == "TIME_WAIT") ++out.time_wait;
-    else ++out.other;
-  }
-}
-
-void add_stats(const std::string& stats, DutSample& out) {
-  std::istringstream words(stats);
-  for (std::string w; words >> w;) {
-    const std::size_t eq = w.find('=');
-    if (eq == std::string::npos) continue;
-    const std::string key = w.substr(0, eq);
-    const std::uint64_t v = number(std::string_view(w).substr(eq + 1));
-    if (key == "drop" || key == "early_drop" || key == "insert_failed") out.dropped += v;
-  }
-}
-
-DutSample sample_dut(const std::string& name) {
-  const Topology t{name};
-  DutSample s;
-  s.entries = number(run_command(in_ns(t.dut_ns(), {"conntrack", "-C"})).out);
-  count_states(run_command(in_ns(t.dut_ns(), {"conntrack", "-L", "-p", "tcp"})).out, s);
-  add_stats(run_command(in_ns(t.dut_ns(), {"conntrack", "-S"})).out, s);
-  const CommandResult nft =
-      run_command(in_ns(t.dut_ns(), {"nft", "-j", "list", "counters", "table", "inet", kTable}));
-  const auto doc = nlohmann::json::parse(nft.out, nullptr, false);
-  if (doc.is_object() && doc.contains("nftables"))
-    for (const auto& item : doc["nftables"]) {
-      if (!item.contains("counter")) continue;
-      const auto& c = item["counter"];
-      const std::uint64_t packets = c.value("packets", std::uint64_t{0});
-      const std::string counter = c.value("name", "");
-      if (counter == "passed") s.inserted = packets;  // new connections let through
-      else if (counter == "lost") s.lost = packets;
-      else if (counter == "refused") s.refused = packets;
-      else if (counter == "rejected") s.rejected = packets;
-      if (counter != "passed") s.nft_drops += packets;
-    }
-  return s;
 }
 
 }  // namespace connperf::lab

@@ -2,13 +2,18 @@
 // namespaces on this host. NAME-client carries the sources, NAME-dut forwards between two veth
 // links with connection tracking on (the device: nftables counts, drops, refuses, resets, NATs),
 // NAME-server holds the server. Addresses come from 198.18.0.0/15, the range RFC 2544 sets aside
-// for benchmarking network devices; no route leads out of the three namespaces.
+// for benchmarking network devices; no route leads out of the three namespaces. The DUT's figures
+// are read in-process: lab/dut_reader.h.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "lab/command.h"
 #include "lab/dut.h"
@@ -28,6 +33,9 @@ struct LabSpec {
   std::uint64_t limit = 0;     // new connections refused (reset) past this many tracked; 0 = none
   double reject_pct = 0;       // new connections reset at random, in percent
 };
+
+// The nftables table of the DUT: its rules, named counters and, as its comment, the settings.
+inline constexpr const char* kLabTable = "connperf_lab";
 
 // The plan: names and addresses, the same for every lab of a name.
 struct Topology {
@@ -53,8 +61,16 @@ struct Topology {
 void check_name(const std::string& name);
 void check_spec(const LabSpec& spec);
 
-// The DUT's nftables ruleset, in `nft -f` syntax.
+// The DUT's nftables ruleset, in `nft -f` syntax; its comment is settings_comment(spec).
 std::string dut_ruleset(const LabSpec& spec);
+// The settings as the table keeps them: "connperf lab: sources=1 nat=0 loss=3 limit=0 reject=0".
+std::string settings_comment(const LabSpec& spec);
+// The settings of a comment so made (the name left default); nullopt for any other text.
+std::optional<LabSpec> parse_settings(std::string_view comment);
+// The settings in a result: {"sources","nat","loss_pct","limit","reject_pct"}.
+nlohmann::json settings_json(const LabSpec& spec);
+// The device in a line a human reads: "conntrack, NAT, 3% loss, limit 100, 10% reset".
+std::string settings_text(const LabSpec& spec);
 // The commands that build the lab, in order (argv lists, for `ip`), after the namespaces exist.
 std::vector<std::vector<std::string>> up_commands(const LabSpec& spec);
 
@@ -65,12 +81,5 @@ void up(const LabSpec& spec);
 bool down(const std::string& name);
 // The namespaces of the lab that exist now.
 std::vector<std::string> existing(const std::string& name);
-
-// The DUT's connection tracking now (counters since the lab came up).
-DutSample sample_dut(const std::string& name);
-
-// Parsers of the tools' output, for sample_dut (and tests).
-void count_states(const std::string& conntrack_list, DutSample& out);
-void add_stats(const std::string& conntrack_stats, DutSample& out);
 
 }  // namespace connperf::lab

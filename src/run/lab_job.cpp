@@ -1,9 +1,14 @@
 #include "run/lab_job.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include "lab/dut.h"
+#include "lab/dut_reader.h"
 #include "lab/lab.h"
+#include "loop/clock.h"
 #include "stats/printers.h"
 #include "stats/server_stats.h"
 
@@ -11,7 +16,8 @@ namespace connperf::run {
 
 namespace {
 
-constexpr const char* kLabColumns = " |  dut entries    new/s  drops/s | srv accepted/s  rst/s";
+constexpr const char* kLabColumns =
+    " |  dut entries    new/s refused/s   lost/s | srv accepted/s  rst/s";
 
 struct ServerSide {
   stats::ListenerSnapshot total;
@@ -24,37 +30,65 @@ struct ServerSide {
   }
 };
 
+// How far from the client's sample the others were read, in microseconds (all back to back on
+// this thread, in-process; the client reads its counters first in its interval): the server's
+// and the DUT's counters just before it, the DUT's table (its gauges: a dump of milliseconds)
+// after it. The columns' skew.
+struct Skew {
+  std::uint64_t server_us = 0, dut_us = 0, dut_table_us = 0;
+  nlohmann::json json() const {
+    return {{"server", server_us}, {"dut", dut_us}, {"dut_table", dut_table_us}};
+  }
+  void widen(const Skew& o) {
+    server_us = std::max(server_us, o.server_us);
+    dut_us = std::max(dut_us, o.dut_us);
+    dut_table_us = std::max(dut_table_us, o.dut_table_us);
+  }
+};
+
 class LabJob final : public JobDecorator {
  public:
   LabJob(std::unique_ptr<Job> load, server::ServerEngine& srv, std::string lab,
-         std::string command)
+         std::string command, lab::DutReader& dut)
       : JobDecorator(std::move(load)), srv_(srv), lab_(std::move(lab)),
-        command_(std::move(command)) {}
+        command_(std::move(command)), dut_(dut) {}
 
   std::uint64_t start() override {
     srv_.start();
-    dut_prev_ = lab::sample_dut(lab_);
+    dut_prev_ = dut_.sample();
     dut_start_ = dut_prev_;
     return load_->start();
   }
 
+  // The server's, the DUT's and the client's counters at one tick, read in that order at once;
+  // then the DUT's table.
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
-    load_->interval(t, seconds, j, line);
-    const lab::DutSample d = lab::sample_dut(lab_);
+    const std::uint64_t t_server = loop::now_ns();
     const ServerSide s = ServerSide::of(srv_);
+    const std::uint64_t t_dut = loop::now_ns();
+    lab::DutSample d = dut_prev_;
+    const bool fresh = read_dut(&lab::DutReader::counters, d);
+    const std::uint64_t t_client = loop::now_ns();
+    load_->interval(t, seconds, j, line);
+    if (fresh) read_dut(&lab::DutReader::table, d);
+    const Skew skew{(t_client - t_server) / 1000, (t_client - t_dut) / 1000,
+                    (loop::now_ns() - t_client) / 1000};
+    max_skew_.widen(skew);
     stats::ListenerSnapshot sd = s.total;
     sd -= srv_prev_.total;
     const lab::DutSample over = lab::since(d, dut_prev_);
     dut_intervals_.push_back(lab::dut_interval_json(t, d, dut_prev_));
+    j["server"] = stats::server_interval_json(s.total, srv_prev_.total);
+    j["skew_us"] = skew.json();
     dut_prev_ = d;
     srv_prev_ = s;
     auto rate = [seconds](std::uint64_t n) {
       return stats::format_count(static_cast<std::uint64_t>(static_cast<double>(n) / seconds));
     };
-    line += fmt::format(" | {:>11} {:>8} {:>8} | {:>14} {:>6}", stats::format_count(d.entries),
-                        rate(over.inserted), rate(over.nft_drops + over.dropped),
+    line += fmt::format(" | {:>11} {:>8} {:>9} {:>8} | {:>14} {:>6}",
+                        stats::format_count(d.entries), rate(over.inserted),
+                        rate(over.refused + over.rejected), rate(over.lost + over.dropped),
                         rate(sd.accepted), rate(sd.rst));
-    j["server"] = stats::server_counts_json(sd);
   }
 
   // The load ends first (with its grace), then the server drains for a moment and stops.
@@ -73,7 +107,9 @@ class LabJob final : public JobDecorator {
   // figures over the run beside it.
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     load_->summary(elapsed, text, j);
-    const lab::DutSample over_run = lab::since(lab::sample_dut(lab_), dut_start_);
+    lab::DutSample now = dut_prev_;
+    if (read_dut(&lab::DutReader::counters, now)) read_dut(&lab::DutReader::table, now);
+    const lab::DutSample over_run = lab::since(now, dut_start_);
     const stats::ListenerSnapshot server = ServerSide::of(srv_).total;
     std::vector<std::string> names;
     for (const auto& a : srv_.addresses()) names.push_back(a.to_string());
@@ -83,21 +119,43 @@ class LabJob final : public JobDecorator {
     dut_summary_ = lab::dut_json(over_run);
     reconciliation_ = lab::reconcile(lab_, command_, j, server, server.active(), over_run);
     text += lab::reconcile_text(reconciliation_, over_run);
+    if (!dut_intervals_.empty())
+      text += fmt::format("  each row's server and DUT counters were read at most {} and {} µs "
+                          "before its client's, the DUT's table at most {} µs after\n",
+                          stats::format_count(max_skew_.server_us),
+                          stats::format_count(max_skew_.dut_us),
+                          stats::format_count(max_skew_.dut_table_us));
   }
 
   void add_sections(nlohmann::json& doc) override {
     load_->add_sections(doc);
-    doc["dut"] = {{"intervals", dut_intervals_}, {"summary", dut_summary_}};
+    doc["dut"] = {{"intervals", dut_intervals_}, {"summary", dut_summary_},
+                  {"skew_us_max", max_skew_.json()}};
     doc["server"] = server_json_;
     doc["reconciliation"] = reconciliation_;
   }
 
  private:
+  // A dump that fails mid-run leaves the previous sample standing: the next interval's
+  // counters then span both. False when it failed.
+  bool read_dut(void (lab::DutReader::*part)(lab::DutSample&), lab::DutSample& d) {
+    try {
+      (dut_.*part)(d);
+      return true;
+    } catch (const lab::LabError& e) {
+      std::fprintf(stderr, "warning: lab %s: %s\n", lab_.c_str(), e.what());
+      d = dut_prev_;
+      return false;
+    }
+  }
+
   server::ServerEngine& srv_;
   std::string lab_;
   std::string command_;
+  lab::DutReader& dut_;
   lab::DutSample dut_prev_, dut_start_;
   ServerSide srv_prev_;
+  Skew max_skew_;
   nlohmann::json dut_intervals_ = nlohmann::json::array();
   nlohmann::json dut_summary_, server_json_, reconciliation_;
 };
@@ -106,10 +164,15 @@ class LabJob final : public JobDecorator {
 
 int drive_lab(Prepared p, server::ServerEngine& srv, const std::string& lab,
               StopSignals& signals) {
+  lab::DutReader dut(lab);
+  const std::optional<lab::LabSpec> settings = dut.settings();
+  p.plan.config["lab"]["dut"] = settings ? lab::settings_json(*settings) : nlohmann::json(nullptr);
   std::string& banner = p.plan.banner;
   if (!banner.empty() && banner.back() == '\n') banner.pop_back();
-  banner += fmt::format("{}\n", kLabColumns);
-  LabJob job(std::move(p.job), srv, lab, p.plan.command);
+  banner = fmt::format("lab {}: {}\n{}{}\n", lab,
+                       settings ? lab::settings_text(*settings) : "settings unknown (an older lab)",
+                       banner, kLabColumns);
+  LabJob job(std::move(p.job), srv, lab, p.plan.command, dut);
   return drive(job, p.plan, signals);
 }
 

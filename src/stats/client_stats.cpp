@@ -49,10 +49,12 @@ ClientSnapshot& ClientSnapshot::operator+=(const ClientSnapshot& o) noexcept {
 }
 
 ClientSnapshot& ClientSnapshot::operator-=(const ClientSnapshot& earlier) noexcept {
-  started -= earlier.started;
-  completed -= earlier.completed;
-  for (std::size_t i = 0; i < errors.size(); ++i) errors[i] -= earlier.errors[i];
-  for (std::size_t i = 0; i < other_errno.size(); ++i) other_errno[i] -= earlier.other_errno[i];
+  started = counter_delta(started, earlier.started);
+  completed = counter_delta(completed, earlier.completed);
+  for (std::size_t i = 0; i < errors.size(); ++i)
+    errors[i] = counter_delta(errors[i], earlier.errors[i]);
+  for (std::size_t i = 0; i < other_errno.size(); ++i)
+    other_errno[i] = counter_delta(other_errno[i], earlier.other_errno[i]);
   connect_us.subtract(earlier.connect_us);
   response_us.subtract(earlier.response_us);
   total_us.subtract(earlier.total_us);

@@ -18,4 +18,11 @@ class Counter {
   std::atomic<std::uint64_t> value_{0};
 };
 
+// How much a counter grew from `before` to `now`, never wrapping: a counter read lower than
+// before has restarted (a server or a lab rebuilt under a running reader), and what it counted
+// since the restart is `now`, as Prometheus' rate() reads a counter reset.
+constexpr std::uint64_t counter_delta(std::uint64_t now, std::uint64_t before) noexcept {
+  return now >= before ? now - before : now;
+}
+
 }  // namespace connperf::stats

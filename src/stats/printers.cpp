@@ -245,11 +245,21 @@ std::string server_line(double t, const ListenerSnapshot& d, std::uint64_t activ
                      rate(d.closed_by_server), rate(d.errors), format_count(active));
 }
 
-nlohmann::json server_counts_json(const ListenerSnapshot& s) {
+nlohmann::json server_counts_json(const ListenerSnapshot& s, std::uint64_t active) {
   return {{"accepted", s.accepted}, {"requests", s.requests},
           {"rst", s.rst},           {"fin", s.fin},
           {"closed_by_server", s.closed_by_server},
-          {"errors", s.errors},     {"active", s.active()}};
+          {"errors", s.errors},     {"active", active}};
+}
+
+nlohmann::json server_counts_json(const ListenerSnapshot& total) {
+  return server_counts_json(total, total.active());
+}
+
+nlohmann::json server_interval_json(const ListenerSnapshot& now, const ListenerSnapshot& before) {
+  ListenerSnapshot d = now;
+  d -= before;
+  return server_counts_json(d, now.active());
 }
 
 nlohmann::json server_summary_json(const std::vector<std::string>& addresses,

@@ -60,7 +60,12 @@ nlohmann::json rr_summary_json(const ClientSnapshot& total, std::uint64_t aborte
 std::string server_header();
 std::string server_line(double t, const ListenerSnapshot& interval, std::uint64_t active,
                         double seconds);
-nlohmann::json server_counts_json(const ListenerSnapshot& s);
+// {"accepted",...,"errors","active"}: counters as in `counts`; `active` is a gauge, the
+// connections open now. The one-argument form is for totals since the start.
+nlohmann::json server_counts_json(const ListenerSnapshot& counts, std::uint64_t active);
+nlohmann::json server_counts_json(const ListenerSnapshot& total);
+// An interval: the counters from `before` to `now` (never wrapping), `active` now's.
+nlohmann::json server_interval_json(const ListenerSnapshot& now, const ListenerSnapshot& before);
 nlohmann::json server_summary_json(const std::vector<std::string>& addresses,
                                    const std::vector<ListenerSnapshot>& listeners,
                                    const std::map<std::string, std::uint64_t>& peers,

@@ -61,8 +61,7 @@ nlohmann::json reconcile(std::string_view command, const nlohmann::json& client_
   j["client"] = {{"started", c.started},
                  {"completed", c.completed},
                  {"errors", client_summary.value("errors", nlohmann::json::object())}};
-  j["server"] = server_counts_json(server);
-  j["server"]["active"] = open_now;
+  j["server"] = server_counts_json(server, open_now);
   j["rows"] = nlohmann::json::array();
   j["differences"] = nlohmann::json::object();
   for (const Row& r : rows) {

@@ -13,12 +13,12 @@ ListenerSnapshot& ListenerSnapshot::operator+=(const ListenerSnapshot& o) noexce
 }
 
 ListenerSnapshot& ListenerSnapshot::operator-=(const ListenerSnapshot& earlier) noexcept {
-  accepted -= earlier.accepted;
-  requests -= earlier.requests;
-  rst -= earlier.rst;
-  fin -= earlier.fin;
-  closed_by_server -= earlier.closed_by_server;
-  errors -= earlier.errors;
+  accepted = counter_delta(accepted, earlier.accepted);
+  requests = counter_delta(requests, earlier.requests);
+  rst = counter_delta(rst, earlier.rst);
+  fin = counter_delta(fin, earlier.fin);
+  closed_by_server = counter_delta(closed_by_server, earlier.closed_by_server);
+  errors = counter_delta(errors, earlier.errors);
   return *this;
 }
 

@@ -16,8 +16,13 @@ struct ListenerSnapshot {
   std::uint64_t closed_by_server = 0;
   std::uint64_t errors = 0;
 
-  // Open now: every accepted connection ends in exactly one of the four closing counters.
-  std::uint64_t active() const noexcept { return accepted - rst - fin - closed_by_server - errors; }
+  // Open now: every accepted connection ends in exactly one of the four closing counters. A
+  // gauge of totals since the start: an interval's difference has none (the connections it
+  // closed may have been accepted before it), so it never goes below 0 there either.
+  std::uint64_t active() const noexcept {
+    const std::uint64_t closed = rst + fin + closed_by_server + errors;
+    return accepted > closed ? accepted - closed : 0;
+  }
   ListenerSnapshot& operator+=(const ListenerSnapshot& o) noexcept;
   ListenerSnapshot& operator-=(const ListenerSnapshot& earlier) noexcept;
 };

@@ -99,6 +99,9 @@ TEST_F(LabTest, UpMakesThreeNamespacesAndDownLeavesNothing) {
     const json s = lab.status();
     EXPECT_EQ(s["namespaces"].size(), 3u);
     EXPECT_EQ(s["dut"]["entries"], 0);
+    // issue 20, defect 5: the DUT says what it was built with
+    EXPECT_EQ(s["settings"], json({{"sources", 3}, {"nat", true}, {"loss_pct", 1.0}, {"limit", 0},
+                                   {"reject_pct", 0.0}}));
     // up again with other options: the same three, rebuilt
     const RunResult again = run({connperf(), "lab", "up", "--name", name}, dir.path(), 30s);
     EXPECT_EQ(again.code, 0) << again.err;
@@ -157,7 +160,14 @@ TEST_F(LabTest, ALimitRefusesConnectionsPastItAndTheClientCountsThem) {
                                           "--hold", "1"});
   EXPECT_EQ(c["established"], 100);
   EXPECT_EQ(c["errors"]["refused"], 200) << c["errors"].dump();
-  EXPECT_LE(lab.status()["dut"]["entries"].get<int>(), 100);  // a refused SYN is never confirmed
+  const json dut = lab.status()["dut"];
+  EXPECT_LE(dut["entries"].get<int>(), 100);  // a refused SYN is never confirmed
+  EXPECT_EQ(dut["refused"], 200);
+  EXPECT_EQ(dut["new"], 100);
+  // issue 20, defect 5: refused connections are connections, not "packets dropped or reset"
+  const RunResult text = run({connperf(), "lab", "status", "--name", lab.name()}, dir.path(), 30s);
+  EXPECT_NE(text.out.find("200 connections refused (limit)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("device     conntrack, limit 100"), std::string::npos) << text.out;
   server.stop();
 }
 
@@ -232,6 +242,44 @@ TEST_F(LabTest, LossKeepsBothSidesInvariantsAndTheRunEndsOnTime) {
   EXPECT_GT(doc["reconciliation"]["dut"]["lost"].get<int>(), 0);
   EXPECT_EQ(doc["reconciliation"]["dut"]["refused"], 0);
   expect_server_invariant(doc["server"]);
+  // issue 20: the settings are in the result (5); `active` is the server's gauge, never a
+  // difference gone below zero (2); every DUT sample's states add up (3).
+  EXPECT_EQ(doc["config"]["lab"]["dut"]["loss_pct"], 3.0);
+  const auto accepted = doc["server"]["accepted"].get<std::uint64_t>();
+  for (const json& i : doc["intervals"])  // (a lost RST may leave more open than -c 16)
+    EXPECT_LE(i["server"]["active"].get<std::uint64_t>(), accepted) << i.dump();
+  for (const json& d : doc["dut"]["intervals"])
+    EXPECT_LE(d["established"].get<int>() + d["close"].get<int>() + d["time_wait"].get<int>() +
+                  d["other"].get<int>(),
+              d["entries"].get<int>())
+        << d.dump();
+}
+
+// issue 20, defect 4: at a constant rate through a clean device, each row's client, DUT and
+// server columns are one time window (the DUT read in-process beside the others), and the
+// result says how far apart they were read.
+TEST_F(LabTest, RunReadsClientDutAndServerAtTheSameTick) {
+  Lab lab(dir, {});
+  const std::string path = dir.file("tick.json");
+  const RunResult r = run({connperf(), "lab", "run", "--name", lab.name(), "--", "crr", "-d", "2",
+                           "--rate", "1000", "-c", "32", "--json", path},
+                          dir.path(), 60s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("lab " + lab.name() + ": conntrack\n"), std::string::npos) << r.out;
+  const json doc = read_json(path);
+  ASSERT_GE(doc["intervals"].size(), 2u);
+  ASSERT_EQ(doc["intervals"].size(), doc["dut"]["intervals"].size());
+  for (std::size_t k = 0; k < 2; ++k) {  // the full one-second rows
+    const json& i = doc["intervals"][k];
+    const int started = i["started"].get<int>();
+    EXPECT_NEAR(doc["dut"]["intervals"][k]["new"].get<int>(), started, 10) << i.dump();
+    EXPECT_NEAR(i["server"]["accepted"].get<int>(), started, 10) << i.dump();
+    EXPECT_LT(i["skew_us"]["server"].get<int>(), 5000) << i.dump();
+    EXPECT_LT(i["skew_us"]["dut"].get<int>(), 5000) << i.dump();
+    EXPECT_TRUE(i["skew_us"].contains("dut_table")) << i.dump();
+  }
+  EXPECT_TRUE(doc["dut"]["skew_us_max"].contains("dut_table"));
+  EXPECT_EQ(doc["config"]["lab"]["dut"]["loss_pct"], 0.0);
 }
 
 // One reconciliation: lab run's is --server-stats' (the same keys, nested ones too), with the

@@ -25,7 +25,8 @@ TEST(LabTopology, SourcesAndNamespaces) {
 TEST(LabRuleset, OnlyWhatWasAskedForInTheOrderThatCounts) {
   LabSpec plain;
   const std::string p = dut_ruleset(plain);
-  EXPECT_NE(p.find("ct state new counter name passed"), std::string::npos) << p;
+  EXPECT_NE(p.find("ct state new ct status ! confirmed counter name passed"), std::string::npos)
+      << p;
   EXPECT_EQ(p.find("drop"), std::string::npos) << p;
   EXPECT_EQ(p.find("masquerade"), std::string::npos) << p;
 
@@ -38,7 +39,7 @@ TEST(LabRuleset, OnlyWhatWasAskedForInTheOrderThatCounts) {
   const auto loss = r.find("numgen random mod 100000 < 2500 counter name lost drop");
   const auto limit = r.find("ct count over 100 counter name refused reject with tcp reset");
   const auto reject = r.find("numgen random mod 100000 < 10000 counter name rejected");
-  const auto passed = r.find("ct state new counter name passed");
+  const auto passed = r.find("ct state new ct status ! confirmed counter name passed");
   ASSERT_NE(loss, std::string::npos) << r;
   ASSERT_NE(limit, std::string::npos) << r;
   ASSERT_NE(reject, std::string::npos) << r;
@@ -48,24 +49,46 @@ TEST(LabRuleset, OnlyWhatWasAskedForInTheOrderThatCounts) {
   EXPECT_NE(r.find("oifname \"cplab-d1\" masquerade"), std::string::npos) << r;
 }
 
-TEST(LabSample, ConntrackListAndStats) {
-  DutSample s;
-  count_states(
-      "tcp      6 8 CLOSE src=198.18.0.10 dst=198.19.0.2 sport=1 dport=8080 [ASSURED] use=1\n"
-      "tcp      6 118 TIME_WAIT src=198.18.0.10 dst=198.19.0.2 sport=2 dport=8080 use=1\n"
-      "tcp      6 431999 ESTABLISHED src=198.18.0.11 dst=198.19.0.2 sport=3 dport=8080 use=1\n"
-      "tcp      6 60 SYN_SENT src=198.18.0.11 dst=198.19.0.2 sport=4 dport=8080 use=1\n"
-      "udp      17 29 src=198.18.0.2 dst=198.19.0.2 sport=5 dport=53 use=1\n"
-      "conntrack v1.4.7 (conntrack-tools): 5 flow entries have been shown.\n",
-      s);
-  EXPECT_EQ(s.close, 1u);
-  EXPECT_EQ(s.time_wait, 1u);
-  EXPECT_EQ(s.established, 1u);
-  EXPECT_EQ(s.other, 1u);
-  add_stats("cpu=0   \tfound=0 invalid=3 insert=0 insert_failed=1 drop=2 early_drop=0 error=0\n"
-            "cpu=1   \tfound=0 invalid=0 insert=0 insert_failed=0 drop=4 early_drop=1 error=0\n",
-            s);
-  EXPECT_EQ(s.dropped, 1u + 2u + 4u + 1u);
+// issue 20, defect 5: the settings travel with the DUT (its table's comment), so a run reads
+// what device it went through; a comment of anything else is no settings.
+TEST(LabSettings, TheCommentRoundTripsAndIsInTheRuleset) {
+  LabSpec s;
+  s.sources = 3;
+  s.nat = true;
+  s.loss_pct = 2.5;
+  s.limit = 100;
+  s.reject_pct = 10;
+  const std::string comment = settings_comment(s);
+  EXPECT_EQ(comment, "connperf lab: sources=3 nat=1 loss=2.5 limit=100 reject=10");
+  EXPECT_NE(dut_ruleset(s).find("comment \"" + comment + "\""), std::string::npos);
+  const auto back = parse_settings(comment);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(settings_json(*back), settings_json(s));
+  EXPECT_EQ(settings_json(s), nlohmann::json({{"sources", 3}, {"nat", true}, {"loss_pct", 2.5},
+                                              {"limit", 100}, {"reject_pct", 10.0}}));
+  EXPECT_EQ(settings_text(s), "conntrack, NAT, 2.5% loss, limit 100, 10% reset");
+  EXPECT_EQ(settings_text(LabSpec{}), "conntrack");
+  for (const char* other : {"", "a comment", "connperf lab: sources=3 nat=1",
+                            "connperf lab: sources=x nat=1 loss=1 limit=0 reject=0"})
+    EXPECT_FALSE(parse_settings(other)) << other;
+}
+
+// issue 20, defect 5: refused, reset and passed count connections (a connection's first packet,
+// its entry not yet confirmed), lost counts packets.
+TEST(LabRuleset, ConnectionRulesMatchOnlyAConnectionsFirstPacket) {
+  LabSpec s;
+  s.loss_pct = 1;
+  s.limit = 10;
+  s.reject_pct = 1;
+  const std::string r = dut_ruleset(s);
+  EXPECT_NE(r.find("ct state new ct status ! confirmed ct count over 10 counter name refused"),
+            std::string::npos) << r;
+  EXPECT_NE(r.find("ct state new ct status ! confirmed numgen random mod 100000 < 1000 counter "
+                   "name rejected"), std::string::npos) << r;
+  EXPECT_NE(r.find("ct state new ct status ! confirmed counter name passed"), std::string::npos)
+      << r;
+  EXPECT_NE(r.find("    numgen random mod 100000 < 1000 counter name lost drop"), std::string::npos)
+      << r;
 }
 
 }  // namespace
