@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
-# Installs, from Debian's apt, every package connperf needs to build, test and benchmark.
+# Installs, from Debian's apt, the packages connperf needs for one job, and only those:
+#   scripts/setup.sh build     compilers, CMake and the libraries the binary is built from
+#                              (make demo, make build, make install)
+#   scripts/setup.sh package   build + Open MPI's headers, so the MPI module is built (make deb)
+#   scripts/setup.sh test      package + GoogleTest and every peer the tests run against (make test)
+#   scripts/setup.sh list SET  prints the set's packages that are missing, installs nothing
 # Idempotent and quick when everything is present; run as root (or via sudo).
 set -euo pipefail
 
-packages=(
-  build-essential cmake pkg-config
-  libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+build=(build-essential cmake pkg-config libcli11-dev libfmt-dev nlohmann-json3-dev)
+package=("${build[@]}" libopenmpi-dev)
+test=("${package[@]}"
+  libgtest-dev libgmock-dev libbenchmark-dev
   curl apache2-utils nginx-light wrk python3 iproute2 procps time openssl tinyproxy-bin
   chromium
-  nftables conntrack openmpi-bin libopenmpi-dev
+  nftables conntrack openmpi-bin
   prometheus
   clang-16 libclang-rt-16-dev
+  man-db groff-base zsh
 )
+
+list_only=false
+if [ "${1:-}" = list ]; then list_only=true; shift; fi
+set_name=${1:-test}
+case $set_name in
+  build) packages=("${build[@]}") ;;
+  package) packages=("${package[@]}") ;;
+  test) packages=("${test[@]}") ;;
+  *) echo "usage: $0 [list] build|package|test" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+if $list_only; then
+  [ ${#missing[@]} -eq 0 ] || printf '%s\n' "${missing[@]}"
+  exit 0
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "setup: installing ${missing[*]}" >&2
+echo "setup ($set_name): installing ${missing[*]}" >&2
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive

@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/manual.h"
 #include "cli/merge.h"
+#include "cli/version.h"
 #include "ranks/comm.h"
 
 namespace connperf::cli {
@@ -109,11 +111,12 @@ std::vector<std::string> subcommand_names() {
 int run(int argc, char** argv) {
   CLI::App app("connperf " CONNPERF_VERSION
                " — measure and exercise TCP connection handling on Linux");
-  app.set_version_flag("--version", "connperf " CONNPERF_VERSION);
+  app.set_version_flag("--version", version_line());
   app.require_subcommand(1, 1);
   app.option_defaults()->always_capture_default();  // help shows every default: [64]
   const std::vector<Command> table = commands();
   for (const Command& c : table) c.add(app);
+  if (argc == 3 && argv[1] == kGenerateDocs) return write_docs(app, argv[2]);  // at build time
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -45,12 +45,16 @@ Joined& joined() {
   return j;
 }
 
+// The module beside the binary (a build tree), else where `make install` and the .deb put it:
+// BINDIR/../lib/connperf/ (relative, so an unpacked or relocated tree finds its own).
 std::string module_path() {
   char exe[PATH_MAX] = {};
   const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
   std::string dir = n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : std::string();
   dir = dir.substr(0, dir.find_last_of('/') + 1);
-  return dir + kMpiModule;
+  const std::string beside = dir + kMpiModule;
+  if (::access(beside.c_str(), F_OK) == 0) return beside;
+  return dir + kMpiModuleInstalled + kMpiModule;
 }
 
 }  // namespace
@@ -78,11 +82,14 @@ bool join_job() {
   const std::string path = module_path();
   // RTLD_GLOBAL: Open MPI's own components resolve their symbols in libmpi.
   void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
-  if (!module)
+  if (!module) {
+    const char* why = ::dlerror();
     throw std::runtime_error("started by an MPI launcher (" + variable +
-                             " is set) but this build has no MPI support (" + path +
-                             " cannot be loaded); install libopenmpi-dev and rebuild, or run "
-                             "without mpirun");
+                             " is set) but the MPI module cannot be loaded (" +
+                             (why ? why : path) +
+                             "); install Open MPI (libopenmpi-dev to build the module, libopenmpi3 "
+                             "to load it), or run without mpirun");
+  }
   auto join = reinterpret_cast<connperf_mpi_join_fn>(::dlsym(module, "connperf_mpi_join"));
   auto leave = reinterpret_cast<connperf_mpi_leave_fn>(::dlsym(module, "connperf_mpi_leave"));
   if (!join || !leave) throw std::runtime_error(path + " is not connperf's MPI module");

@@ -14,3 +14,5 @@ using connperf_mpi_leave_fn = void (*)(connperf::ranks::Comm*);
 }
 
 inline constexpr const char* kMpiModule = "connperf_mpi.so";
+// Where an installed module sits, relative to the binary's directory (CMakeLists.txt's install).
+inline constexpr const char* kMpiModuleInstalled = "../lib/connperf/";
