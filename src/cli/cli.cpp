@@ -100,6 +100,14 @@ int run_parsed(const CLI::App& app, const std::vector<Command>& table) {
   return usage("no subcommand");
 }
 
+// What a parse error most likely means where it happened.
+std::string parse_hint(const CLI::App& app) {
+  const CLI::App* lab = app.get_subcommand("lab");
+  if (lab->parsed() && lab->get_subcommand("run")->parsed())
+    return " (lab run: the load and its flags go after --, e.g. lab run --name N -- crr -d 3)";
+  return "";
+}
+
 }  // namespace
 
 std::vector<std::string> subcommand_names() {
@@ -126,7 +134,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return usage(e.what());
+    return usage(e.what() + parse_hint(app));
   }
   return run_parsed(app, table);
 }

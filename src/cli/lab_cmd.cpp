@@ -22,7 +22,18 @@ void add_lab(CLI::App& app, LabOptions& o) {
   CLI::App& run = *lab.add_subcommand(
       "run", "connperf server in NAME-server, and after -- a crr, rr or cc run in NAME-client "
              "through the DUT (TARGET defaults to the lab's server), the DUT sampled per interval");
-  for (CLI::App* c : {&up, &down, &status, &run}) c->add_option("--name", o.spec.name, "lab NAME");
+  const CLI::Validator name_check(
+      [](const std::string& name) -> std::string {
+        try {
+          lab::check_name(name);
+        } catch (const lab::LabError& e) {
+          return e.what();
+        }
+        return {};
+      },
+      "");
+  for (CLI::App* c : {&up, &down, &status, &run})  // a bad name is a usage error (exit 2)
+    c->add_option("--name", o.spec.name, "lab NAME")->check(name_check);
   run.add_option("--server-args", o.server_args, "flags for the server, e.g. \"-t 2 --mode crr\"");
   run.add_option("load", o.load_args, "-- crr|rr|cc ARGS...")->required();
   up.add_option("--sources", o.spec.sources, "client source addresses (for --bind)")

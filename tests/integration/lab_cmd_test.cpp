@@ -113,7 +113,7 @@ TEST_F(LabTest, UpMakesThreeNamespacesAndDownLeavesNothing) {
   const RunResult status = run({connperf(), "lab", "status", "--name", name}, dir.path());
   EXPECT_EQ(status.code, 1);
   const RunResult bad = run({connperf(), "lab", "up", "--name", "Bad_Name"}, dir.path());
-  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.code, 2);  // a usage error, found as the flags are parsed
   EXPECT_NE(bad.err.find("--name"), std::string::npos) << bad.err;
 }
 

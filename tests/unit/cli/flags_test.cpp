@@ -2,7 +2,9 @@
 // the engines' name tables, and the subcommand table behind --help.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/cli.h"
@@ -156,6 +158,26 @@ TEST(Flags, TimeoutsTakeUnits) {
   q.parse({"cc", "127.0.0.1:1", "--timeout", "250"});
   EXPECT_EQ(timeout_ns(q.cc.timeout, kBareMs), 250'000'000u);
   EXPECT_NE(parse_error({"rr", "127.0.0.1:1", "--timeout", "0"}), "");
+}
+
+// cli::run on `args` (after the program name): its exit code and what it wrote to stderr.
+std::pair<int, std::string> run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "connperf");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  testing::internal::CaptureStderr();
+  const int rc = run(static_cast<int>(argv.size()), argv.data());
+  return {rc, testing::internal::GetCapturedStderr()};
+}
+
+TEST(Flags, LabMistakesAreUsageErrorsWithAHint) {
+  const auto [rc, err] = run_cli({"lab", "run", "--name", "x", "-d", "3", "--", "crr"});
+  EXPECT_EQ(rc, kUsage);
+  EXPECT_NE(err.find("the load and its flags go after --"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  const auto [bad, why] = run_cli({"lab", "up", "--name", "Bad_Name"});
+  EXPECT_EQ(bad, kUsage);
+  EXPECT_NE(why.find("--name"), std::string::npos) << why;
 }
 
 TEST(Flags, HelpListsEverySubcommandInTableOrder) {
