@@ -100,6 +100,13 @@ int run_parsed(const CLI::App& app, const std::vector<Command>& table) {
   return usage("no subcommand");
 }
 
+// CLI11's words for a flag given twice ("--model: At Most 1 required but received 2") in ours.
+std::string parse_message(std::string message) {
+  const std::size_t at = message.find("At Most 1 required but received");
+  if (at != std::string::npos) message = message.substr(0, at) + "given more than once";
+  return message;
+}
+
 // What a parse error most likely means where it happened.
 std::string parse_hint(const CLI::App& app) {
   const CLI::App* lab = app.get_subcommand("lab");
@@ -134,7 +141,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return usage(e.what() + parse_hint(app));
+    return usage(parse_message(e.what()) + parse_hint(app));
   }
   return run_parsed(app, table);
 }

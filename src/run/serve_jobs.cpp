@@ -91,14 +91,12 @@ class ServerJob final : public ServingJob {
     for (const auto& l : per_listener) total += l;
     stats::ListenerSnapshot delta = total;
     delta -= prev_;
+    j = stats::server_interval_json(total, prev_);  // counts over the interval, active now
     prev_ = total;
-    j = stats::server_counts_json(delta);
     j["t"] = t;
     j["seconds"] = seconds;
-    j["active"] = total.active();
     line = stats::server_line(t, delta, total.active(), seconds);
   }
-
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     std::vector<stats::ListenerSnapshot> per_listener;

@@ -47,7 +47,7 @@ ProxySnapshot& ProxySnapshot::operator+=(const ProxySnapshot& o) noexcept {
 }
 
 ProxySnapshot& ProxySnapshot::operator-=(const ProxySnapshot& earlier) noexcept {
-  for (std::size_t i = 0; i < kProxyCounts; ++i) v[i] -= earlier.v[i];
+  for (std::size_t i = 0; i < kProxyCounts; ++i) v[i] = counter_delta(v[i], earlier.v[i]);
   return *this;
 }
 

@@ -180,6 +180,12 @@ TEST(Flags, LabMistakesAreUsageErrorsWithAHint) {
   EXPECT_NE(why.find("--name"), std::string::npos) << why;
 }
 
+TEST(Flags, AFlagGivenTwiceIsSaidPlainly) {
+  const auto [rc, err] = run_cli({"server", "--model", "epoll", "--model", "thread"});
+  EXPECT_EQ(rc, kUsage);
+  EXPECT_EQ(err, "connperf: --model: given more than once\n");
+}
+
 TEST(Flags, HelpListsEverySubcommandInTableOrder) {
   char name[] = "connperf";
   char help[] = "--help";
