@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/manual.h"
+#include "manual/manual.h"
 #include "cli/merge.h"
 #include "cli/version.h"
 #include "ranks/comm.h"
@@ -131,7 +131,8 @@ int run(int argc, char** argv) {
   app.option_defaults()->always_capture_default();  // help shows every default: [64]
   const std::vector<Command> table = commands();
   for (const Command& c : table) c.add(app);
-  if (argc == 3 && argv[1] == kGenerateDocs) return write_docs(app, argv[2]);  // at build time
+  if (argc == 3 && argv[1] == manual::kGenerateDocs)
+    return manual::write_docs(app, argv[2]) ? kOk : kCannotRun;  // at build time
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

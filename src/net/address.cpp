@@ -11,13 +11,13 @@ namespace connperf::net {
 
 namespace {
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 std::uint16_t parse_port(std::string_view text, std::string_view spec) {
   unsigned value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value > 65535)
-    throw AddressError("bad port in " + quoted(spec) + " (0-65535)");
+    throw AddressError("bad port in " + in_quotes(spec) + " (0-65535)");
   return static_cast<std::uint16_t>(value);
 }
 
@@ -51,13 +51,13 @@ bool same_high_bits(const SockAddr& a, const SockAddr& b) {
 
 SockAddr literal_or_throw(std::string_view text, std::string_view item) {
   auto a = parse_ip_literal(text);
-  if (!a) throw AddressError("bad address " + quoted(text) + " in " + quoted(item));
+  if (!a) throw AddressError("bad address " + in_quotes(text) + " in " + in_quotes(item));
   return *a;
 }
 
 void check_cap(std::size_t have, std::uint64_t more, std::string_view item) {
   if (more > kMaxBindAddresses || have + more > kMaxBindAddresses)
-    throw AddressError(quoted(item) + " expands to more than 65536 addresses");
+    throw AddressError(in_quotes(item) + " expands to more than 65536 addresses");
 }
 
 void add_range(std::vector<SockAddr>& out, const SockAddr& first, std::uint64_t from,
@@ -77,7 +77,7 @@ Cidr split_cidr(std::string_view item, std::size_t slash) {
   const std::string_view p = item.substr(slash + 1);
   const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), c.prefix);
   if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || c.prefix > bits)
-    throw AddressError("bad prefix length in " + quoted(item));
+    throw AddressError("bad prefix length in " + in_quotes(item));
   return c;
 }
 
@@ -86,7 +86,7 @@ void add_cidr(std::vector<SockAddr>& out, std::string_view item, std::size_t sla
   const SockAddr& base = c.base;
   const int bits = base.family() == AF_INET ? 32 : 128;
   const int host_bits = bits - static_cast<int>(c.prefix);
-  if (host_bits > 16) throw AddressError(quoted(item) + " expands to more than 65536 addresses");
+  if (host_bits > 16) throw AddressError(in_quotes(item) + " expands to more than 65536 addresses");
   const std::uint64_t size = std::uint64_t{1} << host_bits;
   const std::uint64_t first = low_bits(base) & ~(size - 1);
   const bool skip_ends = base.family() == AF_INET && host_bits >= 2;
@@ -105,10 +105,10 @@ void add_item(std::vector<SockAddr>& out, std::string_view item) {
   }
   const SockAddr a = literal_or_throw(item.substr(0, dash), item);
   const SockAddr b = literal_or_throw(item.substr(dash + 1), item);
-  if (a.family() != b.family()) throw AddressError("range " + quoted(item) + " mixes IPv4 and IPv6");
+  if (a.family() != b.family()) throw AddressError("range " + in_quotes(item) + " mixes IPv4 and IPv6");
   if (!same_high_bits(a, b))
-    throw AddressError("IPv6 range " + quoted(item) + " may differ only in the low 64 bits");
-  if (low_bits(a) > low_bits(b)) throw AddressError("range " + quoted(item) + " runs backwards");
+    throw AddressError("IPv6 range " + in_quotes(item) + " may differ only in the low 64 bits");
+  if (low_bits(a) > low_bits(b)) throw AddressError("range " + in_quotes(item) + " runs backwards");
   add_range(out, a, low_bits(a), low_bits(b), item);
 }
 
@@ -201,30 +201,30 @@ SockAddr resolve_endpoint(std::string_view spec, std::optional<std::uint16_t> de
   std::optional<std::uint16_t> port = default_port;
   if (!spec.empty() && spec.front() == '[') {
     const auto close = spec.find(']');
-    if (close == std::string_view::npos) throw AddressError("bad address " + quoted(spec) + ": missing ']'");
+    if (close == std::string_view::npos) throw AddressError("bad address " + in_quotes(spec) + ": missing ']'");
     host = spec.substr(1, close - 1);
     const std::string_view rest = spec.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':') throw AddressError("bad address " + quoted(spec));
+      if (rest.front() != ':') throw AddressError("bad address " + in_quotes(spec));
       port = parse_port(rest.substr(1), spec);
     }
   } else if (const auto colon = spec.rfind(':'); colon != std::string_view::npos) {
     if (spec.find(':') != colon) {
       if (!default_port || !parse_ip_literal(spec))
-        throw AddressError("bad address " + quoted(spec) + ": write IPv6 as [ADDR]:PORT");
+        throw AddressError("bad address " + in_quotes(spec) + ": write IPv6 as [ADDR]:PORT");
     } else {
       host = spec.substr(0, colon);
       port = parse_port(spec.substr(colon + 1), spec);
     }
   }
-  if (!port) throw AddressError("missing port in " + quoted(spec) + " (HOST:PORT)");
+  if (!port) throw AddressError("missing port in " + in_quotes(spec) + " (HOST:PORT)");
   if (host.empty()) return SockAddr::ipv4(INADDR_ANY, *port);
   if (auto literal = parse_ip_literal(host)) {
     literal->set_port(*port);
     return *literal;
   }
   if (host.find_first_not_of("0123456789.") == std::string_view::npos)
-    throw AddressError("bad address " + quoted(spec));
+    throw AddressError("bad address " + in_quotes(spec));
   return resolve_name(std::string(host), *port, spec);
 }
 
@@ -299,7 +299,7 @@ std::vector<SockAddr> resolve_host(const std::string& host, std::uint16_t port) 
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &res);
-  if (rc != 0) throw AddressError("cannot resolve " + quoted(host) + ": " + gai_strerror(rc));
+  if (rc != 0) throw AddressError("cannot resolve " + in_quotes(host) + ": " + gai_strerror(rc));
   std::vector<SockAddr> v4, v6;
   for (const addrinfo* ai = res; ai; ai = ai->ai_next) {
     if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) continue;
@@ -309,7 +309,7 @@ std::vector<SockAddr> resolve_host(const std::string& host, std::uint16_t port) 
     if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
   }
   ::freeaddrinfo(res);
-  if (v4.empty() && v6.empty()) throw AddressError("no IPv4 or IPv6 address for " + quoted(host));
+  if (v4.empty() && v6.empty()) throw AddressError("no IPv4 or IPv6 address for " + in_quotes(host));
   v4.insert(v4.end(), v6.begin(), v6.end());
   return v4;
 }

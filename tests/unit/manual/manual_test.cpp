@@ -1,13 +1,13 @@
-// Man pages and completions (cli/manual.h) from CLI11 definitions: roff escaping, enum values read
+// Man pages and completions (manual/manual.h) from CLI11 definitions: roff escaping, enum values read
 // from a flag's type, and what a page and the bash script hold for a small app.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "cli/manual.h"
+#include "manual/manual.h"
 
-namespace connperf::cli {
+namespace connperf::manual {
 namespace {
 
 TEST(Manual, RoffEscapesHyphensBackslashesAndLeadingDots) {
@@ -65,4 +65,4 @@ TEST(Manual, BashCompletionListsSubcommandsFlagsAndValues) {
 }
 
 }  // namespace
-}  // namespace connperf::cli
+}  // namespace connperf::manual

@@ -10,7 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
-namespace connperf::cli {
+namespace connperf::manual {
 
 inline constexpr std::string_view kGenerateDocs = "--generate-docs";
 
@@ -19,8 +19,9 @@ std::string main_page(const CLI::App& app);
 std::string subcommand_page(const CLI::App& sub);
 std::string bash_completion(const CLI::App& app);
 std::string zsh_completion(const CLI::App& app);
-// Writes every page and both completions under `dir`; returns an exit code (1: cannot write).
-int write_docs(const CLI::App& app, const std::string& dir);
+// Writes every page and both completions under `dir`; false (and one line on stderr) when it
+// cannot write one.
+bool write_docs(const CLI::App& app, const std::string& dir);
 
 // The values an enum flag takes, read from its type as --help shows it ("TEXT:{rst,fin}" → rst,
 // fin); empty when the flag is not an enum.
@@ -28,4 +29,4 @@ std::vector<std::string> enum_values(const CLI::Option& option);
 // Text as roff prints it: backslashes and hyphens escaped, a leading '.' or '\'' made literal.
 std::string roff_escape(std::string_view text);
 
-}  // namespace connperf::cli
+}  // namespace connperf::manual

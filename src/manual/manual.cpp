@@ -1,4 +1,4 @@
-#include "cli/manual.h"
+#include "manual/manual.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,9 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "cli/errors.h"
 
-namespace connperf::cli {
+namespace connperf::manual {
 
 namespace {
 
@@ -316,7 +315,7 @@ std::string zsh_completion(const CLI::App& app) {
   return out + "  esac\n}\n\n_connperf \"$@\"\n";
 }
 
-int write_docs(const CLI::App& app, const std::string& dir) {
+bool write_docs(const CLI::App& app, const std::string& dir) {
   std::vector<std::pair<std::string, std::string>> files = {
       {"man1/connperf.1", main_page(app)},
       {"bash-completion/connperf", bash_completion(app)},
@@ -331,10 +330,10 @@ int write_docs(const CLI::App& app, const std::string& dir) {
     out << text;
     if (!out.flush()) {
       fmt::print(stderr, "connperf: cannot write {}\n", path.string());
-      return kCannotRun;
+      return false;
     }
   }
-  return kOk;
+  return true;
 }
 
-}  // namespace connperf::cli
+}  // namespace connperf::manual
