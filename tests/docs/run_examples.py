@@ -63,7 +63,7 @@ def parse(path):
         start, background = i, []
         if not lines[i].rstrip().endswith("-->"):
             i += 1
-            while not lines[i].strip().startswith("-->"):
+            while i < len(lines) and not lines[i].strip().startswith("-->"):
                 if lines[i].strip():
                     background.append(lines[i].strip())
                 i += 1
@@ -71,17 +71,23 @@ def parse(path):
         if i >= len(lines) or not lines[i].startswith("```"):
             sys.exit(f"{path}:{start + 1}: a runnable marker not followed by a fenced block")
         example, i = Example(path, start + 1, background), i + 1
-        while not lines[i].startswith("```"):
+        while True:
+            if i >= len(lines):
+                sys.exit(f"{path}:{start + 1}: the runnable block is not closed")
+            if lines[i].startswith("```"):
+                break
             if lines[i].startswith("$ "):
                 command, first = lines[i][2:], i
                 while command.endswith("\\"):
                     i += 1
-                    command = command[:-1] + "\n" + lines[i]
+                    command = command + "\n" + lines[i]
                 example.commands.append([command, [], first, i + 1])
             elif example.commands:
                 example.commands[-1][1].append(lines[i])
                 example.commands[-1][3] = i + 1
             i += 1
+        if not example.commands:
+            sys.exit(f"{path}:{start + 1}: a runnable block without a `$ ` command")
         examples.append(example)
     return examples
 
@@ -235,6 +241,8 @@ def main():
         docs = os.path.join(root, "docs")
         files = [os.path.join(root, "README.md")] + sorted(
             os.path.join(docs, f) for f in os.listdir(docs) if f.endswith(".md"))
+    # CTest's timeout (or Ctrl-C) ends this process: unwind, so every finally stops what it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     bindir = tempfile.mkdtemp(prefix="connperf-doc-bin-")
     os.symlink(binary, os.path.join(bindir, "connperf"))
     env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"], LC_ALL="C.UTF-8")
