@@ -140,6 +140,10 @@ def stop(process):
         pass
 
 
+class BackgroundExited(RuntimeError):
+    pass
+
+
 def listening_ports():
     """Ports in LISTEN, from /proc/net/tcp{,6}: waiting never connects, so no server counts it."""
     ports = set()
@@ -159,7 +163,7 @@ def wait_listening(address, process, log):
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"background command exited {process.returncode}: {open(log).read()}")
+            raise BackgroundExited(f"background command exited {process.returncode}: {open(log).read()}")
         if port in listening_ports():
             return
         time.sleep(0.02)
@@ -180,20 +184,39 @@ def run_command(command, cwd, env):
     return process.returncode, output.decode("utf-8", "replace")
 
 
+def start_background(example, scratch, env, started):
+    """Starts the block's background commands and waits for their listeners; returns the block's
+    port map. A free port that another process took meanwhile makes a server exit: the block's
+    ports are picked again (three tries)."""
+    for attempt in range(3):
+        ports = {}
+        try:
+            for k, command in enumerate(example.background):
+                log = os.path.join(scratch, f".background{k}.log")
+                with open(log, "w") as sink:
+                    process = subprocess.Popen(["bash", "-c", "exec " + remap(command, ports)],
+                                               cwd=scratch, env=env, stdin=subprocess.DEVNULL,
+                                               stdout=sink, stderr=subprocess.STDOUT,
+                                               start_new_session=True)
+                started.append(process)
+                for address in LISTEN.findall(remap(command, ports)):
+                    wait_listening(address, process, log)
+            return ports
+        except BackgroundExited:
+            for process in reversed(started):
+                stop(process)
+            started.clear()
+            if attempt == 2:
+                raise
+    return {}
+
+
 def run_example(example, env, mode):
     """Returns a list of failures (strings) and, per command, its real output."""
     scratch = tempfile.mkdtemp(prefix="connperf-doc-")
-    started, failures, outputs, ports = [], [], [], {}
+    started, failures, outputs = [], [], []
     try:
-        for k, command in enumerate(example.background):
-            log = os.path.join(scratch, f".background{k}.log")
-            with open(log, "w") as sink:
-                process = subprocess.Popen(["bash", "-c", "exec " + remap(command, ports)], cwd=scratch,
-                                           env=env, stdin=subprocess.DEVNULL, stdout=sink,
-                                           stderr=subprocess.STDOUT, start_new_session=True)
-            started.append(process)
-            for address in LISTEN.findall(remap(command, ports)):
-                wait_listening(address, process, log)
+        ports = start_background(example, scratch, env, started)
         for command, expected, first, _ in example.commands:
             where = f"{example.path}:{first + 1}"
             code, output = run_command(remap(command, ports), scratch, env)
