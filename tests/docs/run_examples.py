@@ -11,8 +11,9 @@ The marker is an HTML comment right before a fenced block (GitHub does not rende
 
 In the block, a line `$ COMMAND` (continued by a trailing backslash) is run with bash in a scratch
 directory, `connperf` on PATH being the binary under test, stdout and stderr together, at most
-TIMEOUT seconds; the lines under it, up to the next `$ `, are its output. A command must exit 0
-(show a failure with `; echo "exit $?"`). Every loopback port of four or five digits is replaced by
+TIMEOUT seconds, with pipefail; the lines under it, up to the next `$ `, are its output. A command
+must exit 0 (show a failure with `; echo "exit $?"`; cut output with grep or tail, not `| head`,
+which kills the writer at random). Every loopback port of four or five digits is replaced by
 a free one, the same within a block, so examples may name 8888 and still run beside other tests.
 
 Comparison, line by line after masking: a number (with its unit: 23us, 1.46ms, 3.00 s, 2.92 MiB)
