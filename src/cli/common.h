@@ -38,6 +38,7 @@ struct Modes {
   bool server_stats = false;  // --server-stats
   bool lab = false;           // inside `lab run`
   bool ranks = false;         // under an MPI launcher, more than one rank
+  bool criteria = false;      // --criteria
 };
 void check_modes(const Modes& m);
 

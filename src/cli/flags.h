@@ -125,6 +125,7 @@ struct RunFlags {
   std::uint64_t count = 0;
   std::string timeout = "5000";  // MS unless it names a unit
   double max_error_rate = -1;
+  std::string criteria;  // --criteria SPEC (cli/criteria.h), added by the command
 
   // -d in seconds: as given, else `unset` (0 with -n alone: until the count is reached).
   double duration_seconds(double unset) const;

@@ -4,12 +4,8 @@
 
 namespace connperf::run {
 
-int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate) {
-  if (total.started > 0 && total.completed == 0) return kCannotRun;
-  if (max_error_rate < 0 || total.started == 0) return kOk;
-  const double rate =
-      static_cast<double>(total.error_total()) / static_cast<double>(total.started);
-  return rate > max_error_rate ? kErrorRate : kOk;
+int exit_code_for(const stats::ClientSnapshot& total) {
+  return total.started > 0 && total.completed == 0 ? kCannotRun : kOk;
 }
 
 std::string targets_text(const load::Targets& t) {

@@ -1,6 +1,6 @@
 // What the load runs (crr, rr, cc) share on top of the driver: this rank's share of the job,
-// the end of a load run (work in flight may finish within a grace), the exit code by
-// --max-error-rate, a rank's row, and LoadJob — crr's and rr's Job around their engine.
+// the end of a load run (work in flight may finish within a grace), the exit code when nothing
+// completed, a rank's row, and LoadJob — crr's and rr's Job around their engine.
 #pragma once
 
 #include <algorithm>
@@ -56,9 +56,9 @@ void finish_in_flight(Engine& engine, StopSignals& signals, std::uint64_t timeou
   engine.stop();
 }
 
-// kCannotRun when attempts were made and none completed; kErrorRate when --max-error-rate was
-// given and errors/started exceeds it; else kOk.
-int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate);
+// kCannotRun when attempts were made and none completed, else kOk (criteria such as
+// --max-error-rate are the verdict's: run/verdict.h).
+int exit_code_for(const stats::ClientSnapshot& total);
 // What the job's targets are called in one line: the first, and how many more.
 std::string targets_text(const load::Targets& t);
 
@@ -67,14 +67,12 @@ nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
                            const std::vector<net::SockAddr>& sources);
 
 // The part of a Job that crr and rr share: their engine's start and stop (work in flight may
-// finish within its grace), the counters since the last interval, the totals and the exit code
-// by --max-error-rate.
+// finish within its grace), the counters since the last interval, the totals and the exit code.
 template <typename Engine>
 class LoadJob : public Job {
  public:
   template <typename Spec>
-  LoadJob(Spec spec, double max_error_rate)
-      : engine_(std::move(spec)), max_error_rate_(max_error_rate) {}
+  explicit LoadJob(Spec spec) : engine_(std::move(spec)) {}
   const auto& spec() const noexcept { return engine_.spec(); }
 
   std::uint64_t start() override { return t0_ = engine_.start(); }
@@ -88,7 +86,7 @@ class LoadJob : public Job {
     load_end_ = std::min(asked, engine_.stopped_at());
     return engine_.stopped_at();
   }
-  int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
+  int exit_code() const override { return exit_code_for(total_); }
   std::string exit_reason() const override {
     return stats::nothing_completed(total_, targets_text(spec()));
   }
@@ -128,7 +126,6 @@ class LoadJob : public Job {
   stats::ClientSnapshot total_;
 
  private:
-  double max_error_rate_;
   stats::ClientSnapshot prev_;
   stats::ClientSnapshot own_;  // this rank's totals
   std::uint64_t t0_ = 0, load_end_ = 0;

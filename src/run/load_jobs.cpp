@@ -142,12 +142,12 @@ Plan rr_plan(const load::RrSpec& s, double duration, const OutputSettings& out) 
   return {"rr", rr_config(s, duration), std::move(banner), duration, out};
 }
 
-std::unique_ptr<Job> make_crr_job(load::CrrSpec spec, double max_error_rate) {
-  return std::make_unique<CrrJob>(std::move(spec), max_error_rate);
+std::unique_ptr<Job> make_crr_job(load::CrrSpec spec) {
+  return std::make_unique<CrrJob>(std::move(spec));
 }
 
-std::unique_ptr<Job> make_rr_job(load::RrSpec spec, double max_error_rate) {
-  return std::make_unique<RrJob>(std::move(spec), max_error_rate);
+std::unique_ptr<Job> make_rr_job(load::RrSpec spec) {
+  return std::make_unique<RrJob>(std::move(spec));
 }
 
 }  // namespace connperf::run

@@ -138,6 +138,27 @@ TEST(CrrIntegration, NothingCompletedExitsOneNamingTheCauseAndTheTarget) {
   server.stop();
 }
 
+// --criteria: the verdict is printed, written as `verdict` and sets the exit code (3 on FAIL); a
+// bad spec is a usage error before any connection.
+TEST(CrrIntegration, CriteriaGiveAVerdictAndExitThreeOnFail) {
+  TempDir dir;
+  Server server(dir);
+  const json pass = run_crr(dir, {server.target(), "-n", "300", "--criteria",
+                                  "errors<0.001%,resets<0.001%,p99<10s,completed>=300"});
+  EXPECT_EQ(pass["verdict"]["pass"], true) << pass["verdict"].dump();
+  EXPECT_EQ(pass["verdict"]["criteria"].size(), 4u);
+  const json fail = run_crr(dir, {server.target(), "-n", "300", "--criteria", "p50.connect<1us,cps>1M"}, 3);
+  EXPECT_EQ(fail["verdict"]["pass"], false);
+  EXPECT_EQ(fail["verdict"]["criteria"][1]["pass"], false);
+  EXPECT_EQ(fail["summary"]["completed"], 300);  // the run itself is whole
+  const RunResult r = run({connperf(), "crr", server.target(), "-n", "5", "-q", "--criteria",
+                           "p99.ttlb<50ms"}, dir.path(), 30s);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("crr has no latency phase 'ttlb'"), std::string::npos) << r.err;
+  const json s = server.stop();
+  EXPECT_EQ(s["accepted"], 600) << s.dump();  // the refused spec made no connection
+}
+
 TEST(CrrIntegration, BindRangeIsSeenAsFourSources) {
   TempDir dir;
   Server server(dir);
