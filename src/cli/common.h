@@ -39,6 +39,7 @@ struct Modes {
   bool lab = false;           // inside `lab run`
   bool ranks = false;         // under an MPI launcher, more than one rank
   bool criteria = false;      // --criteria
+  bool phases = false;        // --ramp-up, --sustain, --ramp-down
 };
 void check_modes(const Modes& m);
 

@@ -42,6 +42,7 @@ load::CrrSpec crr_spec(const CrrOptions& o) {
   s.count = o.run.count;
   s.timeout_ns = o.run.timeout_ns();
   s.close = o.close == "fin" ? load::CloseMode::Fin : load::CloseMode::Rst;
+  s.phases = o.run.phases();
   return s;
 }
 
@@ -49,7 +50,8 @@ int run_crr(const CrrOptions& o) {
   check_modes({.search = o.search.on,
                .server_stats = !o.to.server_stats.empty(),
                .ranks = ranks::world().size() > 1,
-               .criteria = !o.run.criteria.empty()});
+               .criteria = !o.run.criteria.empty(),
+               .phases = o.run.phases().on()});
   StopSignals signals;
   if (o.search.on) return run_crr_search(o, crr_spec(o), signals);
   return run_load([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);

@@ -95,6 +95,7 @@ load::RrSpec rr_spec(const RrOptions& o) {
   spec.count = o.run.count;
   spec.size = o.size;
   spec.timeout_ns = o.run.timeout_ns();
+  spec.phases = o.run.phases();
   return spec;
 }
 
@@ -103,7 +104,8 @@ int run_rr(const RrOptions& o) {
                .sweep = !o.sweep.empty(),
                .server_stats = !o.to.server_stats.empty(),
                .ranks = ranks::world().size() > 1,
-               .criteria = !o.run.criteria.empty()});
+               .criteria = !o.run.criteria.empty(),
+               .phases = o.run.phases().on()});
   StopSignals signals;
   if (o.sweep.empty() && !o.search.on) {
     return run_load(

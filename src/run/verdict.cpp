@@ -175,7 +175,8 @@ class VerdictJob final : public JobDecorator {
 
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
     load_->interval(t, seconds, j, line);
-    if (keys_.empty()) return;
+    // With phases only the sustain phase is judged (RFC 9411: its KPIs are the sustain phase's).
+    if (keys_.empty() || j.value("phase", "sustain") != "sustain") return;
     IntervalFigures f{seconds, {}};
     for (const auto& k : keys_)
       if (j.contains(k) && j[k].is_number()) f.values.emplace_back(k, j[k].get<double>());
@@ -184,7 +185,7 @@ class VerdictJob final : public JobDecorator {
 
   void summary(double elapsed, std::string& text, nlohmann::json& j) override {
     load_->summary(elapsed, text, j);
-    verdict_ = judge(criteria_, j, intervals_);
+    verdict_ = judge(criteria_, j.contains("sustain") ? j["sustain"] : j, intervals_);
     if (!text.empty() && text.back() != '\n') text += '\n';
     text += verdict_text(*verdict_);
   }

@@ -62,8 +62,9 @@ std::string verdict_text(const Verdict& v);       // "verdict: PASS …" and a l
 nlohmann::json verdict_json(const Verdict& v);    // {"pass", "criteria": [...]}
 std::string verdict_reason(const Verdict& v);     // one line naming what failed; "" on PASS
 
-// The run judged: the inner job's summary gains the verdict's text, the document its `verdict`
-// and the exit code is 3 on FAIL (the inner job's own failure comes first).
+// The run judged — with phases, its sustain phase (summary.sustain and the sustain intervals):
+// the inner job's summary gains the verdict's text, the document its `verdict` and the exit
+// code is 3 on FAIL (the inner job's own failure comes first).
 std::unique_ptr<Job> with_verdict(std::unique_ptr<Job> job, std::vector<Criterion> criteria);
 
 }  // namespace connperf::run
