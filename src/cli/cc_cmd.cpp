@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/criteria.h"
 #include "run/preflight.h"
 #include "run/cc_job.h"
 #include "run/driver.h"
@@ -29,6 +30,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
                "split the connections over P worker processes (each has its own fd limit)")
       ->check(in_range(1, 64));
   add_timeout_flag(c, o.timeout, "a connect or a keepalive reply", kBareMs);
+  add_criteria_flag(c, o.criteria, Judged::Cc);
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
 }
@@ -49,7 +51,9 @@ run::Prepared prepare_cc(const CcOptions& o) {
   if (o.processes > mine.count) throw UsageError("--processes: more processes than connections");
   run::check_sources(mine);
   run::preflight_held(mine, mine.count, o.processes);
-  auto job = run::make_cc_job(mine, o.processes, loop::ns_from_seconds(hold), spec.count);
+  auto job = run::with_verdict(
+      run::make_cc_job(mine, o.processes, loop::ns_from_seconds(hold), spec.count),
+      run_criteria(o.criteria, -1, Judged::Cc));
   return {std::move(job), run::cc_plan(spec, o.processes, hold, o.out.settings())};
 }
 

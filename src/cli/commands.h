@@ -95,6 +95,7 @@ struct CcOptions {
   unsigned threads = 1;
   unsigned processes = 1;
   std::string timeout = "5000";  // MS unless it names a unit
+  std::string criteria;          // --criteria SPEC
 };
 
 struct LabOptions {

@@ -64,6 +64,12 @@ void check_modes(const Modes& m) {
     throw UsageError("lab run: no --server-stats here: lab run reconciles with its own server");
   if (m.server_stats && stepped)
     throw UsageError(fmt::format("--server-stats: not with {}", stepped));
+  if (m.phases && stepped)
+    throw UsageError(fmt::format("--ramp-up/--sustain/--ramp-down: not with {} (each step is one "
+                                 "run at one load)", stepped));
+  if (m.criteria && stepped)
+    throw UsageError(fmt::format("--criteria judges one run, not {} (its bounds: --max-error-rate, "
+                                 "--max-p99)", stepped));
   if (m.ranks && stepped) throw UsageError(fmt::format("{} does not run under mpirun yet", stepped));
   if (m.ranks && m.server_stats) throw UsageError("--server-stats does not run under mpirun yet");
 }

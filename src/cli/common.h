@@ -38,6 +38,8 @@ struct Modes {
   bool server_stats = false;  // --server-stats
   bool lab = false;           // inside `lab run`
   bool ranks = false;         // under an MPI launcher, more than one rank
+  bool criteria = false;      // --criteria
+  bool phases = false;        // --ramp-up, --sustain, --ramp-down
 };
 void check_modes(const Modes& m);
 

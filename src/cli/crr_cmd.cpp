@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/criteria.h"
 #include "run/preflight.h"
 #include "diag/sock_diag.h"
 #include "run/driver.h"
@@ -26,6 +27,7 @@ void add_crr(CLI::App& app, CrrOptions& o) {
       ->each([&o](const std::string&) { o.concurrency_set = true; });
   add_rate_flag(c, o.rate, "new connections per second in total (open loop)", "closed loop");
   add_close_flag(c, o.close, "how we close after the response: rst (SO_LINGER 0) or fin");
+  add_criteria_flag(c, o.run.criteria, Judged::Crr);
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
@@ -40,13 +42,16 @@ load::CrrSpec crr_spec(const CrrOptions& o) {
   s.count = o.run.count;
   s.timeout_ns = o.run.timeout_ns();
   s.close = o.close == "fin" ? load::CloseMode::Fin : load::CloseMode::Rst;
+  s.phases = o.run.phases();
   return s;
 }
 
 int run_crr(const CrrOptions& o) {
   check_modes({.search = o.search.on,
                .server_stats = !o.to.server_stats.empty(),
-               .ranks = ranks::world().size() > 1});
+               .ranks = ranks::world().size() > 1,
+               .criteria = !o.run.criteria.empty(),
+               .phases = o.run.phases().on()});
   StopSignals signals;
   if (o.search.on) return run_crr_search(o, crr_spec(o), signals);
   return run_load([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);
@@ -69,7 +74,8 @@ run::Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
       run::rank_share(spec, {{"-c", spec.concurrency}, {"-n", spec.count}});
   run::check_sources(mine);
   run::preflight_crr(mine, duration);
-  auto job = run::make_crr_job(std::move(mine), o.run.max_error_rate);
+  auto job = run::with_verdict(run::make_crr_job(std::move(mine)),
+                               run_criteria(o.run.criteria, o.run.max_error_rate, Judged::Crr));
   return {std::move(job), run::crr_plan(spec, duration, o.out.settings())};
 }
 

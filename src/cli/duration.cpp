@@ -19,6 +19,7 @@ double parse_time(std::string_view flag, std::string_view text, double bare) {
   if (unit.empty()) scale = bare;
   else if (unit == "s") scale = 1;
   else if (unit == "ms") scale = 1e-3;
+  else if (unit == "us") scale = 1e-6;
   else if (unit == "m") scale = 60;
   else if (unit == "h") scale = 3600;
   const double seconds = value * scale;

@@ -1,4 +1,4 @@
-// Duration flag values ("10", "2.5s", "500ms", "2m", "1h") → seconds. Pure; fuzzed by
+// Duration flag values ("10", "2.5s", "500ms", "250us", "2m", "1h") → seconds. Pure; fuzzed by
 // tests/fuzz/duration.cpp, which compiles only this file.
 #pragma once
 

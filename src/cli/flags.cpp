@@ -225,7 +225,21 @@ load::Targets parse_target_flags(const TargetFlags& o) {
   return t;
 }
 
+load::Phases RunFlags::phases() const {
+  auto ns = [](const char* flag, const std::string& v) {
+    return v.empty() ? 0 : loop::ns_from_seconds(parse_seconds(flag, v));
+  };
+  load::Phases p{ns("--ramp-up", ramp_up), ns("--sustain", sustain), ns("--ramp-down", ramp_down)};
+  if (!ramp_up.empty() || !sustain.empty() || !ramp_down.empty()) {
+    if (duration_set)
+      throw UsageError("-d: not with --ramp-up, --sustain or --ramp-down (the run lasts their sum)");
+    if (p.sustain_ns == 0) throw UsageError("--sustain: phases need a sustain phase of more than 0");
+  }
+  return p;
+}
+
 double RunFlags::duration_seconds(double unset) const {
+  if (const load::Phases p = phases(); p.on()) return loop::seconds_from_ns(p.total_ns());
   if (!duration_set) return count ? 0 : unset;
   const double d = parse_seconds("-d", duration);
   if (d <= 0) throw UsageError("-d: must be more than 0");
@@ -239,6 +253,16 @@ void add_run_flags(CLI::App& c, RunFlags& o, const std::string& unit,
       ->each([&o](const std::string&) { o.duration_set = true; });
   add_count_flag(c, o.count, "stop after N " + unit, UINT64_MAX)->default_str("off");
   add_timeout_flag(c, o.timeout, timeout_help, kBareMs);
+  const std::string level = "the " + std::string(unit == "attempts" ? "connection" : "request") +
+                            " rate with --rate, else the concurrency";
+  c.add_option("--ramp-up", o.ramp_up,
+               "SECONDS over which " + level + " rises linearly from 0 (RFC 9411 phases; the "
+               "summary's sustain figures leave the ramps out)")
+      ->check(seconds_check())->type_name("SECONDS");
+  c.add_option("--sustain", o.sustain, "SECONDS at the full load; -d is then the phases' sum")
+      ->check(seconds_check())->type_name("SECONDS");
+  c.add_option("--ramp-down", o.ramp_down, "SECONDS over which " + level + " falls to 0")
+      ->check(seconds_check())->type_name("SECONDS");
   c.add_option("--max-error-rate", o.max_error_rate, "exit 3 when errors/" + unit + " exceeds X")
       ->check(in_range(0.0, 1.0))
       ->default_str("off");

@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "load/phases.h"
 #include "load/target.h"
 #include "loop/clock.h"
 #include "run/output.h"
@@ -125,9 +126,13 @@ struct RunFlags {
   std::uint64_t count = 0;
   std::string timeout = "5000";  // MS unless it names a unit
   double max_error_rate = -1;
+  std::string criteria;  // --criteria SPEC (cli/criteria.h), added by the command
+  std::string ramp_up, sustain, ramp_down;  // phases (load/phases.h); "" = not given
 
-  // -d in seconds: as given, else `unset` (0 with -n alone: until the count is reached).
+  // -d in seconds: as given, else `unset` (0 with -n alone: until the count is reached); with
+  // phases, their sum (-d with them is a usage error).
   double duration_seconds(double unset) const;
+  load::Phases phases() const;
   std::uint64_t timeout_ns() const { return cli::timeout_ns(timeout, kBareMs); }
 };
 // `unit`: what -n counts ("attempts", "requests"); `timeout_help`: what --timeout bounds.

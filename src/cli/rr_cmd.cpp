@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/criteria.h"
 #include "run/preflight.h"
 #include "run/driver.h"
 #include "run/load_jobs.h"
@@ -36,6 +37,7 @@ void add_rr(CLI::App& app, RrOptions& o) {
                "after --warmup; a closing table, summary.steps[] in JSON");
   c.add_option("--warmup", o.warmup, "with --sweep: SECONDS before each step's clock");
   c.add_option("--csv", o.csv, "with --sweep: write the steps as CSV to FILE");
+  add_criteria_flag(c, o.run.criteria, Judged::Rr);
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
@@ -93,6 +95,7 @@ load::RrSpec rr_spec(const RrOptions& o) {
   spec.count = o.run.count;
   spec.size = o.size;
   spec.timeout_ns = o.run.timeout_ns();
+  spec.phases = o.run.phases();
   return spec;
 }
 
@@ -100,7 +103,9 @@ int run_rr(const RrOptions& o) {
   check_modes({.search = o.search.on,
                .sweep = !o.sweep.empty(),
                .server_stats = !o.to.server_stats.empty(),
-               .ranks = ranks::world().size() > 1});
+               .ranks = ranks::world().size() > 1,
+               .criteria = !o.run.criteria.empty(),
+               .phases = o.run.phases().on()});
   StopSignals signals;
   if (o.sweep.empty() && !o.search.on) {
     return run_load(
@@ -131,7 +136,8 @@ run::Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {
   load::RrSpec mine = run::rank_share(spec, {{"-c", spec.connections}, {"-n", spec.count}});
   run::check_sources(mine);
   run::preflight_held(mine, mine.connections, 0);
-  auto job = run::make_rr_job(std::move(mine), o.run.max_error_rate);
+  auto job = run::with_verdict(run::make_rr_job(std::move(mine)),
+                               run_criteria(o.run.criteria, o.run.max_error_rate, Judged::Rr));
   return {std::move(job), run::rr_plan(spec, duration, o.out.settings())};
 }
 

@@ -54,6 +54,7 @@ class CrrWorker final : public loop::Handler {
     cap_ = static_cast<std::uint32_t>(share(spec_.concurrency, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
     if (spec_.rate > 0) interval_ns_ = loop::ns_between(spec_.rate / n);
+    worker_rate_ = spec_.rate / n;
     slots_.resize(cap_);
     free_.reserve(cap_);
     for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
@@ -116,14 +117,15 @@ class CrrWorker final : public loop::Handler {
   void start_due(std::uint64_t now) {
     if (now < paused_until_) return;
     yielded_ = false;
-    for (int budget = kStartBudget; started_ < quota_ && active_ < cap_; --budget) {
+    const std::uint64_t cap = cap_at(now);
+    for (int budget = kStartBudget; started_ < quota_ && active_ < cap; --budget) {
       if (budget == 0) {
         yielded_ = true;
         return;
       }
       std::uint64_t start = now;
       if (interval_ns_ > 0) {  // open loop: arrival k is due at t0 + k * interval
-        start = t0_ + static_cast<std::uint64_t>(static_cast<double>(started_) * interval_ns_);
+        start = due(started_);
         if (start > now) return;
       }
       if (!start_one(now, start)) return;
@@ -137,10 +139,25 @@ class CrrWorker final : public loop::Handler {
     } else if (now < paused_until_) {
       when = std::min(when, paused_until_);
     } else if (interval_ns_ > 0 && !draining_ && started_ < quota_ && active_ < cap_) {
-      when = std::min(when, t0_ + static_cast<std::uint64_t>(
-                                      static_cast<double>(started_) * interval_ns_));
+      when = std::min(when, due(started_));
+    } else if (interval_ns_ == 0 && spec_.phases.on() && !draining_ && active_ >= cap_at(now) &&
+               active_ < cap_) {
+      when = std::min(when, now + kRampStepNs);  // a ramp lets more in as it rises
     }
     loop_.set_deadline(std::max<std::uint64_t>(when, 1));
+  }
+
+  // Open loop: when arrival k is due (the rate follows the phases); never after the ramp-down.
+  std::uint64_t due(std::uint64_t k) const {
+    if (!spec_.phases.on())
+      return t0_ + static_cast<std::uint64_t>(static_cast<double>(k) * interval_ns_);
+    const auto at = arrival_ns(spec_.phases, worker_rate_, k);
+    return at ? t0_ + *at : UINT64_MAX;
+  }
+  // How many may be in flight now: the cap, or in a closed loop its share by the phases.
+  std::uint64_t cap_at(std::uint64_t now) const {
+    if (interval_ns_ > 0 || !spec_.phases.on()) return cap_;
+    return allowed_at(spec_.phases, cap_, now > t0_ ? now - t0_ : 0);
   }
 
   // Returns false when no more attempts should start now (the run is paused).
@@ -314,6 +331,7 @@ class CrrWorker final : public loop::Handler {
   std::uint64_t started_ = 0;
   std::uint64_t aborted_ = 0;
   double interval_ns_ = 0;
+  double worker_rate_ = 0;        // open loop: this worker's share of --rate
   std::uint64_t t0_ = 0;
   std::uint64_t sweep_ns_ = 0;
   std::uint64_t next_sweep_ = 0;

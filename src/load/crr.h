@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "load/engine.h"
+#include "load/phases.h"
 #include "load/target.h"
 #include "stats/client_stats.h"
 
@@ -31,6 +32,7 @@ struct CrrSpec : Targets {
   std::uint64_t count = 0;             // attempts in total; 0 = until stop()
   CloseMode close = CloseMode::Rst;
   std::uint64_t timeout_ns = 5'000'000'000;
+  Phases phases;                       // ramp-up, sustain, ramp-down of the rate or concurrency
 };
 
 class CrrWorker;

@@ -34,6 +34,7 @@ struct RrConn {
   std::uint64_t t_sent = 0;
   std::uint64_t deadline = 0;
   std::uint64_t next_due = 0;   // open loop: the next request's scheduled time
+  std::uint64_t sends = 0;      // open loop with phases: requests scheduled on this slot so far
   bool has_sent = false;        // a request went out on this slot (its schedule has begun)
   proto::ResponseFramer framer;
 };
@@ -46,16 +47,17 @@ class RrWorker final : public loop::Handler {
     conns_.resize(share(spec_.connections, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
     if (spec_.rate > 0) interval_ns_ = loop::ns_between(spec_.rate / spec_.connections);
+    conn_rate_ = spec_.rate / spec_.connections;
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
   }
 
   void run(std::uint64_t t0) {
+    t0_ = t0;
     const std::uint64_t now = loop::now_ns();
     next_sweep_ = now + sweep_ns_;
     for (std::uint32_t i = 0; i < conns_.size(); ++i) {
       // Open loop: connections start their schedules spread over one interval.
-      conns_[i].next_due = t0 + static_cast<std::uint64_t>(interval_ns_ * i /
-                                                           static_cast<double>(conns_.size()));
+      conns_[i].next_due = t0 + offset(i);
       connect(i, now);
     }
     progress(now);
@@ -176,11 +178,15 @@ class RrWorker final : public loop::Handler {
     RrConn& c = conns_[i];
     if (draining_ || started_ >= quota_) return;
     if (interval_ns_ > 0 && c.next_due > now) {
-      timers_.push({c.next_due, i});
+      if (c.next_due != UINT64_MAX) timers_.push({c.next_due, i});  // MAX: its ramp-down ended
+      return;
+    }
+    if (held_by_ramp(now)) {
+      timers_.push({now + kRampStepNs, i});
       return;
     }
     c.t_sched = interval_ns_ > 0 ? c.next_due : now;
-    if (interval_ns_ > 0) c.next_due += static_cast<std::uint64_t>(interval_ns_);
+    if (interval_ns_ > 0) c.next_due = next_due(i, c, c.next_due);
     ++started_;
     ++outstanding_;
     stats_.started();
@@ -191,6 +197,23 @@ class RrWorker final : public loop::Handler {
     if (spec_.request == RequestKind::Http) c.framer.reset();
     c.state = RrConn::State::Sending;
     send_rest(i, now);
+  }
+
+  // Open loop: connections start their schedules spread over one interval.
+  std::uint64_t offset(std::uint32_t i) const {
+    return static_cast<std::uint64_t>(interval_ns_ * i / static_cast<double>(conns_.size()));
+  }
+  // Open loop: the request after the one due at `due`; with phases the k-th of the slot's
+  // schedule, the rate following them (UINT64_MAX once its ramp-down ended).
+  std::uint64_t next_due(std::uint32_t i, RrConn& c, std::uint64_t due) const {
+    if (!spec_.phases.on()) return due + static_cast<std::uint64_t>(interval_ns_);
+    const auto at = arrival_ns(spec_.phases, conn_rate_, ++c.sends);
+    return at ? t0_ + offset(i) + *at : UINT64_MAX;
+  }
+  // Closed loop: a ramp lets only its share of the connections have a request out.
+  bool held_by_ramp(std::uint64_t now) const {
+    return interval_ns_ == 0 && spec_.phases.on() &&
+           outstanding_ >= allowed_at(spec_.phases, conns_.size(), now > t0_ ? now - t0_ : 0);
   }
 
   std::size_t request_size(const RrConn& c) const {
@@ -338,6 +361,8 @@ class RrWorker final : public loop::Handler {
   std::uint64_t open_count_ = 0;
   std::atomic<std::uint64_t> open_{0};
   double interval_ns_ = 0;
+  double conn_rate_ = 0;    // open loop: each connection's share of --rate
+  std::uint64_t t0_ = 0;
   std::uint64_t sweep_ns_ = 0;
   std::uint64_t next_sweep_ = 0;
   bool draining_ = false;

@@ -10,6 +10,7 @@
 
 #include "load/target.h"
 #include "load/engine.h"
+#include "load/phases.h"
 #include "stats/client_stats.h"
 
 namespace connperf::load {
@@ -21,6 +22,7 @@ struct RrSpec : Targets {
   std::uint64_t count = 0;           // requests in total; 0 = until stopped
   std::size_t size = 0;              // > 0: an echo payload of this many bytes, checked byte for byte
   std::uint64_t timeout_ns = 5'000'000'000;
+  Phases phases;                    // ramp-up, sustain, ramp-down of the rate or concurrency
 };
 
 class RrWorker;

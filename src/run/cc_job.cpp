@@ -95,7 +95,7 @@ class CcJob final : public Job {
   nlohmann::json rank_row(double elapsed) override {
     return rank_counts(own_.counts.attempts, elapsed, sources_);
   }
-  int exit_code() const override { return exit_code_for(attempts_, -1); }
+  int exit_code() const override { return exit_code_for(attempts_); }
   std::string exit_reason() const override {
     return stats::nothing_completed(attempts_, targets_);
   }

@@ -71,7 +71,7 @@ int run_demo(double duration, unsigned concurrency, loop::StopSignals& signals) 
       [&] {
         check_sources(spec);
         preflight_crr(spec, duration);
-        return Prepared{make_crr_job(spec, -1), crr_plan(spec, duration, OutputSettings{})};
+        return Prepared{make_crr_job(spec), crr_plan(spec, duration, OutputSettings{})};
       },
       signals);
   // run_prepared printed the client's summary; count the server's view of the same run.

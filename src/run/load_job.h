@@ -1,6 +1,6 @@
 // What the load runs (crr, rr, cc) share on top of the driver: this rank's share of the job,
-// the end of a load run (work in flight may finish within a grace), the exit code by
-// --max-error-rate, a rank's row, and LoadJob — crr's and rr's Job around their engine.
+// the end of a load run (work in flight may finish within a grace), the exit code when nothing
+// completed, a rank's row, and LoadJob — crr's and rr's Job around their engine.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "load/phases.h"
 #include "load/split.h"
 #include "loop/clock.h"
 #include "net/address.h"
@@ -56,25 +57,59 @@ void finish_in_flight(Engine& engine, StopSignals& signals, std::uint64_t timeou
   engine.stop();
 }
 
-// kCannotRun when attempts were made and none completed; kErrorRate when --max-error-rate was
-// given and errors/started exceeds it; else kOk.
-int exit_code_for(const stats::ClientSnapshot& total, double max_error_rate);
+// kCannotRun when attempts were made and none completed, else kOk (criteria such as
+// --max-error-rate are the verdict's: run/verdict.h).
+int exit_code_for(const stats::ClientSnapshot& total);
 // What the job's targets are called in one line: the first, and how many more.
 std::string targets_text(const load::Targets& t);
+
+// With phases (load/phases.h): each interval's phase — the one its middle falls in — in its
+// JSON (`phase`) and, on the first row of a phase, at the end of its line; and the sustain
+// phase's own figures, the sum of its intervals.
+class PhaseLabels {
+ public:
+  explicit PhaseLabels(const load::Phases& p) : phases_(p) {}
+  // Labels the interval that ended at t; true when it belongs to the sustain phase.
+  bool label(double t, double seconds, nlohmann::json& j, std::string& line);
+  void add(const stats::ClientSnapshot& d, double seconds) {
+    sustain_ += d;
+    sustain_seconds_ += seconds;
+  }
+  bool on() const noexcept { return phases_.on(); }
+  // summary.sustain (its JSON by `make`, as the summary's own) and summary.phases; the text
+  // leads with the sustain phase's figures.
+  template <typename MakeJson>
+  void summarize(nlohmann::json& j, std::string& text, const char* rate_key, MakeJson make) const {
+    if (!on()) return;
+    nlohmann::json s = make(sustain_, sustain_seconds_);
+    s.erase("histograms");
+    s.erase("aborted");
+    text = sustain_text(s, rate_key) + text;
+    j["sustain"] = std::move(s);
+    j["phases"] = phases_json();
+  }
+
+ private:
+  std::string sustain_text(const nlohmann::json& s, const char* rate_key) const;
+  nlohmann::json phases_json() const;
+
+  load::Phases phases_;
+  std::string last_;
+  stats::ClientSnapshot sustain_;
+  double sustain_seconds_ = 0;
+};
 
 // A rank's row: started, completed, errors, cps and, with --bind, the source addresses it used.
 nlohmann::json rank_counts(const stats::ClientSnapshot& own, double elapsed,
                            const std::vector<net::SockAddr>& sources);
 
 // The part of a Job that crr and rr share: their engine's start and stop (work in flight may
-// finish within its grace), the counters since the last interval, the totals and the exit code
-// by --max-error-rate.
+// finish within its grace), the counters since the last interval, the totals and the exit code.
 template <typename Engine>
 class LoadJob : public Job {
  public:
   template <typename Spec>
-  LoadJob(Spec spec, double max_error_rate)
-      : engine_(std::move(spec)), max_error_rate_(max_error_rate) {}
+  explicit LoadJob(Spec spec) : engine_(std::move(spec)), phases_(engine_.spec().phases) {}
   const auto& spec() const noexcept { return engine_.spec(); }
 
   std::uint64_t start() override { return t0_ = engine_.start(); }
@@ -88,7 +123,7 @@ class LoadJob : public Job {
     load_end_ = std::min(asked, engine_.stopped_at());
     return engine_.stopped_at();
   }
-  int exit_code() const override { return exit_code_for(total_, max_error_rate_); }
+  int exit_code() const override { return exit_code_for(total_); }
   std::string exit_reason() const override {
     return stats::nothing_completed(total_, targets_text(spec()));
   }
@@ -124,11 +159,17 @@ class LoadJob : public Job {
     return aborted;
   }
 
+  // The interval's phase, and its figures added to the sustain phase's when it is one.
+  void mark_phase(double t, double seconds, const stats::ClientSnapshot& d, nlohmann::json& j,
+                  std::string& line) {
+    if (phases_.on() && phases_.label(t, seconds, j, line)) phases_.add(d, seconds);
+  }
+
   Engine engine_;
   stats::ClientSnapshot total_;
+  PhaseLabels phases_;
 
  private:
-  double max_error_rate_;
   stats::ClientSnapshot prev_;
   stats::ClientSnapshot own_;  // this rank's totals
   std::uint64_t t0_ = 0, load_end_ = 0;

@@ -29,6 +29,7 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
     const stats::ClientSnapshot d = delta();
     j = stats::crr_interval_json(t, d, seconds);
     line = stats::crr_line(t, d, seconds);
+    mark_phase(t, seconds, d, j, line);
     warn_once();
   }
 
@@ -39,6 +40,9 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
     text = stats::crr_summary_text(total_, aborted, load, spec().rate > 0, elapsed - load);
     j = stats::crr_summary_json(total_, aborted, load);
     j["drain_s"] = elapsed - load;
+    phases_.summarize(j, text, "cps", [](const stats::ClientSnapshot& s, double seconds) {
+      return stats::crr_summary_json(s, 0, seconds);
+    });
     std::vector<std::uint16_t> ports;
     for (const auto& t : spec().targets) ports.push_back(t.addr.port());
     if (const auto tw = diag::time_wait_on_ports(ports, false)) {
@@ -74,6 +78,7 @@ class RrJob final : public LoadJob<load::RrEngine> {
     j.erase("cps");
     j["connections"] = open;
     line = stats::rr_line(t, d, open, seconds);
+    mark_phase(t, seconds, d, j, line);
   }
 
   // The last line shows the connections open before the close, not 0.
@@ -88,6 +93,9 @@ class RrJob final : public LoadJob<load::RrEngine> {
     text = stats::rr_summary_text(total_, aborted, load, spec().rate > 0, elapsed - load);
     j = stats::rr_summary_json(total_, aborted, load);
     j["drain_s"] = elapsed - load;
+    phases_.summarize(j, text, "qps", [](const stats::ClientSnapshot& s, double seconds) {
+      return stats::rr_summary_json(s, 0, seconds);
+    });
   }
 
 
@@ -142,12 +150,12 @@ Plan rr_plan(const load::RrSpec& s, double duration, const OutputSettings& out) 
   return {"rr", rr_config(s, duration), std::move(banner), duration, out};
 }
 
-std::unique_ptr<Job> make_crr_job(load::CrrSpec spec, double max_error_rate) {
-  return std::make_unique<CrrJob>(std::move(spec), max_error_rate);
+std::unique_ptr<Job> make_crr_job(load::CrrSpec spec) {
+  return std::make_unique<CrrJob>(std::move(spec));
 }
 
-std::unique_ptr<Job> make_rr_job(load::RrSpec spec, double max_error_rate) {
-  return std::make_unique<RrJob>(std::move(spec), max_error_rate);
+std::unique_ptr<Job> make_rr_job(load::RrSpec spec) {
+  return std::make_unique<RrJob>(std::move(spec));
 }
 
 }  // namespace connperf::run

@@ -14,8 +14,8 @@
 
 namespace connperf::run {
 
-std::unique_ptr<Job> make_crr_job(load::CrrSpec spec, double max_error_rate);
-std::unique_ptr<Job> make_rr_job(load::RrSpec spec, double max_error_rate);
+std::unique_ptr<Job> make_crr_job(load::CrrSpec spec);
+std::unique_ptr<Job> make_rr_job(load::RrSpec spec);
 
 // What the result's `config` says of a run of the job's whole `spec` (all ranks) lasting
 // `duration` seconds (0: until -n), and the plan with the banner the table starts under.

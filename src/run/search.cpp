@@ -15,7 +15,7 @@ namespace connperf::run {
 
 namespace {
 
-struct Verdict {
+struct StepVerdict {
   bool held;
   std::string why;
   nlohmann::json json;
@@ -25,7 +25,7 @@ std::string rate_text(double r) {
   return stats::format_count(static_cast<std::uint64_t>(r));
 }
 
-Verdict judge(double rate, const StepResult& s, double max_error_rate, std::uint64_t max_p99_us) {
+StepVerdict judge(double rate, const StepResult& s, double max_error_rate, std::uint64_t max_p99_us) {
   const stats::ClientSnapshot& t = s.total;
   const std::uint64_t failed = t.error_total() + s.aborted;
   const double error_rate =
@@ -55,7 +55,7 @@ Verdict judge(double rate, const StepResult& s, double max_error_rate, std::uint
   return {why.empty(), why, std::move(j)};
 }
 
-std::string row(std::size_t n, const Verdict& v) {
+std::string row(std::size_t n, const StepVerdict& v) {
   const nlohmann::json& j = v.json;
   return fmt::format("{:>4} {:>12} {:>12} {:>10.4f} {:>9}  {}", n,
                      stats::format_count(static_cast<std::uint64_t>(j["rate"].get<double>())),
@@ -113,7 +113,7 @@ int run_search(const SearchPlan& plan, const OutputSettings& settings) {
     const auto before = settings.kernel_counters ? diag::read_tcp_mib() : std::nullopt;
     StepResult s;
     const bool stopped = plan.step(rate, s);
-    Verdict v = judge(rate, s, plan.max_error_rate, plan.max_p99_us);
+    StepVerdict v = judge(rate, s, plan.max_error_rate, plan.max_p99_us);
     std::string line = row(steps.size() + 1, v);
     add_kernel_step(before, v.json, line);
     output.step(v.json, line);

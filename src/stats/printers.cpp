@@ -86,6 +86,8 @@ nlohmann::json crr_interval_json(double t, const ClientSnapshot& d, double secon
           {"completed", d.completed},
           {"errors", d.error_total()},
           {"in_flight", d.in_flight},
+          // Little's law: the mean number in flight over the interval, not a sample at its end.
+          {"concurrency", per_second(d.completed, seconds) * d.total_us.mean() / 1e6},
           {"cps", per_second(d.completed, seconds)},
           {"connect_us", {{"p50", d.connect_us.percentile(50)}, {"p99", d.connect_us.percentile(99)}}},
           {"response_us",

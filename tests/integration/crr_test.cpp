@@ -138,6 +138,55 @@ TEST(CrrIntegration, NothingCompletedExitsOneNamingTheCauseAndTheTarget) {
   server.stop();
 }
 
+// --criteria: the verdict is printed, written as `verdict` and sets the exit code (3 on FAIL); a
+// bad spec is a usage error before any connection.
+TEST(CrrIntegration, CriteriaGiveAVerdictAndExitThreeOnFail) {
+  TempDir dir;
+  Server server(dir);
+  const json pass = run_crr(dir, {server.target(), "-n", "300", "--criteria",
+                                  "errors<0.001%,resets<0.001%,p99<10s,completed>=300"});
+  EXPECT_EQ(pass["verdict"]["pass"], true) << pass["verdict"].dump();
+  EXPECT_EQ(pass["verdict"]["criteria"].size(), 4u);
+  const json fail = run_crr(dir, {server.target(), "-n", "300", "--criteria", "p50.connect<1us,cps>1M"}, 3);
+  EXPECT_EQ(fail["verdict"]["pass"], false);
+  EXPECT_EQ(fail["verdict"]["criteria"][1]["pass"], false);
+  EXPECT_EQ(fail["summary"]["completed"], 300);  // the run itself is whole
+  const RunResult r = run({connperf(), "crr", server.target(), "-n", "5", "-q", "--criteria",
+                           "p99.ttlb<50ms"}, dir.path(), 30s);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("crr has no latency phase 'ttlb'"), std::string::npos) << r.err;
+  const json s = server.stop();
+  EXPECT_EQ(s["accepted"], 600) << s.dump();  // the refused spec made no connection
+}
+
+// Phases: the rate ramps up and down around the sustain phase; every interval says its phase and
+// the summary's sustain figures are exactly the sum of the sustain intervals; the verdict judges
+// those.
+TEST(CrrIntegration, PhasesRampTheRateAndTheSustainFiguresAreItsIntervals) {
+  TempDir dir;
+  Server server(dir);
+  const json doc = run_crr(dir, {server.target(), "--rate", "2000", "--ramp-up", "1", "--sustain",
+                                 "1", "--ramp-down", "1", "--criteria", "completed>=1900"});
+  const json& s = doc["summary"];
+  expect_client_invariant(s);
+  EXPECT_NEAR(s["started"].get<double>(), 4000, 40);  // 2000/2 + 2000 + 2000/2
+  const json& iv = doc["intervals"];
+  ASSERT_EQ(iv.size(), 3u) << iv.dump();
+  EXPECT_EQ(iv[0]["phase"], "ramp_up");
+  EXPECT_EQ(iv[1]["phase"], "sustain");
+  EXPECT_EQ(iv[2]["phase"], "ramp_down");
+  EXPECT_LT(iv[0]["started"].get<double>(), 0.6 * iv[1]["started"].get<double>());
+  EXPECT_EQ(s["sustain"]["completed"], iv[1]["completed"]);
+  EXPECT_EQ(s["sustain"]["started"], iv[1]["started"]);
+  EXPECT_EQ(s["phases"]["sustain_s"], 1.0);
+  EXPECT_EQ(doc["verdict"]["criteria"][0]["measured"], s["sustain"]["completed"]);
+  const RunResult r = run({connperf(), "crr", server.target(), "-d", "2", "--sustain", "1"},
+                          dir.path(), 30s);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("-d: not with --ramp-up"), std::string::npos) << r.err;
+  server.stop();
+}
+
 TEST(CrrIntegration, BindRangeIsSeenAsFourSources) {
   TempDir dir;
   Server server(dir);
