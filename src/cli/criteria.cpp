@@ -241,7 +241,7 @@ void add_criteria_flag(CLI::App& c, std::string& spec, Judged what) {
                "PASS or FAIL (exit 3) by criteria, comma-separated: METRIC<VALUE (< <= > >=), "
                "e.g. errors<0.01%,resets<0.001%,p99.total<50ms" +
                    std::string(what == Judged::Cc ? "" : ",cps>=20000") +
-                   "; 'rfc9411' adds RFC 9411's validation criteria (docs/criteria.md)")
+                   "; 'rfc9411' adds RFC 9411's validation criteria (docs/rfc9411.md)")
       ->check(CLI::Validator(
           [what](std::string& s) -> std::string {
             try {
