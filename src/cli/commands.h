@@ -30,6 +30,8 @@ struct CrrOptions {
   double rate = 0;
   std::string close = "rst";
   SearchFlags search;
+  std::uint64_t hold = 0;             // --hold N connections held beside the load
+  std::string hold_interval = "1";    // --hold-interval: each held connection's request
 };
 
 struct ServerOptions {

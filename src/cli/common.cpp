@@ -64,6 +64,8 @@ void check_modes(const Modes& m) {
     throw UsageError("lab run: no --server-stats here: lab run reconciles with its own server");
   if (m.server_stats && stepped)
     throw UsageError(fmt::format("--server-stats: not with {}", stepped));
+  if (m.hold && stepped)
+    throw UsageError(fmt::format("--hold: not with {} yet", stepped));
   if (m.phases && stepped)
     throw UsageError(fmt::format("--ramp-up/--sustain/--ramp-down: not with {} (each step is one "
                                  "run at one load)", stepped));

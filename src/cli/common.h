@@ -40,6 +40,7 @@ struct Modes {
   bool ranks = false;         // under an MPI launcher, more than one rank
   bool criteria = false;      // --criteria
   bool phases = false;        // --ramp-up, --sustain, --ramp-down
+  bool hold = false;          // crr --hold
 };
 void check_modes(const Modes& m);
 

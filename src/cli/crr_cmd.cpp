@@ -8,6 +8,7 @@
 #include "diag/sock_diag.h"
 #include "run/driver.h"
 #include "run/load_jobs.h"
+#include "run/held_load.h"
 #include "run/load_job.h"
 #include "stats/printers.h"
 
@@ -28,6 +29,16 @@ void add_crr(CLI::App& app, CrrOptions& o) {
   add_rate_flag(c, o.rate, "new connections per second in total (open loop)", "closed loop");
   add_close_flag(c, o.close, "how we close after the response: rst (SO_LINGER 0) or fin");
   add_criteria_flag(c, o.run.criteria, Judged::Crr);
+  c.add_option("--hold", o.hold,
+               "N connections opened before the measurement and held for the whole run beside "
+               "it (CPS under held load); their failures are counted apart")
+      ->check(in_range<std::uint64_t>(1, 10'000'000))
+      ->default_str("none");
+  c.add_option("--hold-interval", o.hold_interval,
+               "each held connection sends its request every SECONDS (so a device cannot age "
+               "it out)")
+      ->check(seconds_check())
+      ->type_name("SECONDS");
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
@@ -51,7 +62,8 @@ int run_crr(const CrrOptions& o) {
                .server_stats = !o.to.server_stats.empty(),
                .ranks = ranks::world().size() > 1,
                .criteria = !o.run.criteria.empty(),
-               .phases = o.run.phases().on()});
+               .phases = o.run.phases().on(),
+               .hold = o.hold > 0});
   StopSignals signals;
   if (o.search.on) return run_crr_search(o, crr_spec(o), signals);
   return run_load([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);
@@ -74,7 +86,12 @@ run::Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
       run::rank_share(spec, {{"-c", spec.concurrency}, {"-n", spec.count}});
   run::check_sources(mine);
   run::preflight_crr(mine, duration);
-  auto job = run::with_verdict(run::make_crr_job(std::move(mine)),
+  const run::HoldSpec hold{ranks::world().size() == 1
+                               ? o.hold
+                               : load::share(o.hold, ranks::world().size(), ranks::world().rank()),
+                           loop::ns_from_seconds(parse_seconds("--hold-interval", o.hold_interval))};
+  if (hold.count) run::preflight_held(mine, hold.count + mine.concurrency, 0);
+  auto job = run::with_verdict(run::with_held_load(run::make_crr_job(mine), mine, hold),
                                run_criteria(o.run.criteria, o.run.max_error_rate, Judged::Crr));
   return {std::move(job), run::crr_plan(spec, duration, o.out.settings())};
 }

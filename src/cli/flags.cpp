@@ -31,6 +31,8 @@ std::string unescape(const std::string& text) {
   return out;
 }
 
+}  // namespace
+
 // A time flag's value (10, 2.5, 500ms, 2s, 1m) checked at parse, so a bad one is a usage error
 // before anything runs; the subcommand reads it with parse_seconds.
 CLI::Validator seconds_check() {
@@ -45,8 +47,6 @@ CLI::Validator seconds_check() {
       },
       "");
 }
-
-}  // namespace
 
 CLI::Validator more_than_zero() {
   return CLI::Validator(

@@ -42,6 +42,8 @@ CLI::Validator in_range(T min, T max) {
 }
 // A number more than 0 (--rate, --ramp).
 CLI::Validator more_than_zero();
+// A time flag's value (10, 2.5, 500ms, 2s, 1m), checked at parse; read with parse_seconds.
+CLI::Validator seconds_check();
 
 // -t's range, for every subcommand (crr, rr, cc, server, proxy, models and its --server-threads).
 inline constexpr unsigned kMaxThreads = 1024;

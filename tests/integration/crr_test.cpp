@@ -187,6 +187,25 @@ TEST(CrrIntegration, PhasesRampTheRateAndTheSustainFiguresAreItsIntervals) {
   server.stop();
 }
 
+// --hold N: N connections opened before the measurement and held through it beside the crr
+// load; the server accepted both, and the held ones are counted apart.
+TEST(CrrIntegration, HeldConnectionsStayOpenBesideTheLoadAndAreCountedApart) {
+  TempDir dir;
+  Server server(dir);
+  const json doc = run_crr(dir, {server.target(), "-n", "3000", "-c", "8", "--hold", "300",
+                                 "--hold-interval", "100ms"});
+  const json& s = doc["summary"];
+  expect_client_invariant(s);
+  EXPECT_EQ(s["completed"], 3000);
+  EXPECT_EQ(s["held"]["established"], 300) << s["held"].dump();
+  EXPECT_EQ(s["held"]["open"], 300);
+  EXPECT_EQ(s["held"]["failed"], 0);
+  EXPECT_EQ(s["held"]["lost"], 0);
+  for (const auto& i : doc["intervals"]) EXPECT_EQ(i["held"]["open"], 300) << i.dump();
+  const json srv = server.stop();
+  EXPECT_EQ(srv["accepted"], 3300) << srv.dump();
+}
+
 TEST(CrrIntegration, BindRangeIsSeenAsFourSources) {
   TempDir dir;
   Server server(dir);

@@ -171,6 +171,25 @@ TEST_F(LabTest, ALimitRefusesConnectionsPastItAndTheClientCountsThem) {
   server.stop();
 }
 
+// CPS under held load (RFC 9411's concurrent capacity beside the connection rate): the held
+// connections fill the device's table, so every new connection is refused by the device, counted
+// by cause apart from the held ones.
+TEST_F(LabTest, HeldConnectionsFillTheTableAndTheLoadIsRefused) {
+  Lab lab(dir, {"--limit", "100"});
+  ServerProcess server(dir, lab_server_args(lab));
+  const std::string path = dir.file("held.json");
+  const RunResult r = run({connperf(), "crr", std::string(kServerAddr) + ":8080", "-n", "50",
+                           "--hold", "100", "--netns", lab.ns("client"), "-q", "--json", path},
+                          dir.path(), 60s);
+  EXPECT_EQ(r.code, 1) << r.err;  // nothing of the load completed
+  const json s = read_json(path)["summary"];
+  EXPECT_EQ(s["held"]["established"], 100) << s.dump();
+  EXPECT_EQ(s["held"]["failed"], 0);
+  EXPECT_EQ(s["errors"]["refused"], 50) << s["errors"].dump();
+  EXPECT_EQ(lab.status()["dut"]["refused"], 50);
+  server.stop();
+}
+
 // A killed `lab run` leaves nothing of its own: down still removes all.
 TEST_F(LabTest, DownAfterAKilledRunLeavesNothing) {
   std::string name;
