@@ -26,6 +26,9 @@ TEST(ModelsIntegration, EveryModelGivesARowPerStepAndItsServerIsGoneAfter) {
     EXPECT_EQ(m["steps"][0]["connections"], 2);
     EXPECT_EQ(m["steps"][1]["connections"], 4);
     for (const json& st : m["steps"]) EXPECT_GT(st["qps"].get<double>(), 0) << m["model"];
+    // Fairness: one connection at a time leaves the others unanswered; the others answer all.
+    EXPECT_EQ(m["steps"][1]["answered_connections"], m["model"] == "iterative" ? 1 : 4)
+        << m["model"];
     ASSERT_TRUE(m["memory"].is_object()) << m["model"];
     EXPECT_GT(m["memory"]["pss_kib_top"].get<double>(), 0);
     const json& pids = m["memory"]["pids"];
