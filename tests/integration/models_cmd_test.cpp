@@ -18,7 +18,11 @@ bool process_exists(int pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
 TEST(ModelsIntegration, EveryModelGivesARowPerStepAndItsServerIsGoneAfter) {
   TempDir dir;
-  const json doc = run_models(dir, "epoll,thread,fork,iterative", "2,4");
+  std::string table;
+  const json doc = run_models(dir, "epoll,thread,fork,iterative", "2,4", &table);
+  EXPECT_NE(table.find("iterative: only 1 of 4 connections got any response"), std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("epoll: only"), std::string::npos) << table;
   const json& models = doc["summary"]["models"];
   ASSERT_EQ(models.size(), 4u);
   for (const json& m : models) {
