@@ -50,14 +50,11 @@ bool clock(ranks::Comm& comm, StopSignals& signals, std::uint64_t t0, double int
     const std::uint64_t now = loop::now_ns();
     const Step s = agree(comm, {signalled, done, end && now >= end, now >= next_tick});
     if (s.signalled) return true;
-    // A tick due when -d ends is still the load's row: the drain after it gets its own row (or
-    // none when short), not a longer last row whose rate the drain dilutes.
-    if (s.reached_end || (s.ended && !s.tick)) return false;
+    if (s.reached_end || s.ended) return false;
     if (s.tick) {
       tick(loop::seconds_from_ns(next_tick - t0));
       next_tick += interval_ns;
       next_status = now + kStatusNs;  // the row just printed says where the run is
-      if (s.ended) return false;
     } else if (now >= next_status) {
       status(loop::seconds_from_ns(now - t0));
       next_status = now + kStatusNs;
