@@ -14,6 +14,7 @@
 #include "cli/merge.h"
 #include "cli/version.h"
 #include "ranks/comm.h"
+#include "result/document.h"
 
 namespace connperf::cli {
 
@@ -133,6 +134,7 @@ int run(int argc, char** argv) {
   for (const Command& c : table) c.add(app);
   if (argc == 3 && argv[1] == manual::kGenerateDocs)
     return manual::write_docs(app, argv[2]) ? kOk : kCannotRun;  // at build time
+  result::set_command_line(argc, argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -36,6 +36,7 @@ struct RrConn {
   std::uint64_t next_due = 0;   // open loop: the next request's scheduled time
   std::uint64_t sends = 0;      // open loop with phases: requests scheduled on this slot so far
   bool has_sent = false;        // a request went out on this slot (its schedule has begun)
+  bool answered = false;        // a response came back on this slot (fairness: who got any)
   proto::ResponseFramer framer;
 };
 
@@ -68,6 +69,7 @@ class RrWorker final : public loop::Handler {
   const stats::ClientStats& stats() const noexcept { return stats_; }
   std::uint64_t aborted() const noexcept { return aborted_; }
   std::uint64_t open() const noexcept { return open_.load(std::memory_order_relaxed); }
+  std::uint64_t answered() const noexcept { return answered_pub_.load(std::memory_order_relaxed); }
 
   void on_io(loop::Token token, std::uint32_t events) override {
     const std::uint32_t i = token.slot;
@@ -124,6 +126,7 @@ class RrWorker final : public loop::Handler {
   void progress(std::uint64_t /*now*/) {
     if (done_) return;
     open_.store(open_count_, std::memory_order_relaxed);
+    answered_pub_.store(answered_, std::memory_order_relaxed);
     stats_.set_in_flight(outstanding_);
     if ((draining_ || started_ >= quota_) && outstanding_ == 0) return finish();
     std::uint64_t when = next_sweep_;
@@ -284,6 +287,10 @@ class RrWorker final : public loop::Handler {
     stats_.total_us().record(loop::us_from_ns(now - c.t_sched));
     stats_.completed();
     --outstanding_;
+    if (!c.answered) [[unlikely]] {
+      c.answered = true;
+      ++answered_;
+    }
     c.state = RrConn::State::Idle;
     if (reconnect) {
       close(i);
@@ -340,6 +347,7 @@ class RrWorker final : public loop::Handler {
     outstanding_ = 0;
     for (std::uint32_t i = 0; i < conns_.size(); ++i) close(i);
     open_.store(0);
+    answered_pub_.store(answered_, std::memory_order_relaxed);
     stats_.set_in_flight(0);
     loop_.set_deadline(0);
     loop_.stop();
@@ -360,6 +368,8 @@ class RrWorker final : public loop::Handler {
   std::uint64_t aborted_ = 0;
   std::uint64_t open_count_ = 0;
   std::atomic<std::uint64_t> open_{0};
+  std::uint64_t answered_ = 0;  // slots with answered set
+  std::atomic<std::uint64_t> answered_pub_{0};
   double interval_ns_ = 0;
   double conn_rate_ = 0;    // open loop: each connection's share of --rate
   std::uint64_t t0_ = 0;
@@ -388,6 +398,10 @@ RrEngine::~RrEngine() {
 
 std::uint64_t RrEngine::open_connections() const noexcept {
   return sum<std::uint64_t>([](const RrWorker& w) { return w.open(); });
+}
+
+std::uint64_t RrEngine::answered_connections() const noexcept {
+  return sum<std::uint64_t>([](const RrWorker& w) { return w.answered(); });
 }
 
 }  // namespace connperf::load

@@ -40,6 +40,9 @@ class RrEngine : public LoadEngine<RrWorker> {
   ~RrEngine();
 
   std::uint64_t open_connections() const noexcept;
+  // Fairness: of the `connections` slots, how many got at least one response since start
+  // (a reconnected slot counts once). Published per loop batch, exact after join().
+  std::uint64_t answered_connections() const noexcept;
   const RrSpec& spec() const noexcept { return spec_; }
 
  private:

@@ -1,7 +1,8 @@
-// One chart as inline SVG: axes with readable ticks and unit labels, a legend, line series whose
-// missing points are gaps (a new sub-path, never a drop to zero), filled areas and a dot per
-// point (class "pt", with a <title> tooltip) so a reader, or a test, can count what was drawn.
-// Pure: data in, markup out.
+// One chart as inline SVG: axes with readable ticks and unit labels, a legend whose swatches
+// look like their series (solid, dashed, area, bars), line series whose missing points are gaps
+// (a new sub-path, never a drop to zero), filled areas, bars, and a mark per point (class "pt",
+// a dot or a bar, with a <title> tooltip) so a reader, or a test, can count what was drawn. A
+// chart with no data at all is a sentence, not an empty frame. Pure: data in, markup out.
 #pragma once
 
 #include <optional>
@@ -24,6 +25,7 @@ struct Series {
   bool dashed = false;
   bool area = false;  // filled down to the axis (errors under a rate)
   bool dots = true;
+  bool bars = false;  // a bar per point from zero; several bar series stand side by side
 };
 
 struct Axis {
@@ -37,6 +39,7 @@ struct Chart {
   std::string title;
   Axis x, y;
   std::vector<Series> series;
+  std::string empty_text = "no data to draw";  // said instead of the chart when nothing has data
 };
 
 std::string render_svg(const Chart& chart);

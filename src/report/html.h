@@ -1,6 +1,7 @@
-// `connperf report`: result documents (crr, rr, cc, rr --sweep, models) in, one self-contained
-// HTML page out — inline SVG charts and CSS, no script, nothing fetched. Runs of one kind are
-// overlaid in the same charts, one colour per run. Pure.
+// `connperf report`: result documents (crr, rr, cc, rr --sweep, models, lab run) in, one
+// self-contained HTML page out — a first screen per run, inline SVG charts, formatted tables and
+// CSS; no script, nothing fetched. Runs of one kind are overlaid in the same charts, one colour
+// per run. What each part shows: docs/report.md. Pure.
 #pragma once
 
 #include <stdexcept>

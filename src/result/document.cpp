@@ -20,6 +20,11 @@ std::string utc_now_rfc3339() {
   return text;
 }
 
+std::string& remembered_command_line() {
+  static std::string line;
+  return line;
+}
+
 std::string host_name() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "";
@@ -28,15 +33,38 @@ std::string host_name() {
 
 }  // namespace
 
+std::string shell_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) {
+    if (!out.empty()) out += ' ';
+    if (!w.empty() && w.find_first_of(" \t\"'\\$`*?;&|<>()") == std::string::npos) {
+      out += w;
+      continue;
+    }
+    out += '\'';
+    for (char ch : w) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+    out += '\'';
+  }
+  return out;
+}
+
+void set_command_line(int argc, const char* const* argv) {
+  std::vector<std::string> words{"connperf"};
+  for (int i = 1; i < argc; ++i) words.emplace_back(argv[i]);
+  remembered_command_line() = shell_words(words);
+}
+
 nlohmann::json document(std::string_view command, nlohmann::json config) {
-  return {{"tool", "connperf"},
-          {"version", CONNPERF_VERSION},
-          {"command", command},
-          {"started_at", utc_now_rfc3339()},
-          {"host", host_name()},
-          {"config", std::move(config)},
-          {"intervals", nlohmann::json::array()},
-          {"summary", nlohmann::json::object()}};
+  nlohmann::json doc = {{"tool", "connperf"},
+                        {"version", CONNPERF_VERSION},
+                        {"command", command},
+                        {"started_at", utc_now_rfc3339()},
+                        {"host", host_name()},
+                        {"config", std::move(config)},
+                        {"intervals", nlohmann::json::array()},
+                        {"summary", nlohmann::json::object()}};
+  if (!remembered_command_line().empty()) doc["command_line"] = remembered_command_line();
+  return doc;
 }
 
 void write_json(const std::string& path, const nlohmann::json& doc) {

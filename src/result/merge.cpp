@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "result/document.h"
 #include "stats/histogram_json.h"
 #include "stats/printers.h"
 
@@ -143,6 +144,20 @@ json merge_intervals(const std::vector<json>& docs) {
   return out;
 }
 
+// The merged result ran when its first part started (RFC 3339 strings sort by time) and
+// where its parts ran: their distinct hosts, joined by commas.
+void stamp_where_and_when(const std::vector<json>& docs, json& out) {
+  std::string first, hosts;
+  for (const json& d : docs) {
+    const std::string at = d.value("started_at", ""), host = d.value("host", "");
+    if (!at.empty() && (first.empty() || at < first)) first = at;
+    if (!host.empty() && ("," + hosts + ",").find("," + host + ",") == std::string::npos)
+      hosts += (hosts.empty() ? "" : ",") + host;
+  }
+  if (!first.empty()) out["started_at"] = first;
+  if (!hosts.empty()) out["host"] = hosts;
+}
+
 }  // namespace
 
 Merged merge_results(const std::vector<json>& docs, const std::vector<std::string>& names) {
@@ -165,11 +180,9 @@ Merged merge_results(const std::vector<json>& docs, const std::vector<std::strin
   json configs = json::array();
   for (const auto& d : docs) configs.push_back(d.value("config", json::object()));
   Merged out;
-  out.doc = {{"tool", "connperf"},
-             {"version", CONNPERF_VERSION},
-             {"command", command},
-             {"config", {{"merged", names}, {"configs", configs}}},
-             {"intervals", merge_intervals(docs)}};
+  out.doc = document(command, {{"merged", names}, {"configs", configs}});
+  out.doc["intervals"] = merge_intervals(docs);
+  stamp_where_and_when(docs, out.doc);
   if (command == "cc") merge_cc(docs, out);
   else merge_client(docs, command, out);
   out.doc["summary"]["merged_from"] = docs.size();

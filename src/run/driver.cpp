@@ -30,13 +30,18 @@ Step agree(ranks::Comm& comm, Step s) {
 }
 
 // Calls tick(t) every `interval` seconds from t0 until the job reaches its end, `duration`
-// seconds pass (0 = no limit) or a signal arrives. Returns true when stopped by a signal.
+// seconds pass (0 = no limit) or a signal arrives, and between ticks `status(elapsed)` every
+// quarter second, so the progress line moves between table rows. Returns true when stopped
+// by a signal.
 bool clock(ranks::Comm& comm, StopSignals& signals, std::uint64_t t0, double interval,
-           double duration, Job& job, const std::function<void(double)>& tick) {
+           double duration, Job& job, const std::function<void(double)>& tick,
+           const std::function<void(double)>& status) {
   constexpr std::uint64_t kPollNs = 20'000'000;  // how soon the end of a counted run is seen
+  constexpr std::uint64_t kStatusNs = 250'000'000;
   const std::uint64_t interval_ns = loop::ns_from_seconds(interval);
   const std::uint64_t end = duration > 0 ? t0 + loop::ns_from_seconds(duration) : 0;
   std::uint64_t next_tick = t0 + interval_ns;
+  std::uint64_t next_status = t0 + kStatusNs;
   for (;;) {
     std::uint64_t wake = std::min(next_tick, loop::now_ns() + kPollNs);
     if (end) wake = std::min(wake, end);
@@ -49,6 +54,10 @@ bool clock(ranks::Comm& comm, StopSignals& signals, std::uint64_t t0, double int
     if (s.tick) {
       tick(loop::seconds_from_ns(next_tick - t0));
       next_tick += interval_ns;
+      next_status = now + kStatusNs;  // the row just printed says where the run is
+    } else if (now >= next_status) {
+      status(loop::seconds_from_ns(now - t0));
+      next_status = now + kStatusNs;
     }
   }
 }
@@ -156,11 +165,14 @@ int drive(Job& inner, const Plan& plan, StopSignals& signals) {
     job.interval(t, t - last_t, j, line);
     last_t = t;
     out.interval(std::move(j), line);
-    out.status(progress_text(t, plan.duration, job.done_fraction()));
+  };
+  auto status = [&](double elapsed) {
+    out.status(progress_text(elapsed, plan.duration, job.done_fraction()));
   };
   comm.barrier();  // every rank is ready: they start together
   const std::uint64_t t0 = job.start();
-  const bool signalled = clock(comm, signals, t0, plan.out.interval, plan.duration, job, tick);
+  const bool signalled =
+      clock(comm, signals, t0, plan.out.interval, plan.duration, job, tick, status);
   std::uint64_t elapsed_ns[1] = {job.stop(signals, signalled) - t0};
   comm.max(elapsed_ns);  // the job lasted as long as its slowest rank
   const double elapsed = loop::seconds_from_ns(elapsed_ns[0]);

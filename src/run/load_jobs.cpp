@@ -93,6 +93,11 @@ class RrJob final : public LoadJob<load::RrEngine> {
     text = stats::rr_summary_text(total_, aborted, load, spec().rate > 0, elapsed - load);
     j = stats::rr_summary_json(total_, aborted, load);
     j["drain_s"] = elapsed - load;
+    j["answered_connections"] = engine_.answered_connections();
+    if (j["answered_connections"] < spec().connections)
+      text += fmt::format("only {} of {} connections got any response\n",
+                          stats::format_count(j["answered_connections"]),
+                          stats::format_count(spec().connections));
     phases_.summarize(j, text, "qps", [](const stats::ClientSnapshot& s, double seconds) {
       return stats::rr_summary_json(s, 0, seconds);
     });

@@ -164,7 +164,17 @@ std::string models_table(const nlohmann::json& models, bool crr) {
                                           : std::string("-"),
                        "");
   }
-  return out + mem + "\n";
+  out += mem + "\n";
+  // Fairness: a model that left connections unanswered is named, so its rate is read with it.
+  for (const auto& m : models)
+    for (const auto& st : m["steps"])
+      if (st.contains("answered_connections") &&
+          st["answered_connections"] < st["connections"])
+        out += fmt::format("{}: only {} of {} connections got any response\n",
+                           m["model"].get<std::string>(),
+                           stats::format_count(st["answered_connections"]),
+                           stats::format_count(st["connections"]));
+  return out;
 }
 
 }  // namespace

@@ -50,9 +50,11 @@ void NdjsonStream::line(const nlohmann::json& j) {
   std::fflush(f_);
 }
 
-void NdjsonStream::start(const std::string& command, const nlohmann::json& config) {
-  line({{"event", "start"}, {"tool", "connperf"}, {"version", CONNPERF_VERSION},
-        {"command", command}, {"config", config}});
+void NdjsonStream::start(const nlohmann::json& doc) {
+  nlohmann::json e = {{"event", "start"}};
+  for (const auto& [key, value] : doc.items())
+    if (key != "intervals" && key != "summary") e[key] = value;
+  line(e);
 }
 
 void NdjsonStream::interval(const nlohmann::json& j) {
@@ -111,7 +113,7 @@ Output::Output(const OutputSettings& settings, const std::string& command,
       talk_(talk),
       doc_(result::document(command, std::move(config))),
       stream_(talk ? settings.ndjson : std::string()) {
-  stream_.start(command, doc_["config"]);
+  stream_.start(doc_);
 }
 
 void Output::banner(const std::string& text) {

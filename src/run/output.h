@@ -25,7 +25,8 @@ struct OutputSettings {
 };
 
 // --ndjson: one JSON object per line, flushed per line, so `jq` or a dashboard follows a run:
-// {"event":"start","tool":"connperf","version":…,"command":…,"config":…}, then
+// {"event":"start", and the result document's head: "tool", "version", "command",
+// "command_line", "started_at", "host", "config"}, then
 // {"event":"interval",…the interval's object…} (a sweep: one per step), then
 // {"event":"end","summary":…}. Does nothing when `path` is empty. Throws RunError.
 class NdjsonStream {
@@ -34,7 +35,7 @@ class NdjsonStream {
   ~NdjsonStream();
   NdjsonStream(const NdjsonStream&) = delete;
   NdjsonStream& operator=(const NdjsonStream&) = delete;
-  void start(const std::string& command, const nlohmann::json& config);
+  void start(const nlohmann::json& doc);  // the document's head, without intervals and summary
   void interval(const nlohmann::json& j);
   void end(const nlohmann::json& summary);
 

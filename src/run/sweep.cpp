@@ -66,7 +66,10 @@ nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signa
     const double secs = loop::seconds_from_ns(loop::now_ns() - t1);
     b -= a;
     nlohmann::json step = step_json(plan.counts[i], b, secs, kRr);
-    if constexpr (kRr) step["open_connections"] = engine.open_connections();
+    if constexpr (kRr) {
+      step["open_connections"] = engine.open_connections();
+      step["answered_connections"] = engine.answered_connections();
+    }
     if (stopped) step["interrupted"] = true;  // a signal cut it short: not a full step
     if (hooks.before_stop) hooks.before_stop(step);
     engine.stop();

@@ -2,6 +2,11 @@
 // section 3, checked exactly, and the command-line contract for bad input.
 #include <signal.h>
 
+#include <algorithm>
+#include <regex>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "harness.h"
@@ -366,6 +371,35 @@ TEST(CrrIntegration, ANonHttpReplyIsABadResponseAtOnce) {
   EXPECT_EQ(s["errors"]["bad_response"], 200) << s["errors"].dump();
   EXPECT_EQ(s["errors"]["timeout"], 0);
   server.stop();
+}
+
+}  // namespace
+}  // namespace connperf::test
+
+// On a terminal the progress line moves between table rows (issue 20, defect 10): before the
+// first row at 1.0 s it already said where the run was, and between rows it said something the
+// last row did not. Run under script(1) so stderr is a tty.
+namespace connperf::test {
+namespace {
+
+TEST(CrrIntegration, TheProgressLineMovesBetweenRowsOnATerminal) {
+  if (!have_program("script")) GTEST_SKIP() << "script (util-linux) is not installed";
+  TempDir dir;
+  ServerProcess server(dir, {"--mode", "http", "-t", "1"});
+  const std::string command = connperf() + " crr " + server.target() +
+                              " -c 1 --rate 200 -d 1.6 --json " + dir.file("r.json");
+  const RunResult r = run({"script", "-qec", command, "/dev/null"}, dir.path(), 30s);
+  server.stop();
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  std::vector<double> shown;
+  const std::regex progress("\x1b\\[K([0-9]+\\.[0-9]) s of ");
+  for (std::sregex_iterator it(r.out.begin(), r.out.end(), progress), end; it != end; ++it)
+    shown.push_back(std::stod((*it)[1]));
+  ASSERT_FALSE(shown.empty()) << r.out;
+  EXPECT_TRUE(std::any_of(shown.begin(), shown.end(), [](double t) { return t > 0 && t < 1; }))
+      << r.out;  // before the first row
+  EXPECT_TRUE(std::any_of(shown.begin(), shown.end(), [](double t) { return t > 1 && t < 1.6; }))
+      << r.out;  // between the first row and the end
 }
 
 }  // namespace

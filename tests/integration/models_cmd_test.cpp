@@ -18,7 +18,11 @@ bool process_exists(int pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
 TEST(ModelsIntegration, EveryModelGivesARowPerStepAndItsServerIsGoneAfter) {
   TempDir dir;
-  const json doc = run_models(dir, "epoll,thread,fork,iterative", "2,4");
+  std::string table;
+  const json doc = run_models(dir, "epoll,thread,fork,iterative", "2,4", &table);
+  EXPECT_NE(table.find("iterative: only 1 of 4 connections got any response"), std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("epoll: only"), std::string::npos) << table;
   const json& models = doc["summary"]["models"];
   ASSERT_EQ(models.size(), 4u);
   for (const json& m : models) {
@@ -26,6 +30,9 @@ TEST(ModelsIntegration, EveryModelGivesARowPerStepAndItsServerIsGoneAfter) {
     EXPECT_EQ(m["steps"][0]["connections"], 2);
     EXPECT_EQ(m["steps"][1]["connections"], 4);
     for (const json& st : m["steps"]) EXPECT_GT(st["qps"].get<double>(), 0) << m["model"];
+    // Fairness: one connection at a time leaves the others unanswered; the others answer all.
+    EXPECT_EQ(m["steps"][1]["answered_connections"], m["model"] == "iterative" ? 1 : 4)
+        << m["model"];
     ASSERT_TRUE(m["memory"].is_object()) << m["model"];
     EXPECT_GT(m["memory"]["pss_kib_top"].get<double>(), 0);
     const json& pids = m["memory"]["pids"];

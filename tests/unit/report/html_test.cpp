@@ -32,11 +32,84 @@ TEST(Html, ChartsEveryIntervalWithDataAndLeavesEmptyOnesOut) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // nothing fetched
   EXPECT_NE(html.find("data-chart=\"crr-rate\""), std::string::npos);
-  EXPECT_NE(html.find("data-series=\"a\" data-index=\"1\" data-marks=\"4\""), std::string::npos);
+  EXPECT_NE(html.find("data-series=\"a\" data-index=\"0\" data-marks=\"4\""), std::string::npos);
+  EXPECT_NE(html.find("data-series=\"a errors/s\" data-index=\"0\" data-marks=\"4\""),
+            std::string::npos);  // errors on their own chart
   EXPECT_NE(html.find("data-series=\"a p99\" data-index=\"1\" data-marks=\"4\""),
             std::string::npos);
-  EXPECT_NE(html.find("<td>refused</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>refused</td><td class=\"num\">8</td>"), std::string::npos);
   EXPECT_EQ(html.find("<td>timeout</td>"), std::string::npos);  // causes that never happened
+}
+
+TEST(Html, TheFirstScreenSaysWhatWhereAndWhen) {
+  nlohmann::json doc = crr_doc();
+  doc["command_line"] = "connperf crr 127.0.0.1:80 -d 5";
+  doc["host"] = "lab-7";
+  doc["started_at"] = "2026-12-07T12:00:00Z";
+  doc["config"]["targets"] = {"127.0.0.1:80"};
+  doc["summary"].update({{"started", 12000}, {"completed", 11992}, {"error_total", 8}});
+  const std::string html = render_html({{"a", doc}}, "");
+  const auto headline = html.find("class=\"headline\"");
+  ASSERT_NE(headline, std::string::npos);
+  EXPECT_LT(headline, html.find("<svg"));  // before any chart
+  EXPECT_NE(html.find("connperf crr 127.0.0.1:80 -d 5"), std::string::npos);
+  EXPECT_NE(html.find("<b>host</b> lab-7"), std::string::npos);
+  EXPECT_NE(html.find("<b>date</b> 2026-12-07 12:00:00 UTC"), std::string::npos);
+  EXPECT_NE(html.find("<b>target</b> 127.0.0.1:80"), std::string::npos);
+  EXPECT_NE(html.find("11,992<span class=\"unit\">of 12,000</span>"), std::string::npos);
+  // The summary is a table of labelled, formatted values, not keys and raw numbers.
+  EXPECT_NE(html.find("<td>completed</td><td class=\"num\">11,992</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>rate (connections/s)</td><td class=\"num\">98.0/s</td>"),
+            std::string::npos);
+  EXPECT_EQ(html.find("error_total"), std::string::npos);
+}
+
+TEST(Html, ARunWithNothingCompletedSaysSoInsteadOfDrawingLatency) {
+  nlohmann::json doc = crr_doc();
+  for (auto& iv : doc["intervals"]) iv["completed"] = 0;
+  doc["summary"].update({{"started", 400}, {"completed", 0}, {"error_total", 400}});
+  doc["summary"]["histograms"]["total"] = {{"count", 0}, {"buckets", nlohmann::json::array()}};
+  const std::string html = render_html({{"a", doc}}, "");
+  EXPECT_NE(html.find("nothing completed: 400 attempts, 8 of them refused"), std::string::npos);
+  EXPECT_NE(html.find("No response completed: there is no latency to draw."), std::string::npos);
+  EXPECT_EQ(html.find("data-chart=\"crr-latency\" viewBox"), std::string::npos);
+}
+
+TEST(Html, SweepsCarryATableOfThePlottedNumbers) {
+  nlohmann::json doc = crr_doc();
+  doc["command"] = "rr";
+  doc["summary"] = {{"steps", nlohmann::json::array()}};
+  for (int n : {1, 8})
+    doc["summary"]["steps"].push_back(
+        {{"connections", n}, {"qps", 1500.5 * n}, {"error_rate", 0.001}, {"answered_connections", 1},
+         {"latency_us", {{"response", {{"p50", 40}, {"p99", 2500}, {"p999", 9000}}}}}});
+  const std::string html = render_html({{"s", doc}}, "");
+  EXPECT_NE(html.find("data-table=\"steps\""), std::string::npos);
+  EXPECT_NE(html.find("<td>s</td><td class=\"num\">8</td><td class=\"num\">12,004.0/s</td>"
+                      "<td class=\"num\">40 µs</td><td class=\"num\">2.50 ms</td>"
+                      "<td class=\"num\">9.00 ms</td><td class=\"num\">0.10 %</td>"
+                      "<td class=\"num\">1 of 8</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("data-chart=\"sweep-fairness\""), std::string::npos);
+}
+
+TEST(Html, ALabRunChartsTheDutAndServerColumns) {
+  nlohmann::json doc = crr_doc();
+  doc["dut"]["intervals"] = nlohmann::json::array();
+  for (auto& iv : doc["intervals"]) {
+    iv["server"] = {{"accepted", 97}, {"rst", 96}, {"fin", 0}, {"active", 1}};
+    doc["dut"]["intervals"].push_back({{"t", iv["t"]}, {"new", 99}, {"entries", 1200},
+                                       {"refused", 1}, {"reset", 0}, {"lost", 3}});
+  }
+  const std::string html = render_html({{"lab", doc}}, "");
+  EXPECT_NE(html.find("data-chart=\"lab-flow\""), std::string::npos);
+  EXPECT_NE(html.find("data-series=\"DUT new connections/s\" data-index=\"1\" data-marks=\"5\""),
+            std::string::npos);
+  EXPECT_NE(html.find("data-series=\"server accepted/s\" data-index=\"2\" data-marks=\"5\""),
+            std::string::npos);
+  EXPECT_NE(html.find("data-table=\"lab\""), std::string::npos);
+  EXPECT_NE(html.find("<th>DUT new</th>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num\">1,200</td>"), std::string::npos);
 }
 
 TEST(Html, RefusesWhatIsNotAConnperfResult) {

@@ -22,6 +22,16 @@ TEST(Document, SaysWhatWhenAndWhereItRan) {
   EXPECT_TRUE(doc["summary"].is_object());
 }
 
+TEST(Document, CarriesTheCommandLineAsAShellWouldTakeItBack) {
+  EXPECT_EQ(shell_words({"connperf", "crr", "127.0.0.1:80", "-d", "5"}),
+            "connperf crr 127.0.0.1:80 -d 5");
+  EXPECT_EQ(shell_words({"lab", "--server-args", "-t 1", "it's", ""}),
+            R"(lab --server-args '-t 1' 'it'\''s' '')");
+  const char* argv[] = {"/usr/bin/connperf", "rr", "[::1]:80", "--request", "GET / x"};
+  set_command_line(5, argv);
+  EXPECT_EQ(document("rr", {})["command_line"], "connperf rr [::1]:80 --request 'GET / x'");
+}
+
 TEST(Document, AFileThatCannotBeWrittenIsAnError) {
   EXPECT_THROW(write_json("/nonexistent-dir/r.json", document("crr", {})), std::runtime_error);
 }

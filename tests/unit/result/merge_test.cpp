@@ -53,6 +53,23 @@ TEST(DistMerge, ThreeResultsGiveSummedTotalsAndTheMergedHistogram) {
   EXPECT_DOUBLE_EQ(m.doc["intervals"][1]["cps"].get<double>(), static_cast<double>(all.completed));
 }
 
+TEST(DistMerge, TheMergedResultRanWhenItsFirstPartStartedWhereItsPartsRan) {
+  stats::ClientSnapshot s;
+  s.started = s.completed = 10;
+  nlohmann::json a = crr_doc(s, 1.0, 0), b = crr_doc(s, 1.0, 0), c = crr_doc(s, 1.0, 0);
+  a["started_at"] = "2026-12-07T12:00:05Z";
+  a["host"] = "gen-2";
+  b["started_at"] = "2026-12-07T12:00:03Z";
+  b["host"] = "gen-1";
+  c["started_at"] = "2026-12-07T12:00:04Z";
+  c["host"] = "gen-2";
+  const result::Merged m = result::merge_results({a, b, c}, {"a", "b", "c"});
+  EXPECT_EQ(m.doc["started_at"], "2026-12-07T12:00:03Z");
+  EXPECT_EQ(m.doc["host"], "gen-2,gen-1");
+  EXPECT_EQ(m.doc["tool"], "connperf");
+  EXPECT_EQ(m.doc["config"]["merged"].size(), 3u);
+}
+
 // A cc part as a run writes it: `failed` of them refused, one lost.
 nlohmann::json cc_doc(std::uint64_t attempted, std::uint64_t failed, double reached) {
   const std::uint64_t zero = 0, lost = 1;
