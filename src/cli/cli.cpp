@@ -68,6 +68,7 @@ std::vector<Command> commands() {
   t.push_back(row("models", add_models, run_models));
   t.push_back(row("doctor", add_doctor, run_doctor));
   t.push_back(row("merge", add_merge, run_merge));
+  t.push_back(row("compare", add_compare, run_compare));
   return t;
 }
 

@@ -114,6 +114,13 @@ struct ReportOptions {
   std::vector<std::string> labels;
 };
 
+struct CompareOptions {
+  std::string base, now;
+  std::vector<std::string> metrics;  // --metric; none: the command's headline figures
+  std::string tolerance = "5%";
+  std::string json;
+};
+
 struct ModelsOptions {
   std::string models = "thread,epoll,fork,iterative";
   std::string mode = "http";
@@ -156,6 +163,7 @@ void add_cc(CLI::App& app, CcOptions& o);
 void add_proxy(CLI::App& app, ProxyOptions& o);
 void add_lab(CLI::App& app, LabOptions& o);
 void add_report(CLI::App& app, ReportOptions& o);
+void add_compare(CLI::App& app, CompareOptions& o);
 void add_models(CLI::App& app, ModelsOptions& o);
 void add_doctor(CLI::App& app, DoctorOptions& o);
 
@@ -170,6 +178,7 @@ int run_proxy(const ProxyOptions& o);
 int run_lab(const LabOptions& o, const std::string& action);  // up, down, status or run
 int run_lab_run(const LabOptions& o);
 int run_report(const ReportOptions& o);
+int run_compare(const CompareOptions& o);
 int run_models(const ModelsOptions& o);
 int run_doctor(const DoctorOptions& o);
 

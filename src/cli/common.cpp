@@ -99,4 +99,16 @@ std::vector<unsigned> parse_sweep(const std::string& flag, const std::string& te
   return out;
 }
 
+nlohmann::json read_result(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw RunError("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::exception&) {
+    throw UsageError(path + ": not a connperf result document (not JSON)");
+  }
+}
+
 }  // namespace connperf::cli

@@ -44,4 +44,8 @@ struct Modes {
 };
 void check_modes(const Modes& m);
 
+// A result document from FILE (report, merge, compare): RunError when it cannot be read,
+// UsageError when it is not JSON.
+nlohmann::json read_result(const std::string& path);
+
 }  // namespace connperf::cli

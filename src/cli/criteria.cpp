@@ -81,8 +81,11 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kLatencyK
     {"mean", "mean"}}};
 constexpr std::array<std::string_view, 3> kPhases{"connect", "response", "total"};
 
+[[noreturn]] void bad(std::string_view item, const std::string& why, std::string_view flag) {
+  throw UsageError(fmt::format("{}: '{}': {}", flag, item, why));
+}
 [[noreturn]] void bad(std::string_view item, const std::string& why) {
-  throw UsageError(fmt::format("--criteria: '{}': {}", item, why));
+  bad(item, why, "--criteria");
 }
 
 double number(std::string_view item, std::string_view text, std::string_view& rest) {
@@ -183,6 +186,14 @@ bool resolve(const Vocabulary& v, std::string_view item, std::string_view metric
   return false;
 }
 
+std::string unknown_metric(const Vocabulary& v, std::string_view metric) {
+  std::string known = "errors, a cause (refused, timeouts, resets, …), ";
+  known += v.latency ? "p50|p90|p99|p99.9|max|mean[.PHASE], " : "lost, ";
+  for (const auto& [figure, unit] : v.figures) known += std::string(figure) + ", ";
+  known += "concurrency.deviation";
+  return fmt::format("{} has no figure '{}' (it has {})", v.command, metric, known);
+}
+
 Criterion criterion(const Vocabulary& v, std::string_view item) {
   const std::size_t at = item.find_first_of("<>");
   if (at == std::string_view::npos || at == 0)
@@ -196,13 +207,7 @@ Criterion criterion(const Vocabulary& v, std::string_view item) {
   const std::string_view metric = item.substr(0, at);
   const std::string_view value = item.substr(at + (equal ? 2 : 1));
   if (value.empty()) bad(item, "no value after the comparison");
-  if (!resolve(v, item, metric, c)) {
-    std::string known = "errors, a cause (refused, timeouts, resets, …), ";
-    known += v.latency ? "p50|p90|p99|p99.9|max|mean[.PHASE], " : "lost, ";
-    for (const auto& [figure, unit] : v.figures) known += std::string(figure) + ", ";
-    known += "concurrency.deviation";
-    bad(item, fmt::format("{} has no figure '{}' (it has {})", v.command, metric, known));
-  }
+  if (!resolve(v, item, metric, c)) bad(item, unknown_metric(v, metric));
   switch (c.unit) {
     case Unit::Fraction: c.bound = share_bound(item, value); break;
     case Unit::Micros: c.bound = latency_bound(item, value); break;
@@ -234,6 +239,18 @@ std::vector<run::Criterion> parse_criteria(std::string_view spec, Judged what) {
     start = comma + 1;
   }
   return out;
+}
+
+run::Criterion parse_metric(std::string_view metric, Judged what, std::string_view flag) {
+  const Vocabulary& v = vocabulary(what);
+  Criterion c;
+  c.text = std::string(metric);
+  try {
+    if (resolve(v, metric, metric, c)) return c;
+  } catch (const UsageError& e) {  // resolve's own words, under this flag
+    throw UsageError(std::string(flag) + std::string(e.what()).substr(sizeof("--criteria") - 1));
+  }
+  bad(metric, unknown_metric(v, metric), flag);
 }
 
 void add_criteria_flag(CLI::App& c, std::string& spec, Judged what) {

@@ -25,6 +25,10 @@ enum class Judged { Crr, Rr, Cc };  // which summary the criteria read
 
 std::vector<run::Criterion> parse_criteria(std::string_view spec, Judged what);
 
+// A METRIC alone (what `compare --metric` names): the criterion without a bound. Throws
+// UsageError (naming `flag`) when the command has no such figure.
+run::Criterion parse_metric(std::string_view metric, Judged what, std::string_view flag);
+
 // --criteria SPEC, checked at parse (exit 2 before anything runs).
 void add_criteria_flag(CLI::App& c, std::string& spec, Judged what);
 

@@ -9,6 +9,7 @@ using run::Exit;
 using run::kCannotRun;
 using run::kErrorRate;
 using run::kOk;
+using run::kRegressed;
 using run::kUsage;
 using run::RunError;
 using run::UsageError;

@@ -24,17 +24,7 @@ void add_merge(CLI::App& app, MergeOptions& o) {
 
 int run_merge(const MergeOptions& o) {
   std::vector<nlohmann::json> docs;
-  for (const auto& path : o.files) {
-    std::ifstream in(path);
-    if (!in) throw RunError("merge: cannot read " + path);
-    std::stringstream text;
-    text << in.rdbuf();
-    try {
-      docs.push_back(nlohmann::json::parse(text.str()));
-    } catch (const nlohmann::json::exception&) {
-      throw UsageError("merge: " + path + " is not JSON");
-    }
-  }
+  for (const auto& path : o.files) docs.push_back(read_result(path));
   result::Merged merged;
   try {
     merged = result::merge_results(docs, o.files);

@@ -27,18 +27,6 @@ std::string base_name(const std::string& path) {
   return name;
 }
 
-nlohmann::json read_result(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw RunError("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception&) {
-    throw UsageError(path + ": not a connperf result document (not JSON)");
-  }
-}
-
 }  // namespace
 
 int run_report(const ReportOptions& o) {

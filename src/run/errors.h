@@ -6,7 +6,8 @@
 
 namespace connperf::run {
 
-enum Exit : int { kOk = 0, kCannotRun = 1, kUsage = 2, kErrorRate = 3 };
+// kRegressed: `compare` found a metric worse beyond its tolerance and the noise (CI's "fail").
+enum Exit : int { kOk = 0, kCannotRun = 1, kRegressed = 1, kUsage = 2, kErrorRate = 3 };
 
 class UsageError : public std::runtime_error {
  public:

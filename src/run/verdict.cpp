@@ -50,6 +50,8 @@ std::optional<double> deviation(std::span<const IntervalFigures> intervals,
   return worst / mean;
 }
 
+}  // namespace
+
 std::optional<double> measure(const Criterion& c, const nlohmann::json& summary,
                               std::span<const IntervalFigures> intervals) {
   switch (c.kind) {
@@ -73,6 +75,8 @@ std::optional<double> measure(const Criterion& c, const nlohmann::json& summary,
   return std::nullopt;
 }
 
+namespace {
+
 bool holds(Cmp cmp, double x, double bound) {
   switch (cmp) {
     case Cmp::Less: return x < bound;
@@ -82,6 +86,8 @@ bool holds(Cmp cmp, double x, double bound) {
   }
   return false;
 }
+
+}  // namespace
 
 std::string format_value(Criterion::Unit unit, double v) {
   switch (unit) {
@@ -95,6 +101,8 @@ std::string format_value(Criterion::Unit unit, double v) {
   }
   return fmt::format("{}", v);
 }
+
+namespace {
 
 std::string measured_text(const Check& c) {
   return c.measured ? "measured " + format_value(c.criterion.unit, *c.measured)

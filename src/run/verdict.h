@@ -55,6 +55,13 @@ struct IntervalFigures {
   std::vector<std::pair<std::string, double>> values;
 };
 
+// A criterion's figure in `summary` (Value, Share) or over `intervals` (Deviation); none when
+// the run has no such figure (a latency of nothing measured, a share of nothing started).
+std::optional<double> measure(const Criterion& c, const nlohmann::json& summary,
+                              std::span<const IntervalFigures> intervals);
+// A figure in its unit as the summaries print it: 0.001%, 1.23ms, 2.50s, 41,228.1.
+std::string format_value(Criterion::Unit unit, double v);
+
 // Judges `summary` and the intervals of full length (the last, shorter one is left out).
 Verdict judge(const std::vector<Criterion>& criteria, const nlohmann::json& summary,
               std::span<const IntervalFigures> intervals);

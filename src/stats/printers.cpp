@@ -91,7 +91,8 @@ nlohmann::json crr_interval_json(double t, const ClientSnapshot& d, double secon
           {"cps", per_second(d.completed, seconds)},
           {"connect_us", {{"p50", d.connect_us.percentile(50)}, {"p99", d.connect_us.percentile(99)}}},
           {"response_us",
-           {{"p50", d.response_us.percentile(50)}, {"p99", d.response_us.percentile(99)}}}};
+           {{"p50", d.response_us.percentile(50)}, {"p99", d.response_us.percentile(99)}}},
+          {"total_us", {{"p50", d.total_us.percentile(50)}, {"p99", d.total_us.percentile(99)}}}};
 }
 
 nlohmann::json errors_json(const ClientSnapshot& s) {

@@ -31,7 +31,7 @@ values() { "$bin" "$1" --help | grep -oE -- "$2 TEXT:\{[^}]*\}" | sed 's/.*{//; 
 
 subs=$("$bin" --help | awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' | sort | paste -sd' ')
 expect "--help --version $subs" connperf ""
-expect "cc crr" connperf c
+expect "cc compare crr" connperf c
 expect "--close" connperf crr --clo
 expect "$(values crr --close)" connperf crr --close ""
 expect "$(values crr --close)" connperf crr --close = ""

@@ -6,6 +6,8 @@
 #include <map>
 #include <thread>
 
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "harness.h"
@@ -177,6 +179,44 @@ TEST(RrIntegration, OpenLoopLatencyIncludesTheQueueBehindAStall) {
   EXPECT_GE(open_p99, 100'000u) << open["latency_us"].dump();
   EXPECT_LT(closed_p99, 100'000u) << closed["latency_us"].dump();
   EXPECT_GE(open["latency_us"]["total"]["p999"].get<std::uint64_t>(), 150'000u);
+}
+
+// compare: the same peer made slower (each reply 5 ms late) is a regression (exit 1) in rate and
+// latency; the same thing twice is not (exit 0, at a tolerance wider than this host's noise); a
+// crr result against an rr one, or a file that is no result, is a usage error.
+TEST(RrIntegration, CompareFindsARealRegressionAndNotTheSameRunTwice) {
+  TempDir dir;
+  auto run_against = [&](const char* every, const char* delay, const std::string& name) {
+    Process peer({"python3", peers_dir() + "/slow_every_nth.py", "--every", every, "--delay",
+                  delay}, dir.path());
+    const std::string target = "127.0.0.1:" + std::to_string(peer.wait_listening());
+    const std::string path = dir.file(name);
+    const RunResult r = run({connperf(), "rr", target, "-c", "4", "-d", "2", "--interval", "0.25",
+                             "--size", "16", "-q", "--json", path}, dir.path(), 60s);
+    EXPECT_EQ(r.code, 0) << r.err;
+    peer.signal(SIGTERM);
+    peer.wait(5s);
+    return path;
+  };
+  const std::string fast = run_against("1000000000", "0", "fast.json");
+  const std::string fast2 = run_against("1000000000", "0", "fast2.json");
+  const std::string slow = run_against("1", "0.005", "slow.json");
+  const std::string out = dir.file("cmp.json");
+  const RunResult worse = run({connperf(), "compare", fast, slow, "--json", out}, dir.path(), 30s);
+  EXPECT_EQ(worse.code, 1) << worse.out << worse.err;
+  const json c = read_json(out)["summary"];
+  EXPECT_EQ(c["regressed"], true);
+  EXPECT_EQ(c["metrics"][0]["metric"], "qps");
+  EXPECT_EQ(c["metrics"][0]["verdict"], "worse") << c.dump();
+  EXPECT_EQ(c["metrics"][1]["verdict"], "worse") << c.dump();  // p50.response
+  const RunResult same = run({connperf(), "compare", fast, fast2, "--tolerance", "60%"},
+                             dir.path(), 30s);
+  EXPECT_EQ(same.code, 0) << same.out;
+  EXPECT_NE(same.out.find("no regression beyond 60%"), std::string::npos) << same.out;
+  const std::string notes = dir.file("notes.txt");
+  std::ofstream(notes) << "not json";
+  EXPECT_EQ(run({connperf(), "compare", fast, notes}, dir.path(), 30s).code, 2);
+  EXPECT_EQ(run({connperf(), "compare", fast, slow, "--metric", "cps"}, dir.path(), 30s).code, 2);
 }
 
 // The printed summary of an open-loop run shows the latency from the scheduled send, labelled,
