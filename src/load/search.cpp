@@ -16,10 +16,11 @@ bool RateSearch::ran_out_of_steps() const noexcept {
   return steps_ >= max_steps_ && !converged();
 }
 
-void RateSearch::record(bool held) noexcept {
+void RateSearch::observe(double rate, bool held) noexcept {
   ++steps_;
-  if (held && next_ > held_) held_ = next_;
-  if (!held && (failed_ == 0 || next_ < failed_)) failed_ = next_;
+  if (held && rate > held_) held_ = rate;
+  if (!held && (failed_ == 0 || rate < failed_)) failed_ = rate;
+  if (held_ == 0 && failed_ == 0) return;
   if (failed_ == 0) next_ = held_ * 2;          // still climbing
   else if (held_ == 0) next_ = failed_ / 2;     // still falling
   else next_ = (held_ + failed_) / 2;           // bracketed

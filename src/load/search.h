@@ -14,8 +14,12 @@ class RateSearch {
   RateSearch(double first, double precision, std::size_t max_steps, double min_rate = 1);
 
   bool done() const noexcept;
+  bool converged() const noexcept;  // the bracket is within the precision (or nothing holds)
   double next() const noexcept { return next_; }
-  void record(bool held) noexcept;  // the result of the step at next()
+  void record(bool held) noexcept { observe(next_, held); }  // the result of the step at next()
+  // The result of a step at any rate (another search's): it narrows this bracket as well, and
+  // next() follows the bracket.
+  void observe(double rate, bool held) noexcept;
 
   double held() const noexcept { return held_; }      // highest rate that held; 0: none
   double failed() const noexcept { return failed_; }  // lowest rate that failed; 0: none
@@ -24,8 +28,6 @@ class RateSearch {
   bool ran_out_of_steps() const noexcept;
 
  private:
-  bool converged() const noexcept;
-
   double next_, precision_, min_rate_;
   std::size_t max_steps_, steps_ = 0;
   double held_ = 0, failed_ = 0;

@@ -1,5 +1,6 @@
 #include "run/search.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -62,7 +63,9 @@ std::string row(std::size_t n, const StepVerdict& v) {
                      stats::format_count(static_cast<std::uint64_t>(j["achieved"].get<double>())),
                      j["error_rate"].get<double>(),
                      stats::format_us(j["latency_us"]["total"]["p99"].get<std::uint64_t>()),
-                     v.held ? "held" : "failed: " + v.why);
+                     !v.held ? "failed: " + v.why
+                     : j["failed"] == 0 ? std::string("held, no errors")
+                                        : std::string("held, errors within the bound"));
 }
 
 std::string header(const SearchPlan& plan) {
@@ -72,6 +75,11 @@ std::string header(const SearchPlan& plan) {
       plan.command, plan.duration, plan.max_error_rate,
       plan.max_p99_us ? " and p99 <= " + stats::format_us(plan.max_p99_us) : std::string(),
       "step", "rate/s", "achieved/s", "error rate", "p99", "result");
+}
+
+std::string bracket_text(double held, double failed) {
+  if (failed == 0) return "the highest tried; nothing failed";
+  return fmt::format("bracket: {} held, {} failed", rate_text(held), rate_text(failed));
 }
 
 std::string headline(const SearchPlan& plan, double held, double failed) {
@@ -103,30 +111,55 @@ void add_kernel_step(const std::optional<diag::TcpMib>& before, nlohmann::json& 
 
 }  // namespace
 
+// One search, two bounds (FD.io CSIT's habit): every step narrows both the PDR bracket (errors
+// within --max-error-rate) and the NDR one (no error at all); the rates are the PDR's until its
+// bracket is narrow enough, then the NDR's.
 int run_search(const SearchPlan& plan, const OutputSettings& settings) {
   Output output(settings, plan.command, plan.config);
   output.text(header(plan));
-  load::RateSearch search(plan.first_rate, plan.precision, plan.max_steps);
+  load::RateSearch pdr(plan.first_rate, plan.precision, plan.max_steps);
+  load::RateSearch ndr(plan.first_rate, plan.precision, plan.max_steps);
   nlohmann::json steps = nlohmann::json::array();
-  while (!search.done()) {
-    const double rate = search.next();
+  double max_achieved = 0;
+  while (!pdr.done() || !ndr.done()) {
+    const double rate = pdr.converged() ? ndr.next() : pdr.next();
     const auto before = settings.kernel_counters ? diag::read_tcp_mib() : std::nullopt;
     StepResult s;
     const bool stopped = plan.step(rate, s);
     StepVerdict v = judge(rate, s, plan.max_error_rate, plan.max_p99_us);
+    const bool no_errors = v.held && v.json["failed"] == 0;
+    max_achieved = std::max(max_achieved, v.json["achieved"].get<double>());
     std::string line = row(steps.size() + 1, v);
     add_kernel_step(before, v.json, line);
     output.step(v.json, line);
     steps.push_back(std::move(v.json));
     if (stopped) break;  // a signal: this step ran short and does not count
-    search.record(v.held);
+    pdr.observe(rate, v.held);
+    ndr.observe(rate, no_errors);
   }
-  const double held = search.held(), failed = search.failed();
+  const double held = pdr.held(), failed = pdr.failed();
   output.text(fmt::format("\nhighest rate that holds: {}\n", headline(plan, held, failed)));
+  output.text(fmt::format(
+      "  NDR (no errors):            {} {} ({})\n"
+      "  PDR (error rate <= {:g}):  {} {} ({})\n"
+      "  maximum carried in a step:  {} {}\n",
+      rate_text(ndr.held()), plan.unit, bracket_text(ndr.held(), ndr.failed()),
+      plan.max_error_rate, rate_text(held), plan.unit, bracket_text(held, failed),
+      rate_text(max_achieved), plan.unit));
   nlohmann::json& j = output.document()["summary"]["search"];
   j = search_json(plan, held, failed, std::move(steps));
-  j["ran_out_of_steps"] = search.ran_out_of_steps();
-  if (search.ran_out_of_steps())
+  auto bound = [](const load::RateSearch& s) {
+    return nlohmann::json{
+        {"rate", s.held()},
+        {"bracket", {s.held(), s.failed() > 0 ? nlohmann::json(s.failed()) : nlohmann::json()}}};
+  };
+  j["ndr"] = bound(ndr);
+  j["pdr"] = bound(pdr);
+  j["pdr"]["max_error_rate"] = plan.max_error_rate;
+  j["max_achieved"] = max_achieved;
+  const bool ran_out = pdr.ran_out_of_steps() || ndr.ran_out_of_steps();
+  j["ran_out_of_steps"] = ran_out;
+  if (ran_out)
     output.text(fmt::format("the search ran out of steps (--search-steps {}) before its bracket "
                             "was within --search-precision {}\n",
                             plan.max_steps, plan.precision));
