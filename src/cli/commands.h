@@ -105,6 +105,7 @@ struct LabOptions {
   std::string json;                    // status
   std::string server_args;             // run: the server's flags
   std::vector<std::string> load_args;  // run: crr|rr|cc and its flags
+  bool calibrate = false;              // run: the direct path first
 };
 
 struct ReportOptions {

@@ -35,6 +35,10 @@ void add_lab(CLI::App& app, LabOptions& o) {
   for (CLI::App* c : {&up, &down, &status, &run})  // a bad name is a usage error (exit 2)
     c->add_option("--name", o.spec.name, "lab NAME")->check(name_check);
   run.add_option("--server-args", o.server_args, "flags for the server, e.g. \"-t 2 --mode crr\"");
+  run.add_flag("--calibrate", o.calibrate,
+               "first the same load on the direct path (a server on the client namespace's "
+               "loopback: no forwarding, no conntrack), then through the DUT; the ratio shows "
+               "whether the generator was the limit");
   run.add_option("load", o.load_args, "-- crr|rr|cc ARGS...")->required();
   up.add_option("--sources", o.spec.sources, "client source addresses (for --bind)")
       ->check(in_range(1u, lab::Topology::kMaxSources));

@@ -46,12 +46,58 @@ struct Skew {
   }
 };
 
+// The load ends first (with its grace), then the server beside it drains for a moment and stops.
+std::uint64_t stop_beside(Job& load, server::ServerEngine& srv, StopSignals& signals,
+                          bool signalled) {
+  const std::uint64_t end = load.stop(signals, signalled);
+  srv.drain();
+  const std::uint64_t drain_end = loop::now_ns() + 2 * loop::kSec;
+  while (!srv.finished() && loop::now_ns() < drain_end)
+    if (signals.wait_until(std::min(drain_end, loop::now_ns() + 5 * loop::kMs))) break;
+  srv.stop();
+  srv.join();
+  return end;
+}
+
+// The figure a calibration compares: the load's rate (crr, rr) or what it held open (cc).
+double headline(const nlohmann::json& summary) {
+  for (const char* k : {"cps", "qps", "established"})
+    if (summary.contains(k) && summary[k].is_number()) return summary[k].get<double>();
+  return 0;
+}
+
+// The calibration pass: the load with its direct server beside it; keeps the summary.
+class CalibrationJob final : public JobDecorator {
+ public:
+  CalibrationJob(std::unique_ptr<Job> load, server::ServerEngine& srv)
+      : JobDecorator(std::move(load)), srv_(srv) {}
+  std::uint64_t start() override {
+    srv_.start();
+    return load_->start();
+  }
+  std::uint64_t stop(StopSignals& signals, bool signalled) override {
+    signalled_ = signalled;
+    return stop_beside(*load_, srv_, signals, signalled);
+  }
+  void summary(double elapsed, std::string& text, nlohmann::json& j) override {
+    load_->summary(elapsed, text, j);
+    kept_ = j;
+  }
+  const nlohmann::json& kept() const noexcept { return kept_; }
+  bool signalled() const noexcept { return signalled_; }
+
+ private:
+  server::ServerEngine& srv_;
+  nlohmann::json kept_;
+  bool signalled_ = false;
+};
+
 class LabJob final : public JobDecorator {
  public:
   LabJob(std::unique_ptr<Job> load, server::ServerEngine& srv, std::string lab,
-         std::string command, lab::DutReader& dut)
+         std::string command, lab::DutReader& dut, nlohmann::json calibration)
       : JobDecorator(std::move(load)), srv_(srv), lab_(std::move(lab)),
-        command_(std::move(command)), dut_(dut) {}
+        command_(std::move(command)), dut_(dut), calibration_(std::move(calibration)) {}
 
   std::uint64_t start() override {
     srv_.start();
@@ -91,16 +137,8 @@ class LabJob final : public JobDecorator {
                         rate(sd.accepted), rate(sd.rst));
   }
 
-  // The load ends first (with its grace), then the server drains for a moment and stops.
   std::uint64_t stop(StopSignals& signals, bool signalled) override {
-    const std::uint64_t end = load_->stop(signals, signalled);
-    srv_.drain();
-    const std::uint64_t drain_end = loop::now_ns() + 2 * loop::kSec;
-    while (!srv_.finished() && loop::now_ns() < drain_end)
-      if (signals.wait_until(std::min(drain_end, loop::now_ns() + 5 * loop::kMs))) break;
-    srv_.stop();
-    srv_.join();
-    return end;
+    return stop_beside(*load_, srv_, signals, signalled);
   }
 
   // The reconciliation is the one --server-stats makes (stats::reconcile), with the DUT's
@@ -119,6 +157,14 @@ class LabJob final : public JobDecorator {
     dut_summary_ = lab::dut_json(over_run);
     reconciliation_ = lab::reconcile(lab_, command_, j, server, server.active(), over_run);
     text += lab::reconcile_text(reconciliation_, over_run);
+    if (!calibration_.is_null()) {
+      const double direct = headline(calibration_), through = headline(j);
+      ratio_ = direct > 0 ? nlohmann::json(through / direct) : nlohmann::json();
+      text += fmt::format("calibration: through the DUT {} of the direct path's {} ({})\n",
+                          stats::format_rate(through), stats::format_rate(direct),
+                          direct > 0 ? fmt::format("{:.1f}%", through / direct * 100)
+                                     : std::string("the direct path completed nothing"));
+    }
     if (!dut_intervals_.empty())
       text += fmt::format("  each row's server and DUT counters were read at most {} and {} µs "
                           "before its client's, the DUT's table at most {} µs after\n",
@@ -133,6 +179,8 @@ class LabJob final : public JobDecorator {
                   {"skew_us_max", max_skew_.json()}};
     doc["server"] = server_json_;
     doc["reconciliation"] = reconciliation_;
+    if (!calibration_.is_null())
+      doc["calibration"] = {{"summary", calibration_}, {"ratio", ratio_}};
   }
 
  private:
@@ -158,12 +206,25 @@ class LabJob final : public JobDecorator {
   Skew max_skew_;
   nlohmann::json dut_intervals_ = nlohmann::json::array();
   nlohmann::json dut_summary_, server_json_, reconciliation_;
+  nlohmann::json calibration_, ratio_;
 };
 
 }  // namespace
 
+std::optional<nlohmann::json> drive_calibration(Prepared p, server::ServerEngine& direct,
+                                                StopSignals& signals) {
+  p.plan.out.json.clear();    // the DUT run's document carries this one's summary
+  p.plan.out.ndjson.clear();
+  p.plan.banner = "calibration: the same load on the direct path (the client namespace's "
+                  "loopback: no forwarding, no conntrack)\n" + p.plan.banner;
+  CalibrationJob job(std::move(p.job), direct);
+  drive(job, p.plan, signals);
+  if (job.signalled()) return std::nullopt;
+  return job.kept();
+}
+
 int drive_lab(Prepared p, server::ServerEngine& srv, const std::string& lab,
-              StopSignals& signals) {
+              StopSignals& signals, nlohmann::json calibration) {
   lab::DutReader dut(lab);
   const std::optional<lab::LabSpec> settings = dut.settings();
   p.plan.config["lab"]["dut"] = settings ? lab::settings_json(*settings) : nlohmann::json(nullptr);
@@ -172,7 +233,7 @@ int drive_lab(Prepared p, server::ServerEngine& srv, const std::string& lab,
   banner = fmt::format("lab {}: {}\n{}{}\n", lab,
                        settings ? lab::settings_text(*settings) : "settings unknown (an older lab)",
                        banner, kLabColumns);
-  LabJob job(std::move(p.job), srv, lab, p.plan.command, dut);
+  LabJob job(std::move(p.job), srv, lab, p.plan.command, dut, std::move(calibration));
   return drive(job, p.plan, signals);
 }
 

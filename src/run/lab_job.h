@@ -7,6 +7,7 @@
 // Command's thread only.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "run/driver.h"
@@ -15,6 +16,16 @@
 namespace connperf::run {
 
 // Runs the prepared load with `srv` (opened, not started) beside it and the DUT of lab `lab`.
-int drive_lab(Prepared p, server::ServerEngine& srv, const std::string& lab, StopSignals& signals);
+// `calibration`: the summary drive_calibration returned, or null; the document then gains
+// `calibration` {summary, ratio} and the text the share of the direct path the DUT let through.
+int drive_lab(Prepared p, server::ServerEngine& srv, const std::string& lab, StopSignals& signals,
+              nlohmann::json calibration = nullptr);
+
+// lab run --calibrate: the same load on the direct path first, against `direct` (a server on the
+// client namespace's loopback: nothing forwarded, nothing tracked), so that the DUT run can show
+// the generator was not its limit (FD.io CSIT's calibration). Its table prints; no file is
+// written; returns its summary, or nothing when a stop signal cut it.
+std::optional<nlohmann::json> drive_calibration(Prepared p, server::ServerEngine& direct,
+                                                StopSignals& signals);
 
 }  // namespace connperf::run

@@ -208,6 +208,28 @@ TEST_F(LabTest, DownAfterAKilledRunLeavesNothing) {
 
 // lab run: server and load in one process, the DUT sampled per interval; the reconciliation
 // finds nothing missing on a clean device.
+// --calibrate: the same load on the direct path first (its table printed, no DUT, no file),
+// then through the DUT; the document carries the direct run's summary and the ratio, and the
+// DUT counted only the second run.
+TEST_F(LabTest, CalibrateRunsTheDirectPathFirstAndGivesTheRatio) {
+  Lab lab(dir, {});
+  const std::string path = dir.file("cal.json");
+  const RunResult r = run({connperf(), "lab", "run", "--name", lab.name(), "--calibrate", "--",
+                           "crr", "-n", "400", "-c", "8", "--json", path},
+                          dir.path(), 60s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("calibration: the same load on the direct path"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("calibration: through the DUT"), std::string::npos) << r.out;
+  const json doc = read_json(path);
+  EXPECT_EQ(doc["calibration"]["summary"]["completed"], 400) << doc["calibration"].dump();
+  EXPECT_EQ(doc["summary"]["completed"], 400);
+  EXPECT_GT(doc["calibration"]["ratio"].get<double>(), 0);
+  EXPECT_EQ(doc["dut"]["summary"]["new"], 400);  // the direct run never crossed the DUT
+  const RunResult named = run({connperf(), "lab", "run", "--name", lab.name(), "--calibrate", "--",
+                               "crr", "198.19.0.2:8080", "-n", "1"}, dir.path(), 30s);
+  EXPECT_EQ(named.code, 2) << named.err;
+}
+
 TEST_F(LabTest, RunReconcilesClientDutAndServer) {
   Lab lab(dir, {"--sources", "2"});
   const std::string path = dir.file("run.json");
