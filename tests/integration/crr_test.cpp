@@ -174,7 +174,10 @@ TEST(CrrIntegration, PhasesRampTheRateAndTheSustainFiguresAreItsIntervals) {
                                  "1", "--ramp-down", "1", "--criteria", "completed>=1900"});
   const json& s = doc["summary"];
   expect_client_invariant(s);
-  EXPECT_NEAR(s["started"].get<double>(), 4000, 40);  // 2000/2 + 2000 + 2000/2
+  // The schedule has exactly 2000/2 + 2000 + 2000/2 arrivals, the last due at 2.97 s; a loaded
+  // host may reach the end of -d before the last few are started.
+  EXPECT_LE(s["started"].get<double>(), 4000);
+  EXPECT_GE(s["started"].get<double>(), 3800);
   const json& iv = doc["intervals"];
   ASSERT_EQ(iv.size(), 3u) << iv.dump();
   EXPECT_EQ(iv[0]["phase"], "ramp_up");
