@@ -32,10 +32,15 @@ void add_cc(CLI::App& app, CcOptions& o) {
   add_timeout_flag(c, o.timeout, "a connect or a keepalive reply", kBareMs);
   add_criteria_flag(c, o.criteria, Judged::Cc);
   add_output_flags(c, o.out);
+  add_hdr_log_flag(c, o.out, false);
   add_kernel_counters_flag(c, o.out);
 }
 
 run::Prepared prepare_cc(const CcOptions& o) {
+  // cc's engines time each connect, but its worker processes publish counts only: the parent
+  // has no histogram to log.
+  if (!o.out.hdr_log.empty())
+    throw UsageError("--hdr-log: cc has no latency histogram to log yet (crr and rr have)");
   load::CcSpec spec;
   static_cast<load::Targets&>(spec) = parse_target_flags(o.to);
   const double hold = parse_seconds("--hold", o.hold);

@@ -72,6 +72,9 @@ void check_modes(const Modes& m) {
   if (m.criteria && stepped)
     throw UsageError(fmt::format("--criteria judges one run, not {} (its bounds: --max-error-rate, "
                                  "--max-p99)", stepped));
+  if (m.hdr_log && stepped)
+    throw UsageError(fmt::format("--hdr-log: not with {} yet (it logs the intervals of one run)",
+                                 stepped));
   if (m.ranks && stepped) throw UsageError(fmt::format("{} does not run under mpirun yet", stepped));
   if (m.ranks && m.server_stats) throw UsageError("--server-stats does not run under mpirun yet");
 }

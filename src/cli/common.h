@@ -41,6 +41,7 @@ struct Modes {
   bool criteria = false;      // --criteria
   bool phases = false;        // --ramp-up, --sustain, --ramp-down
   bool hold = false;          // crr --hold
+  bool hdr_log = false;       // --hdr-log
 };
 void check_modes(const Modes& m);
 

@@ -40,6 +40,7 @@ void add_crr(CLI::App& app, CrrOptions& o) {
       ->check(seconds_check())
       ->type_name("SECONDS");
   add_output_flags(c, o.out);
+  add_hdr_log_flag(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
 }
@@ -63,7 +64,8 @@ int run_crr(const CrrOptions& o) {
                .ranks = ranks::world().size() > 1,
                .criteria = !o.run.criteria.empty(),
                .phases = o.run.phases().on(),
-               .hold = o.hold > 0});
+               .hold = o.hold > 0,
+               .hdr_log = !o.out.hdr_log.empty()});
   StopSignals signals;
   if (o.search.on) return run_crr_search(o, crr_spec(o), signals);
   return run_load([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);

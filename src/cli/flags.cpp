@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #include "load/crr.h"
 #include "net/socket.h"
+#include "run/hdr_log.h"
 #include "server/server.h"
 
 namespace connperf::cli {
@@ -152,11 +153,12 @@ double OutputFlags::interval_seconds() const {
   const double s = parse_seconds("--interval", interval);
   if (s < 0.01) throw UsageError("--interval: at least 0.01 seconds");
   if (json == "-" && ndjson == "-") throw UsageError("--json - and --ndjson - both want stdout");
+  run::check_hdr_log_path(hdr_log);
   return s;
 }
 
 run::OutputSettings OutputFlags::settings() const {
-  return {interval_seconds(), json, ndjson, quiet, kernel_counters};
+  return {interval_seconds(), json, ndjson, quiet, kernel_counters, hdr_log};
 }
 
 void add_output_flags(CLI::App& c, OutputFlags& o, bool interval) {
@@ -171,6 +173,14 @@ void add_kernel_counters_flag(CLI::App& c, OutputFlags& o) {
   c.add_flag("--kernel-counters", o.kernel_counters,
              "add the network namespace's TCP counters (ListenOverflows, AttemptFails, "
              "TCPSynRetrans, ...) per interval and over the run, and the likely limiter");
+}
+
+void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged) {
+  c.add_option("--hdr-log", o.hdr_log,
+               logged ? "write each interval's connect, response and total latency to FILE as an "
+                        "HdrHistogram interval log (v1.3, compressed V2 histograms, microseconds)"
+                      : "not on cc yet: it has no latency histogram to log (a usage error)")
+      ->type_name("FILE");
 }
 
 void add_netns_flag(CLI::App& c, std::string& netns) {

@@ -91,8 +91,10 @@ struct OutputFlags {
   std::string ndjson;  // FILE, or "-" for stdout: start, interval and end events as they happen
   bool quiet = false;
   bool kernel_counters = false;  // --kernel-counters: TCP MIB deltas per interval and in all
+  std::string hdr_log;  // --hdr-log FILE: HdrHistogram interval log of the latency histograms
 
-  double interval_seconds() const;  // validated: at least 0.01; --json and --ndjson not both "-"
+  // Validated: at least 0.01; --json and --ndjson not both "-"; --hdr-log's FILE can be written.
+  double interval_seconds() const;
   run::OutputSettings settings() const;  // validated as interval_seconds()
   // Where the human-readable table goes: stderr when a JSON stream takes stdout.
   std::FILE* human() const noexcept { return run::OutputSettings{1, json, ndjson}.human(); }
@@ -101,6 +103,9 @@ struct OutputFlags {
 void add_output_flags(CLI::App& c, OutputFlags& o, bool interval = true);
 // --kernel-counters (crr, rr, cc, server): read by run_and_report on its own thread.
 void add_kernel_counters_flag(CLI::App& c, OutputFlags& o);
+// --hdr-log FILE (crr, rr, cc): the interval latency histograms as an HdrHistogram log.
+// `logged` false: the subcommand has no histogram to log yet, and says so (cc).
+void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged = true);
 
 // --netns NAME: the run's sockets live in network namespace NAME (as `ip netns exec NAME`).
 void add_netns_flag(CLI::App& c, std::string& netns);

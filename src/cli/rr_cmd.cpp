@@ -39,6 +39,7 @@ void add_rr(CLI::App& app, RrOptions& o) {
   c.add_option("--csv", o.csv, "with --sweep: write the steps as CSV to FILE");
   add_criteria_flag(c, o.run.criteria, Judged::Rr);
   add_output_flags(c, o.out);
+  add_hdr_log_flag(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
 }
@@ -105,7 +106,8 @@ int run_rr(const RrOptions& o) {
                .server_stats = !o.to.server_stats.empty(),
                .ranks = ranks::world().size() > 1,
                .criteria = !o.run.criteria.empty(),
-               .phases = o.run.phases().on()});
+               .phases = o.run.phases().on(),
+               .hdr_log = !o.out.hdr_log.empty()});
   StopSignals signals;
   if (o.sweep.empty() && !o.search.on) {
     return run_load(

@@ -163,6 +163,8 @@ int drive(Job& inner, const Plan& plan, StopSignals& signals) {
     nlohmann::json j;
     std::string line;
     job.interval(t, t - last_t, j, line);
+    if (const stats::ClientSnapshot* d = job.interval_figures())
+      out.latency(t, t - last_t, *d, j.contains("phase") ? j["phase"].get<std::string>() : "");
     last_t = t;
     out.interval(std::move(j), line);
   };
@@ -171,6 +173,7 @@ int drive(Job& inner, const Plan& plan, StopSignals& signals) {
   };
   comm.barrier();  // every rank is ready: they start together
   const std::uint64_t t0 = job.start();
+  out.started(t0);
   const bool signalled =
       clock(comm, signals, t0, plan.out.interval, plan.duration, job, tick, status);
   std::uint64_t elapsed_ns[1] = {job.stop(signals, signalled) - t0};

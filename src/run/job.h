@@ -13,6 +13,7 @@
 
 #include "loop/signals.h"
 #include "run/errors.h"
+#include "stats/client_stats.h"
 
 namespace connperf::run {
 
@@ -27,6 +28,9 @@ class Job {
   virtual bool reached_end() { return false; }
   // The interval that ended at t (seconds since t0), `seconds` long: its JSON object and line.
   virtual void interval(double t, double seconds, nlohmann::json& j, std::string& line) = 0;
+  // The latency histograms of the interval interval() just reported (--hdr-log); nullptr when
+  // the job has none (cc, server).
+  virtual const stats::ClientSnapshot* interval_figures() const { return nullptr; }
   // The run is over (it reached its end, -d passed, or a signal when `signalled`): stop the
   // engine, let what is in flight end as the subcommand does, join. Returns when it stopped.
   virtual std::uint64_t stop(StopSignals& signals, bool signalled) = 0;
@@ -55,6 +59,9 @@ class JobDecorator : public Job {
   bool reached_end() override { return load_->reached_end(); }
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override {
     load_->interval(t, seconds, j, line);
+  }
+  const stats::ClientSnapshot* interval_figures() const override {
+    return load_->interval_figures();
   }
   std::uint64_t stop(StopSignals& signals, bool signalled) override {
     return load_->stop(signals, signalled);

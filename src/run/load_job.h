@@ -135,6 +135,7 @@ class LoadJob : public Job {
   nlohmann::json rank_row(double elapsed) override {
     return rank_counts(own_, elapsed, spec().binds);
   }
+  const stats::ClientSnapshot* interval_figures() const override { return &last_delta_; }
 
  protected:
   // The counters since the last interval, summed over ranks with `extra` (job-wide figures).
@@ -144,7 +145,12 @@ class LoadJob : public Job {
     stats::ClientSnapshot d = now;
     d -= prev_;
     prev_ = now;
+    // crr and rr record one total latency per completion, just before counting it: the snapshot
+    // of the counter may run a record ahead of or behind the histogram copied beside it, so an
+    // interval's completions are those its histogram holds (the sum over the run is the same).
+    d.completed = d.total_us.count();
     ranks::sum(ranks::world(), d, extra);
+    last_delta_ = d;
     return d;
   }
   // The load's seconds of a run that lasted `elapsed` (its drain is the rest).
@@ -172,6 +178,7 @@ class LoadJob : public Job {
  private:
   stats::ClientSnapshot prev_;
   stats::ClientSnapshot own_;  // this rank's totals
+  stats::ClientSnapshot last_delta_;  // the job's last interval (delta()), for --hdr-log
   std::uint64_t t0_ = 0, load_end_ = 0;
 };
 

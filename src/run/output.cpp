@@ -112,8 +112,16 @@ Output::Output(const OutputSettings& settings, const std::string& command,
     : settings_(settings),
       talk_(talk),
       doc_(result::document(command, std::move(config))),
-      stream_(talk ? settings.ndjson : std::string()) {
+      stream_(talk ? settings.ndjson : std::string()),
+      hdr_(talk ? settings.hdr_log : std::string()) {
   stream_.start(doc_);
+}
+
+void Output::started(std::uint64_t t0_ns) { hdr_.start(doc_.value("command", ""), t0_ns); }
+
+void Output::latency(double t, double seconds, const stats::ClientSnapshot& d,
+                     std::string_view phase) {
+  hdr_.interval(t, seconds, d, phase);
 }
 
 void Output::banner(const std::string& text) {

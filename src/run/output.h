@@ -10,6 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "run/hdr_log.h"
+#include "stats/client_stats.h"
+
 namespace connperf::run {
 
 struct OutputSettings {
@@ -18,6 +21,7 @@ struct OutputSettings {
   std::string ndjson;      // FILE, "-" for stdout, "" for none
   bool quiet = false;      // no banner, no interval lines
   bool kernel_counters = false;
+  std::string hdr_log{};   // FILE: HdrHistogram interval log (run/hdr_log.h), "" for none
   // The human table goes to stderr when a JSON stream takes stdout.
   std::FILE* human() const noexcept {
     return json == "-" || ndjson == "-" ? stderr : stdout;
@@ -77,6 +81,10 @@ class Output {
 
   void banner(const std::string& text);                         // unless -q
   void interval(nlohmann::json j, const std::string& line);     // a table line and its object
+  // The run started at t0 (monotonic ns): --hdr-log's StartTime.
+  void started(std::uint64_t t0_ns);
+  // An interval's latency histograms (--hdr-log), with its phase ("" without phases).
+  void latency(double t, double seconds, const stats::ClientSnapshot& d, std::string_view phase);
   // A step of a step runner (--sweep, --search, models): its table row, even with -q, and an
   // NDJSON interval event; the steps themselves go to the summary (summary.steps[]).
   void step(const nlohmann::json& j, const std::string& row);
@@ -90,6 +98,7 @@ class Output {
   bool talk_;
   nlohmann::json doc_;
   NdjsonStream stream_;
+  HdrLog hdr_;
   Progress progress_;
 };
 

@@ -20,9 +20,16 @@ Histogram& Histogram::operator=(const Histogram& other) noexcept {
   return *this;
 }
 
+// The count is the sum of the buckets copied, not the writer's count cell: a copy taken while the
+// writer records is then consistent with itself (its percentiles and its encoding agree).
 void Histogram::copy_from(const Histogram& other) noexcept {
-  for (std::size_t i = 0; i < kBuckets; ++i) store(buckets_[i], load(other.buckets_[i]));
-  store(count_, load(other.count_));
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    const std::uint64_t b = load(other.buckets_[i]);
+    store(buckets_[i], b);
+    n += b;
+  }
+  store(count_, n);
   store(sum_, load(other.sum_));
   store(min_, load(other.min_));
   store(max_, load(other.max_));

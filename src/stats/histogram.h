@@ -1,5 +1,6 @@
 // Histogram: fixed-memory HdrHistogram-style log-linear latency histogram (uint64 microseconds).
-// Threading: ONE writer thread mutates it; any thread may snapshot by copy (relaxed, torn by <= 1 record).
+// Threading: ONE writer thread mutates it; any thread may snapshot by copy (relaxed, torn by <= 1
+// record; the copy's count is the sum of its buckets, so a copy agrees with itself).
 #pragma once
 
 #include <array>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `cpack -G DEB` as `make deb` runs it, into a scratch directory: Depends name libfmt and no
+# `cpack -G DEB` as `make deb` runs it, into a scratch directory: Depends name libfmt and zlib1g and no
 # libopenmpi, Recommends name libopenmpi when the MPI module is in; unpacked with dpkg -x into a
 # scratch root, the binary prints its version and commit and runs `demo -d 1`; the module is found
 # there under mpirun, and a tree without it says so under a launcher and exits 1.
@@ -17,6 +17,7 @@ depends=$(dpkg-deb -f "$deb" Depends)
 recommends=$(dpkg-deb -f "$deb" Recommends)
 echo "deb: $(basename "$deb"): Depends: $depends; Recommends: $recommends"
 [[ $depends == *libfmt* ]] || fail "Depends lacks libfmt"
+[[ $depends == *zlib1g* ]] || fail "Depends lacks zlib1g (--hdr-log links zlib)"
 [[ $depends != *openmpi* ]] || fail "Depends names Open MPI; it belongs in Recommends"
 dpkg-deb -x "$deb" "$work/root"
 bin=$work/root/usr/bin/connperf

@@ -278,5 +278,59 @@ TEST(HistogramConcurrency, SnapshotWhileRecordingIsMonotonic) {
   EXPECT_GT(snapshots, 0);
 }
 
+
+// HdrHistogram_c's published vectors (test/hdr_histogram_test.c): the same recorded values give
+// the same percentiles within connperf's precision. A percentile is its bucket's midpoint
+// (clamped to min and max), and a bucket above 255 is 1/128 of its lower bound wide: within
+// 1/256 of the value (exact below 256).
+void expect_near_value(const H& h, double p, double expected) {
+  const auto got = static_cast<double>(h.percentile(p));
+  EXPECT_LE(std::abs(got - expected), expected / 256) << "p" << p << ": " << got;
+}
+
+// load_histograms()'s raw histogram: 10,000 values of 1000 and one of 100,000,000.
+TEST(HistogramHdrVectors, RawTenThousandAtOneMsAndOneOutlier) {
+  H h;
+  h.record_n(1000, 10'000);
+  h.record(100'000'000);
+  EXPECT_EQ(h.count(), 10'001u);
+  EXPECT_EQ(h.min(), 1000u);
+  EXPECT_EQ(h.max(), 100'000'000u);
+  expect_near_value(h, 30.0, 1000.0);
+  expect_near_value(h, 99.0, 1000.0);
+  expect_near_value(h, 99.99, 1000.0);
+  expect_near_value(h, 99.999, 100'000'000.0);
+  expect_near_value(h, 100.0, 100'000'000.0);
+}
+
+// The corrected histogram records what hdr_record_corrected_value(100000000, 10000) adds: the
+// value and every value 10,000 below it down to 10,000; 20,000 values in all.
+TEST(HistogramHdrVectors, CorrectedForCoordinatedOmission) {
+  H h;
+  h.record_n(1000, 10'000);
+  for (std::uint64_t v = 100'000'000; v >= 10'000; v -= 10'000) h.record(v);
+  EXPECT_EQ(h.count(), 20'000u);
+  expect_near_value(h, 30.0, 1000.0);
+  expect_near_value(h, 50.0, 1000.0);
+  expect_near_value(h, 75.0, 50'000'000.0);
+  expect_near_value(h, 90.0, 80'000'000.0);
+  expect_near_value(h, 99.0, 98'000'000.0);
+  expect_near_value(h, 99.999, 100'000'000.0);
+  expect_near_value(h, 100.0, 100'000'000.0);
+}
+
+// The scaled histogram: the raw values times 512 (5.12e10 is inside connperf's range).
+TEST(HistogramHdrVectors, ScaledBy512) {
+  H h;
+  h.record_n(1000 * 512, 10'000);
+  h.record(100'000'000ull * 512);
+  expect_near_value(h, 30.0, 512'000.0);
+  expect_near_value(h, 99.99, 512'000.0);
+  expect_near_value(h, 99.999, 51'200'000'000.0);
+}
+
+// (test_create_with_large_values is left out: its expectations rest on that histogram's lowest
+// discernible value of 20,000,000, which makes 20,000,000 and 30,000,000 one bucket there.)
+
 }  // namespace
 }  // namespace connperf::stats
