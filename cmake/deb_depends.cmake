@@ -1,6 +1,6 @@
 # CPack's project config file (CPACK_PROJECT_CONFIG_FILE), read when cpack runs: the .deb's
 # Depends are the packages of the shared libraries the connperf binary links (dpkg-shlibdeps on it
-# alone: libc6, libstdc++6, libfmt9, libssl3 only once it links OpenSSL); the MPI module's own
+# alone: libc6, libstdc++6, libfmt9, libssl3 for TLS); the MPI module's own
 # (libopenmpi3) are Recommends, since connperf loads the module only under mpirun and without it
 # runs everything else.
 if(NOT CPACK_GENERATOR STREQUAL "DEB")
