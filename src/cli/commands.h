@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/flags.h"
 #include "cli/search.h"
+#include "cli/tls_flags.h"
 #include "lab/lab.h"
 #include "load/crr.h"
 #include "load/rr.h"
@@ -30,6 +31,7 @@ struct CrrOptions {
   double rate = 0;
   std::string close = "rst";
   SearchFlags search;
+  TlsClientFlags tls;
 };
 
 struct ServerOptions {
@@ -45,6 +47,7 @@ struct ServerOptions {
   std::string drain_timeout = "5";
   int backlog = 4096;
   std::string stats_listen;  // "" = no live endpoint
+  TlsServerFlags tls;
 };
 
 struct ProxyOptions {

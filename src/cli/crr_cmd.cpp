@@ -29,6 +29,7 @@ void add_crr(CLI::App& app, CrrOptions& o) {
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
+  add_tls_client_flags(c, o.tls);
 }
 
 load::CrrSpec crr_spec(const CrrOptions& o) {
@@ -40,6 +41,7 @@ load::CrrSpec crr_spec(const CrrOptions& o) {
   s.count = o.run.count;
   s.timeout_ns = o.run.timeout_ns();
   s.close = o.close == "fin" ? load::CloseMode::Fin : load::CloseMode::Rst;
+  s.tls = tls_client_options(o.tls);
   return s;
 }
 

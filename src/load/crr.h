@@ -13,6 +13,8 @@
 #include "load/engine.h"
 #include "load/target.h"
 #include "stats/client_stats.h"
+#include "stats/printers.h"
+#include "tls/tls.h"
 
 namespace connperf::load {
 
@@ -31,6 +33,7 @@ struct CrrSpec : Targets {
   std::uint64_t count = 0;             // attempts in total; 0 = until stop()
   CloseMode close = CloseMode::Rst;
   std::uint64_t timeout_ns = 5'000'000'000;
+  tls::ClientOptions tls;              // tls.on: a TLS handshake after the connect
 };
 
 class CrrWorker;
@@ -45,6 +48,8 @@ class CrrEngine : public LoadEngine<CrrWorker> {
   ~CrrEngine();
 
   bool saw_addr_unavailable() const noexcept;
+  // --tls: what the first completed handshake negotiated (empty when none did). After join().
+  stats::TlsNames tls_names() const;
   const CrrSpec& spec() const noexcept { return spec_; }
 
  private:
