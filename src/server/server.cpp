@@ -209,7 +209,8 @@ class ServerWorker final : public loop::Handler {
         p.readable = p.to_eagain = true;  // the request may have come with the Finished
         transition(id, ConnState::Reading, Interest::In);
         return true;
-      case tls::Outcome::WantRead: return transition(id, ConnState::Handshaking, Interest::In), false;
+      case tls::Outcome::WantRead:
+        return transition(id, ConnState::Handshaking, Interest::In), false;
       case tls::Outcome::WantWrite:
         return transition(id, ConnState::Handshaking, Interest::InOut), false;
       case tls::Outcome::Failed: break;

@@ -6,6 +6,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -119,6 +121,12 @@ CertPtr self_signed(EVP_PKEY* key) {
   return cert;
 }
 
+// "--key FILE: No such file or directory" rather than OpenSSL's "system lib".
+void check_readable(const char* flag, const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0)
+    throw ConfigError(fmt::format("{} {}: {}", flag, path, std::strerror(errno)));
+}
+
 void load_key_pair(SSL_CTX* ctx, const ServerOptions& o) {
   if (o.cert.empty() != o.key.empty()) throw ConfigError("--cert and --key go together");
   if (o.cert.empty()) {
@@ -129,12 +137,20 @@ void load_key_pair(SSL_CTX* ctx, const ServerOptions& o) {
       config_error("--tls: the generated key");
     return;
   }
+  check_readable("--cert", o.cert);
+  check_readable("--key", o.key);
   if (SSL_CTX_use_certificate_chain_file(ctx, o.cert.c_str()) != 1)
     config_error("--cert " + o.cert + ": cannot read a PEM certificate");
-  if (SSL_CTX_use_PrivateKey_file(ctx, o.key.c_str(), SSL_FILETYPE_PEM) != 1)
+  const bool loaded = SSL_CTX_use_PrivateKey_file(ctx, o.key.c_str(), SSL_FILETYPE_PEM) == 1;
+  const unsigned long e = ERR_peek_last_error();
+  const bool mismatch =
+      ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH;
+  if (!loaded && !mismatch)
     config_error("--key " + o.key + ": cannot read a PEM private key");
-  if (SSL_CTX_check_private_key(ctx) != 1)
-    config_error("--key " + o.key + " does not match --cert " + o.cert);
+  if (!loaded || SSL_CTX_check_private_key(ctx) != 1) {
+    ERR_clear_error();
+    throw ConfigError("--key " + o.key + " does not match --cert " + o.cert);
+  }
 }
 
 }  // namespace
@@ -152,7 +168,10 @@ bool ResumeGate::next() noexcept {
   return true;
 }
 
+// errno is cleared before each call: at a plain EOF OpenSSL reports SSL_ERROR_SYSCALL and sets no
+// errno, and a stale EAGAIN would read as a failed socket.
 Step handshake(SSL* ssl) noexcept {
+  errno = 0;
   const int ret = SSL_do_handshake(ssl);
   if (ret == 1) return {Outcome::Done};
   return failed_step(ssl, ret);
@@ -160,6 +179,7 @@ Step handshake(SSL* ssl) noexcept {
 
 net::Result read_some(SSL* ssl, char* buf, std::size_t len) noexcept {
   std::size_t n = 0;
+  errno = 0;
   if (SSL_read_ex(ssl, buf, len, &n) == 1) return {static_cast<long>(n)};
   const Step s = failed_step(ssl, 0);
   if (s.outcome != Outcome::Failed) return net::Result::from_errno(EAGAIN);
@@ -170,6 +190,7 @@ net::Result read_some(SSL* ssl, char* buf, std::size_t len) noexcept {
 
 net::Result send_some(SSL* ssl, const char* data, std::size_t len) noexcept {
   std::size_t n = 0;
+  errno = 0;
   if (SSL_write_ex(ssl, data, len, &n) == 1) return {static_cast<long>(n)};
   const Step s = failed_step(ssl, 0);
   if (s.outcome != Outcome::Failed) return net::Result::from_errno(EAGAIN);
@@ -193,7 +214,8 @@ Negotiated negotiated(SSL* ssl) {
   Negotiated n;
   n.version = SSL_get_version(ssl);
   if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) n.cipher = SSL_CIPHER_get_name(c);
-  if (const char* g = SSL_group_to_name(ssl, static_cast<int>(SSL_get_negotiated_group(ssl)))) n.group = g;
+  const int group = static_cast<int>(SSL_get_negotiated_group(ssl));
+  if (const char* g = SSL_group_to_name(ssl, group)) n.group = g;
   return n;
 }
 
@@ -217,9 +239,10 @@ ClientContext::ClientContext(const ClientOptions& o)
   }
   if (o.verify) {
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    if (!o.ca.empty()) check_readable("--ca", o.ca);
     const int ok = o.ca.empty() ? SSL_CTX_set_default_verify_paths(ctx_)
                                 : SSL_CTX_load_verify_locations(ctx_, o.ca.c_str(), nullptr);
-    if (ok != 1) throw ConfigError("--ca " + o.ca + ": cannot read certificates from it");
+    if (ok != 1) config_error("--ca " + o.ca + ": cannot read certificates from it");
   } else if (!o.ca.empty()) {
     throw ConfigError("--ca goes with --verify");
   }
