@@ -221,42 +221,40 @@ Negotiated negotiated(SSL* ssl) {
 
 ClientContext::ClientContext(const ClientOptions& o)
     : gate_(o.resume), sni_(o.sni), verify_(o.verify), close_notify_(o.close_notify) {
-  ctx_ = SSL_CTX_new(TLS_client_method());
+  ctx_.reset(SSL_CTX_new(TLS_client_method()));
   if (!ctx_) config_error("--tls");
-  common_setup(ctx_, o.version);
-  if (!o.ciphers.empty() && SSL_CTX_set_cipher_list(ctx_, o.ciphers.c_str()) != 1)
+  SSL_CTX* ctx = ctx_.get();
+  common_setup(ctx, o.version);
+  if (!o.ciphers.empty() && SSL_CTX_set_cipher_list(ctx, o.ciphers.c_str()) != 1)
     config_error("--ciphers " + o.ciphers);
-  if (!o.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx_, o.ciphersuites.c_str()) != 1)
+  if (!o.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, o.ciphersuites.c_str()) != 1)
     config_error("--ciphersuites " + o.ciphersuites);
-  if (!o.groups.empty() && SSL_CTX_set1_groups_list(ctx_, o.groups.c_str()) != 1)
+  if (!o.groups.empty() && SSL_CTX_set1_groups_list(ctx, o.groups.c_str()) != 1)
     throw ConfigError("--groups " + o.groups + ": unknown group (e.g. X25519, P-256, X448)");
   if (!o.alpn.empty()) {
     const std::string wire = alpn_wire(o.alpn);
     // set_alpn_protos returns 0 on success.
-    if (SSL_CTX_set_alpn_protos(ctx_, reinterpret_cast<const unsigned char*>(wire.data()),
+    if (SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(wire.data()),
                                 static_cast<unsigned>(wire.size())) != 0)
       config_error("--alpn " + o.alpn);
   }
   if (o.verify) {
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     if (!o.ca.empty()) check_readable("--ca", o.ca);
-    const int ok = o.ca.empty() ? SSL_CTX_set_default_verify_paths(ctx_)
-                                : SSL_CTX_load_verify_locations(ctx_, o.ca.c_str(), nullptr);
+    const int ok = o.ca.empty() ? SSL_CTX_set_default_verify_paths(ctx)
+                                : SSL_CTX_load_verify_locations(ctx, o.ca.c_str(), nullptr);
     if (ok != 1) config_error("--ca " + o.ca + ": cannot read certificates from it");
   } else if (!o.ca.empty()) {
     throw ConfigError("--ca goes with --verify");
   }
   // Sessions are kept by us (one per worker), from the callback: in TLS 1.3 the ticket comes
   // after the handshake.
-  SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
-  SSL_CTX_sess_set_new_cb(ctx_, &ClientContext::on_new_session);
-  SSL_CTX_set_app_data(ctx_, this);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, &ClientContext::on_new_session);
+  SSL_CTX_set_app_data(ctx, this);
 }
 
-ClientContext::~ClientContext() {
-  SSL_SESSION_free(session_);
-  SSL_CTX_free(ctx_);
-}
+ClientContext::~ClientContext() { SSL_SESSION_free(session_); }
 
 int ClientContext::on_new_session(SSL* ssl, SSL_SESSION* session) {
   auto* self = static_cast<ClientContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
@@ -266,7 +264,7 @@ int ClientContext::on_new_session(SSL* ssl, SSL_SESSION* session) {
 }
 
 SSL* ClientContext::open(int fd) {
-  SSL* ssl = SSL_new(ctx_);
+  SSL* ssl = SSL_new(ctx_.get());
   if (!ssl) return nullptr;
   SSL_set_fd(ssl, fd);
   SSL_set_connect_state(ssl);
@@ -287,24 +285,25 @@ SSL* ClientContext::open(int fd) {
 }
 
 ServerContext::ServerContext(const ServerOptions& o) {
-  ctx_ = SSL_CTX_new(TLS_server_method());
+  ctx_.reset(SSL_CTX_new(TLS_server_method()));
   if (!ctx_) config_error("--tls");
-  common_setup(ctx_, o.version);
-  load_key_pair(ctx_, o);
+  SSL_CTX* ctx = ctx_.get();
+  common_setup(ctx, o.version);
+  load_key_pair(ctx, o);
   static constexpr unsigned char kSessionContext[] = "connperf";
-  SSL_CTX_set_session_id_context(ctx_, kSessionContext, sizeof kSessionContext - 1);
-  SSL_CTX_set_session_cache_mode(ctx_, o.session_cache ? SSL_SESS_CACHE_SERVER
+  SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
+  SSL_CTX_set_session_cache_mode(ctx, o.session_cache ? SSL_SESS_CACHE_SERVER
                                                        : SSL_SESS_CACHE_OFF);
   if (!o.tickets) {
-    SSL_CTX_set_options(ctx_, SSL_OP_NO_TICKET);  // 1.3 with a cache: stateful tickets
-    if (!o.session_cache) SSL_CTX_set_num_tickets(ctx_, 0);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);  // 1.3 with a cache: stateful tickets
+    if (!o.session_cache) SSL_CTX_set_num_tickets(ctx, 0);
   }
 }
 
-ServerContext::~ServerContext() { SSL_CTX_free(ctx_); }
+ServerContext::~ServerContext() = default;
 
 SSL* ServerContext::accept(int fd) {
-  SSL* ssl = SSL_new(ctx_);
+  SSL* ssl = SSL_new(ctx_.get());
   if (!ssl) return nullptr;
   SSL_set_fd(ssl, fd);
   SSL_set_accept_state(ssl);

@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,12 @@ class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Owns an SSL_CTX: freed also when a constructor below throws half-way.
+struct CtxFree {
+  void operator()(SSL_CTX* ctx) const noexcept { SSL_CTX_free(ctx); }
+};
+using CtxPtr = std::unique_ptr<SSL_CTX, CtxFree>;
 
 enum class Version : std::uint8_t { Any, V12, V13 };
 std::optional<Version> parse_version(std::string_view text) noexcept;  // "1.2", "1.3"
@@ -112,7 +119,7 @@ class ClientContext {
  private:
   static int on_new_session(SSL* ssl, SSL_SESSION* session);
 
-  SSL_CTX* ctx_ = nullptr;
+  CtxPtr ctx_;
   SSL_SESSION* session_ = nullptr;  // the latest the server gave (a ticket arrives after the
                                     // handshake in 1.3: it is read with the response)
   ResumeGate gate_;
@@ -131,7 +138,7 @@ class ServerContext {
   SSL* accept(int fd);  // nullptr when out of memory
 
  private:
-  SSL_CTX* ctx_ = nullptr;
+  CtxPtr ctx_;
 };
 
 }  // namespace connperf::tls
