@@ -40,7 +40,8 @@ constexpr ServerCount kServerCounts[] = {
 constexpr ServerCount kTlsCounts[] = {
     {"connperf_tls_full_total", "Full TLS handshakes done.", &ListenerSnapshot::tls_full},
     {"connperf_tls_resumed_total", "Resumed TLS handshakes done.", &ListenerSnapshot::tls_resumed},
-    {"connperf_tls_failed_total", "TLS handshakes or records that failed.",
+    {"connperf_tls_failed_total",
+     "TLS handshakes that failed (the connection also ends in rst, fin or errors).",
      &ListenerSnapshot::tls_failed},
 };
 

@@ -41,6 +41,9 @@ void common_setup(SSL_CTX* ctx, Version v) {
   int min = TLS1_2_VERSION, max = 0;
   if (v == Version::V12) max = TLS1_2_VERSION;
   if (v == Version::V13) min = max = TLS1_3_VERSION;
+  // Read what the socket has in one call, not a record header and then its body: a 1.3
+  // handshake took 19 reads per connection without it.
+  SSL_CTX_set_read_ahead(ctx, 1);
   SSL_CTX_set_min_proto_version(ctx, min);
   SSL_CTX_set_max_proto_version(ctx, max);
 }
