@@ -150,6 +150,41 @@ void full_then_resumed(Version v, const char* name) {
   }
 }
 
+// --session-cache off --tickets off: nothing to resume with, every handshake is full.
+TEST(TlsHandshake, NoCacheNoTicketsMeansEveryHandshakeIsFull) {
+  for (const Version v : {Version::V12, Version::V13}) {
+    ClientOptions co;
+    co.version = v;
+    co.resume = 1;
+    ClientContext client(co);
+    ServerOptions so;
+    so.session_cache = false;
+    so.tickets = false;
+    ServerContext server(so);
+    for (int i = 0; i < 3; ++i) {
+      TlsPair p(client, server);
+      ASSERT_TRUE(p.handshake());
+      p.exchange();
+      EXPECT_FALSE(SSL_session_reused(p.client)) << static_cast<int>(v) << " #" << i;
+    }
+  }
+}
+
+// --key-type rsa2048: the certificate made at start is RSA, and TLS 1.2 picks an RSA suite.
+TEST(TlsHandshake, Rsa2048KeyMadeAtStart) {
+  ClientOptions co;
+  co.version = Version::V12;
+  ClientContext client(co);
+  ServerOptions so;
+  so.key_type = KeyType::Rsa2048;
+  ServerContext server(so);
+  TlsPair p(client, server);
+  ASSERT_TRUE(p.handshake());
+  EXPECT_NE(negotiated(p.client).cipher.find("-RSA-"), std::string::npos)
+      << negotiated(p.client).cipher;
+  p.exchange();
+}
+
 TEST(TlsHandshake, FullThenResumedTls12) { full_then_resumed(Version::V12, "TLSv1.2"); }
 TEST(TlsHandshake, FullThenResumedTls13) { full_then_resumed(Version::V13, "TLSv1.3"); }
 
