@@ -123,14 +123,17 @@ struct TlsPair {
   }
 };
 
-void full_then_resumed(Version v, const char* name) {
+// A client pinned to `v` that offers its last session to every connection.
+ClientOptions resuming(Version v) {
   ClientOptions co;
   co.version = v;
   co.resume = 1;
-  ClientContext client(co);
-  ServerOptions so;
-  so.on = true;
-  ServerContext server(so);
+  return co;
+}
+
+void full_then_resumed(Version v, const char* name) {
+  ClientContext client(resuming(v));
+  ServerContext server(ServerOptions{});
   {
     TlsPair first(client, server);
     ASSERT_TRUE(first.handshake());
@@ -153,10 +156,7 @@ void full_then_resumed(Version v, const char* name) {
 // --session-cache off --tickets off: nothing to resume with, every handshake is full.
 TEST(TlsHandshake, NoCacheNoTicketsMeansEveryHandshakeIsFull) {
   for (const Version v : {Version::V12, Version::V13}) {
-    ClientOptions co;
-    co.version = v;
-    co.resume = 1;
-    ClientContext client(co);
+    ClientContext client(resuming(v));
     ServerOptions so;
     so.session_cache = false;
     so.tickets = false;
