@@ -1,8 +1,8 @@
 # CPack's project config file (CPACK_PROJECT_CONFIG_FILE), read when cpack runs: the .deb's
 # Depends are the packages of the shared libraries the connperf binary links (dpkg-shlibdeps on it
-# alone: libc6, libstdc++6, libfmt9, zlib1g (--hdr-log's compressed histograms), libssl3 only once
-# it links OpenSSL); the MPI module's own (libopenmpi3) are Recommends, since connperf loads the
-# module only under mpirun and without it runs everything else.
+# alone: libc6, libstdc++6, libfmt9, zlib1g (--hdr-log's compressed histograms), libssl3 for TLS);
+# the MPI module's own (libopenmpi3) are Recommends, since connperf loads the module only under
+# mpirun and without it runs everything else.
 if(NOT CPACK_GENERATOR STREQUAL "DEB")
   return()
 endif()

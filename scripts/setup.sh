@@ -9,7 +9,7 @@
 # Idempotent and quick when everything is present; run as root (or via sudo).
 set -euo pipefail
 
-build=(build-essential cmake pkg-config libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev)
+build=(build-essential cmake pkg-config libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libssl-dev)
 package=("${build[@]}" libopenmpi-dev)
 test=("${package[@]}"
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/flags.h"
 #include "cli/search.h"
+#include "cli/tls_flags.h"
 #include "lab/lab.h"
 #include "load/crr.h"
 #include "load/rr.h"
@@ -32,6 +33,7 @@ struct CrrOptions {
   SearchFlags search;
   std::uint64_t hold = 0;             // --hold N connections held beside the load
   std::string hold_interval = "1";    // --hold-interval: each held connection's request
+  TlsClientFlags tls;
 };
 
 struct ServerOptions {
@@ -47,6 +49,7 @@ struct ServerOptions {
   std::string drain_timeout = "5";
   int backlog = 4096;
   std::string stats_listen;  // "" = no live endpoint
+  TlsServerFlags tls;
 };
 
 struct ProxyOptions {

@@ -43,6 +43,7 @@ void add_crr(CLI::App& app, CrrOptions& o) {
   add_hdr_log_flag(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
+  add_tls_client_flags(c, o.tls);
 }
 
 load::CrrSpec crr_spec(const CrrOptions& o) {
@@ -55,6 +56,7 @@ load::CrrSpec crr_spec(const CrrOptions& o) {
   s.timeout_ns = o.run.timeout_ns();
   s.close = o.close == "fin" ? load::CloseMode::Fin : load::CloseMode::Rst;
   s.phases = o.run.phases();
+  s.tls = tls_client_options(o.tls);
   return s;
 }
 

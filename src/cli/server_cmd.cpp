@@ -38,6 +38,7 @@ void add_server(CLI::App& app, ServerOptions& o) {
   add_netns_flag(c, o.netns);
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
+  add_tls_server_flags(c, o.tls);
 }
 
 server::ServerSpec server_spec(const ServerOptions& o) {
@@ -53,6 +54,16 @@ server::ServerSpec server_spec(const ServerOptions& o) {
   if (idle <= 0) throw UsageError("--idle-timeout: must be more than 0");
   s.idle_timeout_ns = loop::ns_from_seconds(idle);
   s.backlog = o.backlog;
+  const tls::ServerOptions t = tls_server_options(o.tls);
+  if (t.on && s.model != server::Model::Epoll)
+    throw UsageError("--tls: only with --model epoll for now");
+  if (t.on) {
+    try {
+      s.tls = std::make_shared<tls::ServerContext>(t);
+    } catch (const tls::ConfigError& e) {
+      throw UsageError(e.what());
+    }
+  }
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
+#include "tls/tls.h"
 
 namespace connperf::load {
 
@@ -33,15 +34,21 @@ std::optional<CloseMode> parse_close(std::string_view name) noexcept {
 
 // One connection attempt. Slots are reused; `gen` tells a stale epoll event from a live one.
 struct Slot {
-  enum class State : std::uint8_t { Free, Connecting, Sending, Reading };
+  // --tls: Connecting, Handshaking, TlsSending, TlsReading; else Connecting, Sending, Reading.
+  enum class State : std::uint8_t {
+    Free, Connecting, Sending, Reading, Handshaking, TlsSending, TlsReading
+  };
   int fd = -1;
   std::uint32_t gen = 0;
   State state = State::Free;
+  bool want_out = false;  // --tls: EPOLLOUT is in the interest (the handshake wants to write)
   std::uint16_t target = 0;
   std::uint32_t sent = 0;
   std::uint64_t t_start = 0;    // scheduled start (open loop) or connect() call (closed loop)
   std::uint64_t t_connect = 0;  // connect() call
   std::uint64_t t_sent = 0;     // last request byte handed to the kernel
+  std::uint64_t t_est = 0;      // --tls: connected, the handshake begins
+  SSL* ssl = nullptr;           // --tls
   std::uint64_t deadline = 0;
   proto::ResponseFramer framer;
 };
@@ -59,6 +66,7 @@ class CrrWorker final : public loop::Handler {
     free_.reserve(cap_);
     for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
+    if (spec_.tls.on) tls_ = std::make_unique<tls::ClientContext>(spec_.tls);
   }
 
   void run(std::uint64_t t0) {
@@ -73,6 +81,7 @@ class CrrWorker final : public loop::Handler {
   const stats::ClientStats& stats() const noexcept { return stats_; }
   std::uint64_t aborted() const noexcept { return aborted_; }
   bool saw_addr_unavailable() const noexcept { return addr_unavailable_.load(); }
+  const stats::TlsNames& tls_names() const noexcept { return names_; }  // after join()
 
   void on_io(loop::Token token, std::uint32_t events) override {
     Slot& s = slots_[token.slot];
@@ -80,8 +89,11 @@ class CrrWorker final : public loop::Handler {
     const std::uint64_t now = loop::now_ns();
     switch (s.state) {
       case Slot::State::Connecting: on_connecting(s, events, now); break;
-      case Slot::State::Sending: on_sending(s, events, now); break;
-      case Slot::State::Reading: on_reading(s, now); break;
+      case Slot::State::Sending: on_sending<false>(s, events, now); break;
+      case Slot::State::Reading: on_reading<false>(s, now); break;
+      case Slot::State::Handshaking: on_handshake(s, now); break;
+      case Slot::State::TlsSending: on_sending<true>(s, events, now); break;
+      case Slot::State::TlsReading: on_reading<true>(s, now); break;
       case Slot::State::Free: break;
     }
   }
@@ -169,7 +181,9 @@ class CrrWorker final : public loop::Handler {
     stats_.started();
     net::Fd fd;
     // s.t_connect: this attempt's own clock, as a batch of starts takes a while.
-    net::Result r = connector_.open(s.target, fd, s.t_connect);
+    // --tls: TCP_NODELAY, as a handshake's flights and a 1.3 ticket are small writes that
+    // Nagle would hold for the peer's delayed ACK.
+    net::Result r = connector_.open(s.target, fd, s.t_connect, tls_ != nullptr);
     if (!r.ok()) return start_failed(r, now);
     // Open loop: from the scheduled start (queueing counts); closed loop: from its own start.
     s.t_start = interval_ns_ > 0 ? scheduled : s.t_connect;
@@ -181,6 +195,7 @@ class CrrWorker final : public loop::Handler {
     s.sent = 0;
     s.deadline = now + spec_.timeout_ns;
     if (spec_.request == RequestKind::Http) s.framer.reset();
+    if (tls_) return wait_connected(s, index);
     if (!try_eager_send(s, now)) return true;
     const std::uint32_t events =
         kCrrEvents | (s.state == Slot::State::Reading ? 0u : std::uint32_t{EPOLLOUT});
@@ -215,6 +230,14 @@ class CrrWorker final : public loop::Handler {
     return true;
   }
 
+  // --tls: the handshake starts once connected (the writable edge).
+  bool wait_connected(Slot& s, std::uint32_t index) {
+    s.want_out = true;
+    const net::Result r = loop_.add(s.fd, kCrrEvents | EPOLLOUT, {index, s.gen});
+    if (!r.ok()) fail(s, failure_of(r));
+    return true;
+  }
+
   bool start_failed(const net::Result& r, std::uint64_t now) {
     count_error(failure_of(r));
     if (r.err == net::Err::TooManyFiles || r.err == net::Err::AddrUnavailable) {
@@ -228,32 +251,111 @@ class CrrWorker final : public loop::Handler {
     if (events & (EPOLLERR | EPOLLHUP)) return fail(s, connect_failure(s.fd));
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record(loop::us_from_ns(now - s.t_connect));
+    if (tls_) return begin_handshake(s, now);
     s.state = Slot::State::Sending;
-    send_request(s, now);
+    send_request<false>(s, now);
   }
 
+  void begin_handshake(Slot& s, std::uint64_t now) {
+    s.ssl = tls_->open(s.fd);
+    if (!s.ssl) return fail(s, {stats::ErrorKind::TlsFailed});
+    s.t_est = now;
+    s.state = Slot::State::Handshaking;
+    on_handshake(s, now);
+  }
+
+  // One handshake step per event; epoll's interest follows what OpenSSL waits for.
+  void on_handshake(Slot& s, std::uint64_t now) {
+    const tls::Step st = tls::handshake(s.ssl);
+    switch (st.outcome) {
+      case tls::Outcome::Done: return handshake_done(s, now);
+      case tls::Outcome::WantRead: return want_out(s, false);
+      case tls::Outcome::WantWrite: return want_out(s, true);
+      case tls::Outcome::Failed: return fail(s, tls_failure(st));
+    }
+  }
+
+  void want_out(Slot& s, bool out) {
+    if (s.want_out == out) return;
+    s.want_out = out;
+    const std::uint32_t events = kCrrEvents | (out ? std::uint32_t{EPOLLOUT} : 0u);
+    const auto index = static_cast<std::uint32_t>(&s - slots_.data());
+    if (const net::Result r = loop_.modify(s.fd, events, {index, s.gen}); !r.ok())
+      fail(s, failure_of(r));
+  }
+
+  static Failure tls_failure(const tls::Step& st) noexcept {
+    switch (st.cause) {
+      case tls::Cause::Syscall:
+        if (st.sys_errno == 0) return {stats::ErrorKind::ClosedEarly};
+        return failure_of(net::Result::from_errno(st.sys_errno));
+      case tls::Cause::Verify: return {stats::ErrorKind::TlsVerify};
+      case tls::Cause::NotTls: return {stats::ErrorKind::NotTls};
+      case tls::Cause::Protocol:
+      case tls::Cause::None: break;
+    }
+    return {stats::ErrorKind::TlsFailed};
+  }
+
+  void handshake_done(Slot& s, std::uint64_t now) {
+    now = loop::now_ns();
+    stats_.tls_us().record(loop::us_from_ns(now - s.t_est));
+    stats_.handshake_done(SSL_session_reused(s.ssl) == 1);
+    if (names_.version.empty()) {
+      const tls::Negotiated n = tls::negotiated(s.ssl);
+      names_ = {n.version, n.cipher, n.group};
+    }
+    s.state = Slot::State::TlsSending;
+    send_request<true>(s, now);
+  }
+
+  template <bool Tls>
+  net::Result send_bytes(Slot& s, const char* data, std::size_t len) noexcept {
+    if constexpr (Tls) return tls::send_some(s.ssl, data, len);
+    else return net::send_some(s.fd, data, len);
+  }
+
+  template <bool Tls>
+  net::Result read_bytes(Slot& s) noexcept {
+    if constexpr (Tls) return tls::read_some(s.ssl, buf_, sizeof buf_);
+    else return net::read_some(s.fd, buf_, sizeof buf_);
+  }
+
+  // A failed read or send: a TLS record error (Other) is tls_failed.
+  template <bool Tls>
+  static Failure io_failure(const net::Result& r) noexcept {
+    if (Tls && r.err == net::Err::Other) return {stats::ErrorKind::TlsFailed};
+    return failure_of(r);
+  }
+
+  template <bool Tls>
   void on_sending(Slot& s, std::uint32_t events, std::uint64_t now) {
     if (events & EPOLLERR) return fail(s, failure_of(net::pending_error(s.fd)));
-    if (events & EPOLLOUT) send_request(s, now);
+    if (Tls || (events & EPOLLOUT)) send_request<Tls>(s, now);
   }
 
+  template <bool Tls>
   void send_request(Slot& s, std::uint64_t now) {
     const std::string& req = requests_[s.target];
     while (s.sent < req.size()) {
-      const net::Result r = net::send_some(s.fd, req.data() + s.sent, req.size() - s.sent);
-      if (r.err == net::Err::WouldBlock) return;  // EPOLLOUT (edge) resumes
-      if (!r.ok()) return fail(s, failure_of(r));
+      const net::Result r = send_bytes<Tls>(s, req.data() + s.sent, req.size() - s.sent);
+      if (r.err == net::Err::WouldBlock) {  // EPOLLOUT (edge) resumes
+        if constexpr (Tls) want_out(s, true);
+        return;
+      }
+      if (!r.ok()) return fail(s, io_failure<Tls>(r));
       s.sent += static_cast<std::uint32_t>(r.value);
     }
     s.t_sent = now;
-    s.state = Slot::State::Reading;
+    s.state = Tls ? Slot::State::TlsReading : Slot::State::Reading;
   }
 
+  template <bool Tls>
   void on_reading(Slot& s, std::uint64_t now) {
     for (;;) {
-      const net::Result r = net::read_some(s.fd, buf_, sizeof buf_);
+      const net::Result r = read_bytes<Tls>(s);
       if (r.err == net::Err::WouldBlock) return;
-      if (!r.ok()) return fail(s, failure_of(r));
+      if (!r.ok()) return fail(s, io_failure<Tls>(r));
       if (r.value == 0) return on_eof(s, now);
       if (spec_.request != RequestKind::Http) return complete(s, now);
       std::size_t used = 0;
@@ -288,6 +390,10 @@ class CrrWorker final : public loop::Handler {
 
   // Closing the fd also removes it from epoll. An RST close leaves no TIME_WAIT behind.
   void release(Slot& s, bool rst) {
+    if (s.ssl) {  // --close-notify: the alert goes out before the TCP close
+      tls::close(s.ssl, tls_->close_notify());
+      s.ssl = nullptr;
+    }
     if (rst) net::set_linger_rst(s.fd);
     net::Fd closing(s.fd);
     s.fd = -1;
@@ -341,8 +447,18 @@ class CrrWorker final : public loop::Handler {
   bool draining_ = false;
   bool done_ = false;
   std::atomic<bool> addr_unavailable_{false};
+  std::unique_ptr<tls::ClientContext> tls_;  // --tls
+  stats::TlsNames names_;                    // the first handshake's
   char buf_[kCrrReadBuf];
 };
+
+stats::TlsNames CrrEngine::tls_names() const {
+  stats::TlsNames names;
+  each([&names](const CrrWorker& w) {
+    if (names.version.empty()) names = w.tls_names();
+  });
+  return names;
+}
 
 }  // namespace connperf::load
 template class connperf::loop::WorkerPool<connperf::load::CrrWorker>;

@@ -14,6 +14,8 @@
 #include "load/phases.h"
 #include "load/target.h"
 #include "stats/client_stats.h"
+#include "stats/printers.h"
+#include "tls/tls.h"
 
 namespace connperf::load {
 
@@ -33,6 +35,7 @@ struct CrrSpec : Targets {
   CloseMode close = CloseMode::Rst;
   std::uint64_t timeout_ns = 5'000'000'000;
   Phases phases;                       // ramp-up, sustain, ramp-down of the rate or concurrency
+  tls::ClientOptions tls;              // tls.on: a TLS handshake after the connect
 };
 
 class CrrWorker;
@@ -47,6 +50,8 @@ class CrrEngine : public LoadEngine<CrrWorker> {
   ~CrrEngine();
 
   bool saw_addr_unavailable() const noexcept;
+  // --tls: what the first completed handshake negotiated (empty when none did). After join().
+  stats::TlsNames tls_names() const;
   const CrrSpec& spec() const noexcept { return spec_; }
 
  private:

@@ -14,11 +14,11 @@ namespace {
 
 using stats::Histogram;
 
-constexpr std::size_t kHistograms = 3;
+constexpr std::size_t kHistograms = 4;
 constexpr std::uint64_t kNoMin = std::numeric_limits<std::uint64_t>::max();
 
 Histogram* histograms(stats::ClientSnapshot& s, std::size_t i) {
-  Histogram* all[kHistograms] = {&s.connect_us, &s.response_us, &s.total_us};
+  Histogram* all[kHistograms] = {&s.connect_us, &s.response_us, &s.total_us, &s.tls_us};
   return all[i];
 }
 
@@ -28,9 +28,9 @@ void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra) {
   if (comm.size() == 1) return;
   // Counters, then per histogram its buckets and sum; min and max reduce apart.
   std::vector<std::uint64_t> v;
-  v.reserve(3 + s.errors.size() + s.other_errno.size() + extra.size() +
+  v.reserve(5 + s.errors.size() + s.other_errno.size() + extra.size() +
             kHistograms * (Histogram::kBuckets + 1));
-  v.insert(v.end(), {s.started, s.completed, s.in_flight});
+  v.insert(v.end(), {s.started, s.completed, s.in_flight, s.tls_full, s.tls_resumed});
   v.insert(v.end(), s.errors.begin(), s.errors.end());
   v.insert(v.end(), s.other_errno.begin(), s.other_errno.end());
   v.insert(v.end(), extra.begin(), extra.end());
@@ -49,6 +49,8 @@ void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra) {
   s.started = v[at++];
   s.completed = v[at++];
   s.in_flight = v[at++];
+  s.tls_full = v[at++];
+  s.tls_resumed = v[at++];
   for (auto& e : s.errors) e = v[at++];
   for (auto& e : s.other_errno) e = v[at++];
   for (auto& e : extra) e = v[at++];

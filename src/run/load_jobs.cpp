@@ -40,6 +40,11 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
     text = stats::crr_summary_text(total_, aborted, load, spec().rate > 0, elapsed - load);
     j = stats::crr_summary_json(total_, aborted, load);
     j["drain_s"] = elapsed - load;
+    if (spec().tls.on) {
+      const stats::TlsNames names = engine_.tls_names();
+      stats::add_tls_summary(j, total_, names);
+      text += stats::tls_summary_text(total_, names);
+    }
     phases_.summarize(j, text, "cps", [](const stats::ClientSnapshot& s, double seconds) {
       return stats::crr_summary_json(s, 0, seconds);
     });
@@ -114,16 +119,32 @@ nlohmann::json target_names(const load::Targets& t) {
   return names;
 }
 
+// config.tls (with --tls): what the client offers.
+nlohmann::json tls_config(const tls::ClientOptions& t) {
+  static constexpr const char* kVersions[] = {"any", "1.2", "1.3"};
+  return {{"version", kVersions[static_cast<int>(t.version)]},
+          {"groups", t.groups},
+          {"ciphers", t.ciphers},
+          {"ciphersuites", t.ciphersuites},
+          {"sni", t.sni},
+          {"alpn", t.alpn},
+          {"resume", t.resume},
+          {"verify", t.verify},
+          {"close_notify", t.close_notify}};
+}
+
 }  // namespace
 
 nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
-  return {{"targets", target_names(s)},   {"threads", s.threads},
+  nlohmann::json j = {{"targets", target_names(s)},   {"threads", s.threads},
           {"concurrency", s.concurrency}, {"rate", s.rate},
           {"duration", duration},         {"count", s.count},
           {"close", load::to_string(s.close)},
           {"request", load::to_string(s.request)},
           {"timeout_ms", loop::ms_from_ns(s.timeout_ns)},
           {"bind_addresses", s.binds.size()}};
+  if (s.tls.on) j["tls"] = tls_config(s.tls);
+  return j;
 }
 
 nlohmann::json rr_config(const load::RrSpec& s, double duration) {
@@ -137,11 +158,16 @@ Plan crr_plan(const load::CrrSpec& s, double duration, const OutputSettings& out
   const std::string more =
       s.targets.size() > 1 ? fmt::format(" (+{} more)", s.targets.size() - 1) : std::string();
   std::string banner = fmt::format(
-      "crr {}{} — {} thread{}, {}, close {}, request {}\n{}\n", s.targets.front().name, more,
+      "crr {}{} — {} thread{}, {}, close {}{}, request {}\n{}\n", s.targets.front().name, more,
       s.threads, s.threads == 1 ? "" : "s",
       s.rate > 0 ? fmt::format("{}/s (at most {} in flight)", s.rate, s.concurrency)
                  : fmt::format("{} in flight", s.concurrency),
-      load::to_string(s.close), load::to_string(s.request), stats::crr_header());
+      load::to_string(s.close),
+      s.tls.on ? fmt::format(", tls{}", s.tls.resume > 0
+                                            ? fmt::format(" (resume {:g})", s.tls.resume)
+                                            : std::string())
+               : std::string(),
+      load::to_string(s.request), stats::crr_header());
   return {"crr", crr_config(s, duration), std::move(banner), duration, out};
 }
 

@@ -92,6 +92,7 @@ class ServerJob final : public ServingJob {
     stats::ListenerSnapshot delta = total;
     delta -= prev_;
     j = stats::server_interval_json(total, prev_);  // counts over the interval, active now
+    if (tls()) j["tls"] = stats::server_tls_json(delta);
     prev_ = total;
     j["t"] = t;
     j["seconds"] = seconds;
@@ -104,6 +105,7 @@ class ServerJob final : public ServingJob {
     const auto peers = srv_.peers();
     text = stats::server_summary_text(names_, per_listener, peers, elapsed);
     j = stats::server_summary_json(names_, per_listener, peers, elapsed);
+    if (tls()) add_tls(text, j, per_listener);
     std::vector<std::uint16_t> ports;
     for (const auto& a : srv_.addresses()) ports.push_back(a.port());
     if (const auto tw = diag::time_wait_on_ports(ports, true)) {
@@ -134,11 +136,28 @@ class ServerJob final : public ServingJob {
     srv_.snapshot(per_listener);
     if (path == "/metrics")
       return server::Page{"text/plain; version=0.0.4; charset=utf-8",
-                          stats::server_metrics(names_, per_listener, elapsed)};
+                          stats::server_metrics(names_, per_listener, elapsed, tls())};
     if (path != "/stats") return std::nullopt;
     nlohmann::json j = stats::server_summary_json(names_, per_listener, {}, elapsed);
     j.erase("peers");
+    if (tls()) {
+      std::string unused;
+      add_tls(unused, j, per_listener);
+    }
     return server::Page{"application/json", j.dump() + "\n"};
+  }
+
+  bool tls() const noexcept { return srv_.spec().tls != nullptr; }
+  // summary.tls and listeners[].tls, and the summary's line.
+  static void add_tls(std::string& text, nlohmann::json& j,
+                      const std::vector<stats::ListenerSnapshot>& per_listener) {
+    stats::ListenerSnapshot total;
+    for (std::size_t i = 0; i < per_listener.size(); ++i) {
+      total += per_listener[i];
+      j["listeners"][i]["tls"] = stats::server_tls_json(per_listener[i]);
+    }
+    j["tls"] = stats::server_tls_json(total);
+    text += stats::server_tls_text(total);
   }
 
   server::ServerEngine& srv_;
@@ -221,12 +240,12 @@ std::vector<std::string> announce_listeners(const std::vector<net::SockAddr>& ad
 Plan server_plan(const server::ServerSpec& s, const std::vector<std::string>& names,
                  double duration, const OutputSettings& out) {
   std::string banner = fmt::format(
-      "server {} — model {}{}, mode {}\n{}\n", fmt::join(names, ", "),
+      "server {} — model {}{}, mode {}{}\n{}\n", fmt::join(names, ", "),
       server::to_string(s.model),
       s.model == server::Model::Epoll
           ? fmt::format(" ({} thread{})", s.threads, s.threads == 1 ? "" : "s")
           : "",
-      server::to_string(s.mode), stats::server_header());
+      server::to_string(s.mode), s.tls ? ", tls" : "", stats::server_header());
   return {"server",
           {{"listen", names},
            {"threads", s.threads},
@@ -234,7 +253,8 @@ Plan server_plan(const server::ServerSpec& s, const std::vector<std::string>& na
            {"mode", server::to_string(s.mode)},
            {"duration", duration},
            {"max_connections", s.max_connections},
-           {"idle_timeout_s", loop::seconds_from_ns(s.idle_timeout_ns)}},
+           {"idle_timeout_s", loop::seconds_from_ns(s.idle_timeout_ns)},
+           {"tls", s.tls != nullptr}},
           std::move(banner), duration, out};
 }
 

@@ -5,6 +5,7 @@ namespace connperf::server {
 const char* to_string(ConnState state) noexcept {
   switch (state) {
     case ConnState::Free: return "free";
+    case ConnState::Handshaking: return "handshaking";
     case ConnState::Reading: return "reading";
     case ConnState::Paused: return "paused";
     case ConnState::Closing: return "closing";

@@ -8,6 +8,7 @@ namespace connperf::server {
 
 enum class ConnState : std::uint8_t {
   Free,        // the slot holds no connection
+  Handshaking, // --tls: the TLS handshake; EPOLLOUT while OpenSSL wants to write
   Reading,     // reads requests and answers them; EPOLLOUT only while an answer is blocked
   Paused,      // the answers owed reached the high-water mark: no reading until they are sent
   Closing,     // the reply that ends the connection is queued: send everything, then close

@@ -15,6 +15,7 @@
 #include "server/conn_state.h"
 #include "server/peer_counter.h"
 #include "server/replies.h"
+#include "tls/tls.h"
 
 namespace connperf::server {
 
@@ -77,6 +78,7 @@ struct Conn {
   std::uint64_t last_active = 0;
   std::string out;                   // echo family, HEAD: bytes not yet sent, from out_off
   std::size_t out_off = 0;
+  SSL* ssl = nullptr;                // --tls
 
   std::size_t pending() const noexcept { return owed + out.size() - out_off; }
 };
@@ -134,9 +136,10 @@ class ServerWorker final : public loop::Handler {
     }
     const Conn& c = conns_[token.slot];
     if (c.state == ConnState::Free || c.gen != token.gen) return;
+    // TLS reads until would-block: a short read may leave a record buffered in OpenSSL.
     Pass p{(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0,
            (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 || c.interest == Interest::In,
-           (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0};
+           (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 || c.ssl != nullptr};
     while (step(token.slot, p)) {
     }
   }
@@ -182,6 +185,49 @@ class ServerWorker final : public loop::Handler {
       return end(id, stats_[li]->errors);
     }
     c.fd = fd;
+    if (spec_.tls) start_tls(id);
+  }
+
+  // --tls: the first event (the ClientHello) starts the handshake.
+  void start_tls(std::uint32_t id) {
+    Conn& c = conns_[id];
+    (void)net::set_nodelay(c.fd);  // small flights and tickets: no wait for a delayed ACK
+    c.ssl = spec_.tls->accept(c.fd);
+    if (!c.ssl) return end(id, stats_[c.listener]->errors);
+    transition(id, ConnState::Handshaking);
+  }
+
+  // One handshake step per event; the interest follows what OpenSSL waits for. A failed
+  // handshake ends as the peer's reset or FIN when that is what failed it, else as an error.
+  bool on_handshake(std::uint32_t id, Pass& p) {
+    Conn& c = conns_[id];
+    stats::ListenerStats& st = *stats_[c.listener];
+    const tls::Step step = tls::handshake(c.ssl);
+    switch (step.outcome) {
+      case tls::Outcome::Done:
+        (SSL_session_reused(c.ssl) == 1 ? st.tls_resumed : st.tls_full).add();
+        p.readable = p.to_eagain = true;  // the request may have come with the Finished
+        transition(id, ConnState::Reading, Interest::In);
+        return true;
+      case tls::Outcome::WantRead:
+        return transition(id, ConnState::Handshaking, Interest::In), false;
+      case tls::Outcome::WantWrite:
+        return transition(id, ConnState::Handshaking, Interest::InOut), false;
+      case tls::Outcome::Failed: break;
+    }
+    st.tls_failed.add();
+    if (step.cause != tls::Cause::Syscall) return end(id, st.errors), false;
+    if (step.sys_errno == 0) return end(id, st.fin), false;
+    const net::Err err = net::classify(step.sys_errno);
+    return end(id, err == net::Err::Reset ? st.rst : st.errors), false;
+  }
+
+  net::Result read_bytes(const Conn& c, std::size_t want) noexcept {
+    return c.ssl ? tls::read_some(c.ssl, buf_, want) : net::read_some(c.fd, buf_, want);
+  }
+  static net::Result send_bytes(const Conn& c, std::string_view data) noexcept {
+    return c.ssl ? tls::send_some(c.ssl, data.data(), data.size())
+                 : net::send_some(c.fd, data.data(), data.size());
   }
 
   // Every change of a connection's state goes through here, and so does its epoll interest:
@@ -211,6 +257,7 @@ class ServerWorker final : public loop::Handler {
       case ConnState::Paused: return on_paused(id, p);
       case ConnState::Closing:
       case ConnState::PeerClosed: return on_finishing(id, p);
+      case ConnState::Handshaking: return on_handshake(id, p);
       case ConnState::Free: break;
     }
     return false;
@@ -255,7 +302,7 @@ class ServerWorker final : public loop::Handler {
     // Sized so that what this read queues keeps the connection within its output bound.
     const std::size_t want =
         read_budget(spec_.mode, c.pending(), high_water_, reply_len_, sizeof buf_);
-    const net::Result r = net::read_some(c.fd, buf_, want);
+    const net::Result r = read_bytes(c, want);
     if (r.err == net::Err::WouldBlock) return p.readable = false, true;
     stats::ListenerStats& st = *stats_[c.listener];
     if (r.err == net::Err::Reset) return end(id, st.rst), false;
@@ -331,7 +378,7 @@ class ServerWorker final : public loop::Handler {
   Sent send_owed(std::uint32_t id, Pass& p) {
     Conn& c = conns_[id];
     for (std::string_view next = next_owed(c); !next.empty(); next = next_owed(c)) {
-      const net::Result r = net::send_some(c.fd, next.data(), next.size());
+      const net::Result r = send_bytes(c, next);
       if (r.err == net::Err::WouldBlock) return p.writable = false, Sent::Blocked;
       if (!r.ok()) {
         const bool write_shut = c.state == ConnState::WriteShut;
@@ -357,6 +404,8 @@ class ServerWorker final : public loop::Handler {
   void end(std::uint32_t id, stats::Counter& why) {
     Conn& c = conns_[id];
     why.add();
+    tls::close(c.ssl, false);
+    c.ssl = nullptr;
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     transition(id, ConnState::Free);

@@ -19,6 +19,7 @@
 #include "net/address.h"
 #include "net/socket.h"
 #include "stats/server_stats.h"
+#include "tls/tls.h"
 
 namespace connperf::server {
 
@@ -50,6 +51,9 @@ struct ServerSpec {
   std::uint64_t max_connections = 0;
   std::uint64_t idle_timeout_ns = 60'000'000'000;
   int backlog = 4096;
+  // --tls (epoll model): the context every worker accepts with, built (and checked) before the
+  // server starts; null = plaintext.
+  std::shared_ptr<tls::ServerContext> tls;
 };
 
 using loop::ListenError;  // a listen address could not be opened

@@ -11,6 +11,9 @@ const char* to_string(ErrorKind kind) noexcept {
     case ErrorKind::AddrUnavailable: return "addr_unavailable";
     case ErrorKind::ClosedEarly: return "closed_early";
     case ErrorKind::BadResponse: return "bad_response";
+    case ErrorKind::TlsFailed: return "tls_failed";
+    case ErrorKind::TlsVerify: return "tls_verify";
+    case ErrorKind::NotTls: return "not_tls";
     case ErrorKind::Other:
     case ErrorKind::Count: break;
   }
@@ -45,6 +48,9 @@ ClientSnapshot& ClientSnapshot::operator+=(const ClientSnapshot& o) noexcept {
   connect_us.add(o.connect_us);
   response_us.add(o.response_us);
   total_us.add(o.total_us);
+  tls_full += o.tls_full;
+  tls_resumed += o.tls_resumed;
+  tls_us.add(o.tls_us);
   return *this;
 }
 
@@ -58,6 +64,9 @@ ClientSnapshot& ClientSnapshot::operator-=(const ClientSnapshot& earlier) noexce
   connect_us.subtract(earlier.connect_us);
   response_us.subtract(earlier.response_us);
   total_us.subtract(earlier.total_us);
+  tls_full = counter_delta(tls_full, earlier.tls_full);
+  tls_resumed = counter_delta(tls_resumed, earlier.tls_resumed);
+  tls_us.subtract(earlier.tls_us);
   return *this;
 }
 
@@ -72,8 +81,11 @@ void ClientStats::snapshot(ClientSnapshot& out) const noexcept {
   out.connect_us = connect_us_;
   out.response_us = response_us_;
   out.total_us = total_us_;
+  out.tls_us = tls_us_;
   out.started = started_.get();
   out.completed = completed_.get();
+  out.tls_full = tls_full_.get();
+  out.tls_resumed = tls_resumed_.get();
   out.in_flight = in_flight_.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < errors_.size(); ++i) out.errors[i] = errors_[i].get();
   for (std::size_t i = 0; i < other_errno_.size(); ++i) out.other_errno[i] = other_errno_[i].get();

@@ -21,6 +21,9 @@ enum class ErrorKind : std::uint8_t {
   AddrUnavailable,
   ClosedEarly,
   BadResponse,  // the reply did not frame as the configured protocol
+  TlsFailed,    // --tls: the handshake or a record failed (an alert, a protocol error)
+  TlsVerify,    // --tls --verify: the server's certificate did not verify
+  NotTls,       // --tls: the server answered in plaintext
   Other,        // broken down further by errno
   Count,
 };
@@ -39,6 +42,10 @@ struct ClientSnapshot {
   Histogram connect_us;
   Histogram response_us;
   Histogram total_us;
+  // --tls: handshakes done, full and resumed, and their time (connect to handshake done).
+  std::uint64_t tls_full = 0;
+  std::uint64_t tls_resumed = 0;
+  Histogram tls_us;
 
   std::uint64_t error_total() const noexcept;
   ClientSnapshot& operator+=(const ClientSnapshot& o) noexcept;
@@ -56,6 +63,8 @@ class ClientStats {
   Histogram& connect_us() noexcept { return connect_us_; }
   Histogram& response_us() noexcept { return response_us_; }
   Histogram& total_us() noexcept { return total_us_; }
+  Histogram& tls_us() noexcept { return tls_us_; }
+  void handshake_done(bool resumed) noexcept { (resumed ? tls_resumed_ : tls_full_).add(); }
 
   void snapshot(ClientSnapshot& out) const noexcept;  // any thread
 
@@ -68,6 +77,9 @@ class ClientStats {
   Histogram connect_us_;
   Histogram response_us_;
   Histogram total_us_;
+  Counter tls_full_;
+  Counter tls_resumed_;
+  Histogram tls_us_;
 };
 
 }  // namespace connperf::stats

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <iterator>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -36,6 +37,24 @@ constexpr ServerCount kServerCounts[] = {
     {"connperf_errors_total", "Connections ended by an error.", &ListenerSnapshot::errors},
 };
 
+constexpr ServerCount kTlsCounts[] = {
+    {"connperf_tls_full_total", "Full TLS handshakes done.", &ListenerSnapshot::tls_full},
+    {"connperf_tls_resumed_total", "Resumed TLS handshakes done.", &ListenerSnapshot::tls_resumed},
+    {"connperf_tls_failed_total",
+     "TLS handshakes that failed (the connection also ends in rst, fin or errors).",
+     &ListenerSnapshot::tls_failed},
+};
+
+void listener_counts(std::string& out, std::span<const ServerCount> counts,
+                     const std::vector<std::string>& labels,
+                     const std::vector<ListenerSnapshot>& listeners) {
+  for (const ServerCount& c : counts) {
+    family(out, c.name, "counter", c.help);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      out += fmt::format("{}{} {}\n", c.name, labels[i], listeners[i].*c.field);
+  }
+}
+
 // Help of each proxy count before the statuses, in ProxyCount order.
 constexpr std::string_view kProxyHelp[] = {
     "Client connections accepted (denied ones included).",
@@ -68,16 +87,14 @@ std::string prometheus_label_value(std::string_view value) {
 }
 
 std::string server_metrics(const std::vector<std::string>& addresses,
-                           const std::vector<ListenerSnapshot>& listeners, double seconds) {
+                           const std::vector<ListenerSnapshot>& listeners, double seconds,
+                           bool tls) {
   std::string out;
   std::vector<std::string> labels;
   for (std::size_t i = 0; i < listeners.size() && i < addresses.size(); ++i)
     labels.push_back(fmt::format("{{listener=\"{}\"}}", prometheus_label_value(addresses[i])));
-  for (const ServerCount& c : kServerCounts) {
-    family(out, c.name, "counter", c.help);
-    for (std::size_t i = 0; i < labels.size(); ++i)
-      out += fmt::format("{}{} {}\n", c.name, labels[i], listeners[i].*c.field);
-  }
+  listener_counts(out, kServerCounts, labels, listeners);
+  if (tls) listener_counts(out, kTlsCounts, labels, listeners);
   family(out, "connperf_active", "gauge", "Connections open now.");
   for (std::size_t i = 0; i < labels.size(); ++i)
     out += fmt::format("connperf_active{} {}\n", labels[i], listeners[i].active());

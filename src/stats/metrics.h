@@ -16,9 +16,11 @@ namespace connperf::stats {
 std::string prometheus_label_value(std::string_view value);
 
 // connperf_{accepted,requests,rst,fin,closed_by_server,errors}_total{listener="ADDR"} and the
-// connperf_active gauge, plus connperf_uptime_seconds.
+// connperf_active gauge, plus connperf_uptime_seconds; with `tls`, also
+// connperf_tls_{full,resumed,failed}_total.
 std::string server_metrics(const std::vector<std::string>& addresses,
-                           const std::vector<ListenerSnapshot>& listeners, double seconds);
+                           const std::vector<ListenerSnapshot>& listeners, double seconds,
+                           bool tls = false);
 
 // connperf_proxy_<count>_total for every proxy count, the proxy's own replies as
 // connperf_proxy_replies_total{status="403"}, the connperf_proxy_active gauge and

@@ -58,6 +58,9 @@ std::string nothing_completed(const ClientSnapshot& total, const std::string& ta
       {"found no local port for", "--close rst, more --bind addresses or a lower --rate"},
       {"closed early by", "it closes before answering: does it speak --request?"},
       {"answered badly by", "its replies are not what --request expects"},
+      {"failed the TLS handshake with", "do both sides share a version, cipher and group?"},
+      {"failed certificate verification by", "give its CA with --ca, or leave out --verify"},
+      {"answered in plaintext by", "is it a TLS server?"},
       {"failed otherwise on", "see errors.other in the summary"},
   };
   return fmt::format("nothing completed: {} {} {} — {}", format_count(total.errors[top]),
@@ -166,6 +169,7 @@ std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, 
   out += fmt::format("\n  {:<10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency", "p50", "p90",
                      "p99", "p99.9", "max", "mean");
   out += latency_row("connect", t.connect_us);
+  if (t.tls_us.count() > 0) out += latency_row("tls", t.tls_us);
   if (open_loop) {
     out += latency_row("scheduled", t.total_us);
     out += latency_row("service", t.response_us);
@@ -188,6 +192,25 @@ std::string crr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, dou
 std::string rr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, double seconds,
                             bool open_loop, double drain) {
   return client_summary_text(t, aborted, {seconds, drain}, "requests", false, open_loop);
+}
+
+void add_tls_summary(nlohmann::json& summary, const ClientSnapshot& t, const TlsNames& names) {
+  summary["tls"] = {{"full", t.tls_full},
+                    {"resumed", t.tls_resumed},
+                    {"version", names.version},
+                    {"cipher", names.cipher},
+                    {"group", names.group}};
+  summary["latency_us"]["tls"] = latency_json(t.tls_us);
+  summary["histograms"]["tls"] = histogram_json(t.tls_us);
+}
+
+std::string tls_summary_text(const ClientSnapshot& t, const TlsNames& names) {
+  std::string out = fmt::format("\ntls handshakes  full {}, resumed {}", format_count(t.tls_full),
+                                format_count(t.tls_resumed));
+  if (!names.version.empty())
+    out += fmt::format(" ({}, {}, {})", names.version, names.cipher,
+                       names.group.empty() ? "no group" : names.group);
+  return out + "\n";
 }
 
 std::string cc_summary_text(const ClientSnapshot& a, std::uint64_t lost, std::uint64_t survived,
@@ -280,6 +303,15 @@ nlohmann::json server_summary_json(const std::vector<std::string>& addresses,
   }
   j["peers"] = peers;
   return j;
+}
+
+nlohmann::json server_tls_json(const ListenerSnapshot& s) {
+  return {{"full", s.tls_full}, {"resumed", s.tls_resumed}, {"failed", s.tls_failed}};
+}
+
+std::string server_tls_text(const ListenerSnapshot& t) {
+  return fmt::format("tls handshakes: full {}, resumed {}, failed {}\n", format_count(t.tls_full),
+                     format_count(t.tls_resumed), format_count(t.tls_failed));
 }
 
 std::string server_summary_text(const std::vector<std::string>& addresses,

@@ -39,6 +39,18 @@ nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t abort
 // is shown apart.
 std::string crr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds,
                              bool open_loop = false, double drain = 0);
+// --tls: what the handshakes negotiated (the first one seen; OpenSSL's names, "" when none
+// completed).
+struct TlsNames {
+  std::string version;
+  std::string cipher;
+  std::string group;
+};
+// Adds summary.tls {full, resumed, version, cipher, group}, latency_us.tls and histograms.tls
+// to a crr or rr summary object.
+void add_tls_summary(nlohmann::json& summary, const ClientSnapshot& total, const TlsNames& names);
+// "tls handshakes  full 1,000, resumed 9,000 (TLSv1.3, TLS_AES_256_GCM_SHA384, x25519)"
+std::string tls_summary_text(const ClientSnapshot& total, const TlsNames& names);
 // rr: the same counts per request ("requests" completed); latency: connect and response, or
 // with open_loop connect, scheduled and service as for crr.
 std::string rr_summary_text(const ClientSnapshot& total, std::uint64_t aborted, double seconds,
@@ -70,6 +82,9 @@ nlohmann::json server_summary_json(const std::vector<std::string>& addresses,
                                    const std::vector<ListenerSnapshot>& listeners,
                                    const std::map<std::string, std::uint64_t>& peers,
                                    double seconds);
+// server --tls: {"full", "resumed", "failed"} handshakes in `counts`, and the summary's line.
+nlohmann::json server_tls_json(const ListenerSnapshot& counts);
+std::string server_tls_text(const ListenerSnapshot& total);
 std::string server_summary_text(const std::vector<std::string>& addresses,
                                 const std::vector<ListenerSnapshot>& listeners,
                                 const std::map<std::string, std::uint64_t>& peers,

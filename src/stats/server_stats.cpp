@@ -9,6 +9,9 @@ ListenerSnapshot& ListenerSnapshot::operator+=(const ListenerSnapshot& o) noexce
   fin += o.fin;
   closed_by_server += o.closed_by_server;
   errors += o.errors;
+  tls_full += o.tls_full;
+  tls_resumed += o.tls_resumed;
+  tls_failed += o.tls_failed;
   return *this;
 }
 
@@ -19,6 +22,9 @@ ListenerSnapshot& ListenerSnapshot::operator-=(const ListenerSnapshot& earlier) 
   fin = counter_delta(fin, earlier.fin);
   closed_by_server = counter_delta(closed_by_server, earlier.closed_by_server);
   errors = counter_delta(errors, earlier.errors);
+  tls_full = counter_delta(tls_full, earlier.tls_full);
+  tls_resumed = counter_delta(tls_resumed, earlier.tls_resumed);
+  tls_failed = counter_delta(tls_failed, earlier.tls_failed);
   return *this;
 }
 
@@ -29,6 +35,9 @@ void ListenerStats::snapshot(ListenerSnapshot& out) const noexcept {
   out.closed_by_server = closed_by_server.get();
   out.errors = errors.get();
   out.requests = requests.get();
+  out.tls_full = tls_full.get();
+  out.tls_resumed = tls_resumed.get();
+  out.tls_failed = tls_failed.get();
   out.accepted = accepted.get();
 }
 

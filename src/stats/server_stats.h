@@ -15,6 +15,11 @@ struct ListenerSnapshot {
   std::uint64_t fin = 0;
   std::uint64_t closed_by_server = 0;
   std::uint64_t errors = 0;
+  // --tls: handshakes done, full and resumed, and failed (the connection then ends as rst, fin
+  // or errors, by how it failed: these three are not closing counters).
+  std::uint64_t tls_full = 0;
+  std::uint64_t tls_resumed = 0;
+  std::uint64_t tls_failed = 0;
 
   // Open now: every accepted connection ends in exactly one of the four closing counters. A
   // gauge of totals since the start: an interval's difference has none (the connections it
@@ -34,6 +39,9 @@ struct ListenerStats {
   Counter fin;
   Counter closed_by_server;
   Counter errors;
+  Counter tls_full;
+  Counter tls_resumed;
+  Counter tls_failed;
 
   void snapshot(ListenerSnapshot& out) const noexcept;
 };

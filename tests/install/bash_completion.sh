@@ -32,7 +32,7 @@ values() { "$bin" "$1" --help | grep -oE -- "$2 TEXT:\{[^}]*\}" | sed 's/.*{//; 
 subs=$("$bin" --help | awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' | sort | paste -sd' ')
 expect "--help --version $subs" connperf ""
 expect "cc compare crr" connperf c
-expect "--close" connperf crr --clo
+expect "--close --close-notify" connperf crr --clo
 expect "$(values crr --close)" connperf crr --close ""
 expect "$(values crr --close)" connperf crr --close = ""
 expect "$(values crr --close)" connperf crr --close =
@@ -41,6 +41,7 @@ expect "$(values server --model)" connperf server --model ""
 expect "epoll" connperf server --model e
 expect "$(values server --mode)" connperf server -t 2 --mode ""
 expect "--json" connperf crr 127.0.0.1:80 --js
+expect "1.2 1.3" connperf crr --tls-version ""
 expect "" connperf crr -t ""
 expect "--help -h down run status up" connperf lab ""
 expect "--name --nat" connperf lab up --na

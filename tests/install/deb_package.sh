@@ -18,6 +18,7 @@ recommends=$(dpkg-deb -f "$deb" Recommends)
 echo "deb: $(basename "$deb"): Depends: $depends; Recommends: $recommends"
 [[ $depends == *libfmt* ]] || fail "Depends lacks libfmt"
 [[ $depends == *zlib1g* ]] || fail "Depends lacks zlib1g (--hdr-log links zlib)"
+[[ $depends == *libssl3* ]] || fail "Depends lacks libssl3 (TLS)"
 [[ $depends != *openmpi* ]] || fail "Depends names Open MPI; it belongs in Recommends"
 dpkg-deb -x "$deb" "$work/root"
 bin=$work/root/usr/bin/connperf

@@ -30,6 +30,24 @@ TEST(Metrics, ServerCountersPerListenerWithHelpAndType) {
   EXPECT_EQ(m.back(), '\n');
 }
 
+TEST(Metrics, TlsHandshakesOnlyWhenTheServerServesTls) {
+  stats::ListenerSnapshot l = listener(10, 10, 0);
+  l.tls_full = 6;
+  l.tls_resumed = 3;
+  l.tls_failed = 1;
+  const std::string plain = stats::server_metrics({"127.0.0.1:443"}, {l}, 1);
+  EXPECT_EQ(plain.find("connperf_tls_"), std::string::npos);
+  const std::string m = stats::server_metrics({"127.0.0.1:443"}, {l}, 1, true);
+  EXPECT_NE(m.find("# TYPE connperf_tls_full_total counter\n"
+                   "connperf_tls_full_total{listener=\"127.0.0.1:443\"} 6\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("connperf_tls_resumed_total{listener=\"127.0.0.1:443\"} 3\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("connperf_tls_failed_total{listener=\"127.0.0.1:443\"} 1\n"),
+            std::string::npos);
+}
+
 TEST(Metrics, LabelValuesAreEscaped) {
   EXPECT_EQ(stats::prometheus_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
   EXPECT_EQ(stats::prometheus_label_value("[::1]:80"), "[::1]:80");

@@ -60,6 +60,38 @@ TEST(Printers, NothingCompletedNamesTheMainCauseTheTargetAndTheFix) {
   EXPECT_EQ(nothing_completed(s, "127.0.0.1:9"), "");
 }
 
+TEST(Printers, TlsSummaryNamesHandshakesAndWhatTheyNegotiated) {
+  ClientSnapshot s;
+  s.started = s.completed = 10;
+  s.tls_full = 4;
+  s.tls_resumed = 6;
+  s.tls_us.record(900);
+  s.errors[static_cast<std::size_t>(ErrorKind::NotTls)] = 0;
+  const TlsNames names{"TLSv1.3", "TLS_AES_256_GCM_SHA384", "x25519"};
+  nlohmann::json j = crr_summary_json(s, 0, 1.0);
+  add_tls_summary(j, s, names);
+  EXPECT_EQ(j["tls"], (nlohmann::json{{"full", 4}, {"resumed", 6}, {"version", "TLSv1.3"},
+                                      {"cipher", "TLS_AES_256_GCM_SHA384"}, {"group", "x25519"}}));
+  EXPECT_EQ(j["latency_us"]["tls"]["count"], 1);
+  EXPECT_TRUE(j["histograms"].contains("tls"));
+  EXPECT_TRUE(j["errors"].contains("not_tls"));
+  EXPECT_TRUE(j["errors"].contains("tls_verify"));
+  EXPECT_TRUE(j["errors"].contains("tls_failed"));
+  EXPECT_EQ(tls_summary_text(s, names),
+            "\ntls handshakes  full 4, resumed 6 (TLSv1.3, TLS_AES_256_GCM_SHA384, x25519)\n");
+  // The tls latency row sits between connect and response.
+  const std::string text = crr_summary_text(s, 0, 1.0);
+  const auto tls_row = text.find("\n  tls ");
+  ASSERT_NE(tls_row, std::string::npos) << text;
+  EXPECT_LT(text.find("\n  connect "), tls_row);
+  EXPECT_GT(text.find("\n  response "), tls_row);
+  s.started = 5;
+  s.completed = 0;
+  s.errors[static_cast<std::size_t>(ErrorKind::NotTls)] = 5;
+  EXPECT_EQ(nothing_completed(s, "127.0.0.1:80"),
+            "nothing completed: 5 answered in plaintext by 127.0.0.1:80 — is it a TLS server?");
+}
+
 // issue 20, defect 2: an interval's `active` is the gauge now, never its own difference (with
 // loss, more connections close in an interval than it accepted: 2^64 - 22 was written).
 TEST(Printers, ServerIntervalActiveIsTheGaugeNow) {
