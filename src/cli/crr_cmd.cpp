@@ -94,6 +94,8 @@ run::Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
                                ? o.hold
                                : load::share(o.hold, ranks::world().size(), ranks::world().rank()),
                            loop::ns_from_seconds(parse_seconds("--hold-interval", o.hold_interval))};
+  if (hold.count && o.tls.on)
+    throw UsageError("--hold: not with --tls yet (the held connections speak plaintext)");
   if (hold.count) run::preflight_held(mine, hold.count + mine.concurrency, 0);
   auto job = run::with_verdict(run::with_held_load(run::make_crr_job(mine), mine, hold),
                                run_criteria(o.run.criteria, o.run.max_error_rate, Judged::Crr));
