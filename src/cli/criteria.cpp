@@ -79,7 +79,8 @@ const Vocabulary& vocabulary(Judged what) {
 constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kLatencyKeys{{
     {"p50", "p50"}, {"p90", "p90"}, {"p99.9", "p999"}, {"p99", "p99"}, {"max", "max"},
     {"mean", "mean"}}};
-constexpr std::array<std::string_view, 3> kPhases{"connect", "response", "total"};
+constexpr std::array<std::string_view, 6> kPhases{"connect", "tls",  "response",
+                                                  "total",   "ttfb", "ttlb"};
 
 [[noreturn]] void bad(std::string_view item, const std::string& why, std::string_view flag) {
   throw UsageError(fmt::format("{}: '{}': {}", flag, item, why));

@@ -48,6 +48,7 @@ struct Slot {
   std::uint64_t t_connect = 0;  // connect() call
   std::uint64_t t_sent = 0;     // last request byte handed to the kernel
   std::uint64_t t_est = 0;      // --tls: connected, the handshake begins
+  std::uint64_t t_first = 0;    // the first response byte (0: none yet)
   SSL* ssl = nullptr;           // --tls
   std::uint64_t deadline = 0;
   proto::ResponseFramer framer;
@@ -193,6 +194,7 @@ class CrrWorker final : public loop::Handler {
     s.fd = fd.release();
     s.state = Slot::State::Connecting;
     s.sent = 0;
+    s.t_first = 0;
     s.deadline = now + spec_.timeout_ns;
     if (spec_.request == RequestKind::Http) s.framer.reset();
     if (tls_) return wait_connected(s, index);
@@ -357,6 +359,10 @@ class CrrWorker final : public loop::Handler {
       if (r.err == net::Err::WouldBlock) return;
       if (!r.ok()) return fail(s, io_failure<Tls>(r));
       if (r.value == 0) return on_eof(s, now);
+      if (s.t_first == 0) {
+        s.t_first = now;
+        stats_.ttfb_us().record(loop::us_from_ns(now - s.t_connect));
+      }
       if (spec_.request != RequestKind::Http) return complete(s, now);
       std::size_t used = 0;
       const auto st = s.framer.feed(buf_, static_cast<std::size_t>(r.value), used);
@@ -374,6 +380,7 @@ class CrrWorker final : public loop::Handler {
   void complete(Slot& s, std::uint64_t now) {
     stats_.response_us().record(loop::us_from_ns(now - s.t_sent));
     stats_.total_us().record(loop::us_from_ns(now - s.t_start));
+    stats_.ttlb_us().record(loop::us_from_ns(now - s.t_connect));
     stats_.completed();
     release(s, spec_.close == CloseMode::Rst);
   }

@@ -37,6 +37,7 @@ struct RrConn {
   std::uint64_t sends = 0;      // open loop with phases: requests scheduled on this slot so far
   bool has_sent = false;        // a request went out on this slot (its schedule has begun)
   bool answered = false;        // a response came back on this slot (fairness: who got any)
+  bool first_byte = false;      // the current response's first byte came (its ttfb is counted)
   proto::ResponseFramer framer;
 };
 
@@ -196,6 +197,7 @@ class RrWorker final : public loop::Handler {
     c.has_sent = true;
     c.sent = 0;
     c.got = 0;
+    c.first_byte = false;
     c.deadline = now + spec_.timeout_ns;
     if (spec_.request == RequestKind::Http) c.framer.reset();
     c.state = RrConn::State::Sending;
@@ -255,6 +257,10 @@ class RrWorker final : public loop::Handler {
         if (spec_.request == RequestKind::Http && c.framer.on_eof() == proto::FrameStatus::Complete)
           return complete(i, now, true);
         return fail(i, stats::ErrorKind::ClosedEarly, 0, now);
+      }
+      if (!c.first_byte && c.state == RrConn::State::Reading) {
+        c.first_byte = true;
+        stats_.ttfb_us().record(loop::us_from_ns(now - c.t_sent));
       }
       if (!take(i, static_cast<std::size_t>(r.value), now)) return;
     }

@@ -14,11 +14,12 @@ namespace {
 
 using stats::Histogram;
 
-constexpr std::size_t kHistograms = 4;
+constexpr std::size_t kHistograms = 6;
 constexpr std::uint64_t kNoMin = std::numeric_limits<std::uint64_t>::max();
 
 Histogram* histograms(stats::ClientSnapshot& s, std::size_t i) {
-  Histogram* all[kHistograms] = {&s.connect_us, &s.response_us, &s.total_us, &s.tls_us};
+  Histogram* all[kHistograms] = {&s.connect_us, &s.response_us, &s.total_us,
+                                 &s.tls_us,     &s.ttfb_us,     &s.ttlb_us};
   return all[i];
 }
 

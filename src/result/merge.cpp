@@ -74,6 +74,14 @@ void merge_client(const std::vector<json>& docs, const std::string& command, Mer
   t.connect_us = merged_histogram(docs, "connect");
   t.response_us = merged_histogram(docs, "response");
   t.total_us = merged_histogram(docs, "total");
+  // Later additions merge when every input has them (results of older versions do not).
+  auto every = [&docs](const char* name) {
+    return std::all_of(docs.begin(), docs.end(), [name](const json& d) {
+      return d["summary"].contains("histograms") && d["summary"]["histograms"].contains(name);
+    });
+  };
+  if (every("ttfb")) t.ttfb_us = merged_histogram(docs, "ttfb");
+  if (every("ttlb")) t.ttlb_us = merged_histogram(docs, "ttlb");
   const double seconds = max_of(docs, "seconds");
   if (command == "rr") {
     out.doc["summary"] = stats::rr_summary_json(t, aborted, seconds);

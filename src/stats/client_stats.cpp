@@ -48,6 +48,8 @@ ClientSnapshot& ClientSnapshot::operator+=(const ClientSnapshot& o) noexcept {
   connect_us.add(o.connect_us);
   response_us.add(o.response_us);
   total_us.add(o.total_us);
+  ttfb_us.add(o.ttfb_us);
+  ttlb_us.add(o.ttlb_us);
   tls_full += o.tls_full;
   tls_resumed += o.tls_resumed;
   tls_us.add(o.tls_us);
@@ -64,6 +66,8 @@ ClientSnapshot& ClientSnapshot::operator-=(const ClientSnapshot& earlier) noexce
   connect_us.subtract(earlier.connect_us);
   response_us.subtract(earlier.response_us);
   total_us.subtract(earlier.total_us);
+  ttfb_us.subtract(earlier.ttfb_us);
+  ttlb_us.subtract(earlier.ttlb_us);
   tls_full = counter_delta(tls_full, earlier.tls_full);
   tls_resumed = counter_delta(tls_resumed, earlier.tls_resumed);
   tls_us.subtract(earlier.tls_us);
@@ -81,6 +85,8 @@ void ClientStats::snapshot(ClientSnapshot& out) const noexcept {
   out.connect_us = connect_us_;
   out.response_us = response_us_;
   out.total_us = total_us_;
+  out.ttfb_us = ttfb_us_;
+  out.ttlb_us = ttlb_us_;
   out.tls_us = tls_us_;
   out.started = started_.get();
   out.completed = completed_.get();

@@ -42,6 +42,10 @@ struct ClientSnapshot {
   Histogram connect_us;
   Histogram response_us;
   Histogram total_us;
+  // RFC 9411's time to first and to last byte: crr from the connect() call, rr from the
+  // request's send (rr's ttlb is its response_us and is not kept twice).
+  Histogram ttfb_us;
+  Histogram ttlb_us;
   // --tls: handshakes done, full and resumed, and their time (connect to handshake done).
   std::uint64_t tls_full = 0;
   std::uint64_t tls_resumed = 0;
@@ -64,6 +68,8 @@ class ClientStats {
   Histogram& response_us() noexcept { return response_us_; }
   Histogram& total_us() noexcept { return total_us_; }
   Histogram& tls_us() noexcept { return tls_us_; }
+  Histogram& ttfb_us() noexcept { return ttfb_us_; }
+  Histogram& ttlb_us() noexcept { return ttlb_us_; }
   void handshake_done(bool resumed) noexcept { (resumed ? tls_resumed_ : tls_full_).add(); }
 
   void snapshot(ClientSnapshot& out) const noexcept;  // any thread
@@ -77,6 +83,8 @@ class ClientStats {
   Histogram connect_us_;
   Histogram response_us_;
   Histogram total_us_;
+  Histogram ttfb_us_;
+  Histogram ttlb_us_;
   Counter tls_full_;
   Counter tls_resumed_;
   Histogram tls_us_;

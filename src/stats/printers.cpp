@@ -126,11 +126,15 @@ nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t abort
           {"latency_us",
            {{"connect", latency_json(total.connect_us)},
             {"response", latency_json(total.response_us)},
-            {"total", latency_json(total.total_us)}}},
+            {"total", latency_json(total.total_us)},
+            {"ttfb", latency_json(total.ttfb_us)},
+            {"ttlb", latency_json(total.ttlb_us)}}},
           {"histograms",
            {{"connect", histogram_json(total.connect_us)},
             {"response", histogram_json(total.response_us)},
-            {"total", histogram_json(total.total_us)}}}};
+            {"total", histogram_json(total.total_us)},
+            {"ttfb", histogram_json(total.ttfb_us)},
+            {"ttlb", histogram_json(total.ttlb_us)}}}};
 }
 
 namespace {
@@ -170,6 +174,7 @@ std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, 
                      "p99", "p99.9", "max", "mean");
   out += latency_row("connect", t.connect_us);
   if (t.tls_us.count() > 0) out += latency_row("tls", t.tls_us);
+  if (t.ttfb_us.count() > 0) out += latency_row("ttfb", t.ttfb_us);
   if (open_loop) {
     out += latency_row("scheduled", t.total_us);
     out += latency_row("service", t.response_us);
@@ -253,6 +258,9 @@ nlohmann::json rr_summary_json(const ClientSnapshot& total, std::uint64_t aborte
   j["requests"] = total.completed;
   j["qps"] = per_second(total.completed, seconds);
   j.erase("cps");
+  // rr's time to last byte, from the request's send, is its response latency.
+  j["latency_us"]["ttlb"] = j["latency_us"]["response"];
+  j["histograms"]["ttlb"] = j["histograms"]["response"];
   return j;
 }
 

@@ -157,9 +157,9 @@ TEST(CrrIntegration, CriteriaGiveAVerdictAndExitThreeOnFail) {
   EXPECT_EQ(fail["verdict"]["criteria"][1]["pass"], false);
   EXPECT_EQ(fail["summary"]["completed"], 300);  // the run itself is whole
   const RunResult r = run({connperf(), "crr", server.target(), "-n", "5", "-q", "--criteria",
-                           "p99.ttlb<50ms"}, dir.path(), 30s);
+                           "p99.dns<50ms"}, dir.path(), 30s);
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("crr has no latency phase 'ttlb'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("crr has no latency phase 'dns'"), std::string::npos) << r.err;
   const json s = server.stop();
   EXPECT_EQ(s["accepted"], 600) << s.dump();  // the refused spec made no connection
 }

@@ -181,6 +181,33 @@ TEST(RrIntegration, OpenLoopLatencyIncludesTheQueueBehindAStall) {
   EXPECT_GE(open["latency_us"]["total"]["p999"].get<std::uint64_t>(), 150'000u);
 }
 
+// RFC 9411's time to first and last byte: a peer that holds every reply 20 ms shows in ttfb,
+// once per request (rr, from the send) and per connection (crr, from the connect() call), and
+// the last byte never comes before the first.
+TEST(RrIntegration, TimeToFirstByteCountsTheServersDelay) {
+  TempDir dir;
+  Process peer({"python3", peers_dir() + "/slow_every_nth.py", "--every", "1", "--delay", "0.02"},
+               dir.path());
+  const std::string target = "127.0.0.1:" + std::to_string(peer.wait_listening());
+  const json rr = run_rr(dir, {target, "-c", "2", "-n", "40", "--size", "16"})["summary"];
+  const std::string path = dir.file("crr.json");
+  const RunResult r = run({connperf(), "crr", target, "-n", "20", "-c", "2", "--request", "raw",
+                           "-q", "--json", path}, dir.path(), 60s);
+  EXPECT_EQ(r.code, 0) << r.err;
+  const json crr = read_json(path)["summary"];
+  peer.signal(SIGTERM);
+  peer.wait(5s);
+  for (const json* s : {&rr, &crr}) {
+    const json& l = (*s)["latency_us"];
+    EXPECT_EQ(l["ttfb"]["count"], (*s)["completed"]) << l.dump();
+    EXPECT_EQ(l["ttlb"]["count"], (*s)["completed"]) << l.dump();
+    EXPECT_GE(u(l["ttfb"]["p50"]), 20'000u) << l.dump();
+    EXPECT_LE(u(l["ttfb"]["p50"]), u(l["ttlb"]["p50"])) << l.dump();
+    EXPECT_LE(u(l["ttfb"]["max"]), u(l["ttlb"]["max"])) << l.dump();
+  }
+  EXPECT_EQ(rr["latency_us"]["ttlb"], rr["latency_us"]["response"]);
+}
+
 // compare: the same peer made slower (each reply 5 ms late) is a regression (exit 1) in rate and
 // latency; the same thing twice is not (exit 0, at a tolerance wider than this host's noise); a
 // crr result against an rr one, or a file that is no result, is a usage error.

@@ -70,7 +70,7 @@ TEST(Criteria, Rfc9411AddsTheRfcsBoundsWithTheirSections) {
 
 TEST(Criteria, ABadSpecIsAUsageErrorNamingThePart) {
   for (const char* bad : {"", "errors", "errors<", "<5", "errors=1%", "errors<5", "errors<-1%",
-                          "p99<50", "p99.ttlb<50ms", "p98<1ms", "cps>fast", "cps>1G", "nope<1",
+                          "p99<50", "p99.dns<50ms", "p98<1ms", "cps>fast", "cps>1G", "nope<1",
                           "errors<1%,", ",errors<1%", "errors<1%,,resets<1%", "p99<1e999s"}) {
     try {
       parse_criteria(bad, Judged::Crr);
