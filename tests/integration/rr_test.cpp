@@ -181,6 +181,25 @@ TEST(RrIntegration, OpenLoopLatencyIncludesTheQueueBehindAStall) {
   EXPECT_GE(open["latency_us"]["total"]["p999"].get<std::uint64_t>(), 150'000u);
 }
 
+// Phases on rr's open loop: each connection's schedule ramps with the rate (1,000 requests in the
+// 1 s ramp at 2,000/s, 2,000 in the sustain second, never more than the schedule's 3,000), the
+// intervals say their phase and summary.sustain is the sustain interval's.
+TEST(RrIntegration, PhasesRampEachConnectionsSchedule) {
+  TempDir dir;
+  RrServer server(dir, "http");
+  const json doc = run_rr(dir, {server.target(), "-c", "4", "--rate", "2000", "--ramp-up", "1",
+                                "--sustain", "1"});
+  const json& iv = doc["intervals"];
+  ASSERT_EQ(iv.size(), 2u) << iv.dump();
+  EXPECT_EQ(iv[0]["phase"], "ramp_up");
+  EXPECT_EQ(iv[1]["phase"], "sustain");
+  EXPECT_LT(iv[0]["requests"].get<double>(), 0.6 * iv[1]["requests"].get<double>()) << iv.dump();
+  EXPECT_LE(doc["summary"]["started"].get<double>(), 3000);
+  EXPECT_GE(doc["summary"]["started"].get<double>(), 2850);
+  EXPECT_EQ(doc["summary"]["sustain"]["requests"], iv[1]["requests"]);
+  server.stop();
+}
+
 // RFC 9411's time to first and last byte: a peer that holds every reply 20 ms shows in ttfb,
 // once per request (rr, from the send) and per connection (crr, from the connect() call), and
 // the last byte never comes before the first.
