@@ -86,10 +86,10 @@ fuzz_src_response_framer := src/proto/http.cpp
 fuzz_src_chunked_decoder := src/proto/http.cpp
 fuzz_src_proxy_head      := src/proto/http.cpp src/proto/http_head.cpp src/proxy/rewrite.cpp
 fuzz_src_address         := src/net/address.cpp
-fuzz_src_duration        := src/cli/duration.cpp
+fuzz_src_duration        := src/run/duration.cpp
 fuzz_libs_proxy_head     := -lfmt
 fuzz_libs_duration       := -lfmt
-fuzz_src_criteria        := src/cli/criteria.cpp src/cli/duration.cpp src/run/verdict.cpp \
+fuzz_src_criteria        := src/run/criteria.cpp src/run/duration.cpp src/run/verdict.cpp \
                             src/stats/client_stats.cpp src/stats/histogram.cpp src/stats/format.cpp \
                             src/net/error.cpp
 fuzz_libs_criteria       := -lfmt

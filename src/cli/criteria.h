@@ -1,39 +1,19 @@
-// --criteria SPEC on crr, rr and cc: the grammar that turns a spec into run::Criterion values
-// (run/verdict judges them). Pure; a bad spec is a UsageError naming the part that is wrong.
-//
-//   SPEC      := ITEM ("," ITEM)*
-//   ITEM      := "rfc9411" | METRIC OP VALUE
-//   OP        := "<" | "<=" | ">" | ">="
-//   METRIC    := "errors" | CAUSE["s"] | "lost"                    shares:  VALUE is N% or a fraction
-//              | ("p50"|"p90"|"p99"|"p99.9"|"max"|"mean")["." PHASE]  latency: VALUE has a unit
-//              | "cps" | "qps" | "rate" | a count of the summary     figures: VALUE may end in k, M
-//              | ("cps"|"qps"|"rate"|"concurrency") ".deviation"     the largest distance of an
-//                                                                   interval's figure from the mean
+// --criteria SPEC on crr, rr and cc: the flag; its grammar is run/criteria.h.
 #pragma once
 
 #include <string>
-#include <string_view>
-#include <vector>
 
 #include <CLI/CLI.hpp>
 
-#include "run/verdict.h"
+#include "run/criteria.h"
 
 namespace connperf::cli {
 
-enum class Judged { Crr, Rr, Cc };  // which summary the criteria read
-
-std::vector<run::Criterion> parse_criteria(std::string_view spec, Judged what);
-
-// A METRIC alone (what `compare --metric` names): the criterion without a bound. Throws
-// UsageError (naming `flag`) when the command has no such figure.
-run::Criterion parse_metric(std::string_view metric, Judged what, std::string_view flag);
+using run::Judged;
+using run::parse_metric;
+using run::run_criteria;
 
 // --criteria SPEC, checked at parse (exit 2 before anything runs).
 void add_criteria_flag(CLI::App& c, std::string& spec, Judged what);
-
-// The criteria of a run: --criteria's, and --max-error-rate X (if given) as "errors<=X".
-std::vector<run::Criterion> run_criteria(const std::string& spec, double max_error_rate,
-                                         Judged what);
 
 }  // namespace connperf::cli

@@ -109,6 +109,37 @@ void add_kernel_step(const std::optional<diag::TcpMib>& before, nlohmann::json& 
   if (before) add_kernel_delta(diag::read_tcp_mib().value_or(*before) - *before, j, line);
 }
 
+// The search's ending: both bounds and the maximum carried, in its text and its JSON.
+void report_bounds(Output& output, const SearchPlan& plan, const load::RateSearch& pdr,
+                   const load::RateSearch& ndr, double max_achieved, nlohmann::json steps) {
+  const double held = pdr.held(), failed = pdr.failed();
+  output.text(fmt::format("\nhighest rate that holds: {}\n", headline(plan, held, failed)));
+  output.text(fmt::format(
+      "  NDR (no errors):            {} {} ({})\n"
+      "  PDR (error rate <= {:g}):  {} {} ({})\n"
+      "  maximum carried in a step:  {} {}\n",
+      rate_text(ndr.held()), plan.unit, bracket_text(ndr.held(), ndr.failed()),
+      plan.max_error_rate, rate_text(held), plan.unit, bracket_text(held, failed),
+      rate_text(max_achieved), plan.unit));
+  nlohmann::json& j = output.document()["summary"]["search"];
+  j = search_json(plan, held, failed, std::move(steps));
+  auto bound = [](const load::RateSearch& s) {
+    return nlohmann::json{
+        {"rate", s.held()},
+        {"bracket", {s.held(), s.failed() > 0 ? nlohmann::json(s.failed()) : nlohmann::json()}}};
+  };
+  j["ndr"] = bound(ndr);
+  j["pdr"] = bound(pdr);
+  j["pdr"]["max_error_rate"] = plan.max_error_rate;
+  j["max_achieved"] = max_achieved;
+  const bool ran_out = pdr.ran_out_of_steps() || ndr.ran_out_of_steps();
+  j["ran_out_of_steps"] = ran_out;
+  if (ran_out)
+    output.text(fmt::format("the search ran out of steps (--search-steps {}) before its bracket "
+                            "was within --search-precision {}\n",
+                            plan.max_steps, plan.precision));
+}
+
 }  // namespace
 
 // One search, two bounds (FD.io CSIT's habit): every step narrows both the PDR bracket (errors
@@ -137,34 +168,9 @@ int run_search(const SearchPlan& plan, const OutputSettings& settings) {
     pdr.observe(rate, v.held);
     ndr.observe(rate, no_errors);
   }
-  const double held = pdr.held(), failed = pdr.failed();
-  output.text(fmt::format("\nhighest rate that holds: {}\n", headline(plan, held, failed)));
-  output.text(fmt::format(
-      "  NDR (no errors):            {} {} ({})\n"
-      "  PDR (error rate <= {:g}):  {} {} ({})\n"
-      "  maximum carried in a step:  {} {}\n",
-      rate_text(ndr.held()), plan.unit, bracket_text(ndr.held(), ndr.failed()),
-      plan.max_error_rate, rate_text(held), plan.unit, bracket_text(held, failed),
-      rate_text(max_achieved), plan.unit));
-  nlohmann::json& j = output.document()["summary"]["search"];
-  j = search_json(plan, held, failed, std::move(steps));
-  auto bound = [](const load::RateSearch& s) {
-    return nlohmann::json{
-        {"rate", s.held()},
-        {"bracket", {s.held(), s.failed() > 0 ? nlohmann::json(s.failed()) : nlohmann::json()}}};
-  };
-  j["ndr"] = bound(ndr);
-  j["pdr"] = bound(pdr);
-  j["pdr"]["max_error_rate"] = plan.max_error_rate;
-  j["max_achieved"] = max_achieved;
-  const bool ran_out = pdr.ran_out_of_steps() || ndr.ran_out_of_steps();
-  j["ran_out_of_steps"] = ran_out;
-  if (ran_out)
-    output.text(fmt::format("the search ran out of steps (--search-steps {}) before its bracket "
-                            "was within --search-precision {}\n",
-                            plan.max_steps, plan.precision));
+  report_bounds(output, plan, pdr, ndr, max_achieved, std::move(steps));
   output.end();
-  return held > 0 ? kOk : kErrorRate;
+  return pdr.held() > 0 ? kOk : kErrorRate;
 }
 
 }  // namespace connperf::run

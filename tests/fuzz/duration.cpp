@@ -1,17 +1,17 @@
-// libFuzzer target: cli::parse_seconds, the parser of every duration flag (-d, --timeout,
+// libFuzzer target: run::parse_seconds, the parser of every duration flag (-d, --timeout,
 // --interval, ...): a value or a UsageError, and a value is finite and not negative.
 #include <cmath>
 #include <string>
 
-#include "cli/duration.h"
+#include "run/duration.h"
 #include "split.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   try {
-    const double s = connperf::cli::parse_seconds("-d", in);
+    const double s = connperf::run::parse_seconds("-d", in);
     connperf::fuzz::check(std::isfinite(s) && s >= 0, "duration not finite or negative");
-  } catch (const connperf::cli::UsageError& e) {
+  } catch (const connperf::run::UsageError& e) {
     connperf::fuzz::check(std::string_view(e.what()).starts_with("-d: "),
                           "usage error does not name the flag");
   }

@@ -1,16 +1,14 @@
-// --criteria's grammar (cli/criteria) and the verdict it leads to (run/verdict): what each metric
+// --criteria's grammar (run/criteria) and the verdict it leads to (run/verdict): what each metric
 // reads, the units of its value, the RFC 9411 preset, and the usage errors of a bad spec.
-#include "cli/criteria.h"
+#include "run/criteria.h"
 
 #include <gtest/gtest.h>
 
 #include "run/errors.h"
 
-namespace connperf::cli {
+namespace connperf::run {
 namespace {
 
-using run::Cmp;
-using run::Criterion;
 using Kind = Criterion::Kind;
 using Unit = Criterion::Unit;
 
@@ -139,4 +137,4 @@ TEST(Verdict, AllHeldIsAPass) {
 }
 
 }  // namespace
-}  // namespace connperf::cli
+}  // namespace connperf::run

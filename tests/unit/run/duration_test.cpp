@@ -1,9 +1,9 @@
 // Duration flag values → seconds.
 #include <gtest/gtest.h>
 
-#include "cli/duration.h"
+#include "run/duration.h"
 
-namespace connperf::cli {
+namespace connperf::run {
 namespace {
 
 TEST(CliParse, Seconds) {
@@ -31,4 +31,4 @@ TEST(CliParse, ABareNumberTakesTheFlagsOwnUnitAndAnyUnitCanBeWritten) {
 }
 
 }  // namespace
-}  // namespace connperf::cli
+}  // namespace connperf::run

@@ -1,11 +1,11 @@
-#include "cli/duration.h"
+#include "run/duration.h"
 
 #include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
 
-namespace connperf::cli {
+namespace connperf::run {
 
 double parse_seconds(std::string_view flag, std::string_view text) {
   return parse_time(flag, text, 1);
@@ -29,4 +29,4 @@ double parse_time(std::string_view flag, std::string_view text, double bare) {
   return seconds;
 }
 
-}  // namespace connperf::cli
+}  // namespace connperf::run
