@@ -69,6 +69,7 @@ std::vector<Command> commands() {
   t.push_back(row("doctor", add_doctor, run_doctor));
   t.push_back(row("merge", add_merge, run_merge));
   t.push_back(row("compare", add_compare, run_compare));
+  t.push_back(row("suite", add_suite, run_suite));
   return t;
 }
 

@@ -2,6 +2,7 @@
 // into an engine spec, and runs the engine with the shared reporting loop.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -138,6 +139,20 @@ struct ModelsOptions {
   std::string ndjson;
 };
 
+struct SuiteOptions {
+  std::string suite;   // rfc9411
+  std::string target;  // HOST:PORT, or --lab
+  std::string lab;
+  std::string tests;   // --tests: a subset, in order
+  std::string ramp_up = "2", sustain = "6", ramp_down = "2", search_step = "2";
+  bool rfc_durations = false;
+  unsigned connections = 2000;  // 7.5's held connections
+  unsigned rr_connections = 64;  // 7.3's connections
+  unsigned threads = 1;
+  std::string html;  // -o FILE
+  OutputFlags out;
+};
+
 struct DoctorOptions {
   std::vector<std::string> targets;
   std::vector<std::string> binds;
@@ -168,6 +183,7 @@ void add_proxy(CLI::App& app, ProxyOptions& o);
 void add_lab(CLI::App& app, LabOptions& o);
 void add_report(CLI::App& app, ReportOptions& o);
 void add_compare(CLI::App& app, CompareOptions& o);
+void add_suite(CLI::App& app, SuiteOptions& o);
 void add_models(CLI::App& app, ModelsOptions& o);
 void add_doctor(CLI::App& app, DoctorOptions& o);
 
@@ -183,6 +199,7 @@ int run_lab(const LabOptions& o, const std::string& action);  // up, down, statu
 int run_lab_run(const LabOptions& o);
 int run_report(const ReportOptions& o);
 int run_compare(const CompareOptions& o);
+int run_suite(const SuiteOptions& o);
 int run_models(const ModelsOptions& o);
 int run_doctor(const DoctorOptions& o);
 
@@ -200,9 +217,30 @@ run::Prepared prepare_cc(const CcOptions& o);
 load::RrSpec rr_spec(const RrOptions& o);
 
 load::CrrSpec crr_spec(const CrrOptions& o);
-// --search (cli/search.h) with crr's and rr's engines.
-int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals);
-int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals);
+// Parses `args` (a subcommand and its flags) with the subcommand's own flag declarations; a
+// UsageError names `name`.
+template <typename Options, typename Add>
+void parse_as(const std::string& name, Add add, Options& o, std::vector<std::string> args) {
+  CLI::App app;
+  app.option_defaults()->always_capture_default();
+  add(app, o);
+  std::reverse(args.begin(), args.end());  // CLI11 takes the vector last argument first
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(name + ": " + e.what());
+  }
+}
+
+// A load given as its command line (crr|rr|cc and its flags), parsed as its subcommand parses
+// it: its run prepared (`lab`: inside `lab run`, which refuses what a lab run cannot wrap), or
+// its --search's plan (crr, rr).
+run::Prepared prepare_load(const std::vector<std::string>& args, bool lab);
+run::SearchPlan prepare_search(const std::vector<std::string>& args, StopSignals& signals);
+
+// --search (cli/search.h) with crr's and rr's engines: the plan run::run_search runs.
+run::SearchPlan crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals);
+run::SearchPlan rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals);
 server::ServerSpec server_spec(const ServerOptions& o);
 
 }  // namespace connperf::cli

@@ -69,18 +69,17 @@ int run_crr(const CrrOptions& o) {
                .hold = o.hold > 0,
                .hdr_log = !o.out.hdr_log.empty()});
   StopSignals signals;
-  if (o.search.on) return run_crr_search(o, crr_spec(o), signals);
+  if (o.search.on) return run::run_search(crr_search(o, crr_spec(o), signals), o.out.settings());
   return run_load([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);
 }
 
-int run_crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
+run::SearchPlan crr_search(const CrrOptions& o, load::CrrSpec spec, StopSignals& signals) {
   run::SearchPlan plan = search_plan(o.search, o.run, o.rate);
   plan.command = "crr";
   plan.unit = "connections/s";
   plan.config = run::crr_config(spec, plan.duration);
   run::preflight_crr(spec, plan.duration);
-  return run::search_rates<load::CrrEngine>(std::move(plan), std::move(spec), o.out.settings(),
-                                            signals);
+  return run::with_rate_steps<load::CrrEngine>(std::move(plan), std::move(spec), signals);
 }
 
 run::Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {

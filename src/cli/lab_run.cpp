@@ -14,21 +14,6 @@
 namespace connperf::cli {
 
 namespace {
-
-// Parses `args` (a subcommand and its flags) with the subcommand's own flag declarations.
-template <typename Options, typename Add>
-void parse_as(const std::string& name, Add add, Options& o, std::vector<std::string> args) {
-  CLI::App app;
-  app.option_defaults()->always_capture_default();
-  add(app, o);
-  std::reverse(args.begin(), args.end());  // CLI11 takes the vector last argument first
-  try {
-    app.parse(args);
-  } catch (const CLI::ParseError& e) {
-    throw UsageError(fmt::format("lab run {}: {}", name, e.what()));
-  }
-}
-
 bool names_a_target(const std::vector<std::string>& args) {
   return std::any_of(args.begin() + 1, args.end(), [](const std::string& a) {
     const auto colon = a.rfind(':');
@@ -36,31 +21,6 @@ bool names_a_target(const std::vector<std::string>& args) {
            std::all_of(a.begin() + static_cast<long>(colon) + 1, a.end(),
                        [](char c) { return c >= '0' && c <= '9'; });
   });
-}
-
-// The load's flags parsed as its subcommand parses them, and its run prepared.
-run::Prepared prepare_lab_load(const std::vector<std::string>& load) {
-  CrrOptions crr;
-  RrOptions rr;
-  CcOptions cc;
-  run::Prepared p;
-  if (load[0] == "crr") {
-    parse_as("crr", add_crr, crr, load);
-    check_modes({.search = crr.search.on, .server_stats = !crr.to.server_stats.empty(), .lab = true});
-    p = prepare_crr(crr, crr_spec(crr));
-  } else if (load[0] == "rr") {
-    parse_as("rr", add_rr, rr, load);
-    check_modes({.search = rr.search.on,
-                 .sweep = !rr.sweep.empty(),
-                 .server_stats = !rr.to.server_stats.empty(),
-                 .lab = true});
-    p = prepare_rr(rr, rr_spec(rr));
-  } else {
-    parse_as("cc", add_cc, cc, load);
-    check_modes({.server_stats = !cc.to.server_stats.empty(), .lab = true});
-    p = prepare_cc(cc);
-  }
-  return p;
 }
 
 }  // namespace
@@ -77,7 +37,7 @@ int run_lab_run(const LabOptions& o) {
   if (std::find(server_args.begin(), server_args.end(), "--listen") == server_args.end())
     server_args.insert(server_args.end(), {"--listen", std::string(lab::Topology::kServer) + ":8080"});
   ServerOptions so;
-  parse_as("--server-args", add_server, so, server_args);
+  parse_as("lab run --server-args", add_server, so, server_args);
   if (o.calibrate && names_a_target(load))
     throw UsageError("lab run --calibrate: name no target, the lab's server is the one compared");
   StopSignals signals;
@@ -90,7 +50,7 @@ int run_lab_run(const LabOptions& o) {
     direct->open();
     std::vector<std::string> args = load;
     args.insert(args.begin() + 1, {"--netns", t.client_ns(), direct->addresses().front().to_string()});
-    const auto direct_summary = run::drive_calibration(prepare_lab_load(args), *direct, signals);
+    const auto direct_summary = run::drive_calibration(prepare_load(args, true), *direct, signals);
     if (!direct_summary) return kOk;  // Ctrl-C: the calibration's summary was the run
     calibration = *direct_summary;
   }
@@ -100,7 +60,7 @@ int run_lab_run(const LabOptions& o) {
   const std::string target = srv->addresses().front().to_string();
   if (!names_a_target(load)) load.insert(load.begin() + 1, target);
   load.insert(load.begin() + 1, {"--netns", t.client_ns()});
-  run::Prepared p = prepare_lab_load(load);
+  run::Prepared p = prepare_load(load, true);
   p.plan.config["lab"] = {{"name", t.name}, {"server", target}, {"server_args", o.server_args}};
   return run::drive_lab(std::move(p), *srv, t.name, signals, std::move(calibration));
 }

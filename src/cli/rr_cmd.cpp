@@ -120,17 +120,16 @@ int run_rr(const RrOptions& o) {
   load::RrSpec spec = rr_spec(o);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
   run::preflight_held(spec, spec.connections, 0);
-  if (o.search.on) return run_rr_search(o, std::move(spec), signals);
+  if (o.search.on) return run::run_search(rr_search(o, std::move(spec), signals), o.out.settings());
   return run_sweep(o, spec, signals);
 }
 
-int run_rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
+run::SearchPlan rr_search(const RrOptions& o, load::RrSpec spec, StopSignals& signals) {
   run::SearchPlan plan = search_plan(o.search, o.run, o.rate);
   plan.command = "rr";
   plan.unit = "requests/s";
   plan.config = run::rr_config(spec, plan.duration);
-  return run::search_rates<load::RrEngine>(std::move(plan), std::move(spec), o.out.settings(),
-                                           signals);
+  return run::with_rate_steps<load::RrEngine>(std::move(plan), std::move(spec), signals);
 }
 
 run::Prepared prepare_rr(const RrOptions& o, load::RrSpec spec) {

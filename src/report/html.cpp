@@ -11,6 +11,7 @@
 #include "report/chart.h"
 #include "report/json_view.h"
 #include "report/page_parts.h"
+#include "stats/format.h"
 
 namespace connperf::report {
 
@@ -233,6 +234,59 @@ std::string interval_section(const std::vector<Source>& runs, const std::string&
   return out + "</section>\n";
 }
 
+// The criteria a test missed, or its reason when it has no verdict of criteria.
+std::string missed_text(const json& verdict) {
+  std::string out;
+  for (const json& c : verdict.value("criteria", json::array()))
+    if (!c.value("pass", false)) out += (out.empty() ? "" : ", ") + c.value("criterion", "");
+  return out.empty() ? verdict.value("reason", "") : out;
+}
+
+std::string kpi_cell(const json& k) {
+  if (k.contains("established"))
+    return fmt::format("{} held, {} lost", stats::format_count(k.value("established", 0)),
+                       stats::format_count(k.value("lost", 0)));
+  if (!k.contains("rate")) return "";
+  return fmt::format("{} {}/s", stats::format_rate(k.value("rate", 0.0)), k.value("unit", ""));
+}
+
+std::string latency_cell(const json& k, const char* phase) {
+  if (!k.contains("latency_us") || !k["latency_us"].contains(phase)) return "";
+  return stats::format_us(k["latency_us"][phase].value("p99", 0));
+}
+
+// A suite (connperf suite): its KPI table with the verdicts first, then each test's first screen
+// and charts, drawn as that test's own result.
+std::string suite_section(const Run& suite) {
+  const json& doc = suite.doc;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<Run> results;
+  for (const json& t : doc["tests"]) {
+    const json& v = t.value("verdict", json::object());
+    const json& k = t.value("kpis", json::object());
+    rows.push_back({t.value("section", ""), t.value("title", ""), kpi_cell(k),
+                    latency_cell(k, "ttfb"), latency_cell(k, "ttlb"),
+                    t.value("interrupted", false) ? "interrupted"
+                    : v.value("pass", false)      ? "PASS"
+                                                  : "FAIL",
+                    missed_text(v)});
+    if (t.contains("result"))
+      results.push_back({t.value("section", "") + " " + t.value("title", ""), t["result"]});
+  }
+  const json& s = doc["summary"];
+  std::string out = fmt::format(
+      "<section data-kind=\"suite\"><h2>RFC 9411 suite: {} ({} of {} tests passed)</h2>\n",
+      s.value("verdict", "FAIL"), s.value("passed", 0), s.value("tests", 0));
+  out += html_table("kpis", {"section", "test", "KPI", "ttfb p99", "ttlb p99", "verdict", "missed"},
+                    rows);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const Source one{&results[i], i, result_kind(results[i].doc, results[i].label)};
+    out += "<h2>" + escape(results[i].label) + "</h2>\n" + headline_html(one) +
+           interval_section({one}, one.kind);
+  }
+  return out + "</section>\n";
+}
+
 // The page uses the window's width: charts scale with it, two or more a row when it is wide.
 const char* const kCss =
     "body{font:14px/1.4 system-ui,sans-serif;margin:16px 24px;color:#222}"
@@ -266,6 +320,7 @@ std::string result_kind(const json& doc, const std::string& name) {
     throw NotAResult(name + ": not a connperf result document");
   const std::string command = doc["command"];
   const json& summary = doc["summary"];
+  if (command == "suite" && doc.contains("tests") && doc["tests"].is_array()) return "suite";
   if (command == "models" && summary.contains("models") && summary["models"].is_array())
     return "models";
   if (command == "rr" && summary.contains("steps") && summary["steps"].is_array()) return "sweep";
@@ -273,7 +328,7 @@ std::string result_kind(const json& doc, const std::string& name) {
       doc["intervals"].is_array())
     return command;
   throw NotAResult(name + ": a connperf " + command +
-                   " result; report charts crr, rr, cc, rr --sweep and models results");
+                   " result; report charts crr, rr, cc, rr --sweep, models and suite results");
 }
 
 std::string render_html(const std::vector<Run>& runs, const std::string& title) {
@@ -289,7 +344,8 @@ std::string render_html(const std::vector<Run>& runs, const std::string& title) 
                     "<meta name=\"viewport\" content=\"width=device-width\"><title>" +
                     escape(heading) + "</title><style>" + kCss + "</style></head><body>\n<h1>" +
                     escape(heading) + "</h1>\n";
-  for (const Source& s : sources) out += headline_html(s);
+  for (const Source& s : sources)
+    out += s.kind == "suite" ? suite_section(*s.run) : headline_html(s);
   for (const char* kind : {"crr", "rr", "cc", "sweep"}) {
     const auto it = by_kind.find(kind);
     if (it == by_kind.end()) continue;

@@ -184,6 +184,7 @@ int drive(Job& inner, const Plan& plan, StopSignals& signals) {
   job.summary(elapsed, text, out.document()["summary"]);
   out.text(text);
   job.add_sections(out.document());
+  if (signalled) out.document()["interrupted"] = true;
   out.end();
   if (const std::string why = job.exit_reason(); !why.empty() && comm.rank() == 0)
     fmt::print(stderr, "connperf: {}\n", why);

@@ -152,6 +152,7 @@ void Output::text(const std::string& text) {
 void Output::end() {
   progress_.clear();
   stream_.end(doc_["summary"]);
+  if (settings_.keep) *settings_.keep = doc_;
   if (talk_ && !settings_.json.empty()) {
     try {
       result::write_json(settings_.json, doc_);

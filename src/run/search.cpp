@@ -164,7 +164,10 @@ int run_search(const SearchPlan& plan, const OutputSettings& settings) {
     add_kernel_step(before, v.json, line);
     output.step(v.json, line);
     steps.push_back(std::move(v.json));
-    if (stopped) break;  // a signal: this step ran short and does not count
+    if (stopped) {  // a signal: this step ran short and does not count
+      output.document()["interrupted"] = true;
+      break;
+    }
     pdr.observe(rate, v.held);
     ndr.observe(rate, no_errors);
   }

@@ -56,16 +56,17 @@ struct SearchPlan {
 // kOk when some rate held, kErrorRate when none did.
 int run_search(const SearchPlan& plan, const OutputSettings& out);
 
-// crr's and rr's search: each step runs `Engine` on a copy of `spec` at the step's rate.
+// crr's and rr's search plan with its steps: each runs `Engine` on a copy of `spec` at the
+// step's rate.
 template <typename Engine, typename Spec>
-int search_rates(SearchPlan plan, Spec spec, const OutputSettings& out, StopSignals& signals) {
+SearchPlan with_rate_steps(SearchPlan plan, Spec spec, StopSignals& signals) {
   const double duration = plan.duration;
-  plan.step = [&spec, &signals, duration](double r, StepResult& result) {
+  plan.step = [spec = std::move(spec), &signals, duration](double r, StepResult& result) {
     Spec s = spec;
     s.rate = r;
     return run_rate_step<Engine>(std::move(s), duration, signals, result);
   };
-  return run_search(plan, out);
+  return plan;
 }
 
 }  // namespace connperf::run

@@ -1,0 +1,138 @@
+// `connperf suite rfc9411`: its flags, made into run/suite.h's plan — the target each load runs
+// against (or the lab whose client namespace it runs in, with a server in the lab's server
+// namespace for the whole suite).
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "run/suite.h"
+
+namespace connperf::cli {
+
+namespace {
+
+// RFC 9411 section 4.3.4's durations: the sustain phase at least 300 s (ramps: the RFC leaves
+// them to the tester; a minute each lets a device's tables settle).
+constexpr run::SuitePhases kRfcDurations{"60", "300", "60", "10"};
+
+std::vector<std::string> names_in(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');) out.push_back(name);
+  return out;
+}
+
+std::vector<run::SuiteTest> chosen_tests(const SuiteOptions& o) {
+  std::vector<run::SuiteTest> all = run::rfc9411_tests(o.connections, o.rr_connections);
+  if (o.tests.empty()) return all;
+  std::vector<run::SuiteTest> out;
+  for (const std::string& name : names_in(o.tests)) {
+    const auto it = std::find_if(all.begin(), all.end(), [&](const auto& t) {
+      return t.name == name || t.section == name;
+    });
+    if (it == all.end())
+      throw UsageError("--tests: '" + name + "' is none of cps, throughput, latency, concurrency");
+    if (!it->share_of.empty() && it->share_needed && std::none_of(out.begin(), out.end(), [&](const auto& t) {
+          return t.name == it->share_of;
+        }))
+      throw UsageError("--tests: " + name + " runs at a share of " + it->share_of +
+                       "'s maximum: name " + it->share_of + " before it");
+    out.push_back(*it);
+  }
+  return out;
+}
+
+run::SuitePhases phases(const SuiteOptions& o) {
+  if (o.rfc_durations) return kRfcDurations;
+  for (const auto& [flag, value] : {std::pair{"--ramp-up", &o.ramp_up}, {"--sustain", &o.sustain},
+                                    {"--ramp-down", &o.ramp_down}, {"--search-step", &o.search_step}})
+    if (parse_seconds(flag, *value) <= 0) throw UsageError(std::string(flag) + ": more than 0");
+  return {o.ramp_up, o.sustain, o.ramp_down, o.search_step};
+}
+
+// The load's command line with where it runs: the target (and the lab's client namespace).
+run::Args placed(run::Args args, const run::Args& where, unsigned threads) {
+  args.insert(args.begin() + 1, where.begin(), where.end());
+  if (args[0] != "cc") args.insert(args.begin() + 1, {"-t", std::to_string(threads)});
+  return args;
+}
+
+// The target answers before the suite starts: three connections, each with its request.
+void probe(const run::SuitePlan& plan, const std::string& target, StopSignals& signals) {
+  nlohmann::json doc;
+  run::Prepared p = plan.prepare({"crr", "-n", "3", "--timeout", "2s"});
+  p.plan.out = {};
+  p.plan.out.quiet = true;
+  p.plan.out.keep = &doc;
+  run::drive(*p.job, p.plan, signals);
+  if (doc["summary"].value("completed", 0) != 3)
+    throw RunError(fmt::format(
+        "suite: {} did not answer 3 of 3 requests: the suite needs an HTTP/1.1 server there "
+        "answering GET / (connperf server, or nginx with a default page)",
+        target));
+}
+
+}  // namespace
+
+void add_suite(CLI::App& app, SuiteOptions& o) {
+  CLI::App& c = *app.add_subcommand(
+      "suite", "RFC 9411's tests in order against TARGET or a lab: each searches its maximum, "
+               "runs in phases and is judged by the RFC's criteria; one JSON and one report");
+  c.add_option("suite", o.suite, "the suite: rfc9411")->required()->check(CLI::IsMember({"rfc9411"}));
+  c.add_option("target", o.target, "HOST:PORT of an HTTP server (or --lab)");
+  c.add_option("--lab", o.lab, "run through lab NAME (`connperf lab up`): its server namespace "
+                               "serves, its client namespace loads");
+  c.add_option("--tests", o.tests, "a subset, in order: cps,throughput,latency,concurrency");
+  c.add_option("--ramp-up", o.ramp_up, "SECONDS each test's load rises");
+  c.add_option("--sustain", o.sustain, "SECONDS each test holds its load (its KPIs)");
+  c.add_option("--ramp-down", o.ramp_down, "SECONDS each test's load falls");
+  c.add_option("--search-step", o.search_step, "SECONDS each step of a search lasts");
+  c.add_flag("--rfc-durations", o.rfc_durations,
+             "RFC 9411's durations: ramps 60 s, sustain 300 s, search steps 10 s");
+  c.add_option("--connections", o.connections, "connections the concurrency test (7.5) holds")
+      ->check(CLI::Range(1u, 1'000'000u));
+  add_concurrency_flag(c, o.rr_connections, "connections the throughput test (7.3) keeps busy",
+                       100'000);
+  add_threads_flag(c, o.threads, "worker threads of each load");
+  c.add_option("-o,--output", o.html, "write the report page (HTML) to FILE");
+  add_output_flags(c, o.out);
+}
+
+int run_suite(const SuiteOptions& o) {
+  if (o.target.empty() == o.lab.empty()) throw UsageError("suite: give a TARGET or --lab NAME");
+  run::SuitePlan plan;
+  plan.tests = chosen_tests(o);
+  plan.phases = phases(o);
+  plan.html = o.html;
+  StopSignals signals;
+  std::unique_ptr<server::ServerEngine> srv;
+  run::Args where{o.target};
+  if (!o.lab.empty()) {
+    const lab::Topology t{o.lab};
+    if (lab::existing(t.name).size() != 3) throw RunError("lab " + t.name + " is not up");
+    ServerOptions so;
+    so.netns = t.server_ns();
+    so.listen = {std::string(lab::Topology::kServer) + ":8080"};
+    srv = server::make_server(server_spec(so));
+    srv->open();
+    srv->start();
+    where = {"--netns", t.client_ns(), srv->addresses().front().to_string()};
+  }
+  const std::string target = where.back();
+  plan.prepare = [&](const run::Args& a) { return prepare_load(placed(a, where, o.threads), false); };
+  plan.search = [&](const run::Args& a) { return prepare_search(placed(a, where, o.threads), signals); };
+  plan.config = {{"suite", o.suite}, {"target", target}, {"lab", o.lab.empty() ? nlohmann::json() : nlohmann::json(o.lab)},
+                 {"phases", {{"ramp_up", plan.phases.ramp_up}, {"sustain", plan.phases.sustain},
+                             {"ramp_down", plan.phases.ramp_down}, {"search_step", plan.phases.search_step}}},
+                 {"threads", o.threads}};
+  probe(plan, target, signals);
+  const int code = run::run_suite(plan, o.out.settings(), signals);
+  if (srv) {
+    srv->stop();
+    srv->join();
+  }
+  return code;
+}
+
+}  // namespace connperf::cli

@@ -1,0 +1,65 @@
+// `connperf suite rfc9411`: RFC 9411's tests in order, each a load a user could type by hand —
+// first a search for the maximum where the RFC asks for one (--search, NDR and PDR), then the
+// test itself at that load, in phases, judged by the RFC's validation criteria. One result
+// document (command "suite", tests[] with each test's KPIs, verdict and whole result) and, with
+// -o, one HTML page. Command's thread only; the loads run through the driver and the search.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "run/driver.h"
+#include "run/output.h"
+#include "run/search.h"
+
+namespace connperf::run {
+
+using Args = std::vector<std::string>;  // a load's subcommand and flags, as typed
+
+struct SuiteTest {
+  std::string name{};   // "cps", "throughput", "latency", "concurrency"
+  std::string section{};  // the RFC's section: "7.2"
+  std::string title{};
+  Args load{};          // the test's load, without target, rate and phases
+  bool search = false;  // find the highest rate first (--search), then run at it
+  std::string share_of{};// run at `share` of that earlier test's rate (the latency test)
+  double share = 0;
+  bool share_needed = true;  // false: without that test, the test picks its own rate
+  bool phased = true;  // --ramp-up/--sustain/--ramp-down (cc: its ramp and hold instead)
+};
+
+struct SuitePhases {
+  std::string ramp_up = "2", sustain = "6", ramp_down = "2";
+  std::string search_step = "2";  // each search step's seconds
+};
+
+struct SuitePlan {
+  std::string suite = "rfc9411";
+  std::vector<SuiteTest> tests;
+  SuitePhases phases;
+  nlohmann::json config;
+  std::string html;  // -o FILE: the report page; "" = none
+  // What the command line `args` runs (the command layer parses them as the subcommand does and
+  // adds the target): a run ready to drive, or a search plan. Throw UsageError or RunError.
+  std::function<Prepared(const Args& args)> prepare;
+  std::function<SearchPlan(const Args& args)> search;
+};
+
+// RFC 9411's cleartext tests (7.2 to 7.5) with `connections` held in 7.5 and `rr_connections`
+// keeping requests flowing in 7.3.
+std::vector<SuiteTest> rfc9411_tests(unsigned connections, unsigned rr_connections);
+
+// The flags a test's load runs with (phases, its rate), the KPIs a test hands over, read from its
+// result document. Pure.
+Args test_args(const SuiteTest& t, const SuitePhases& p, double rate);
+nlohmann::json test_kpis(const SuiteTest& t, const nlohmann::json& result);
+
+// kOk when every test passed, kErrorRate when one failed; a signal ends the suite after the test
+// it cut (the document says `interrupted`).
+int run_suite(const SuitePlan& plan, const OutputSettings& out, StopSignals& signals);
+
+}  // namespace connperf::run

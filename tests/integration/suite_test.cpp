@@ -1,0 +1,117 @@
+// `connperf suite rfc9411` against a connperf server on loopback, with short phases: the tests in
+// the RFC's order, each with its command line, KPIs and verdict; the searched tests' NDR <= PDR
+// <= the maximum carried; the load that follows a search runs at the rate found; the suite's
+// verdict and exit code follow the tests'; the report page shows the KPI table and each test's
+// charts in headless Chromium. Bad input is refused before any load.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace connperf::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+const std::vector<std::string> kShort = {"--ramp-up", "1", "--sustain", "2", "--ramp-down", "1",
+                                         "--search-step", "500ms", "--connections", "300",
+                                         "-c", "16", "-q"};
+
+RunResult suite(const TempDir& dir, std::vector<std::string> args) {
+  std::vector<std::string> argv{connperf(), "suite", "rfc9411"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, dir.path(), 180s);
+}
+
+TEST(SuiteIntegration, RunsTheRfcTestsInOrderWithVerdictsAndAReport) {
+  if (!have_program("chromium")) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh)";
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "-t", "1"});
+  std::vector<std::string> args{server.target(), "--json", dir.file("suite.json"), "-o",
+                                dir.file("suite.html")};
+  args.insert(args.end(), kShort.begin(), kShort.end());
+  const RunResult r = suite(dir, args);
+  server.stop();
+  const json doc = read_json(dir.file("suite.json"));
+  ASSERT_EQ(doc["command"], "suite") << r.err;
+  const json& tests = doc["tests"];
+  ASSERT_EQ(tests.size(), 4u);
+  const std::vector<std::string> names{"cps", "throughput", "latency", "concurrency"},
+      sections{"7.2", "7.3", "7.4", "7.5"};
+  std::size_t passed = 0;
+  for (std::size_t i = 0; i < tests.size(); ++i) {
+    const json& t = tests[i];
+    EXPECT_EQ(t["name"], names[i]);
+    EXPECT_EQ(t["section"], sections[i]);
+    EXPECT_EQ(t["result"]["command_line"], t["command_line"]);
+    EXPECT_TRUE(t["verdict"].contains("pass")) << t["verdict"].dump();
+    EXPECT_EQ(t["verdict"], t["result"]["verdict"]);
+    passed += t["verdict"]["pass"].get<bool>() ? 1 : 0;
+  }
+  for (const json& t : {tests[0], tests[1]}) {  // the searched tests
+    const json& s = t["search"];
+    EXPECT_LE(s["ndr"]["rate"].get<double>(), s["pdr"]["rate"].get<double>());
+    EXPECT_GT(s["pdr"]["rate"].get<double>(), 0) << s.dump();
+    EXPECT_EQ(t["attempts"][0]["rate"].get<double>(), s["pdr"]["rate"].get<double>());
+    const std::string rate = "--rate " + std::to_string(std::lround(
+                                             t["attempts"].back()["rate"].get<double>()));
+    EXPECT_NE(t["command_line"].get<std::string>().find(rate), std::string::npos)
+        << t["command_line"] << " " << rate;
+    bool sustain = false;
+    for (const json& iv : t["result"]["intervals"]) sustain |= iv["phase"] == "sustain";
+    EXPECT_TRUE(sustain);
+  }
+  // 7.4 runs at half of what 7.2 achieved; 7.5 opens its connections at that rate too.
+  const double cps = tests[0]["attempts"].back()["rate"];
+  EXPECT_NE(tests[2]["command_line"].get<std::string>().find(
+                "--rate " + std::to_string(std::lround(cps * 0.5))),
+            std::string::npos);
+  EXPECT_EQ(tests[3]["result"]["summary"]["attempted"], 300);
+  EXPECT_EQ(doc["summary"]["passed"], passed);
+  EXPECT_EQ(doc["summary"]["verdict"], passed == 4 ? "PASS" : "FAIL");
+  EXPECT_EQ(r.code, passed == 4 ? 0 : 3) << r.err;
+
+  const RunResult dom = run({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                             "--no-first-run", "--user-data-dir=" + dir.file("chromium"),
+                             "--proxy-server=127.0.0.1:9", "--dump-dom",
+                             "file://" + dir.file("suite.html")},
+                            dir.path(), 30s);
+  ASSERT_EQ(dom.code, 0) << dom.err;
+  const auto table = dom.out.find("data-table=\"kpis\"");
+  ASSERT_NE(table, std::string::npos);
+  const std::string kpis = dom.out.substr(table, dom.out.find("</table>", table) - table);
+  for (const char* title : {"TCP/HTTP connections per second", "HTTP throughput",
+                            "HTTP transaction latency", "Concurrent TCP connection capacity"})
+    EXPECT_NE(kpis.find(title), std::string::npos) << title;
+  EXPECT_NE(dom.out.find("data-chart=\"crr-rate\""), std::string::npos);
+  EXPECT_NE(dom.out.find("data-chart=\"rr-rate\""), std::string::npos);
+  EXPECT_NE(dom.out.find("data-chart=\"cc-open\""), std::string::npos);
+}
+
+TEST(SuiteIntegration, RefusesBadInputBeforeAnyLoad) {
+  TempDir dir;
+  const int closed = free_port();
+  const std::string target = "127.0.0.1:" + std::to_string(closed);
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    const char* says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{}, 2, "give a TARGET or --lab"},
+           {{target, "--tests", "latency"}, 2, "name cps before it"},
+           {{target, "--tests", "cps,speed"}, 2, "'speed' is none of"},
+           {{target, "--sustain", "0"}, 2, "--sustain"},
+           {{target, "-q"}, 1, "did not answer 3 of 3 requests"},
+       }) {
+    const RunResult r = suite(dir, c.args);
+    EXPECT_EQ(r.code, c.code) << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace connperf::test
