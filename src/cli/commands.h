@@ -145,6 +145,7 @@ struct SuiteOptions {
   std::string lab;
   std::string tests;   // --tests: a subset, in order
   std::string ramp_up = "2", sustain = "6", ramp_down = "2", search_step = "2";
+  std::string max_p99 = "100ms";
   bool rfc_durations = false;
   unsigned connections = 2000;  // 7.5's held connections
   unsigned rr_connections = 64;  // 7.3's connections

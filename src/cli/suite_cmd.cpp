@@ -14,7 +14,7 @@ namespace {
 
 // RFC 9411 section 4.3.4's durations: the sustain phase at least 300 s (ramps: the RFC leaves
 // them to the tester; a minute each lets a device's tables settle).
-constexpr run::SuitePhases kRfcDurations{"60", "300", "60", "10"};
+constexpr run::SuiteSettings kRfcDurations{"60", "300", "60", "10", ""};
 
 std::vector<std::string> names_in(const std::string& list) {
   std::vector<std::string> out;
@@ -43,12 +43,17 @@ std::vector<run::SuiteTest> chosen_tests(const SuiteOptions& o) {
   return out;
 }
 
-run::SuitePhases phases(const SuiteOptions& o) {
-  if (o.rfc_durations) return kRfcDurations;
+run::SuiteSettings settings(const SuiteOptions& o) {
+  parse_seconds("--max-p99", o.max_p99);
+  if (o.rfc_durations) {
+    run::SuiteSettings rfc = kRfcDurations;
+    rfc.max_p99 = o.max_p99;
+    return rfc;
+  }
   for (const auto& [flag, value] : {std::pair{"--ramp-up", &o.ramp_up}, {"--sustain", &o.sustain},
                                     {"--ramp-down", &o.ramp_down}, {"--search-step", &o.search_step}})
     if (parse_seconds(flag, *value) <= 0) throw UsageError(std::string(flag) + ": more than 0");
-  return {o.ramp_up, o.sustain, o.ramp_down, o.search_step};
+  return {o.ramp_up, o.sustain, o.ramp_down, o.search_step, o.max_p99};
 }
 
 // The load's command line with where it runs: the target (and the lab's client namespace).
@@ -63,7 +68,7 @@ void probe(const run::SuitePlan& plan, const std::string& target, StopSignals& s
   nlohmann::json doc;
   run::Prepared p = plan.prepare({"crr", "-n", "3", "--timeout", "2s"});
   p.plan.out = {};
-  p.plan.out.quiet = true;
+  p.plan.out.silent = true;
   p.plan.out.keep = &doc;
   run::drive(*p.job, p.plan, signals);
   if (doc["summary"].value("completed", 0) != 3)
@@ -80,18 +85,22 @@ void add_suite(CLI::App& app, SuiteOptions& o) {
       "suite", "RFC 9411's tests in order against TARGET or a lab: each searches its maximum, "
                "runs in phases and is judged by the RFC's criteria; one JSON and one report");
   c.add_option("suite", o.suite, "the suite: rfc9411")->required()->check(CLI::IsMember({"rfc9411"}));
-  c.add_option("target", o.target, "HOST:PORT of an HTTP server (or --lab)");
+  c.add_option("target", o.target, "HOST:PORT of an HTTP/1.1 server answering GET / (or --lab)");
   c.add_option("--lab", o.lab, "run through lab NAME (`connperf lab up`): its server namespace "
                                "serves, its client namespace loads");
   c.add_option("--tests", o.tests, "a subset, in order: cps,throughput,latency,concurrency");
-  c.add_option("--ramp-up", o.ramp_up, "SECONDS each test's load rises");
-  c.add_option("--sustain", o.sustain, "SECONDS each test holds its load (its KPIs)");
-  c.add_option("--ramp-down", o.ramp_down, "SECONDS each test's load falls");
-  c.add_option("--search-step", o.search_step, "SECONDS each step of a search lasts");
+  c.add_option("--ramp-up", o.ramp_up, "SECONDS each test's load rises")->type_name("SECONDS");
+  c.add_option("--sustain", o.sustain, "SECONDS each test holds its load (its KPIs)")
+      ->type_name("SECONDS");
+  c.add_option("--ramp-down", o.ramp_down, "SECONDS each test's load falls")->type_name("SECONDS");
+  c.add_option("--search-step", o.search_step, "SECONDS each step of a search lasts")
+      ->type_name("SECONDS");
+  c.add_option("--max-p99", o.max_p99, "a search step holds only when its p99 latency is at "
+                                       "most T (a queue builds beyond it; 0: no bound)");
   c.add_flag("--rfc-durations", o.rfc_durations,
              "RFC 9411's durations: ramps 60 s, sustain 300 s, search steps 10 s");
   c.add_option("--connections", o.connections, "connections the concurrency test (7.5) holds")
-      ->check(CLI::Range(1u, 1'000'000u));
+      ->check(in_range(1u, 1'000'000u));
   add_concurrency_flag(c, o.rr_connections, "connections the throughput test (7.3) keeps busy",
                        100'000);
   add_threads_flag(c, o.threads, "worker threads of each load");
@@ -103,7 +112,7 @@ int run_suite(const SuiteOptions& o) {
   if (o.target.empty() == o.lab.empty()) throw UsageError("suite: give a TARGET or --lab NAME");
   run::SuitePlan plan;
   plan.tests = chosen_tests(o);
-  plan.phases = phases(o);
+  plan.phases = settings(o);
   plan.html = o.html;
   StopSignals signals;
   std::unique_ptr<server::ServerEngine> srv;
@@ -124,7 +133,8 @@ int run_suite(const SuiteOptions& o) {
   plan.search = [&](const run::Args& a) { return prepare_search(placed(a, where, o.threads), signals); };
   plan.config = {{"suite", o.suite}, {"target", target}, {"lab", o.lab.empty() ? nlohmann::json() : nlohmann::json(o.lab)},
                  {"phases", {{"ramp_up", plan.phases.ramp_up}, {"sustain", plan.phases.sustain},
-                             {"ramp_down", plan.phases.ramp_down}, {"search_step", plan.phases.search_step}}},
+                             {"ramp_down", plan.phases.ramp_down}, {"search_step", plan.phases.search_step},
+                             {"max_p99", plan.phases.max_p99}}},
                  {"threads", o.threads}};
   probe(plan, target, signals);
   const int code = run::run_suite(plan, o.out.settings(), signals);

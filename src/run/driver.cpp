@@ -186,7 +186,8 @@ int drive(Job& inner, const Plan& plan, StopSignals& signals) {
   job.add_sections(out.document());
   if (signalled) out.document()["interrupted"] = true;
   out.end();
-  if (const std::string why = job.exit_reason(); !why.empty() && comm.rank() == 0)
+  if (const std::string why = job.exit_reason();
+      !why.empty() && comm.rank() == 0 && !plan.out.silent)
     fmt::print(stderr, "connperf: {}\n", why);
   return job.exit_code();
 }

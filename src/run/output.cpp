@@ -110,10 +110,10 @@ std::string step_progress_text(std::size_t step, std::size_t steps, double elaps
 Output::Output(const OutputSettings& settings, const std::string& command,
                nlohmann::json config, bool talk)
     : settings_(settings),
-      talk_(talk),
+      talk_(talk && !settings.silent),
       doc_(result::document(command, std::move(config))),
-      stream_(talk ? settings.ndjson : std::string()),
-      hdr_(talk ? settings.hdr_log : std::string()) {
+      stream_(talk_ ? settings.ndjson : std::string()),
+      hdr_(talk_ ? settings.hdr_log : std::string()) {
   stream_.start(doc_);
 }
 

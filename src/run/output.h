@@ -23,6 +23,7 @@ struct OutputSettings {
   bool kernel_counters = false;
   std::string hdr_log{};   // FILE: HdrHistogram interval log (run/hdr_log.h), "" for none
   nlohmann::json* keep = nullptr;  // also hands the finished document here (a suite's tests)
+  bool silent = false;             // prints and writes nothing (a suite's probe of its target)
   // The human table goes to stderr when a JSON stream takes stdout.
   std::FILE* human() const noexcept {
     return json == "-" || ndjson == "-" ? stderr : stdout;

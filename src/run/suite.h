@@ -30,17 +30,19 @@ struct SuiteTest {
   double share = 0;
   bool share_needed = true;  // false: without that test, the test picks its own rate
   bool phased = true;  // --ramp-up/--sustain/--ramp-down (cc: its ramp and hold instead)
+  std::string criteria = "rfc9411";  // its --criteria
 };
 
-struct SuitePhases {
+struct SuiteSettings {
   std::string ramp_up = "2", sustain = "6", ramp_down = "2";
   std::string search_step = "2";  // each search step's seconds
+  std::string max_p99 = "100ms";  // a search step whose p99 is above it queues: it fails
 };
 
 struct SuitePlan {
   std::string suite = "rfc9411";
   std::vector<SuiteTest> tests;
-  SuitePhases phases;
+  SuiteSettings phases;
   nlohmann::json config;
   std::string html;  // -o FILE: the report page; "" = none
   // What the command line `args` runs (the command layer parses them as the subcommand does and
@@ -55,7 +57,7 @@ std::vector<SuiteTest> rfc9411_tests(unsigned connections, unsigned rr_connectio
 
 // The flags a test's load runs with (phases, its rate), the KPIs a test hands over, read from its
 // result document. Pure.
-Args test_args(const SuiteTest& t, const SuitePhases& p, double rate);
+Args test_args(const SuiteTest& t, const SuiteSettings& p, double rate);
 nlohmann::json test_kpis(const SuiteTest& t, const nlohmann::json& result);
 
 // kOk when every test passed, kErrorRate when one failed; a signal ends the suite after the test
