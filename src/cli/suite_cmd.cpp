@@ -66,7 +66,7 @@ run::Args placed(run::Args args, const run::Args& where, unsigned threads) {
 // The target answers before the suite starts: three connections, each with its request.
 void probe(const run::SuitePlan& plan, const std::string& target, StopSignals& signals) {
   nlohmann::json doc;
-  run::Prepared p = plan.prepare({"crr", "-n", "3", "--timeout", "2s"});
+  run::Prepared p = plan.prepare(plan.place({"crr", "-n", "3", "--timeout", "2s"}));
   p.plan.out = {};
   p.plan.out.silent = true;
   p.plan.out.keep = &doc;
@@ -129,8 +129,9 @@ int run_suite(const SuiteOptions& o) {
     where = {"--netns", t.client_ns(), srv->addresses().front().to_string()};
   }
   const std::string target = where.back();
-  plan.prepare = [&](const run::Args& a) { return prepare_load(placed(a, where, o.threads), false); };
-  plan.search = [&](const run::Args& a) { return prepare_search(placed(a, where, o.threads), signals); };
+  plan.place = [&](const run::Args& a) { return placed(a, where, o.threads); };
+  plan.prepare = [](const run::Args& a) { return prepare_load(a, false); };
+  plan.search = [&](const run::Args& a) { return prepare_search(a, signals); };
   plan.config = {{"suite", o.suite}, {"target", target}, {"lab", o.lab.empty() ? nlohmann::json() : nlohmann::json(o.lab)},
                  {"phases", {{"ramp_up", plan.phases.ramp_up}, {"sustain", plan.phases.sustain},
                              {"ramp_down", plan.phases.ramp_down}, {"search_step", plan.phases.search_step},

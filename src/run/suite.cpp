@@ -75,7 +75,7 @@ std::string row(const json& t) {
 double searched_rate(const SuitePlan& plan, const SuiteTest& t, OutputSettings settings, json& test) {
   json doc;
   settings.keep = &doc;
-  const Args args = search_args(t, plan.phases);
+  const Args args = plan.place(search_args(t, plan.phases));
   test["search_command_line"] = joined(args);
   run_search(plan.search(args), settings);
   test["search"] = doc["summary"]["search"];
@@ -86,7 +86,7 @@ double searched_rate(const SuitePlan& plan, const SuiteTest& t, OutputSettings s
 // The test's load at `rate` (0: its own), driven to the end; its result document.
 json run_at(const SuitePlan& plan, const SuiteTest& t, double rate, const OutputSettings& settings,
             StopSignals& signals) {
-  const Args args = test_args(t, plan.phases, rate);
+  const Args args = plan.place(test_args(t, plan.phases, rate));
   json doc;
   Prepared p = plan.prepare(args);
   p.plan.out = settings;

@@ -45,8 +45,10 @@ struct SuitePlan {
   SuiteSettings phases;
   nlohmann::json config;
   std::string html;  // -o FILE: the report page; "" = none
-  // What the command line `args` runs (the command layer parses them as the subcommand does and
-  // adds the target): a run ready to drive, or a search plan. Throw UsageError or RunError.
+  // A test's load placed where it runs: with the target (and the lab's namespace, threads).
+  std::function<Args(const Args& load)> place;
+  // What a placed command line runs (the command layer parses it as its subcommand does): a run
+  // ready to drive, or a search plan. Throw UsageError or RunError.
   std::function<Prepared(const Args& args)> prepare;
   std::function<SearchPlan(const Args& args)> search;
 };

@@ -354,5 +354,52 @@ TEST_F(LabTest, RunAndServerStatsReconcileWithTheSameKeys) {
   EXPECT_EQ(a["differences"], b["differences"]);  // 100 each, nothing lost: both all zero
 }
 
+// One search, two bounds, through a device that resets 1% of new connections at random: no rate
+// is free of errors (NDR 0), every rate the host carries stays within a 5% bound (PDR), and the
+// PDR is no more than the most any step carried.
+TEST_F(LabTest, SearchFindsNoNdrBelowAPdrThroughARejectingDevice) {
+  Lab lab(dir, {"--reject", "1"});
+  ServerProcess server(dir, lab_server_args(lab));
+  const std::string path = dir.file("search.json");
+  const RunResult r = run({connperf(), "crr", std::string(kServerAddr) + ":8080", "--netns",
+                           lab.ns("client"), "--search", "-d", "500ms", "--rate", "2000",
+                           "--max-error-rate", "0.05", "--max-p99", "0", "--search-steps", "5",
+                           "-q", "--json", path},
+                          dir.path(), 60s);
+  server.stop();
+  EXPECT_EQ(r.code, 0) << r.err;
+  const json s = read_json(path)["summary"]["search"];
+  EXPECT_EQ(s["ndr"]["rate"], 0) << s.dump();
+  EXPECT_GT(s["pdr"]["rate"].get<double>(), s["ndr"]["rate"].get<double>());
+  EXPECT_LE(s["pdr"]["rate"].get<double>(), s["max_achieved"].get<double>() * 1.02);
+}
+
+// The suite through a lab: the server in the server namespace, each load in the client
+// namespace through the DUT (which tracked every connection the loads made).
+TEST_F(LabTest, SuiteRunsThroughTheLab) {
+  Lab lab(dir, {});
+  const std::string path = dir.file("suite.json");
+  const RunResult r = run({connperf(), "suite", "rfc9411", "--lab", lab.name(), "--tests",
+                           "cps,concurrency", "--ramp-up", "1", "--sustain", "1", "--ramp-down",
+                           "1", "--search-step", "500ms", "--connections", "200", "-q", "--json",
+                           path},
+                          dir.path(), 120s);
+  ASSERT_TRUE(r.code == 0 || r.code == 3) << r.err;
+  const json doc = read_json(path);
+  EXPECT_EQ(doc["config"]["lab"], lab.name());
+  ASSERT_EQ(doc["tests"].size(), 2u);
+  std::uint64_t started = 0;
+  for (const json& t : doc["tests"]) {
+    EXPECT_NE(t["command_line"].get<std::string>().find("--netns " + lab.ns("client")),
+              std::string::npos);
+    const json& s = t["result"]["summary"];
+    started += s.contains("attempted") ? s["attempted"].get<std::uint64_t>()
+                                       : s["started"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(doc["tests"][1]["result"]["summary"]["survived"], 200);
+  // the probe (3) and the search's steps crossed the DUT too
+  EXPECT_GT(lab.status()["dut"]["new"].get<std::uint64_t>(), started);
+}
+
 }  // namespace
 }  // namespace connperf::test

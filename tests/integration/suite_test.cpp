@@ -48,6 +48,8 @@ TEST(SuiteIntegration, RunsTheRfcTestsInOrderWithVerdictsAndAReport) {
     EXPECT_EQ(t["name"], names[i]);
     EXPECT_EQ(t["section"], sections[i]);
     EXPECT_EQ(t["result"]["command_line"], t["command_line"]);
+    EXPECT_NE(t["command_line"].get<std::string>().find(server.target()), std::string::npos)
+        << t["command_line"];  // what a user can type again, target included
     EXPECT_TRUE(t["verdict"].contains("pass")) << t["verdict"].dump();
     EXPECT_EQ(t["verdict"], t["result"]["verdict"]);
     passed += t["verdict"]["pass"].get<bool>() ? 1 : 0;
