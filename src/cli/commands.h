@@ -147,6 +147,7 @@ struct SuiteOptions {
   std::string ramp_up = "2", sustain = "6", ramp_down = "2", search_step = "2";
   std::string max_p99 = "100ms";
   bool rfc_durations = false;
+  bool tls = false;  // the HTTPS tests (7.6 to 7.9)
   unsigned connections = 2000;  // 7.5's held connections
   unsigned rr_connections = 64;  // 7.3's connections
   unsigned threads = 1;

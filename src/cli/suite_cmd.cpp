@@ -24,7 +24,7 @@ std::vector<std::string> names_in(const std::string& list) {
 }
 
 std::vector<run::SuiteTest> chosen_tests(const SuiteOptions& o) {
-  std::vector<run::SuiteTest> all = run::rfc9411_tests(o.connections, o.rr_connections);
+  std::vector<run::SuiteTest> all = run::rfc9411_tests(o.connections, o.rr_connections, o.tls);
   if (o.tests.empty()) return all;
   std::vector<run::SuiteTest> out;
   for (const std::string& name : names_in(o.tests)) {
@@ -64,9 +64,11 @@ run::Args placed(run::Args args, const run::Args& where, unsigned threads) {
 }
 
 // The target answers before the suite starts: three connections, each with its request.
-void probe(const run::SuitePlan& plan, const std::string& target, StopSignals& signals) {
+void probe(const run::SuitePlan& plan, const std::string& target, bool tls, StopSignals& signals) {
   nlohmann::json doc;
-  run::Prepared p = plan.prepare(plan.place({"crr", "-n", "3", "--timeout", "2s"}));
+  run::Args args{"crr", "-n", "3", "--timeout", "2s"};
+  if (tls) args.push_back("--tls");
+  run::Prepared p = plan.prepare(plan.place(args));
   p.plan.out = {};
   p.plan.out.silent = true;
   p.plan.out.keep = &doc;
@@ -74,8 +76,8 @@ void probe(const run::SuitePlan& plan, const std::string& target, StopSignals& s
   if (doc["summary"].value("completed", 0) != 3)
     throw RunError(fmt::format(
         "suite: {} did not answer 3 of 3 requests: the suite needs an HTTP/1.1 server there "
-        "answering GET / (connperf server, or nginx with a default page)",
-        target));
+        "answering GET /{} (connperf server, or nginx with a default page)",
+        target, tls ? " over TLS" : ""));
 }
 
 }  // namespace
@@ -88,6 +90,8 @@ void add_suite(CLI::App& app, SuiteOptions& o) {
   c.add_option("target", o.target, "HOST:PORT of an HTTP/1.1 server answering GET / (or --lab)");
   c.add_option("--lab", o.lab, "run through lab NAME (`connperf lab up`): its server namespace "
                                "serves, its client namespace loads");
+  c.add_flag("--tls", o.tls, "the HTTPS tests (7.6 to 7.9): every load speaks TLS (the target, or "
+                             "the lab's server, too)");
   c.add_option("--tests", o.tests, "a subset, in order: cps,throughput,latency,concurrency");
   c.add_option("--ramp-up", o.ramp_up, "SECONDS each test's load rises")->type_name("SECONDS");
   c.add_option("--sustain", o.sustain, "SECONDS each test holds its load (its KPIs)")
@@ -122,7 +126,8 @@ int run_suite(const SuiteOptions& o) {
     if (lab::existing(t.name).size() != 3) throw RunError("lab " + t.name + " is not up");
     ServerOptions so;
     so.netns = t.server_ns();
-    so.listen = {std::string(lab::Topology::kServer) + ":8080"};
+    so.listen = {std::string(lab::Topology::kServer) + (o.tls ? ":8443" : ":8080")};
+    so.tls.on = o.tls;
     srv = server::make_server(server_spec(so));
     srv->open();
     srv->start();
@@ -136,8 +141,8 @@ int run_suite(const SuiteOptions& o) {
                  {"phases", {{"ramp_up", plan.phases.ramp_up}, {"sustain", plan.phases.sustain},
                              {"ramp_down", plan.phases.ramp_down}, {"search_step", plan.phases.search_step},
                              {"max_p99", plan.phases.max_p99}}},
-                 {"threads", o.threads}};
-  probe(plan, target, signals);
+                 {"threads", o.threads}, {"tls", o.tls}};
+  probe(plan, target, o.tls, signals);
   const int code = run::run_suite(plan, o.out.settings(), signals);
   if (srv) {
     srv->stop();

@@ -39,7 +39,7 @@ const json& figures_of(const json& summary) {
 
 json latency_kpis(const json& latency) {
   json out = json::object();
-  for (const char* phase : {"connect", "ttfb", "ttlb", "response"}) {
+  for (const char* phase : {"connect", "tls", "ttfb", "ttlb", "response"}) {
     if (!latency.contains(phase) || latency[phase].value("count", 0) == 0) continue;
     const json& l = latency[phase];
     out[phase] = {{"mean", l.value("mean", 0.0)}, {"p50", l.value("p50", 0)},
@@ -65,7 +65,7 @@ std::string kpi_text(const json& k) {
 
 std::string row(const json& t) {
   const bool pass = t["verdict"].value("pass", false);
-  return fmt::format("  {:<4} {:<38} {:<36} {}\n", t["section"].get<std::string>(),
+  return fmt::format("  {:<4} {:<53} {:<38} {}\n", t["section"].get<std::string>(),
                      t["title"].get<std::string>(), kpi_text(t["kpis"]),
                      t.value("interrupted", false) ? "interrupted" : pass ? "PASS" : "FAIL");
 }
@@ -142,9 +142,9 @@ void write_page(const std::string& path, const json& doc) {
 
 }  // namespace
 
-std::vector<SuiteTest> rfc9411_tests(unsigned connections, unsigned rr_connections) {
+std::vector<SuiteTest> rfc9411_tests(unsigned connections, unsigned rr_connections, bool tls) {
   const std::string n = std::to_string(connections), c = std::to_string(rr_connections);
-  return {
+  std::vector<SuiteTest> tests{
       {.name = "cps", .section = "7.2", .title = "TCP/HTTP connections per second",
        .load = {"crr", "--close", "fin"}, .search = true},
       {.name = "throughput", .section = "7.3", .title = "HTTP throughput",
@@ -157,6 +157,16 @@ std::vector<SuiteTest> rfc9411_tests(unsigned connections, unsigned rr_connectio
        // a held connection the device ends is one "terminated" (7.5.3.3 b) whatever the packet
        .criteria = "rfc9411,lost<0.001%"},
   };
+  if (!tls) return tests;
+  const char* https[] = {"TCP connections per second with HTTPS traffic", "HTTPS throughput",
+                         "HTTPS transaction latency",
+                         "Concurrent TCP connection capacity with HTTPS traffic"};
+  for (std::size_t i = 0; i < tests.size(); ++i) {  // 7.6 to 7.9: the same with TLS
+    tests[i].section = fmt::format("7.{}", 6 + i);
+    tests[i].title = https[i];
+    tests[i].load.push_back("--tls");
+  }
+  return tests;
 }
 
 Args test_args(const SuiteTest& t, const SuiteSettings& p, double rate) {
@@ -182,12 +192,14 @@ json test_kpis(const SuiteTest& t, const json& result) {
   const json& f = figures_of(s);
   const bool crr = t.load[0] == "crr";
   const double started = f.value("started", 0.0);
-  return {{"rate", f.value(crr ? "cps" : "qps", 0.0)},
-          {"unit", crr ? "connections" : "requests"},
-          {"completed", f.value(crr ? "completed" : "requests", 0)},
-          {"errors", f.value("error_total", 0)},
-          {"error_rate", started > 0 ? f.value("error_total", 0.0) / started : 0.0},
-          {"latency_us", latency_kpis(f["latency_us"])}};
+  json k = {{"rate", f.value(crr ? "cps" : "qps", 0.0)},
+            {"unit", crr ? "connections" : "requests"},
+            {"completed", f.value(crr ? "completed" : "requests", 0)},
+            {"errors", f.value("error_total", 0)},
+            {"error_rate", started > 0 ? f.value("error_total", 0.0) / started : 0.0},
+            {"latency_us", latency_kpis(f["latency_us"])}};
+  if (s.contains("tls")) k["tls"] = s["tls"];  // handshakes: full, resumed, version, cipher
+  return k;
 }
 
 int run_suite(const SuitePlan& plan, const OutputSettings& settings, StopSignals& signals) {

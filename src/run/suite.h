@@ -53,9 +53,10 @@ struct SuitePlan {
   std::function<SearchPlan(const Args& args)> search;
 };
 
-// RFC 9411's cleartext tests (7.2 to 7.5) with `connections` held in 7.5 and `rr_connections`
-// keeping requests flowing in 7.3.
-std::vector<SuiteTest> rfc9411_tests(unsigned connections, unsigned rr_connections);
+// RFC 9411's cleartext tests (7.2 to 7.5), or with `tls` their HTTPS twins (7.6 to 7.9), with
+// `connections` held in the concurrency test and `rr_connections` busy in the throughput test.
+std::vector<SuiteTest> rfc9411_tests(unsigned connections, unsigned rr_connections,
+                                     bool tls = false);
 
 // The flags a test's load runs with (phases, its rate), the KPIs a test hands over, read from its
 // result document. Pure.

@@ -97,6 +97,26 @@ TEST(SuiteIntegration, RunsTheRfcTestsInOrderWithVerdictsAndAReport) {
   EXPECT_NE(dom.out.find("data-chart=\"cc-open\""), std::string::npos);
 }
 
+// --tls: the HTTPS twins (7.6 to 7.9), every load with --tls against server --tls; the KPIs name
+// the handshakes.
+TEST(SuiteIntegration, TlsRunsTheHttpsTests) {
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "-t", "1", "--tls"});
+  std::vector<std::string> args{server.target(), "--tls", "--tests", "cps,latency", "--json",
+                                dir.file("tls.json")};
+  args.insert(args.end(), kShort.begin(), kShort.end());
+  const RunResult r = suite(dir, args);
+  server.stop();
+  const json doc = read_json(dir.file("tls.json"));
+  ASSERT_EQ(doc["tests"].size(), 2u) << r.err;
+  EXPECT_EQ(doc["tests"][0]["section"], "7.6");
+  EXPECT_EQ(doc["tests"][1]["section"], "7.8");
+  for (const json& t : doc["tests"]) {
+    EXPECT_NE(t["command_line"].get<std::string>().find(" --tls"), std::string::npos);
+    EXPECT_GT(t["kpis"]["tls"]["full"].get<std::uint64_t>(), 0u) << t["kpis"].dump();
+  }
+}
+
 TEST(SuiteIntegration, RefusesBadInputBeforeAnyLoad) {
   TempDir dir;
   const int closed = free_port();
