@@ -220,6 +220,7 @@ void BodyFramer::start(Kind kind, std::uint64_t length) noexcept {
   kind_ = kind;
   error_ = nullptr;
   remaining_ = length;
+  data_bytes_ = 0;
   trailer_bytes_ = 0;
   line_.clear();
   state_ = kind == Kind::Chunked ? State::Size
@@ -236,11 +237,13 @@ FrameStatus BodyFramer::feed(const char* data, std::size_t len, std::size_t& con
     }
     if (state_ == State::Data) {
       if (kind_ == Kind::UntilClose) {
+        data_bytes_ += len - i;
         i = len;
         continue;
       }
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, len - i));
       i += n;
+      data_bytes_ += n;
       remaining_ -= n;
       if (remaining_ == 0) state_ = kind_ == Kind::Chunked ? State::DataEnd : State::Done;
       continue;
@@ -458,6 +461,7 @@ bool ResponseFramer::keep_alive() const noexcept {
 void RequestFramer::reset() noexcept {
   clear();
   method_len_ = 0;
+  target_len_ = 0;
   spaces_ = 0;
   odd_byte_ = false;
 }
@@ -490,6 +494,10 @@ FrameStatus RequestFramer::start_line(std::string_view line) noexcept {
       line_.truncated() ? line.substr(sp + 1) : line.substr(sp + 1, line.size() - sp - 10);
   if (target.empty() && !line_.truncated()) return fail("empty request target");
   if (!valid_target(target) || odd_byte_ || spaces_ != 2) return fail("bad request target");
+  if (!line_.truncated() && target.size() <= kTargetKeep) {
+    std::memcpy(target_, target.data(), target.size());
+    target_len_ = static_cast<std::uint8_t>(target.size());
+  }
   state_ = State::Headers;
   return FrameStatus::NeedMore;
 }

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "proto/object.h"
 #include "proto/transform.h"
 
 namespace connperf::server {
@@ -35,6 +38,51 @@ void EchoFamily::append(Mode mode, char* data, std::size_t n, std::string& out) 
   }
 }
 
+ObjectReplies::ObjectReplies(const std::vector<std::uint64_t>& sizes) : sizes_(sizes) {
+  std::uint64_t largest = 0;
+  for (int close = 0; close < 2; ++close) {
+    const char* conn = close ? "close" : "keep-alive";
+    for (const std::uint64_t size : sizes_) {
+      heads_[close].push_back(fmt::format(
+          "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
+          size, conn));
+      largest = std::max(largest, size);
+    }
+    heads_[close].push_back(fmt::format(
+        "HTTP/1.1 404 Not Found\r\nServer: connperf\r\nContent-Length: 0\r\nConnection: {}\r\n\r\n",
+        conn));
+  }
+  bytes_.reserve(largest);
+  for (std::uint64_t i = 0; i < largest; ++i)  // printable, and a line every 64 bytes
+    bytes_.push_back(i % 64 == 63 ? '\n' : static_cast<char>('a' + i % 26));
+}
+
+int ObjectReplies::find(std::string_view target) const noexcept {
+  const auto size = proto::size_of_target(target);
+  if (!size) return 0;
+  for (std::size_t i = 0; i < sizes_.size(); ++i)
+    if (sizes_[i] == *size) return static_cast<int>(i);
+  return kNotFound;
+}
+
+std::string_view ObjectReplies::head(int object, bool close) const noexcept {
+  const auto& heads = heads_[close ? 1 : 0];
+  return object == kNotFound ? heads.back() : heads[static_cast<std::size_t>(object)];
+}
+
+std::string_view ObjectReplies::body(int object, bool head_request) const noexcept {
+  if (object == kNotFound || head_request) return {};
+  return std::string_view(bytes_).substr(0, sizes_[static_cast<std::size_t>(object)]);
+}
+
+ObjectReply object_reply(const ObjectReplies& objects, const HttpReplyLoop& http, bool head,
+                         stats::ListenerStats& st) noexcept {
+  const int object = http.object();
+  if (object == ObjectReplies::kNotFound) st.not_found.add();
+  const bool close = http.last() != Last::None;
+  return {objects.head(object, close), objects.body(object, head)};
+}
+
 void HttpReplyLoop::reset() noexcept {
   framer_.reset();
   last_ = Last::None;
@@ -51,6 +99,7 @@ HttpReplyLoop::Step HttpReplyLoop::next(const char* data, std::size_t n,
     return Step::Last;
   }
   const bool head = framer_.is_head();
+  if (objects_) object_ = objects_->find(framer_.target());
   if (!framer_.keep_alive()) {
     last_ = head ? Last::CloseHead : Last::Close;
     return Step::Last;

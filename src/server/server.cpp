@@ -79,8 +79,20 @@ struct Conn {
   std::string out;                   // echo family, HEAD: bytes not yet sent, from out_off
   std::size_t out_off = 0;
   SSL* ssl = nullptr;                // --tls
+  std::uint64_t view_bytes = 0;      // --body: object reply bytes queued, not yet sent
 
-  std::size_t pending() const noexcept { return owed + out.size() - out_off; }
+  std::size_t pending() const noexcept { return owed + out.size() - out_off + view_bytes; }
+};
+
+// --body: a connection's object replies, as views into the shared ObjectReplies, in order.
+struct ObjectQueue {
+  std::vector<std::string_view> parts;
+  std::size_t front = 0;  // the part being sent
+  std::size_t sent = 0;   // bytes of it
+  void clear() noexcept {
+    parts.clear();
+    front = sent = 0;
+  }
 };
 
 // What one epoll event lets a connection do; a pass runs state handlers until none can go on.
@@ -97,11 +109,14 @@ enum class Sent : std::uint8_t { All, Blocked, Ended };
 
 class ServerWorker final : public loop::Handler {
  public:
-  ServerWorker(Server& server, unsigned index) : server_(server), spec_(server.spec_) {
+  ServerWorker(Server& server, unsigned index)
+      : server_(server), spec_(server.spec_), objects_(server.objects_.get()) {
     const std::string_view reply = spec_.mode == Mode::Crr ? kCrrReply : kHttpReply;
     reply_len_ = static_cast<std::uint32_t>(reply.size());
     for (std::uint32_t i = 0; i < kRepliesPerBurst; ++i) burst_.append(reply);
     high_water_ = std::max(kHighWater, burst_.size());
+    // --body: a read may earn at most a burst of replies, whatever their size (they are views).
+    if (objects_) reply_len_ = static_cast<std::uint32_t>(kHighWater / kRepliesPerBurst);
     max_conns_ = spec_.max_connections ? loop::share(spec_.max_connections, spec_.threads, index)
                                        : UINT64_MAX;
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.idle_timeout_ns / 4, 10 * kMs, 1000 * kMs);
@@ -165,6 +180,7 @@ class ServerWorker final : public loop::Handler {
       id = static_cast<std::uint32_t>(conns_.size());
       conns_.emplace_back();
       if (spec_.mode == Mode::Http) http_.emplace_back();
+      if (objects_) objq_.emplace_back();
     } else {
       id = free_.back();
       free_.pop_back();
@@ -175,7 +191,10 @@ class ServerWorker final : public loop::Handler {
     c.gen = gen;
     c.listener = li;
     c.last_active = loop::now_ns();
-    if (spec_.mode == Mode::Http) http_[id].reset();
+    if (spec_.mode == Mode::Http) {
+      http_[id].reset();
+      http_[id].set_objects(objects_);
+    }
     stats_[li]->accepted.add();
     peers_.count(peer);
     ++live_;
@@ -328,6 +347,11 @@ class ServerWorker final : public loop::Handler {
     stats::ListenerStats& st = *stats_[c.listener];
     switch (spec_.mode) {
       case Mode::Http:
+        if (objects_) {
+          c.last = http_[id].feed(buf_, n, st.requests,
+                                  [this, id, &st](bool head) { queue_object(id, head, st); });
+          return;
+        }
         c.last = http_[id].feed(buf_, n, st.requests,
                                 [this, &c](bool head) { queue_http_reply(c, head); });
         return;
@@ -355,36 +379,62 @@ class ServerWorker final : public loop::Handler {
     c.out.append(head ? kHttpHeadReply : kHttpReply);
   }
 
+  // --body: the reply's head and body go out from the shared replies, never copied.
+  void queue_object(std::uint32_t id, bool head, stats::ListenerStats& st) {
+    const ObjectReply r = object_reply(*objects_, http_[id], head, st);
+    ObjectQueue& q = objq_[id];
+    q.parts.push_back(r.head);
+    if (!r.body.empty()) q.parts.push_back(r.body);
+    conns_[id].view_bytes += r.head.size() + r.body.size();
+  }
+
   // The next run of owed reply bytes, as a slice of the burst of identical replies.
   std::string_view owed_bytes(const Conn& c) const {
     const std::size_t off = (reply_len_ - c.owed % reply_len_) % reply_len_;
     return std::string_view(burst_).substr(off, std::min<std::size_t>(c.owed, burst_.size() - off));
   }
 
-  // What goes out next, in order: owed replies, queued bytes, the closing reply.
-  std::string_view next_owed(const Conn& c) const {
+  // What goes out next, in order: owed replies, queued bytes, object replies (--body), the
+  // closing reply.
+  std::string_view next_owed(std::uint32_t id) const {
+    const Conn& c = conns_[id];
     if (c.owed > 0) return owed_bytes(c);
     if (c.out_off < c.out.size()) return std::string_view(c.out).substr(c.out_off);
+    if (c.view_bytes > 0) {
+      const ObjectQueue& q = objq_[id];
+      return q.parts[q.front].substr(q.sent);
+    }
     return kLastReply[static_cast<int>(c.last)].substr(c.last_sent);
   }
 
-  static void advance(Conn& c, std::size_t n) {
+  void advance(std::uint32_t id, std::size_t n) {
+    Conn& c = conns_[id];
     if (c.owed > 0) c.owed -= static_cast<std::uint32_t>(n);
     else if (c.out_off < c.out.size()) c.out_off += n;
+    else if (c.view_bytes > 0) advance_objects(id, n);
     else c.last_sent = static_cast<std::uint16_t>(c.last_sent + n);
+  }
+
+  void advance_objects(std::uint32_t id, std::size_t n) {
+    ObjectQueue& q = objq_[id];
+    conns_[id].view_bytes -= n;
+    q.sent += n;
+    if (q.sent < q.parts[q.front].size()) return;
+    q.sent = 0;
+    if (++q.front == q.parts.size()) q.clear();
   }
 
   // Sends what is owed, the closing reply included, until it is all sent or the socket is full.
   Sent send_owed(std::uint32_t id, Pass& p) {
     Conn& c = conns_[id];
-    for (std::string_view next = next_owed(c); !next.empty(); next = next_owed(c)) {
+    for (std::string_view next = next_owed(id); !next.empty(); next = next_owed(id)) {
       const net::Result r = send_bytes(c, next);
       if (r.err == net::Err::WouldBlock) return p.writable = false, Sent::Blocked;
       if (!r.ok()) {
         const bool write_shut = c.state == ConnState::WriteShut;
         return end(id, send_failure(*stats_[c.listener], write_shut, r.err)), Sent::Ended;
       }
-      advance(c, static_cast<std::size_t>(r.value));
+      advance(id, static_cast<std::size_t>(r.value));
     }
     if (c.out_off > 0) {
       c.out.clear();
@@ -410,6 +460,7 @@ class ServerWorker final : public loop::Handler {
     c.fd = -1;
     transition(id, ConnState::Free);
     c.out = std::string();
+    if (objects_) objq_[id].clear();
     free_.push_back(id);
     --live_;
     acceptor_.connection_closed();
@@ -455,11 +506,13 @@ class ServerWorker final : public loop::Handler {
 
   Server& server_;
   const ServerSpec& spec_;
+  const ObjectReplies* objects_;  // --body, else null
   loop::EventLoop loop_;
   loop::Acceptor acceptor_{loop_, kListenerKind};
   std::vector<std::unique_ptr<stats::ListenerStats>> stats_;
   std::vector<Conn> conns_;
   std::vector<HttpReplyLoop> http_;  // http mode: one per connection slot
+  std::vector<ObjectQueue> objq_;    // --body: one per connection slot
   std::vector<std::uint32_t> free_;
   PeerCounter peers_;
   std::string burst_;
@@ -480,6 +533,7 @@ template class connperf::loop::WorkerPool<connperf::server::ServerWorker>;
 namespace connperf::server {
 
 Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
+  if (!spec_.bodies.empty()) objects_ = std::make_unique<const ObjectReplies>(spec_.bodies);
   spec_.threads = std::max(1u, spec_.threads);
   // Every thread needs a share of --max-connections: one with none would pause its listener for
   // good while the kernel still hands it connections (SO_REUSEPORT).
