@@ -100,9 +100,7 @@ class BlockingConn {
   void respond_http(std::size_t n) {
     if (objects_) {
       last_ = http_.feed(buf_, n, st_.requests, [this](bool head) {
-        const ObjectReply r = object_reply(*objects_, http_, head, st_);
-        parts_.push_back(r.head);
-        if (!r.body.empty()) parts_.push_back(r.body);
+        parts_.push_back(object_reply(*objects_, http_, head, st_));
       });
       return;
     }

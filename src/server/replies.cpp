@@ -38,23 +38,32 @@ void EchoFamily::append(Mode mode, char* data, std::size_t n, std::string& out) 
   }
 }
 
+namespace {
+
+// Printable, a line every 64 bytes: a body that reads well in curl or a capture.
+void append_body(std::string& out, std::uint64_t size) {
+  for (std::uint64_t i = 0; i < size; ++i)
+    out.push_back(i % 64 == 63 ? '\n' : static_cast<char>('a' + i % 26));
+}
+
+}  // namespace
+
 ObjectReplies::ObjectReplies(const std::vector<std::uint64_t>& sizes) : sizes_(sizes) {
-  std::uint64_t largest = 0;
   for (int close = 0; close < 2; ++close) {
     const char* conn = close ? "close" : "keep-alive";
     for (const std::uint64_t size : sizes_) {
-      heads_[close].push_back(fmt::format(
+      std::string& r = replies_[close].emplace_back(fmt::format(
           "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
           size, conn));
-      largest = std::max(largest, size);
+      head_bytes_[close].push_back(r.size());
+      r.reserve(r.size() + size);
+      append_body(r, size);
     }
-    heads_[close].push_back(fmt::format(
+    replies_[close].push_back(fmt::format(
         "HTTP/1.1 404 Not Found\r\nServer: connperf\r\nContent-Length: 0\r\nConnection: {}\r\n\r\n",
         conn));
+    head_bytes_[close].push_back(replies_[close].back().size());
   }
-  bytes_.reserve(largest);
-  for (std::uint64_t i = 0; i < largest; ++i)  // printable, and a line every 64 bytes
-    bytes_.push_back(i % 64 == 63 ? '\n' : static_cast<char>('a' + i % 26));
 }
 
 int ObjectReplies::find(std::string_view target) const noexcept {
@@ -65,22 +74,18 @@ int ObjectReplies::find(std::string_view target) const noexcept {
   return kNotFound;
 }
 
-std::string_view ObjectReplies::head(int object, bool close) const noexcept {
-  const auto& heads = heads_[close ? 1 : 0];
-  return object == kNotFound ? heads.back() : heads[static_cast<std::size_t>(object)];
+std::string_view ObjectReplies::reply(int object, bool head_request, bool close) const noexcept {
+  const int c = close ? 1 : 0;
+  const std::size_t i = object == kNotFound ? sizes_.size() : static_cast<std::size_t>(object);
+  const std::string_view r = replies_[c][i];
+  return head_request ? r.substr(0, head_bytes_[c][i]) : r;
 }
 
-std::string_view ObjectReplies::body(int object, bool head_request) const noexcept {
-  if (object == kNotFound || head_request) return {};
-  return std::string_view(bytes_).substr(0, sizes_[static_cast<std::size_t>(object)]);
-}
-
-ObjectReply object_reply(const ObjectReplies& objects, const HttpReplyLoop& http, bool head,
-                         stats::ListenerStats& st) noexcept {
+std::string_view object_reply(const ObjectReplies& objects, const HttpReplyLoop& http, bool head,
+                              stats::ListenerStats& st) noexcept {
   const int object = http.object();
   if (object == ObjectReplies::kNotFound) st.not_found.add();
-  const bool close = http.last() != Last::None;
-  return {objects.head(object, close), objects.body(object, head)};
+  return objects.reply(object, head, http.last() != Last::None);
 }
 
 void HttpReplyLoop::reset() noexcept {

@@ -60,14 +60,14 @@ class ObjectReplies {
   static constexpr int kNotFound = -1;
   explicit ObjectReplies(const std::vector<std::uint64_t>& sizes);
   int find(std::string_view target) const noexcept;
-  // The head (keep-alive, or `close`) and the body (none for HEAD) of the reply to `object`.
-  std::string_view head(int object, bool close) const noexcept;
-  std::string_view body(int object, bool head_request) const noexcept;
+  // The reply to `object` (keep-alive, or `close`): head and body in one piece, so one send
+  // carries both (a head sent alone would wait for the peer's delayed ACK); HEAD: the head.
+  std::string_view reply(int object, bool head_request, bool close) const noexcept;
 
  private:
   std::vector<std::uint64_t> sizes_;
-  std::vector<std::string> heads_[2];  // [close][object]; the 404 reply's last
-  std::string bytes_;                  // the largest body: every body is its prefix
+  std::vector<std::string> replies_[2];     // [close][object]; the 404 reply's last
+  std::vector<std::size_t> head_bytes_[2];  // of each reply, its head
 };
 
 // The HTTP reply loop of every model: feeds a connection's request bytes to a framer and answers
@@ -117,13 +117,9 @@ class HttpReplyLoop {
   int object_ = 0;
 };
 
-// --body: a reply's parts as views into ObjectReplies, queued in order; 404s counted.
-struct ObjectReply {
-  std::string_view head;
-  std::string_view body;
-};
-ObjectReply object_reply(const ObjectReplies& objects, const HttpReplyLoop& http, bool head,
-                         stats::ListenerStats& st) noexcept;
+// --body: the reply to the request `http` just framed, a view into ObjectReplies; 404s counted.
+std::string_view object_reply(const ObjectReplies& objects, const HttpReplyLoop& http, bool head,
+                              stats::ListenerStats& st) noexcept;
 
 // How a connection whose send failed ended, in every model: the peer's reset (or broken pipe),
 // else an error; after our own FIN (a drain) a refused send is the server's close.

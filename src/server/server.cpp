@@ -381,11 +381,9 @@ class ServerWorker final : public loop::Handler {
 
   // --body: the reply's head and body go out from the shared replies, never copied.
   void queue_object(std::uint32_t id, bool head, stats::ListenerStats& st) {
-    const ObjectReply r = object_reply(*objects_, http_[id], head, st);
-    ObjectQueue& q = objq_[id];
-    q.parts.push_back(r.head);
-    if (!r.body.empty()) q.parts.push_back(r.body);
-    conns_[id].view_bytes += r.head.size() + r.body.size();
+    const std::string_view reply = object_reply(*objects_, http_[id], head, st);
+    objq_[id].parts.push_back(reply);
+    conns_[id].view_bytes += reply.size();
   }
 
   // The next run of owed reply bytes, as a slice of the burst of identical replies.
