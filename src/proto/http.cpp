@@ -461,7 +461,6 @@ bool ResponseFramer::keep_alive() const noexcept {
 void RequestFramer::reset() noexcept {
   clear();
   method_len_ = 0;
-  target_len_ = 0;
   spaces_ = 0;
   odd_byte_ = false;
 }
@@ -494,12 +493,16 @@ FrameStatus RequestFramer::start_line(std::string_view line) noexcept {
       line_.truncated() ? line.substr(sp + 1) : line.substr(sp + 1, line.size() - sp - 10);
   if (target.empty() && !line_.truncated()) return fail("empty request target");
   if (!valid_target(target) || odd_byte_ || spaces_ != 2) return fail("bad request target");
-  if (!line_.truncated() && target.size() <= kTargetKeep) {
-    std::memcpy(target_, target.data(), target.size());
-    target_len_ = static_cast<std::uint8_t>(target.size());
-  }
+  if (keep_target_) [[unlikely]] save_target(line_.truncated() ? std::string_view() : target);
   state_ = State::Headers;
   return FrameStatus::NeedMore;
+}
+
+void RequestFramer::save_target(std::string_view target) noexcept {
+  target_len_ = 0;
+  if (target.size() > kTargetKeep) return;
+  std::memcpy(target_, target.data(), target.size());
+  target_len_ = static_cast<std::uint8_t>(target.size());
 }
 
 FrameStatus RequestFramer::end_of_head() noexcept {

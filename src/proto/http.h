@@ -198,18 +198,21 @@ class RequestFramer final : public MessageFramer {
   bool keep_alive() const noexcept;
   bool is_head() const noexcept { return method() == "HEAD"; }
   std::string_view method() const noexcept { return {method_, method_len_}; }
-  // The request target when it is at most kTargetKeep bytes (server --body reads the size it
-  // names); "" for a longer one.
+  // With keep_target (server --body): the request target when it is at most kTargetKeep bytes
+  // (the size it names); "" for a longer one. Without, nothing is copied.
   static constexpr std::size_t kTargetKeep = 22;
+  void keep_target(bool on) noexcept { keep_target_ = on; }
   std::string_view target() const noexcept { return {target_, target_len_}; }
 
  private:
   FrameStatus start_line(std::string_view line) noexcept override;
   FrameStatus end_of_head() noexcept override;
   void start_bytes(const char* data, std::size_t len) noexcept override;
+  void save_target(std::string_view target) noexcept;
   char method_[24] = {};
   std::uint8_t method_len_ = 0;
   std::uint8_t target_len_ = 0;
+  bool keep_target_ = false;
   char target_[kTargetKeep] = {};
   // The request line so far: its SP (counted up to 3; a valid one has 2), and whether it held
   // an HTAB or a byte above 0x7F (the target is checked whole, however long).

@@ -104,7 +104,7 @@ HttpReplyLoop::Step HttpReplyLoop::next(const char* data, std::size_t n,
     return Step::Last;
   }
   const bool head = framer_.is_head();
-  if (objects_) object_ = objects_->find(framer_.target());
+  if (objects_) [[unlikely]] object_ = objects_->find(framer_.target());
   if (!framer_.keep_alive()) {
     last_ = head ? Last::CloseHead : Last::Close;
     return Step::Last;

@@ -79,7 +79,10 @@ class HttpReplyLoop {
   void reset() noexcept;  // for a new connection
   // --body: each request's object is looked up here (object(), in on_reply); a request that
   // ends the connection is answered by on_reply too, then Last::Sent.
-  void set_objects(const ObjectReplies* objects) noexcept { objects_ = objects; }
+  void set_objects(const ObjectReplies* objects) noexcept {
+    objects_ = objects;
+    framer_.keep_target(objects != nullptr);
+  }
   int object() const noexcept { return object_; }
 
   // Takes bytes up to the end of the next request (`used` says how many) and says what it

@@ -75,16 +75,21 @@ struct Conn {
   Last last = Last::None;            // the reply that ends the connection, sent after the rest
   std::uint16_t last_sent = 0;
   std::uint32_t owed = 0;            // keep-alive reply bytes not yet sent
+  // --body: object reply bytes queued, not yet sent. A read queues at most kRepliesPerBurst
+  // replies of at most 16 MiB: never near 4 GiB. (In the padding after owed: Conn stays 80
+  // bytes, which keeps its reset at accept a few stores rather than a rep stos.)
+  std::uint32_t view_bytes = 0;
   std::uint64_t last_active = 0;
   std::string out;                   // echo family, HEAD: bytes not yet sent, from out_off
   std::size_t out_off = 0;
   SSL* ssl = nullptr;                // --tls
-  std::uint64_t view_bytes = 0;      // --body: object reply bytes queued, not yet sent
 
   std::size_t pending() const noexcept { return owed + out.size() - out_off + view_bytes; }
 };
 
 // --body: a connection's object replies, as views into the shared ObjectReplies, in order.
+static_assert(sizeof(Conn) <= 80, "see view_bytes");
+
 struct ObjectQueue {
   std::vector<std::string_view> parts;
   std::size_t front = 0;  // the part being sent
@@ -180,7 +185,6 @@ class ServerWorker final : public loop::Handler {
       id = static_cast<std::uint32_t>(conns_.size());
       conns_.emplace_back();
       if (spec_.mode == Mode::Http) http_.emplace_back();
-      if (objects_) objq_.emplace_back();
     } else {
       id = free_.back();
       free_.pop_back();
@@ -193,7 +197,7 @@ class ServerWorker final : public loop::Handler {
     c.last_active = loop::now_ns();
     if (spec_.mode == Mode::Http) {
       http_[id].reset();
-      http_[id].set_objects(objects_);
+      if (objects_) [[unlikely]] http_[id].set_objects(objects_);
     }
     stats_[li]->accepted.add();
     peers_.count(peer);
@@ -269,7 +273,7 @@ class ServerWorker final : public loop::Handler {
   }
 
   // One handler per state; false when the connection waits for its next event or has ended.
-  bool step(std::uint32_t id, Pass& p) {
+  [[gnu::always_inline]] bool step(std::uint32_t id, Pass& p) {
     switch (conns_[id].state) {
       case ConnState::Reading:
       case ConnState::WriteShut: return on_reading(id, p);
@@ -283,7 +287,7 @@ class ServerWorker final : public loop::Handler {
   }
 
   // Reading, WriteShut: sends what is owed, then reads.
-  bool on_reading(std::uint32_t id, Pass& p) {
+  [[gnu::always_inline]] bool on_reading(std::uint32_t id, Pass& p) {
     Conn& c = conns_[id];
     if (c.pending() > 0 && p.writable && send_owed(id, p) == Sent::Ended) return false;
     if (c.pending() == 0 && draining_ && c.state == ConnState::Reading) shut_write(id);
@@ -347,13 +351,10 @@ class ServerWorker final : public loop::Handler {
     stats::ListenerStats& st = *stats_[c.listener];
     switch (spec_.mode) {
       case Mode::Http:
-        if (objects_) {
-          c.last = http_[id].feed(buf_, n, st.requests,
-                                  [this, id, &st](bool head) { queue_object(id, head, st); });
-          return;
-        }
-        c.last = http_[id].feed(buf_, n, st.requests,
-                                [this, &c](bool head) { queue_http_reply(c, head); });
+        c.last = http_[id].feed(buf_, n, st.requests, [this, &c, id, &st](bool head) {
+          if (objects_) [[unlikely]] return queue_object(id, head, st);
+          queue_http_reply(c, head);
+        });
         return;
       case Mode::Crr: c.owed += reply_len_; break;  // every chunk of request bytes is one request
       case Mode::Echo:
@@ -366,7 +367,7 @@ class ServerWorker final : public loop::Handler {
 
   // Replies to GET are counted in `owed` (bytes of identical replies); a HEAD reply is shorter,
   // so from the first one on, replies queue as bytes in `out`, in order.
-  void queue_http_reply(Conn& c, bool head) {
+  [[gnu::always_inline]] void queue_http_reply(Conn& c, bool head) {
     if (!head && c.out_off == c.out.size()) {
       c.owed += reply_len_;
       return;
@@ -379,11 +380,15 @@ class ServerWorker final : public loop::Handler {
     c.out.append(head ? kHttpHeadReply : kHttpReply);
   }
 
-  // --body: the reply's head and body go out from the shared replies, never copied.
-  void queue_object(std::uint32_t id, bool head, stats::ListenerStats& st) {
+  // --body: the reply's head and body go out from the shared replies, never copied. Out of
+  // line, as the other --body paths: the tiny replies' path stays as short as without it.
+  [[gnu::noinline]] void queue_object(std::uint32_t id, bool head, stats::ListenerStats& st) {
     const std::string_view reply = object_reply(*objects_, http_[id], head, st);
-    objq_[id].parts.push_back(reply);
-    conns_[id].view_bytes += reply.size();
+    if (objq_.size() <= id) objq_.resize(id + 1);
+    ObjectQueue& q = objq_[id];
+    if (conns_[id].view_bytes == 0) q.clear();  // sent, or left by the slot's last connection
+    q.parts.push_back(reply);
+    conns_[id].view_bytes += static_cast<std::uint32_t>(reply.size());
   }
 
   // The next run of owed reply bytes, as a slice of the burst of identical replies.
@@ -394,45 +399,45 @@ class ServerWorker final : public loop::Handler {
 
   // What goes out next, in order: owed replies, queued bytes, object replies (--body), the
   // closing reply.
-  std::string_view next_owed(std::uint32_t id) const {
-    const Conn& c = conns_[id];
+  std::string_view next_owed(const Conn& c) const {
     if (c.owed > 0) return owed_bytes(c);
     if (c.out_off < c.out.size()) return std::string_view(c.out).substr(c.out_off);
-    if (c.view_bytes > 0) {
-      const ObjectQueue& q = objq_[id];
-      return q.parts[q.front].substr(q.sent);
-    }
+    if (c.view_bytes > 0) [[unlikely]] return object_bytes(c);
     return kLastReply[static_cast<int>(c.last)].substr(c.last_sent);
   }
 
-  void advance(std::uint32_t id, std::size_t n) {
-    Conn& c = conns_[id];
+  [[gnu::noinline]] std::string_view object_bytes(const Conn& c) const {
+    const ObjectQueue& q = objq_[static_cast<std::size_t>(&c - conns_.data())];
+    return q.parts[q.front].substr(q.sent);
+  }
+
+  void advance(Conn& c, std::size_t n) {
     if (c.owed > 0) c.owed -= static_cast<std::uint32_t>(n);
     else if (c.out_off < c.out.size()) c.out_off += n;
-    else if (c.view_bytes > 0) advance_objects(id, n);
+    else if (c.view_bytes > 0) [[unlikely]] advance_objects(c, n);
     else c.last_sent = static_cast<std::uint16_t>(c.last_sent + n);
   }
 
-  void advance_objects(std::uint32_t id, std::size_t n) {
-    ObjectQueue& q = objq_[id];
-    conns_[id].view_bytes -= n;
+  [[gnu::noinline]] void advance_objects(Conn& c, std::size_t n) {
+    ObjectQueue& q = objq_[static_cast<std::size_t>(&c - conns_.data())];
+    c.view_bytes -= static_cast<std::uint32_t>(n);
     q.sent += n;
     if (q.sent < q.parts[q.front].size()) return;
     q.sent = 0;
-    if (++q.front == q.parts.size()) q.clear();
+    ++q.front;
   }
 
   // Sends what is owed, the closing reply included, until it is all sent or the socket is full.
   Sent send_owed(std::uint32_t id, Pass& p) {
     Conn& c = conns_[id];
-    for (std::string_view next = next_owed(id); !next.empty(); next = next_owed(id)) {
+    for (std::string_view next = next_owed(c); !next.empty(); next = next_owed(c)) {
       const net::Result r = send_bytes(c, next);
       if (r.err == net::Err::WouldBlock) return p.writable = false, Sent::Blocked;
       if (!r.ok()) {
         const bool write_shut = c.state == ConnState::WriteShut;
         return end(id, send_failure(*stats_[c.listener], write_shut, r.err)), Sent::Ended;
       }
-      advance(id, static_cast<std::size_t>(r.value));
+      advance(c, static_cast<std::size_t>(r.value));
     }
     if (c.out_off > 0) {
       c.out.clear();
@@ -458,7 +463,6 @@ class ServerWorker final : public loop::Handler {
     c.fd = -1;
     transition(id, ConnState::Free);
     c.out = std::string();
-    if (objects_) objq_[id].clear();
     free_.push_back(id);
     --live_;
     acceptor_.connection_closed();
@@ -510,7 +514,7 @@ class ServerWorker final : public loop::Handler {
   std::vector<std::unique_ptr<stats::ListenerStats>> stats_;
   std::vector<Conn> conns_;
   std::vector<HttpReplyLoop> http_;  // http mode: one per connection slot
-  std::vector<ObjectQueue> objq_;    // --body: one per connection slot
+  std::vector<ObjectQueue> objq_;    // --body: per connection slot, grown as queue_object needs
   std::vector<std::uint32_t> free_;
   PeerCounter peers_;
   std::string burst_;
