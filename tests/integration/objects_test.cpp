@@ -92,6 +92,33 @@ TEST(Objects, MixFollowsWeightsAndRepeats) {
   server.stop();
 }
 
+// With phases the sustain phase has its own body bytes and goodput, exact per size, as the
+// whole run does (each interval's too).
+TEST(Objects, SustainPhaseHasItsOwnGoodput) {
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--body", "1k,4k", "-t", "1"});
+  const std::string path = dir.file("phases.json");
+  const RunResult r = run({connperf(), "crr", server.target(), "--object", "1k,4k", "--rate",
+                           "1000", "--ramp-up", "1", "--sustain", "1", "--ramp-down", "1", "-t",
+                           "1", "-q", "--json", path},
+                          dir.path(), 30s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json doc = read_json(path);
+  const json& whole = doc["summary"];
+  const json& sustain = whole["sustain"];
+  for (const json* s : {&whole, &sustain}) {
+    std::map<std::uint64_t, std::uint64_t> want;
+    for (const json& o : (*s)["objects"]) want[o["size"]] = o["completed"];
+    expect_exact_bodies(*s, want);
+  }
+  EXPECT_GT(sustain["body_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_LT(sustain["body_bytes"].get<std::uint64_t>(), whole["body_bytes"].get<std::uint64_t>());
+  std::uint64_t in_intervals = 0;
+  for (const json& i : doc["intervals"]) in_intervals += i["body_bytes"].get<std::uint64_t>();
+  EXPECT_EQ(in_intervals, whole["body_bytes"].get<std::uint64_t>());
+  server.stop();
+}
+
 TEST(Objects, SizeTheServerLacksIs404CountedOnBothSides) {
   TempDir dir;
   ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--body", "1k", "-t", "1"});
