@@ -87,9 +87,9 @@ struct Conn {
   std::size_t pending() const noexcept { return owed + out.size() - out_off + view_bytes; }
 };
 
-// --body: a connection's object replies, as views into the shared ObjectReplies, in order.
 static_assert(sizeof(Conn) <= 80, "see view_bytes");
 
+// --body: a connection's object replies, as views into the shared ObjectReplies, in order.
 struct ObjectQueue {
   std::vector<std::string_view> parts;
   std::size_t front = 0;  // the part being sent
