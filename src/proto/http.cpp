@@ -220,7 +220,7 @@ void BodyFramer::start(Kind kind, std::uint64_t length) noexcept {
   kind_ = kind;
   error_ = nullptr;
   remaining_ = length;
-  data_bytes_ = 0;
+  data_bytes_ = kind == Kind::Length ? length : 0;  // chunked: per chunk; until close: as read
   trailer_bytes_ = 0;
   line_.clear();
   state_ = kind == Kind::Chunked ? State::Size
@@ -243,7 +243,6 @@ FrameStatus BodyFramer::feed(const char* data, std::size_t len, std::size_t& con
       }
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, len - i));
       i += n;
-      data_bytes_ += n;
       remaining_ -= n;
       if (remaining_ == 0) state_ = kind_ == Kind::Chunked ? State::DataEnd : State::Done;
       continue;
@@ -333,6 +332,7 @@ FrameStatus BodyFramer::chunk_size(std::string_view line) noexcept {
   if (k == 0 || !valid_chunk_ext(line.substr(k)))
     return error_ = "bad chunk size", FrameStatus::Error;
   remaining_ = size;
+  data_bytes_ += size;
   state_ = size == 0 ? State::Trailer : State::Data;
   return FrameStatus::NeedMore;
 }

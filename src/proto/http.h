@@ -110,7 +110,9 @@ class BodyFramer {
   FrameStatus feed(const char* data, std::size_t len, std::size_t& consumed) noexcept;
   bool until_close() const noexcept { return kind_ == Kind::UntilClose; }
   const char* error() const noexcept { return error_; }
-  // Body bytes taken so far (chunked: the chunks' data, not their framing).
+  // The body's bytes (chunked: the chunks' data, not their framing), exact once feed() said
+  // Complete: a fixed length, or the chunks' sizes as their lines came, or what came before
+  // the close. Counted per chunk, not per byte: nothing is added on the data path.
   std::uint64_t data_bytes() const noexcept { return data_bytes_; }
 
  private:

@@ -67,5 +67,27 @@ TEST(ObjectMismatch, StatusShortLongOrTheObject) {
             stats::ErrorKind::Count);
 }
 
+// Body bytes are exact however the response arrives: byte by byte, fixed length or chunked.
+TEST(ObjectMismatch, BodyBytesByteByByte) {
+  for (const std::string r : {std::string("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nabcde"),
+                              std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                          "3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n")}) {
+    proto::ResponseFramer f;
+    f.reset();
+    proto::FrameStatus st = proto::FrameStatus::NeedMore;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      std::size_t used = 0;
+      st = f.feed(r.data() + i, 1, used);
+      if (st != proto::FrameStatus::NeedMore) {
+        EXPECT_EQ(i + 1, r.size());
+        break;
+      }
+    }
+    EXPECT_EQ(st, proto::FrameStatus::Complete) << r;
+    EXPECT_EQ(f.body_bytes(), 5u) << r;
+    EXPECT_EQ(object_mismatch(f, 5), stats::ErrorKind::Count);
+  }
+}
+
 }  // namespace
 }  // namespace connperf::load
