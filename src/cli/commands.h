@@ -51,6 +51,7 @@ struct ServerOptions {
   int backlog = 4096;
   std::string stats_listen;  // "" = no live endpoint
   TlsServerFlags tls;
+  std::string body;          // --body SIZE|LIST
 };
 
 struct ProxyOptions {

@@ -28,6 +28,7 @@ void add_crr(CLI::App& app, CrrOptions& o) {
       ->each([&o](const std::string&) { o.concurrency_set = true; });
   add_rate_flag(c, o.rate, "new connections per second in total (open loop)", "closed loop");
   add_close_flag(c, o.close, "how we close after the response: rst (SO_LINGER 0) or fin");
+  add_object_flag(c, o.to.object);
   add_criteria_flag(c, o.run.criteria, Judged::Crr);
   c.add_option("--hold", o.hold,
                "N connections opened before the measurement and held for the whole run beside "

@@ -205,6 +205,22 @@ void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_he
                "counts at the start and end, print and record client vs server side by side");
 }
 
+void add_object_flag(CLI::App& c, std::string& spec) {
+  c.add_option("--object", spec,
+               "object sizes to ask for by path (GET /1k; k = 1024, m = 1024k, at most 16m): "
+               "SIZE, LIST (1k,64k: in turn) or mix:SIZE=WEIGHT,... (e.g. mix:1k=50,64k=50: "
+               "by weight, the same sequence every run); each response must be 200 with exactly "
+               "that body; adds goodput")
+      ->type_name("SIZE|LIST|mix:W");
+}
+
+proto::ObjectSet parse_object_flag(const char* flag, const std::string& text, bool allow_mix) {
+  proto::ObjectSet set;
+  if (const std::string why = proto::parse_object_set(text, allow_mix, set); !why.empty())
+    throw UsageError(std::string(flag) + ": " + why);
+  return set;
+}
+
 void add_stats_listen_flag(CLI::App& c, std::string& spec) {
   c.add_option("--stats-listen", spec,
                "serve live /metrics (Prometheus) and /stats (JSON) on ADDR:PORT (a PORT alone: "
@@ -232,6 +248,9 @@ load::Targets parse_target_flags(const TargetFlags& o) {
     t.text = unescape(o.request);
     if (t.text.empty()) throw UsageError("--request: empty request text");
   }
+  if (o.object.empty()) return t;
+  if (t.request != load::RequestKind::Http) throw UsageError("--object: only with --request http");
+  t.objects = parse_object_flag("--object", o.object, true);
   return t;
 }
 

@@ -117,8 +117,13 @@ struct TargetFlags {
   std::string request = "http";
   std::string netns;
   std::string server_stats;  // http://HOST:PORT of the target server's --stats-listen
+  std::string object;        // --object (crr, rr): SIZE|LIST|mix:WEIGHTS
 };
 void add_target_flags(CLI::App& c, TargetFlags& o, const std::string& request_help);
+// --object SIZE|LIST|mix:WEIGHTS (crr, rr): the object sizes requests ask for by path.
+void add_object_flag(CLI::App& c, std::string& spec);
+// --object's and server --body's grammar (proto/object.h); a bad one is a UsageError.
+proto::ObjectSet parse_object_flag(const char* flag, const std::string& text, bool allow_mix);
 // Resolves targets and sources; every target needs a --bind address of its family when any is
 // given. Throws UsageError.
 load::Targets parse_target_flags(const TargetFlags& o);

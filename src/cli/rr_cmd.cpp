@@ -32,6 +32,7 @@ void add_rr(CLI::App& app, RrOptions& o) {
                                  "(against server --mode echo)")
       ->check(in_range(std::size_t{1}, std::size_t{64} << 20))
       ->default_str("off");
+  add_object_flag(c, o.to.object);
   c.add_option("--sweep", o.sweep,
                "N1,N2,...: one step per connection count, -d seconds each (5 unless given) "
                "after --warmup; a closing table, summary.steps[] in JSON");
@@ -95,6 +96,7 @@ load::RrSpec rr_spec(const RrOptions& o) {
   spec.rate = o.rate;
   spec.count = o.run.count;
   spec.size = o.size;
+  if (spec.size && !spec.objects.empty()) throw UsageError("--object: not with --size (an echo)");
   spec.timeout_ns = o.run.timeout_ns();
   spec.phases = o.run.phases();
   return spec;

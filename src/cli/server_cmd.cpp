@@ -25,6 +25,12 @@ void add_server(CLI::App& app, ServerOptions& o) {
   add_mode_flag(c, o.mode,
                 "http: HTTP/1.1 200 with keep-alive; crr: answer each chunk with '200 Ok.'; "
                 "echo; upper; stamp: '[ctime] ' + chunk; discard");
+  c.add_option("--body", o.body,
+               "http mode: answer 200 with a body of the size the path names (GET /1k: 1,024 "
+               "bytes; k = 1024, m = 1024k, at most 16m), SIZE or LIST (1k,2k,4k,16k,64k); a "
+               "size not in the list: 404; a path that names no size: the first")
+      ->type_name("SIZE|LIST")
+      ->default_str("off (a 3-byte body)");
   add_duration_flag(c, o.duration, "stop after SECONDS (0: at Ctrl-C)");
   c.add_option("--max-connections", o.max_connections,
                "open connections at most; beyond it accepting pauses")
@@ -54,6 +60,10 @@ server::ServerSpec server_spec(const ServerOptions& o) {
   if (idle <= 0) throw UsageError("--idle-timeout: must be more than 0");
   s.idle_timeout_ns = loop::ns_from_seconds(idle);
   s.backlog = o.backlog;
+  if (!o.body.empty()) {
+    if (s.mode != server::Mode::Http) throw UsageError("--body: only with --mode http");
+    s.bodies = parse_object_flag("--body", o.body, false).sizes;
+  }
   const tls::ServerOptions t = tls_server_options(o.tls);
   if (t.on && s.model != server::Model::Epoll)
     throw UsageError("--tls: only with --model epoll for now");

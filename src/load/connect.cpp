@@ -1,5 +1,7 @@
 #include "load/connect.h"
 
+#include "load/objects.h"
+
 
 #include "loop/clock.h"
 
@@ -7,6 +9,11 @@ namespace connperf::load {
 
 std::vector<std::string> Targets::requests() const {
   std::vector<std::string> out;
+  if (request == RequestKind::Http && !objects.empty()) {
+    std::vector<std::string> hosts;
+    for (const Target& t : targets) hosts.push_back(t.name);
+    return object_requests(hosts, objects);
+  }
   for (const Target& t : targets) out.push_back(proto::request_bytes(request, t.name, text));
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include "load/connect.h"
 #include "load/engine_impl.h"
+#include "load/objects.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
@@ -43,6 +44,7 @@ struct Slot {
   State state = State::Free;
   bool want_out = false;  // --tls: EPOLLOUT is in the interest (the handshake wants to write)
   std::uint16_t target = 0;
+  std::uint8_t object = 0;      // --object: the size asked for, an index into the list
   std::uint32_t sent = 0;
   std::uint64_t t_start = 0;    // scheduled start (open loop) or connect() call (closed loop)
   std::uint64_t t_connect = 0;  // connect() call
@@ -57,7 +59,8 @@ struct Slot {
 class CrrWorker final : public loop::Handler {
  public:
   CrrWorker(CrrEngine& engine, unsigned index)
-      : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
+      : engine_(engine), spec_(engine.spec()), connector_(spec_, index),
+        requests_(spec_.requests()), objects_(spec_.objects, index, stats_) {
     const unsigned n = spec_.threads;
     cap_ = static_cast<std::uint32_t>(share(spec_.concurrency, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
@@ -178,6 +181,7 @@ class CrrWorker final : public loop::Handler {
     const std::uint32_t index = free_.back();
     Slot& s = slots_[index];
     s.target = connector_.next_target();
+    s.object = objects_.pick();
     ++started_;
     stats_.started();
     net::Fd fd;
@@ -213,7 +217,7 @@ class CrrWorker final : public loop::Handler {
       --eager_backoff_;
       return true;
     }
-    const std::string& req = requests_[s.target];
+    const std::string& req = request_of(s);
     const net::Result r = net::send_some(s.fd, req.data(), req.size());
     if (r.err == net::Err::WouldBlock) {
       eager_backoff_ = kEagerBackoff;
@@ -311,6 +315,10 @@ class CrrWorker final : public loop::Handler {
     send_request<true>(s, now);
   }
 
+  const std::string& request_of(const Slot& s) const noexcept {
+    return requests_[objects_.request_index(s.target, s.object)];
+  }
+
   template <bool Tls>
   net::Result send_bytes(Slot& s, const char* data, std::size_t len) noexcept {
     if constexpr (Tls) return tls::send_some(s.ssl, data, len);
@@ -338,7 +346,7 @@ class CrrWorker final : public loop::Handler {
 
   template <bool Tls>
   void send_request(Slot& s, std::uint64_t now) {
-    const std::string& req = requests_[s.target];
+    const std::string& req = request_of(s);
     while (s.sent < req.size()) {
       const net::Result r = send_bytes<Tls>(s, req.data() + s.sent, req.size() - s.sent);
       if (r.err == net::Err::WouldBlock) {  // EPOLLOUT (edge) resumes
@@ -378,6 +386,10 @@ class CrrWorker final : public loop::Handler {
   }
 
   void complete(Slot& s, std::uint64_t now) {
+    if (spec_.request == RequestKind::Http) {
+      const stats::ErrorKind why = objects_.done(s.framer, s.object);
+      if (why != stats::ErrorKind::Count) return fail(s, {why});
+    }
     stats_.response_us().record(loop::us_from_ns(now - s.t_sent));
     stats_.total_us().record(loop::us_from_ns(now - s.t_start));
     stats_.ttlb_us().record(loop::us_from_ns(now - s.t_connect));
@@ -438,6 +450,7 @@ class CrrWorker final : public loop::Handler {
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::vector<std::string> requests_;
+  ObjectLoad objects_;  // after stats_
   std::uint32_t cap_ = 0;
   std::uint32_t active_ = 0;
   std::uint64_t quota_ = 0;

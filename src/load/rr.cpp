@@ -7,6 +7,7 @@
 
 #include "load/connect.h"
 #include "load/engine_impl.h"
+#include "load/objects.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
@@ -26,6 +27,7 @@ struct RrConn {
   std::uint32_t gen = 0;
   State state = State::Closed;
   std::uint16_t target = 0;
+  std::uint8_t object = 0;      // --object: the size asked for, an index into the list
   bool reconnect = false;       // the response said the connection ends
   std::size_t sent = 0;
   std::size_t got = 0;          // echo payload bytes received and checked
@@ -44,7 +46,8 @@ struct RrConn {
 class RrWorker final : public loop::Handler {
  public:
   RrWorker(RrEngine& engine, unsigned index)
-      : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
+      : engine_(engine), spec_(engine.spec()), connector_(spec_, index),
+        requests_(spec_.requests()), objects_(spec_.objects, index, stats_) {
     const unsigned n = spec_.threads;
     conns_.resize(share(spec_.connections, n, index));
     quota_ = spec_.count ? share(spec_.count, n, index) : UINT64_MAX;
@@ -195,6 +198,7 @@ class RrWorker final : public loop::Handler {
     ++outstanding_;
     stats_.started();
     c.has_sent = true;
+    c.object = objects_.pick();
     c.sent = 0;
     c.got = 0;
     c.first_byte = false;
@@ -222,14 +226,18 @@ class RrWorker final : public loop::Handler {
   }
 
   std::size_t request_size(const RrConn& c) const {
-    return spec_.size ? spec_.size : requests_[c.target].size();
+    return spec_.size ? spec_.size : request_of(c).size();
+  }
+
+  const std::string& request_of(const RrConn& c) const noexcept {
+    return requests_[objects_.request_index(c.target, c.object)];
   }
 
   void send_rest(std::uint32_t i, std::uint64_t now) {
     RrConn& c = conns_[i];
     const std::size_t total = request_size(c);
     while (c.sent < total) {
-      const char* data = spec_.size ? chunk_of_payload(c.sent, total) : requests_[c.target].data() + c.sent;
+      const char* data = spec_.size ? chunk_of_payload(c.sent, total) : request_of(c).data() + c.sent;
       const std::size_t len = spec_.size ? std::min(total - c.sent, sizeof payload_buf_) : total - c.sent;
       const net::Result r = net::send_some(c.fd, data, len);
       if (r.err == net::Err::WouldBlock) return;
@@ -255,7 +263,7 @@ class RrWorker final : public loop::Handler {
       if (!r.ok()) return fail(i, stats::error_kind(r.err), r.sys_errno, now);
       if (r.value == 0) {
         if (spec_.request == RequestKind::Http && c.framer.on_eof() == proto::FrameStatus::Complete)
-          return complete(i, now, true);
+          return framed(i, now, true);
         return fail(i, stats::ErrorKind::ClosedEarly, 0, now);
       }
       if (!c.first_byte && c.state == RrConn::State::Reading) {
@@ -284,7 +292,14 @@ class RrWorker final : public loop::Handler {
     if (s == proto::FrameStatus::NeedMore) return true;
     if (s == proto::FrameStatus::Error || used < n)  // bytes nobody asked for: not a clean reply
       return fail(i, stats::ErrorKind::BadResponse, 0, now), false;
-    return complete(i, now, !c.framer.keep_alive()), false;
+    return framed(i, now, !c.framer.keep_alive()), false;
+  }
+
+  // An HTTP response read in full: its body counted, or the error it is (--object).
+  void framed(std::uint32_t i, std::uint64_t now, bool reconnect) {
+    const stats::ErrorKind why = objects_.done(conns_[i].framer, conns_[i].object);
+    if (why != stats::ErrorKind::Count) return fail(i, why, 0, now);
+    complete(i, now, reconnect);
   }
 
   void complete(std::uint32_t i, std::uint64_t now, bool reconnect) {
@@ -366,6 +381,7 @@ class RrWorker final : public loop::Handler {
   stats::ClientStats stats_;
   std::vector<RrConn> conns_;
   std::vector<std::string> requests_;
+  ObjectLoad objects_;  // after stats_
   using Timer = std::pair<std::uint64_t, std::uint32_t>;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::uint64_t quota_ = 0;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "net/address.h"
+#include "proto/object.h"
 #include "proto/request.h"
 
 namespace connperf::load {
@@ -24,8 +25,11 @@ struct Targets {
                                      // empty = the kernel's choice
   RequestKind request = RequestKind::Http;
   std::string text;                  // the request bytes for RequestKind::Text
+  proto::ObjectSet objects;          // --object (Http): the sizes requests ask for by path
 
-  // The request bytes for each target, in target order.
+
+  // The request bytes for each target, in target order; with --object for each target and
+  // size (load::ObjectLoad::request_index).
   std::vector<std::string> requests() const;
 };
 

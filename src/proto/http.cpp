@@ -220,6 +220,7 @@ void BodyFramer::start(Kind kind, std::uint64_t length) noexcept {
   kind_ = kind;
   error_ = nullptr;
   remaining_ = length;
+  data_bytes_ = kind == Kind::Length ? length : 0;  // chunked: per chunk; until close: as read
   trailer_bytes_ = 0;
   line_.clear();
   state_ = kind == Kind::Chunked ? State::Size
@@ -236,6 +237,7 @@ FrameStatus BodyFramer::feed(const char* data, std::size_t len, std::size_t& con
     }
     if (state_ == State::Data) {
       if (kind_ == Kind::UntilClose) {
+        data_bytes_ += len - i;
         i = len;
         continue;
       }
@@ -330,6 +332,7 @@ FrameStatus BodyFramer::chunk_size(std::string_view line) noexcept {
   if (k == 0 || !valid_chunk_ext(line.substr(k)))
     return error_ = "bad chunk size", FrameStatus::Error;
   remaining_ = size;
+  data_bytes_ += size;
   state_ = size == 0 ? State::Trailer : State::Data;
   return FrameStatus::NeedMore;
 }
@@ -490,8 +493,16 @@ FrameStatus RequestFramer::start_line(std::string_view line) noexcept {
       line_.truncated() ? line.substr(sp + 1) : line.substr(sp + 1, line.size() - sp - 10);
   if (target.empty() && !line_.truncated()) return fail("empty request target");
   if (!valid_target(target) || odd_byte_ || spaces_ != 2) return fail("bad request target");
+  if (keep_target_) [[unlikely]] save_target(line_.truncated() ? std::string_view() : target);
   state_ = State::Headers;
   return FrameStatus::NeedMore;
+}
+
+void RequestFramer::save_target(std::string_view target) noexcept {
+  target_len_ = 0;
+  if (target.size() > kTargetKeep) return;
+  std::memcpy(target_, target.data(), target.size());
+  target_len_ = static_cast<std::uint8_t>(target.size());
 }
 
 FrameStatus RequestFramer::end_of_head() noexcept {

@@ -110,6 +110,10 @@ class BodyFramer {
   FrameStatus feed(const char* data, std::size_t len, std::size_t& consumed) noexcept;
   bool until_close() const noexcept { return kind_ == Kind::UntilClose; }
   const char* error() const noexcept { return error_; }
+  // The body's bytes (chunked: the chunks' data, not their framing), exact once feed() said
+  // Complete: a fixed length, or the chunks' sizes as their lines came, or what came before
+  // the close. Counted per chunk, not per byte: nothing is added on the data path.
+  std::uint64_t data_bytes() const noexcept { return data_bytes_; }
 
  private:
   enum class State : std::uint8_t { Data, Size, DataEnd, Trailer, Done };
@@ -118,6 +122,7 @@ class BodyFramer {
   Kind kind_ = Kind::None;
   State state_ = State::Done;
   std::uint64_t remaining_ = 0;
+  std::uint64_t data_bytes_ = 0;
   std::size_t trailer_bytes_ = 0;
   LineReader line_;
   const char* error_ = nullptr;
@@ -176,6 +181,7 @@ class ResponseFramer final : public MessageFramer {
   FrameStatus on_eof() noexcept;
   int status_code() const noexcept { return status_; }
   bool keep_alive() const noexcept;
+  std::uint64_t body_bytes() const noexcept { return body_.data_bytes(); }  // of this response
 
  private:
   FrameStatus start_line(std::string_view line) noexcept override;
@@ -194,13 +200,22 @@ class RequestFramer final : public MessageFramer {
   bool keep_alive() const noexcept;
   bool is_head() const noexcept { return method() == "HEAD"; }
   std::string_view method() const noexcept { return {method_, method_len_}; }
+  // With keep_target (server --body): the request target when it is at most kTargetKeep bytes
+  // (the size it names); "" for a longer one. Without, nothing is copied.
+  static constexpr std::size_t kTargetKeep = 22;
+  void keep_target(bool on) noexcept { keep_target_ = on; }
+  std::string_view target() const noexcept { return {target_, target_len_}; }
 
  private:
   FrameStatus start_line(std::string_view line) noexcept override;
   FrameStatus end_of_head() noexcept override;
   void start_bytes(const char* data, std::size_t len) noexcept override;
+  void save_target(std::string_view target) noexcept;
   char method_[24] = {};
   std::uint8_t method_len_ = 0;
+  std::uint8_t target_len_ = 0;
+  bool keep_target_ = false;
+  char target_[kTargetKeep] = {};
   // The request line so far: its SP (counted up to 3; a valid one has 2), and whether it held
   // an HTAB or a byte above 0x7F (the target is checked whole, however long).
   std::uint8_t spaces_ = 0;

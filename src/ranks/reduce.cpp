@@ -29,9 +29,10 @@ void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra) {
   if (comm.size() == 1) return;
   // Counters, then per histogram its buckets and sum; min and max reduce apart.
   std::vector<std::uint64_t> v;
-  v.reserve(5 + s.errors.size() + s.other_errno.size() + extra.size() +
+  v.reserve(6 + 2 * s.objects.size() + s.errors.size() + s.other_errno.size() + extra.size() +
             kHistograms * (Histogram::kBuckets + 1));
-  v.insert(v.end(), {s.started, s.completed, s.in_flight, s.tls_full, s.tls_resumed});
+  v.insert(v.end(), {s.started, s.completed, s.in_flight, s.tls_full, s.tls_resumed, s.body_bytes});
+  for (const auto& o : s.objects) v.insert(v.end(), {o.completed, o.body_bytes});  // sizes: the same
   v.insert(v.end(), s.errors.begin(), s.errors.end());
   v.insert(v.end(), s.other_errno.begin(), s.other_errno.end());
   v.insert(v.end(), extra.begin(), extra.end());
@@ -52,6 +53,11 @@ void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra) {
   s.in_flight = v[at++];
   s.tls_full = v[at++];
   s.tls_resumed = v[at++];
+  s.body_bytes = v[at++];
+  for (auto& o : s.objects) {
+    o.completed = v[at++];
+    o.body_bytes = v[at++];
+  }
   for (auto& e : s.errors) e = v[at++];
   for (auto& e : s.other_errno) e = v[at++];
   for (auto& e : extra) e = v[at++];

@@ -56,6 +56,17 @@ stats::Histogram merged_histogram(const std::vector<json>& docs, const char* nam
 }
 
 // crr and rr: the job's ClientSnapshot, then the summary a single run writes.
+// Body bytes (goodput), in total and per --object size (parts ran the same --object list).
+void add_objects(const json& s, stats::ClientSnapshot& t) {
+  t.body_bytes += s.value("body_bytes", std::uint64_t{0});
+  const json objects = s.value("objects", json::array());
+  for (std::size_t i = 0; i < objects.size() && i < t.objects.size(); ++i) {
+    t.objects[i].size = objects[i].value("size", std::uint64_t{0});
+    t.objects[i].completed += objects[i].value("completed", std::uint64_t{0});
+    t.objects[i].body_bytes += objects[i].value("body_bytes", std::uint64_t{0});
+  }
+}
+
 void merge_client(const std::vector<json>& docs, const std::string& command, Merged& out) {
   stats::ClientSnapshot t;
   std::uint64_t aborted = 0;
@@ -70,6 +81,7 @@ void merge_client(const std::vector<json>& docs, const std::string& command, Mer
           s.contains("errors") && s["errors"].contains(name))
         t.errors[k] += s["errors"][name].get<std::uint64_t>();
     if (s.contains("errors_other")) add_counts(other, s["errors_other"]);
+    add_objects(s, t);
   }
   t.connect_us = merged_histogram(docs, "connect");
   t.response_us = merged_histogram(docs, "response");
@@ -130,7 +142,8 @@ json merge_intervals(const std::vector<json>& docs) {
     for (const auto& i : d.value("intervals", json::array())) {
       if (!i.contains("t") || !i["t"].is_number()) continue;
       json part = i;
-      for (const char* drop : {"connect_us", "response_us", "cps", "qps"}) part.erase(drop);
+      for (const char* drop : {"connect_us", "response_us", "cps", "qps", "goodput_bytes_per_s"})
+        part.erase(drop);
       const auto key = std::llround(i["t"].get<double>() * 1000);
       auto [it, fresh] = by_t.try_emplace(key, part);
       if (!fresh) {
@@ -147,6 +160,7 @@ json merge_intervals(const std::vector<json>& docs) {
     };
     if (i.contains("requests")) i["qps"] = rate(i["requests"]);
     else if (i.contains("completed")) i["cps"] = rate(i["completed"]);
+    if (i.contains("body_bytes")) i["goodput_bytes_per_s"] = rate(i["body_bytes"]);
     out.push_back(std::move(i));
   }
   return out;

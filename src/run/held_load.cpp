@@ -18,6 +18,7 @@ namespace {
 load::CcSpec held_spec(const load::CrrSpec& crr, const HoldSpec& hold) {
   load::CcSpec s;
   static_cast<load::Targets&>(s) = crr;  // the same targets, sources and request
+  s.objects = {};                        // held connections ask for the default object
   s.threads = 1;
   s.count = hold.count;
   s.keepalive_ns = hold.interval_ns;

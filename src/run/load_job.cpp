@@ -28,14 +28,18 @@ bool PhaseLabels::label(double t, double seconds, nlohmann::json& j, std::string
 
 std::string PhaseLabels::sustain_text(const nlohmann::json& s, const char* rate_key) const {
   const auto& total = s["latency_us"]["total"];
+  const bool objects = !s.value("objects", nlohmann::json::array()).empty();  // --object
   return fmt::format(
-      "sustain phase ({:.1f} s of {:.1f}): {} completed, {}/s, {} errors, total p50 {} p99 {}\n",
+      "sustain phase ({:.1f} s of {:.1f}): {} completed, {}/s, {} errors, total p50 {} p99 {}{}\n",
       s["seconds"].get<double>(), loop::seconds_from_ns(phases_.total_ns()),
       stats::format_count(s["completed"].get<std::uint64_t>()),
       stats::format_rate(s[rate_key].get<double>()),
       stats::format_count(s["error_total"].get<std::uint64_t>()),
       total["count"].get<std::uint64_t>() ? stats::format_us(total["p50"].get<std::uint64_t>()) : "-",
-      total["count"].get<std::uint64_t>() ? stats::format_us(total["p99"].get<std::uint64_t>()) : "-");
+      total["count"].get<std::uint64_t>() ? stats::format_us(total["p99"].get<std::uint64_t>()) : "-",
+      objects ? ", goodput " + stats::format_bytes(static_cast<std::uint64_t>(
+                                   s["goodput_bytes_per_s"].get<double>())) + "/s"
+              : std::string());
 }
 
 nlohmann::json PhaseLabels::phases_json() const {

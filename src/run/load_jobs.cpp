@@ -133,6 +133,13 @@ nlohmann::json tls_config(const tls::ClientOptions& t) {
           {"close_notify", t.close_notify}};
 }
 
+// config.object (--object): {"sizes": [bytes...], "weights": [...] for a mix}.
+void add_objects_config(nlohmann::json& j, const load::Targets& t) {
+  if (t.objects.empty()) return;
+  j["object"] = {{"sizes", t.objects.sizes}, {"mix", t.objects.mix}};
+  if (t.objects.mix) j["object"]["weights"] = t.objects.weights;
+}
+
 }  // namespace
 
 nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
@@ -144,14 +151,17 @@ nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
           {"timeout_ms", loop::ms_from_ns(s.timeout_ns)},
           {"bind_addresses", s.binds.size()}};
   if (s.tls.on) j["tls"] = tls_config(s.tls);
+  add_objects_config(j, s);
   return j;
 }
 
 nlohmann::json rr_config(const load::RrSpec& s, double duration) {
-  return {{"targets", target_names(s)}, {"threads", s.threads}, {"connections", s.connections},
-          {"rate", s.rate}, {"duration", duration}, {"count", s.count},
-          {"request", s.size ? "echo" : load::to_string(s.request)}, {"size", s.size},
-          {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}};
+  nlohmann::json j = {{"targets", target_names(s)}, {"threads", s.threads},
+          {"connections", s.connections}, {"rate", s.rate}, {"duration", duration},
+          {"count", s.count}, {"request", s.size ? "echo" : load::to_string(s.request)},
+          {"size", s.size}, {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}};
+  add_objects_config(j, s);
+  return j;
 }
 
 Plan crr_plan(const load::CrrSpec& s, double duration, const OutputSettings& out) {
@@ -167,7 +177,7 @@ Plan crr_plan(const load::CrrSpec& s, double duration, const OutputSettings& out
                                             ? fmt::format(" (resume {:g})", s.tls.resume)
                                             : std::string())
                : std::string(),
-      load::to_string(s.request), stats::crr_header());
+      load::to_string(s.request), stats::crr_header(!s.objects.empty()));
   return {"crr", crr_config(s, duration), std::move(banner), duration, out};
 }
 
@@ -177,7 +187,7 @@ Plan rr_plan(const load::RrSpec& s, double duration, const OutputSettings& out) 
       s.threads, s.threads == 1 ? "" : "s", s.connections,
       s.rate > 0 ? fmt::format("{}/s scheduled", s.rate) : std::string("closed loop"),
       s.size ? fmt::format("echo {} bytes", s.size) : load::to_string(s.request),
-      stats::rr_header());
+      stats::rr_header(!s.objects.empty()));
   return {"rr", rr_config(s, duration), std::move(banner), duration, out};
 }
 

@@ -40,9 +40,10 @@ namespace {
 class BlockingConn {
  public:
   BlockingConn(int fd, const ServerSpec& spec, stats::ListenerStats& st,
-               const std::atomic<Phase>& phase)
-      : fd_(fd), spec_(spec), st_(st), phase_(phase) {
+               const std::atomic<Phase>& phase, const ObjectReplies* objects)
+      : fd_(fd), spec_(spec), st_(st), phase_(phase), objects_(objects) {
     http_.reset();
+    http_.set_objects(objects);
   }
 
   void serve() {
@@ -68,6 +69,9 @@ class BlockingConn {
       respond(static_cast<std::size_t>(r.value));
       if (!send_all(out_)) return;
       out_.clear();
+      for (const std::string_view part : parts_)  // --body: straight from the shared replies
+        if (!send_all(part)) return;
+      parts_.clear();
       if (last_ != Last::None) {
         const std::string_view last = kLastReply[static_cast<int>(last_)];
         if (!send_all(last)) return;
@@ -94,6 +98,12 @@ class BlockingConn {
   }
 
   void respond_http(std::size_t n) {
+    if (objects_) {
+      last_ = http_.feed(buf_, n, st_.requests, [this](bool head) {
+        parts_.push_back(object_reply(*objects_, http_, head, st_));
+      });
+      return;
+    }
     last_ = http_.feed(buf_, n, st_.requests,
                        [this](bool head) { out_.append(head ? kHttpHeadReply : kHttpReply); });
   }
@@ -129,6 +139,8 @@ class BlockingConn {
   const ServerSpec& spec_;
   stats::ListenerStats& st_;
   const std::atomic<Phase>& phase_;
+  const ObjectReplies* objects_;
+  std::vector<std::string_view> parts_;  // --body: the replies of one read, in order
   HttpReplyLoop http_;
   EchoFamily echo_;
   std::string out_;
@@ -146,6 +158,7 @@ BlockingServer::BlockingServer(ServerSpec spec) : spec_(std::move(spec)) {
              ? 1
              : static_cast<std::size_t>(spec_.max_connections ? spec_.max_connections : fallback);
   spec_.threads = 1;
+  if (!spec_.bodies.empty()) objects_ = std::make_unique<const ObjectReplies>(spec_.bodies);
   for (std::size_t slot = cap_; slot >= 1; --slot) free_slots_.push_back(slot);
 }
 
@@ -244,7 +257,7 @@ void BlockingServer::dispatch(int fd, std::size_t listener) {
 }
 
 void BlockingServer::run_thread(int fd, std::size_t listener, std::size_t slot) {
-  BlockingConn(fd, spec_, stats(slot, listener), shared_->phase).serve();
+  BlockingConn(fd, spec_, stats(slot, listener), shared_->phase, objects_.get()).serve();
   give_slot(slot);
   live_.fetch_sub(1);
 }
@@ -262,7 +275,7 @@ void BlockingServer::run_child(int fd, std::size_t listener, std::size_t slot) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the server
     if (::getppid() != parent) ::_exit(0);
     for (auto& l : listeners_) ::close(l.release());
-    BlockingConn(fd, spec_, stats(slot, listener), shared_->phase).serve();
+    BlockingConn(fd, spec_, stats(slot, listener), shared_->phase, objects_.get()).serve();
     ::_exit(0);
   }
   ::close(fd);  // the parent never keeps the child's connection

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -52,6 +53,7 @@ class BlockingServer final : public ServerEngine {
   stats::ListenerStats& stats(std::size_t slot, std::size_t listener) const;
 
   ServerSpec spec_;
+  std::unique_ptr<const ObjectReplies> objects_;  // --body
   std::vector<net::SockAddr> bound_;
   std::vector<net::Fd> listeners_;
   std::size_t cap_ = 0;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "proto/object.h"
 #include "proto/transform.h"
 
 namespace connperf::server {
@@ -35,6 +38,56 @@ void EchoFamily::append(Mode mode, char* data, std::size_t n, std::string& out) 
   }
 }
 
+namespace {
+
+// Printable, a line every 64 bytes: a body that reads well in curl or a capture.
+void append_body(std::string& out, std::uint64_t size) {
+  for (std::uint64_t i = 0; i < size; ++i)
+    out.push_back(i % 64 == 63 ? '\n' : static_cast<char>('a' + i % 26));
+}
+
+}  // namespace
+
+ObjectReplies::ObjectReplies(const std::vector<std::uint64_t>& sizes) : sizes_(sizes) {
+  for (int close = 0; close < 2; ++close) {
+    const char* conn = close ? "close" : "keep-alive";
+    for (const std::uint64_t size : sizes_) {
+      std::string& r = replies_[close].emplace_back(fmt::format(
+          "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
+          size, conn));
+      head_bytes_[close].push_back(r.size());
+      r.reserve(r.size() + size);
+      append_body(r, size);
+    }
+    replies_[close].push_back(fmt::format(
+        "HTTP/1.1 404 Not Found\r\nServer: connperf\r\nContent-Length: 0\r\nConnection: {}\r\n\r\n",
+        conn));
+    head_bytes_[close].push_back(replies_[close].back().size());
+  }
+}
+
+int ObjectReplies::find(std::string_view target) const noexcept {
+  const auto size = proto::size_of_target(target);
+  if (!size) return 0;
+  for (std::size_t i = 0; i < sizes_.size(); ++i)
+    if (sizes_[i] == *size) return static_cast<int>(i);
+  return kNotFound;
+}
+
+std::string_view ObjectReplies::reply(int object, bool head_request, bool close) const noexcept {
+  const int c = close ? 1 : 0;
+  const std::size_t i = object == kNotFound ? sizes_.size() : static_cast<std::size_t>(object);
+  const std::string_view r = replies_[c][i];
+  return head_request ? r.substr(0, head_bytes_[c][i]) : r;
+}
+
+std::string_view object_reply(const ObjectReplies& objects, const HttpReplyLoop& http, bool head,
+                              stats::ListenerStats& st) noexcept {
+  const int object = http.object();
+  if (object == ObjectReplies::kNotFound) st.not_found.add();
+  return objects.reply(object, head, http.last() != Last::None);
+}
+
 void HttpReplyLoop::reset() noexcept {
   framer_.reset();
   last_ = Last::None;
@@ -51,6 +104,7 @@ HttpReplyLoop::Step HttpReplyLoop::next(const char* data, std::size_t n,
     return Step::Last;
   }
   const bool head = framer_.is_head();
+  if (objects_) [[unlikely]] object_ = objects_->find(framer_.target());
   if (!framer_.keep_alive()) {
     last_ = head ? Last::CloseHead : Last::Close;
     return Step::Last;

@@ -6,6 +6,7 @@
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proto/http.h"
 #include "server/server.h"
@@ -22,7 +23,8 @@ inline constexpr std::string_view kHttpHeadReply = kHttpReply.substr(0, kHttpRep
 
 // The reply that ends a connection the server closes: after Connection: close, or a refused
 // request (400, or 501 for a transfer coding other than chunked).
-enum class Last : std::uint8_t { None, Close, BadRequest, CloseHead, NotImplemented };
+// Sent (--body): the closing reply went out as an object reply; nothing more, then the close.
+enum class Last : std::uint8_t { None, Close, BadRequest, CloseHead, NotImplemented, Sent };
 inline constexpr std::string_view kLastReply[] = {
     "",
     "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\nOk\n",
@@ -31,6 +33,7 @@ inline constexpr std::string_view kLastReply[] = {
     "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 3\r\nConnection: close\r\n\r\n",
     "HTTP/1.1 501 Not Implemented\r\nServer: connperf\r\nContent-Length: 16\r\n"
     "Connection: close\r\n\r\nNot Implemented\n",
+    "",
 };
 // A refused request: not counted as a request, and its connection ends as an error.
 inline bool refused(Last last) noexcept {
@@ -48,6 +51,25 @@ inline constexpr std::size_t kMinHttpRequest = 20;
 std::size_t read_budget(Mode mode, std::size_t pending, std::size_t high_water,
                         std::size_t reply_len, std::size_t buf_size) noexcept;
 
+// --body: the replies of sized objects, built once before the server starts and then only read
+// (by every thread, and by forked children as the parent built them). A request names its size
+// by path (proto/object.h): "/1k" the object of 1,024 bytes or 404 when not given; "/" or a
+// target that is no size, the first size.
+class ObjectReplies {
+ public:
+  static constexpr int kNotFound = -1;
+  explicit ObjectReplies(const std::vector<std::uint64_t>& sizes);
+  int find(std::string_view target) const noexcept;
+  // The reply to `object` (keep-alive, or `close`): head and body in one piece, so one send
+  // carries both (a head sent alone would wait for the peer's delayed ACK); HEAD: the head.
+  std::string_view reply(int object, bool head_request, bool close) const noexcept;
+
+ private:
+  std::vector<std::uint64_t> sizes_;
+  std::vector<std::string> replies_[2];     // [close][object]; the 404 reply's last
+  std::vector<std::size_t> head_bytes_[2];  // of each reply, its head
+};
+
 // The HTTP reply loop of every model: feeds a connection's request bytes to a framer and answers
 // request by request. One per connection (the framer's state spans reads); no allocation.
 class HttpReplyLoop {
@@ -55,6 +77,13 @@ class HttpReplyLoop {
   enum class Step : std::uint8_t { NeedMore, Get, Head, Last };
 
   void reset() noexcept;  // for a new connection
+  // --body: each request's object is looked up here (object(), in on_reply); a request that
+  // ends the connection is answered by on_reply too, then Last::Sent.
+  void set_objects(const ObjectReplies* objects) noexcept {
+    objects_ = objects;
+    framer_.keep_target(objects != nullptr);
+  }
+  int object() const noexcept { return object_; }
 
   // Takes bytes up to the end of the next request (`used` says how many) and says what it
   // calls for: a keep-alive reply to GET or HEAD, or the reply that ends the connection
@@ -74,7 +103,12 @@ class HttpReplyLoop {
       off += used;
       if (step == Step::NeedMore) break;
       if (!refused(last_)) requests.add();
-      if (step != Step::Last) on_reply(step == Step::Head);
+      if (step != Step::Last) {
+        on_reply(step == Step::Head);
+      } else if (objects_ && !refused(last_)) {  // the object goes out with Connection: close
+        on_reply(last_ == Last::CloseHead);
+        last_ = Last::Sent;
+      }
     }
     return last_;
   }
@@ -82,7 +116,13 @@ class HttpReplyLoop {
  private:
   proto::RequestFramer framer_;
   Last last_ = Last::None;
+  const ObjectReplies* objects_ = nullptr;
+  int object_ = 0;
 };
+
+// --body: the reply to the request `http` just framed, a view into ObjectReplies; 404s counted.
+std::string_view object_reply(const ObjectReplies& objects, const HttpReplyLoop& http, bool head,
+                              stats::ListenerStats& st) noexcept;
 
 // How a connection whose send failed ended, in every model: the peer's reset (or broken pipe),
 // else an error; after our own FIN (a drain) a refused send is the server's close.

@@ -75,12 +75,29 @@ struct Conn {
   Last last = Last::None;            // the reply that ends the connection, sent after the rest
   std::uint16_t last_sent = 0;
   std::uint32_t owed = 0;            // keep-alive reply bytes not yet sent
+  // --body: object reply bytes queued, not yet sent. A read queues at most kRepliesPerBurst
+  // replies of at most 16 MiB: never near 4 GiB. (In the padding after owed: Conn stays 80
+  // bytes, which keeps its reset at accept a few stores rather than a rep stos.)
+  std::uint32_t view_bytes = 0;
   std::uint64_t last_active = 0;
   std::string out;                   // echo family, HEAD: bytes not yet sent, from out_off
   std::size_t out_off = 0;
   SSL* ssl = nullptr;                // --tls
 
-  std::size_t pending() const noexcept { return owed + out.size() - out_off; }
+  std::size_t pending() const noexcept { return owed + out.size() - out_off + view_bytes; }
+};
+
+static_assert(sizeof(Conn) <= 80, "see view_bytes");
+
+// --body: a connection's object replies, as views into the shared ObjectReplies, in order.
+struct ObjectQueue {
+  std::vector<std::string_view> parts;
+  std::size_t front = 0;  // the part being sent
+  std::size_t sent = 0;   // bytes of it
+  void clear() noexcept {
+    parts.clear();
+    front = sent = 0;
+  }
 };
 
 // What one epoll event lets a connection do; a pass runs state handlers until none can go on.
@@ -97,11 +114,14 @@ enum class Sent : std::uint8_t { All, Blocked, Ended };
 
 class ServerWorker final : public loop::Handler {
  public:
-  ServerWorker(Server& server, unsigned index) : server_(server), spec_(server.spec_) {
+  ServerWorker(Server& server, unsigned index)
+      : server_(server), spec_(server.spec_), objects_(server.objects_.get()) {
     const std::string_view reply = spec_.mode == Mode::Crr ? kCrrReply : kHttpReply;
     reply_len_ = static_cast<std::uint32_t>(reply.size());
     for (std::uint32_t i = 0; i < kRepliesPerBurst; ++i) burst_.append(reply);
     high_water_ = std::max(kHighWater, burst_.size());
+    // --body: a read may earn at most a burst of replies, whatever their size (they are views).
+    if (objects_) reply_len_ = static_cast<std::uint32_t>(kHighWater / kRepliesPerBurst);
     max_conns_ = spec_.max_connections ? loop::share(spec_.max_connections, spec_.threads, index)
                                        : UINT64_MAX;
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.idle_timeout_ns / 4, 10 * kMs, 1000 * kMs);
@@ -175,7 +195,10 @@ class ServerWorker final : public loop::Handler {
     c.gen = gen;
     c.listener = li;
     c.last_active = loop::now_ns();
-    if (spec_.mode == Mode::Http) http_[id].reset();
+    if (spec_.mode == Mode::Http) {
+      http_[id].reset();
+      if (objects_) [[unlikely]] http_[id].set_objects(objects_);
+    }
     stats_[li]->accepted.add();
     peers_.count(peer);
     ++live_;
@@ -250,7 +273,7 @@ class ServerWorker final : public loop::Handler {
   }
 
   // One handler per state; false when the connection waits for its next event or has ended.
-  bool step(std::uint32_t id, Pass& p) {
+  [[gnu::always_inline]] bool step(std::uint32_t id, Pass& p) {
     switch (conns_[id].state) {
       case ConnState::Reading:
       case ConnState::WriteShut: return on_reading(id, p);
@@ -264,7 +287,7 @@ class ServerWorker final : public loop::Handler {
   }
 
   // Reading, WriteShut: sends what is owed, then reads.
-  bool on_reading(std::uint32_t id, Pass& p) {
+  [[gnu::always_inline]] bool on_reading(std::uint32_t id, Pass& p) {
     Conn& c = conns_[id];
     if (c.pending() > 0 && p.writable && send_owed(id, p) == Sent::Ended) return false;
     if (c.pending() == 0 && draining_ && c.state == ConnState::Reading) shut_write(id);
@@ -328,8 +351,10 @@ class ServerWorker final : public loop::Handler {
     stats::ListenerStats& st = *stats_[c.listener];
     switch (spec_.mode) {
       case Mode::Http:
-        c.last = http_[id].feed(buf_, n, st.requests,
-                                [this, &c](bool head) { queue_http_reply(c, head); });
+        c.last = http_[id].feed(buf_, n, st.requests, [this, &c, id, &st](bool head) {
+          if (objects_) [[unlikely]] return queue_object(id, head, st);
+          queue_http_reply(c, head);
+        });
         return;
       case Mode::Crr: c.owed += reply_len_; break;  // every chunk of request bytes is one request
       case Mode::Echo:
@@ -342,7 +367,7 @@ class ServerWorker final : public loop::Handler {
 
   // Replies to GET are counted in `owed` (bytes of identical replies); a HEAD reply is shorter,
   // so from the first one on, replies queue as bytes in `out`, in order.
-  void queue_http_reply(Conn& c, bool head) {
+  [[gnu::always_inline]] void queue_http_reply(Conn& c, bool head) {
     if (!head && c.out_off == c.out.size()) {
       c.owed += reply_len_;
       return;
@@ -355,23 +380,51 @@ class ServerWorker final : public loop::Handler {
     c.out.append(head ? kHttpHeadReply : kHttpReply);
   }
 
+  // --body: the reply's head and body go out from the shared replies, never copied. Out of
+  // line, as the other --body paths: the tiny replies' path stays as short as without it.
+  [[gnu::noinline]] void queue_object(std::uint32_t id, bool head, stats::ListenerStats& st) {
+    const std::string_view reply = object_reply(*objects_, http_[id], head, st);
+    if (objq_.size() <= id) objq_.resize(id + 1);
+    ObjectQueue& q = objq_[id];
+    if (conns_[id].view_bytes == 0) q.clear();  // sent, or left by the slot's last connection
+    q.parts.push_back(reply);
+    conns_[id].view_bytes += static_cast<std::uint32_t>(reply.size());
+  }
+
   // The next run of owed reply bytes, as a slice of the burst of identical replies.
   std::string_view owed_bytes(const Conn& c) const {
     const std::size_t off = (reply_len_ - c.owed % reply_len_) % reply_len_;
     return std::string_view(burst_).substr(off, std::min<std::size_t>(c.owed, burst_.size() - off));
   }
 
-  // What goes out next, in order: owed replies, queued bytes, the closing reply.
+  // What goes out next, in order: owed replies, queued bytes, object replies (--body), the
+  // closing reply.
   std::string_view next_owed(const Conn& c) const {
     if (c.owed > 0) return owed_bytes(c);
     if (c.out_off < c.out.size()) return std::string_view(c.out).substr(c.out_off);
+    if (c.view_bytes > 0) [[unlikely]] return object_bytes(c);
     return kLastReply[static_cast<int>(c.last)].substr(c.last_sent);
   }
 
-  static void advance(Conn& c, std::size_t n) {
+  [[gnu::noinline]] std::string_view object_bytes(const Conn& c) const {
+    const ObjectQueue& q = objq_[static_cast<std::size_t>(&c - conns_.data())];
+    return q.parts[q.front].substr(q.sent);
+  }
+
+  void advance(Conn& c, std::size_t n) {
     if (c.owed > 0) c.owed -= static_cast<std::uint32_t>(n);
     else if (c.out_off < c.out.size()) c.out_off += n;
+    else if (c.view_bytes > 0) [[unlikely]] advance_objects(c, n);
     else c.last_sent = static_cast<std::uint16_t>(c.last_sent + n);
+  }
+
+  [[gnu::noinline]] void advance_objects(Conn& c, std::size_t n) {
+    ObjectQueue& q = objq_[static_cast<std::size_t>(&c - conns_.data())];
+    c.view_bytes -= static_cast<std::uint32_t>(n);
+    q.sent += n;
+    if (q.sent < q.parts[q.front].size()) return;
+    q.sent = 0;
+    ++q.front;
   }
 
   // Sends what is owed, the closing reply included, until it is all sent or the socket is full.
@@ -455,11 +508,13 @@ class ServerWorker final : public loop::Handler {
 
   Server& server_;
   const ServerSpec& spec_;
+  const ObjectReplies* objects_;  // --body, else null
   loop::EventLoop loop_;
   loop::Acceptor acceptor_{loop_, kListenerKind};
   std::vector<std::unique_ptr<stats::ListenerStats>> stats_;
   std::vector<Conn> conns_;
   std::vector<HttpReplyLoop> http_;  // http mode: one per connection slot
+  std::vector<ObjectQueue> objq_;    // --body: per connection slot, grown as queue_object needs
   std::vector<std::uint32_t> free_;
   PeerCounter peers_;
   std::string burst_;
@@ -480,6 +535,7 @@ template class connperf::loop::WorkerPool<connperf::server::ServerWorker>;
 namespace connperf::server {
 
 Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
+  if (!spec_.bodies.empty()) objects_ = std::make_unique<const ObjectReplies>(spec_.bodies);
   spec_.threads = std::max(1u, spec_.threads);
   // Every thread needs a share of --max-connections: one with none would pause its listener for
   // good while the kernel still hands it connections (SO_REUSEPORT).

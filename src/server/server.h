@@ -54,6 +54,9 @@ struct ServerSpec {
   // --tls (epoll model): the context every worker accepts with, built (and checked) before the
   // server starts; null = plaintext.
   std::shared_ptr<tls::ServerContext> tls;
+  // --body (http mode): the object sizes served, the first for a request that names none;
+  // empty = the tiny constant reply.
+  std::vector<std::uint64_t> bodies;
 };
 
 using loop::ListenError;  // a listen address could not be opened
@@ -84,6 +87,7 @@ std::unique_ptr<ServerEngine> make_server(ServerSpec spec);
 using loop::bind_listener;
 
 class ServerWorker;
+class ObjectReplies;
 }  // namespace connperf::server
 extern template class connperf::loop::WorkerPool<connperf::server::ServerWorker>;
 namespace connperf::server {
@@ -110,6 +114,7 @@ class Server final : public ServerEngine {
  private:
   friend class ServerWorker;
   ServerSpec spec_;
+  std::unique_ptr<const ObjectReplies> objects_;  // --body
   std::vector<net::SockAddr> bound_;
   loop::WorkerPool<ServerWorker> pool_;
 };

@@ -14,6 +14,9 @@ const char* to_string(ErrorKind kind) noexcept {
     case ErrorKind::TlsFailed: return "tls_failed";
     case ErrorKind::TlsVerify: return "tls_verify";
     case ErrorKind::NotTls: return "not_tls";
+    case ErrorKind::Status: return "status";
+    case ErrorKind::BodyShort: return "body_short";
+    case ErrorKind::BodyLong: return "body_long";
     case ErrorKind::Other:
     case ErrorKind::Count: break;
   }
@@ -43,6 +46,12 @@ ClientSnapshot& ClientSnapshot::operator+=(const ClientSnapshot& o) noexcept {
   started += o.started;
   completed += o.completed;
   in_flight += o.in_flight;
+  body_bytes += o.body_bytes;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    if (objects[i].size == 0) objects[i].size = o.objects[i].size;
+    objects[i].completed += o.objects[i].completed;
+    objects[i].body_bytes += o.objects[i].body_bytes;
+  }
   for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
   for (std::size_t i = 0; i < other_errno.size(); ++i) other_errno[i] += o.other_errno[i];
   connect_us.add(o.connect_us);
@@ -59,6 +68,11 @@ ClientSnapshot& ClientSnapshot::operator+=(const ClientSnapshot& o) noexcept {
 ClientSnapshot& ClientSnapshot::operator-=(const ClientSnapshot& earlier) noexcept {
   started = counter_delta(started, earlier.started);
   completed = counter_delta(completed, earlier.completed);
+  body_bytes = counter_delta(body_bytes, earlier.body_bytes);
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    objects[i].completed = counter_delta(objects[i].completed, earlier.objects[i].completed);
+    objects[i].body_bytes = counter_delta(objects[i].body_bytes, earlier.objects[i].body_bytes);
+  }
   for (std::size_t i = 0; i < errors.size(); ++i)
     errors[i] = counter_delta(errors[i], earlier.errors[i]);
   for (std::size_t i = 0; i < other_errno.size(); ++i)
@@ -80,6 +94,11 @@ void ClientStats::error(ErrorKind kind, int sys_errno) noexcept {
     other_errno_[static_cast<std::size_t>(sys_errno)].add();
 }
 
+void ClientStats::set_object_sizes(const std::vector<std::uint64_t>& sizes) noexcept {
+  for (std::size_t i = 0; i < sizes.size() && i < object_size_.size(); ++i)
+    object_size_[i] = sizes[i];
+}
+
 void ClientStats::snapshot(ClientSnapshot& out) const noexcept {
   // Histograms first and counters last: a completion counted is then never missing its latency.
   out.connect_us = connect_us_;
@@ -90,6 +109,9 @@ void ClientStats::snapshot(ClientSnapshot& out) const noexcept {
   out.tls_us = tls_us_;
   out.started = started_.get();
   out.completed = completed_.get();
+  out.body_bytes = body_bytes_.get();
+  for (std::size_t i = 0; i < out.objects.size(); ++i)
+    out.objects[i] = {object_size_[i], object_completed_[i].get(), object_bytes_[i].get()};
   out.tls_full = tls_full_.get();
   out.tls_resumed = tls_resumed_.get();
   out.in_flight = in_flight_.load(std::memory_order_relaxed);

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "net/error.h"
 #include "stats/counter.h"
@@ -24,11 +25,22 @@ enum class ErrorKind : std::uint8_t {
   TlsFailed,    // --tls: the handshake or a record failed (an alert, a protocol error)
   TlsVerify,    // --tls --verify: the server's certificate did not verify
   NotTls,       // --tls: the server answered in plaintext
+  Status,       // --object: a status other than 200 (a size the server lacks: 404)
+  BodyShort,    // --object: a body shorter than the size asked for
+  BodyLong,     // --object: a body longer than the size asked for
   Other,        // broken down further by errno
   Count,
 };
 inline constexpr std::size_t kErrorKinds = static_cast<std::size_t>(ErrorKind::Count);
 inline constexpr int kMaxErrno = 134;  // errno values tracked one by one under `other`
+inline constexpr std::size_t kMaxObjectSizes = 16;  // --object: sizes counted one by one
+
+// --object: per size asked for (by its index in the list), what completed and its body bytes.
+struct ObjectCounts {
+  std::uint64_t size = 0;  // 0: no such size
+  std::uint64_t completed = 0;
+  std::uint64_t body_bytes = 0;
+};
 
 const char* to_string(ErrorKind kind) noexcept;
 ErrorKind error_kind(net::Err err) noexcept;
@@ -37,6 +49,9 @@ struct ClientSnapshot {
   std::uint64_t started = 0;
   std::uint64_t completed = 0;
   std::uint64_t in_flight = 0;
+  // Response body bytes of what completed (goodput, RFC 9411), in total and per --object size.
+  std::uint64_t body_bytes = 0;
+  std::array<ObjectCounts, kMaxObjectSizes> objects{};
   std::array<std::uint64_t, kErrorKinds> errors{};
   std::array<std::uint64_t, kMaxErrno> other_errno{};
   Histogram connect_us;
@@ -62,6 +77,13 @@ class ClientStats {
  public:
   void started() noexcept { started_.add(); }
   void completed() noexcept { completed_.add(); }
+  void body(std::uint64_t bytes) noexcept { body_bytes_.add(bytes); }
+  // --object: the sizes, once before the run; then per completion its size's index and bytes.
+  void set_object_sizes(const std::vector<std::uint64_t>& sizes) noexcept;
+  void object_done(std::size_t index, std::uint64_t bytes) noexcept {
+    object_completed_[index].add();
+    object_bytes_[index].add(bytes);
+  }
   void error(ErrorKind kind, int sys_errno) noexcept;
   void set_in_flight(std::uint64_t n) noexcept { in_flight_.store(n, std::memory_order_relaxed); }
   Histogram& connect_us() noexcept { return connect_us_; }
@@ -77,6 +99,10 @@ class ClientStats {
  private:
   Counter started_;
   Counter completed_;
+  Counter body_bytes_;
+  std::array<std::uint64_t, kMaxObjectSizes> object_size_{};
+  std::array<Counter, kMaxObjectSizes> object_completed_;
+  std::array<Counter, kMaxObjectSizes> object_bytes_;
   std::atomic<std::uint64_t> in_flight_{0};
   std::array<Counter, kErrorKinds> errors_;
   std::array<Counter, kMaxErrno> other_errno_;

@@ -61,25 +61,41 @@ std::string nothing_completed(const ClientSnapshot& total, const std::string& ta
       {"failed the TLS handshake with", "do both sides share a version, cipher and group?"},
       {"failed certificate verification by", "give its CA with --ca, or leave out --verify"},
       {"answered in plaintext by", "is it a TLS server?"},
+      {"answered another status by", "does it have every --object size (server --body)?"},
+      {"sent short bodies from", "does it serve --object sizes by path (/1k)?"},
+      {"sent long bodies from", "does it serve --object sizes by path (/1k)?"},
       {"failed otherwise on", "see errors.other in the summary"},
   };
   return fmt::format("nothing completed: {} {} {} — {}", format_count(total.errors[top]),
                      kWhat[top][0], target, kWhat[top][1]);
 }
 
-std::string crr_header() {
-  return fmt::format("{:>7} {:>12} {:>9} {:>9} {:>11} {:>9} {:>12} {:>9}", "time",
+namespace {
+
+// --object: the goodput column, after the others (the snapshot names the sizes).
+bool has_objects(const ClientSnapshot& s) { return s.objects[0].size > 0; }
+std::string goodput_cell(const ClientSnapshot& d, double seconds) {
+  if (!has_objects(d)) return {};
+  return fmt::format(" {:>12}",
+                     format_bytes(static_cast<std::uint64_t>(per_second(d.body_bytes, seconds))) +
+                         "/s");
+}
+
+}  // namespace
+
+std::string crr_header(bool goodput) {
+  return fmt::format("{:>7} {:>12} {:>9} {:>9} {:>11} {:>9} {:>12} {:>9}{}", "time",
                      "completed/s", "errors/s", "in-flight", "connect p50", "p99",
-                     "response p50", "p99");
+                     "response p50", "p99", goodput ? fmt::format(" {:>12}", "goodput") : "");
 }
 
 std::string crr_line(double t, const ClientSnapshot& d, double seconds) {
-  return fmt::format("{:>6.1f}s {:>12} {:>9} {:>9} {:>11} {:>9} {:>12} {:>9}", t,
+  return fmt::format("{:>6.1f}s {:>12} {:>9} {:>9} {:>11} {:>9} {:>12} {:>9}{}", t,
                      format_count(static_cast<std::uint64_t>(per_second(d.completed, seconds))),
                      format_count(static_cast<std::uint64_t>(per_second(d.error_total(), seconds))),
                      format_count(d.in_flight), percentile_cell(d.connect_us, 50),
                      percentile_cell(d.connect_us, 99), percentile_cell(d.response_us, 50),
-                     percentile_cell(d.response_us, 99));
+                     percentile_cell(d.response_us, 99), goodput_cell(d, seconds));
 }
 
 nlohmann::json crr_interval_json(double t, const ClientSnapshot& d, double seconds) {
@@ -92,6 +108,8 @@ nlohmann::json crr_interval_json(double t, const ClientSnapshot& d, double secon
           // Little's law: the mean number in flight over the interval, not a sample at its end.
           {"concurrency", per_second(d.completed, seconds) * d.total_us.mean() / 1e6},
           {"cps", per_second(d.completed, seconds)},
+          {"body_bytes", d.body_bytes},
+          {"goodput_bytes_per_s", per_second(d.body_bytes, seconds)},
           {"connect_us", {{"p50", d.connect_us.percentile(50)}, {"p99", d.connect_us.percentile(99)}}},
           {"response_us",
            {{"p50", d.response_us.percentile(50)}, {"p99", d.response_us.percentile(99)}}},
@@ -113,6 +131,18 @@ nlohmann::json errors_other_json(const ClientSnapshot& s) {
   return j;
 }
 
+nlohmann::json objects_json(const ClientSnapshot& s, double seconds) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const ObjectCounts& o : s.objects) {
+    if (o.size == 0) continue;
+    j.push_back({{"size", o.size},
+                 {"completed", o.completed},
+                 {"body_bytes", o.body_bytes},
+                 {"goodput_bytes_per_s", per_second(o.body_bytes, seconds)}});
+  }
+  return j;
+}
+
 nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,
                                 double seconds) {
   return {{"seconds", seconds},
@@ -121,6 +151,9 @@ nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t abort
           {"aborted", aborted},
           {"error_total", total.error_total()},
           {"cps", per_second(total.completed, seconds)},
+          {"body_bytes", total.body_bytes},
+          {"goodput_bytes_per_s", per_second(total.body_bytes, seconds)},
+          {"objects", objects_json(total, seconds)},
           {"errors", errors_json(total)},
           {"errors_other", errors_other_json(total)},
           {"latency_us",
@@ -148,6 +181,22 @@ struct Span {
   double drain;    // after it, for what was in flight
 };
 
+// --object: goodput (response body bytes per second, RFC 9411), then per size.
+std::string objects_text(const ClientSnapshot& t, double seconds) {
+  if (!has_objects(t)) return {};
+  std::string out = fmt::format("{:<12}{:>14}   {}/s ({} body bytes)\n", "goodput",
+                                format_bytes(t.body_bytes),
+                                format_bytes(static_cast<std::uint64_t>(per_second(t.body_bytes, seconds))),
+                                format_count(t.body_bytes));
+  for (const ObjectCounts& o : t.objects) {
+    if (o.size == 0) continue;
+    out += fmt::format("  object {:<9}{:>10} completed, {:>16} body bytes, {}/s\n",
+                       format_bytes(o.size), format_count(o.completed), format_count(o.body_bytes),
+                       format_bytes(static_cast<std::uint64_t>(per_second(o.body_bytes, seconds))));
+  }
+  return out;
+}
+
 std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, Span span,
                                 std::string_view done, bool with_total, bool open_loop) {
   std::string out = fmt::format("\n{:<12}{:>14}\n", "started", format_count(t.started));
@@ -158,6 +207,7 @@ std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, 
                          : std::string());
   out += fmt::format("{:<12}{:>14}\n", "errors", format_count(t.error_total()));
   out += fmt::format("{:<12}{:>14}\n", "aborted", format_count(aborted));
+  out += objects_text(t, span.seconds);
   if (t.error_total() > 0) {
     out += "\nerrors by cause\n";
     for (std::size_t i = 0; i < kErrorKinds; ++i) {
@@ -239,17 +289,18 @@ std::string percentile_cell(const Histogram& h, double p) {
   return h.count() ? format_us(h.percentile(p)) : "-";
 }
 
-std::string rr_header() {
-  return fmt::format("{:>7} {:>12} {:>9} {:>11} {:>9} {:>9}", "time", "requests/s", "errors/s",
-                     "connections", "p50", "p99");
+std::string rr_header(bool goodput) {
+  return fmt::format("{:>7} {:>12} {:>9} {:>11} {:>9} {:>9}{}", "time", "requests/s", "errors/s",
+                     "connections", "p50", "p99",
+                     goodput ? fmt::format(" {:>12}", "goodput") : "");
 }
 
 std::string rr_line(double t, const ClientSnapshot& d, std::uint64_t open, double seconds) {
-  return fmt::format("{:>6.1f}s {:>12} {:>9} {:>11} {:>9} {:>9}", t,
+  return fmt::format("{:>6.1f}s {:>12} {:>9} {:>11} {:>9} {:>9}{}", t,
                      format_count(static_cast<std::uint64_t>(per_second(d.completed, seconds))),
                      format_count(static_cast<std::uint64_t>(per_second(d.error_total(), seconds))),
                      format_count(open), percentile_cell(d.total_us, 50),
-                     percentile_cell(d.total_us, 99));
+                     percentile_cell(d.total_us, 99), goodput_cell(d, seconds));
 }
 
 nlohmann::json rr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,
@@ -303,6 +354,7 @@ nlohmann::json server_summary_json(const std::vector<std::string>& addresses,
   nlohmann::json j = server_counts_json(sum(listeners));
   j["seconds"] = seconds;
   j["accepted_per_second"] = per_second(sum(listeners).accepted, seconds);
+  j["not_found"] = sum(listeners).not_found;
   j["listeners"] = nlohmann::json::array();
   for (std::size_t i = 0; i < listeners.size(); ++i) {
     nlohmann::json l = server_counts_json(listeners[i]);
@@ -342,6 +394,9 @@ std::string server_summary_text(const std::vector<std::string>& addresses,
                      format_count(total.accepted), seconds,
                      format_rate(per_second(total.accepted, seconds)), peers.size(),
                      peers.size() == 1 ? "" : "es");
+  if (total.not_found > 0)
+    out += fmt::format("{} requests named a size not given to --body (404)\n",
+                       format_count(total.not_found));
   return out;
 }
 

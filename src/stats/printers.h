@@ -26,10 +26,12 @@ nlohmann::json latency_json(const Histogram& h);
 std::string nothing_completed(const ClientSnapshot& total, const std::string& target);
 
 // crr
-std::string crr_header();
+std::string crr_header(bool goodput = false);  // goodput: a column for --object
 std::string crr_line(double t, const ClientSnapshot& interval, double seconds);
 nlohmann::json crr_interval_json(double t, const ClientSnapshot& interval, double seconds);
 nlohmann::json errors_json(const ClientSnapshot& s);
+// --object: [{size, completed, body_bytes, goodput_bytes_per_s}] per size asked for.
+nlohmann::json objects_json(const ClientSnapshot& s, double seconds);
 nlohmann::json errors_other_json(const ClientSnapshot& s);
 nlohmann::json crr_summary_json(const ClientSnapshot& total, std::uint64_t aborted,
                                 double seconds);
@@ -64,7 +66,7 @@ std::string cc_summary_text(const ClientSnapshot& attempts, std::uint64_t lost,
 std::string percentile_cell(const Histogram& h, double p);
 
 // rr: completed requests are the `requests`
-std::string rr_header();
+std::string rr_header(bool goodput = false);
 std::string rr_line(double t, const ClientSnapshot& interval, std::uint64_t open, double seconds);
 nlohmann::json rr_summary_json(const ClientSnapshot& total, std::uint64_t aborted, double seconds);
 

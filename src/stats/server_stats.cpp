@@ -12,6 +12,7 @@ ListenerSnapshot& ListenerSnapshot::operator+=(const ListenerSnapshot& o) noexce
   tls_full += o.tls_full;
   tls_resumed += o.tls_resumed;
   tls_failed += o.tls_failed;
+  not_found += o.not_found;
   return *this;
 }
 
@@ -25,6 +26,7 @@ ListenerSnapshot& ListenerSnapshot::operator-=(const ListenerSnapshot& earlier) 
   tls_full = counter_delta(tls_full, earlier.tls_full);
   tls_resumed = counter_delta(tls_resumed, earlier.tls_resumed);
   tls_failed = counter_delta(tls_failed, earlier.tls_failed);
+  not_found = counter_delta(not_found, earlier.not_found);
   return *this;
 }
 
@@ -38,6 +40,7 @@ void ListenerStats::snapshot(ListenerSnapshot& out) const noexcept {
   out.tls_full = tls_full.get();
   out.tls_resumed = tls_resumed.get();
   out.tls_failed = tls_failed.get();
+  out.not_found = not_found.get();
   out.accepted = accepted.get();
 }
 

@@ -20,6 +20,8 @@ struct ListenerSnapshot {
   std::uint64_t tls_full = 0;
   std::uint64_t tls_resumed = 0;
   std::uint64_t tls_failed = 0;
+  // --body: requests for a size the server was not given (answered 404; also in `requests`).
+  std::uint64_t not_found = 0;
 
   // Open now: every accepted connection ends in exactly one of the four closing counters. A
   // gauge of totals since the start: an interval's difference has none (the connections it
@@ -42,6 +44,7 @@ struct ListenerStats {
   Counter tls_full;
   Counter tls_resumed;
   Counter tls_failed;
+  Counter not_found;
 
   void snapshot(ListenerSnapshot& out) const noexcept;
 };

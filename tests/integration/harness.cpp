@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -127,6 +128,10 @@ std::string Process::err() const { return read_file(err_path_); }
 
 namespace {
 std::vector<std::string> server_argv(std::vector<std::string> args, const std::string& json) {
+  // Without --listen the server would take 0.0.0.0:8888, which a test run in another worktree on
+  // the same host may hold: a free loopback port instead.
+  if (std::find(args.begin(), args.end(), "--listen") == args.end())
+    args.insert(args.begin(), {"--listen", "127.0.0.1:0"});
   args.insert(args.begin(), {connperf(), "server"});
   args.insert(args.end(), {"-q", "--json", json});
   return args;

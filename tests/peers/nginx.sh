@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A throwaway nginx on 127.0.0.1 for tests and benchmarks, everything inside one directory.
 #
-#   nginx.sh start DIR PORT [WORKERS]   write DIR/nginx.conf, start nginx, wait until PORT accepts
+#   nginx.sh start DIR PORT [WORKERS] [ROOT]   write DIR/nginx.conf, start nginx, wait until PORT
+#                                              accepts
 #   nginx.sh stop DIR                   stop the nginx whose pid is in DIR/nginx.pid, wait until gone
 #
-# Every request gets `200` with the body "Ok\n". Works as root with Debian's nginx-light
+# Every request gets `200` with the body "Ok\n"; with ROOT, the files in ROOT are served
+# instead (connperf --object's sizes: files named 1k, 64k, ... made with head -c). Works as root with Debian's nginx-light
 # (/usr/sbin/nginx, override with $NGINX). Waits are bounded (5 s to start, 10 s to stop).
 set -u
 
@@ -13,7 +15,7 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 die() { echo "nginx.sh: $*" >&2; exit 1; }
 
 usage() {
-  echo "usage: nginx.sh start DIR PORT [WORKERS] | nginx.sh stop DIR" >&2
+  echo "usage: nginx.sh start DIR PORT [WORKERS] [ROOT] | nginx.sh stop DIR" >&2
   exit 2
 }
 
@@ -36,6 +38,11 @@ start() {
   dir=$(mkdir -p "$1" && cd "$1" && pwd) || die "cannot use directory $1"
   port=$2
   workers=${3:-2}
+  local location='return 200 "Ok\n";'
+  if [ -n "${4:-}" ]; then
+    [ -d "$4" ] || die "no directory $4"
+    location="root $(cd "$4" && pwd);"
+  fi
   [[ $port =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "bad port: $port"
   [[ $workers =~ ^[0-9]+$ ]] && [ "$workers" -ge 1 ] || die "bad worker count: $workers"
   [ -x "$NGINX" ] || die "$NGINX not found (apt-get install nginx-light)"
@@ -88,7 +95,7 @@ http {
     server {
         listen 127.0.0.1:$port reuseport backlog=4096;
         location / {
-            return 200 "Ok\n";
+            $location
         }
     }
 }

@@ -79,6 +79,10 @@ TEST(DistReduce, RanksSumToTheSnapshotOfOneProcessFedEverything) {
       t->started++;
       if (i % 7 == 0) t->errors[static_cast<std::size_t>(stats::ErrorKind::Refused)]++;
       else t->completed++;
+      t->body_bytes += v;  // --object: body bytes, per size too
+      t->objects[i % 2].size = 1024u << (i % 2);
+      t->objects[i % 2].completed++;
+      t->objects[i % 2].body_bytes += v;
       t->connect_us.record(v);
       t->response_us.record(v / 2);
       t->total_us.record(v + 10);
@@ -99,6 +103,11 @@ TEST(DistReduce, RanksSumToTheSnapshotOfOneProcessFedEverything) {
     EXPECT_EQ(s.started, all.started);
     EXPECT_EQ(s.completed, all.completed);
     EXPECT_EQ(s.errors, all.errors);
+    EXPECT_EQ(s.body_bytes, all.body_bytes);
+    for (std::size_t k = 0; k < 2; ++k) {
+      EXPECT_EQ(s.objects[k].completed, all.objects[k].completed);
+      EXPECT_EQ(s.objects[k].body_bytes, all.objects[k].body_bytes);
+    }
     EXPECT_EQ(extras[r], 6u);
     for (auto [h, want] : {std::pair{&s.connect_us, &all.connect_us},
                            std::pair{&s.response_us, &all.response_us},

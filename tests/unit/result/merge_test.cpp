@@ -53,6 +53,29 @@ TEST(DistMerge, ThreeResultsGiveSummedTotalsAndTheMergedHistogram) {
   EXPECT_DOUBLE_EQ(m.doc["intervals"][1]["cps"].get<double>(), static_cast<double>(all.completed));
 }
 
+// --object: body bytes and each size's completions add up; goodput follows from them.
+TEST(DistMerge, BodyBytesAddUpPerObjectSize) {
+  stats::ClientSnapshot a, b;
+  a.started = a.completed = 3;
+  b.started = b.completed = 5;
+  a.objects[0] = {1024, 2, 2048};
+  a.objects[1] = {65536, 1, 65536};
+  b.objects[0] = {1024, 3, 3072};
+  b.objects[1] = {65536, 2, 131072};
+  a.body_bytes = 2048 + 65536;
+  b.body_bytes = 3072 + 131072;
+  const result::Merged m =
+      result::merge_results({crr_doc(a, 2.0, 0), crr_doc(b, 2.0, 0)}, {"a.json", "b.json"});
+  const nlohmann::json& got = m.doc["summary"];
+  EXPECT_EQ(got["body_bytes"], 2048 + 65536 + 3072 + 131072);
+  EXPECT_DOUBLE_EQ(got["goodput_bytes_per_s"].get<double>(), (2048 + 65536 + 3072 + 131072) / 2.0);
+  ASSERT_EQ(got["objects"].size(), 2u);
+  EXPECT_EQ(got["objects"][0]["completed"], 5);
+  EXPECT_EQ(got["objects"][1]["body_bytes"], 65536 * 3);
+  EXPECT_DOUBLE_EQ(m.doc["intervals"][0]["goodput_bytes_per_s"].get<double>(),
+                   2048 + 65536 + 3072 + 131072);
+}
+
 TEST(DistMerge, TheMergedResultRanWhenItsFirstPartStartedWhereItsPartsRan) {
   stats::ClientSnapshot s;
   s.started = s.completed = 10;

@@ -151,3 +151,50 @@ TEST(ReadBudget, EchoQueuesWhatItReadsSoTheReadFitsTheRoom) {
 
 }  // namespace
 }  // namespace connperf::server
+
+namespace connperf::server {
+namespace {
+
+// --body: the size a path names, 404 for one not given, the first for a path that names none;
+// the reply is head and body in one piece, HEAD its head, a closing request's says close.
+TEST(ObjectReplies, AnswerBySizeNamedInThePath) {
+  const ObjectReplies objects({1024, 65536});
+  EXPECT_EQ(objects.find("/1k"), 0);
+  EXPECT_EQ(objects.find("/64k"), 1);
+  EXPECT_EQ(objects.find("/65536"), 1);
+  EXPECT_EQ(objects.find("/2k"), ObjectReplies::kNotFound);
+  EXPECT_EQ(objects.find("/"), 0);
+  EXPECT_EQ(objects.find("/index.html"), 0);
+  const std::string_view r = objects.reply(1, false, false);
+  const std::string head = "HTTP/1.1 200 OK\r\nServer: connperf\r\nContent-Length: 65536\r\n"
+                           "Connection: keep-alive\r\n\r\n";
+  EXPECT_EQ(r.substr(0, head.size()), head);
+  EXPECT_EQ(r.size(), head.size() + 65536);
+  EXPECT_EQ(objects.reply(1, true, false), head);
+  EXPECT_NE(objects.reply(0, false, true).find("Connection: close\r\n"), std::string_view::npos);
+  EXPECT_EQ(objects.reply(ObjectReplies::kNotFound, false, false).rfind("HTTP/1.1 404", 0), 0u);
+}
+
+TEST(ObjectReplies, TheLoopAnswersEveryRequestIncludingTheClosingOne) {
+  const ObjectReplies objects({10, 20});
+  HttpReplyLoop loop;
+  loop.reset();
+  loop.set_objects(&objects);
+  stats::ListenerStats st;
+  std::string out;
+  const std::string in = "GET /20 HTTP/1.1\r\nHost: x\r\n\r\nGET /30 HTTP/1.1\r\nHost: x\r\n\r\n"
+                         "GET /10 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const Last last = loop.feed(in.data(), in.size(), st.requests, [&](bool head) {
+    out += object_reply(objects, loop, head, st);
+  });
+  EXPECT_EQ(last, Last::Sent);
+  EXPECT_EQ(st.requests.get(), 3u);
+  EXPECT_EQ(st.not_found.get(), 1u);
+  const std::string expected = std::string(objects.reply(1, false, false)) +
+                               std::string(objects.reply(ObjectReplies::kNotFound, false, false)) +
+                               std::string(objects.reply(0, false, true));
+  EXPECT_EQ(out, expected);
+}
+
+}  // namespace
+}  // namespace connperf::server
