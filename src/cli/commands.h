@@ -149,6 +149,7 @@ struct SuiteOptions {
   std::string max_p99 = "100ms";
   bool rfc_durations = false;
   bool tls = false;  // the HTTPS tests (7.6 to 7.9)
+  std::string objects;  // --objects SIZE|LIST|mix:…: every crr and rr load's --object
   unsigned connections = 2000;  // 7.5's held connections
   unsigned rr_connections = 64;  // 7.3's connections
   unsigned threads = 1;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "proto/object.h"
 #include "run/suite.h"
 
 namespace connperf::cli {
@@ -57,16 +58,28 @@ run::SuiteSettings settings(const SuiteOptions& o) {
 }
 
 // The load's command line with where it runs: the target (and the lab's client namespace).
-run::Args placed(run::Args args, const run::Args& where, unsigned threads) {
+run::Args placed(run::Args args, const run::Args& where, const SuiteOptions& o) {
   args.insert(args.begin() + 1, where.begin(), where.end());
-  if (args[0] != "cc") args.insert(args.begin() + 1, {"-t", std::to_string(threads)});
+  if (args[0] == "cc") return args;
+  args.insert(args.begin() + 1, {"-t", std::to_string(o.threads)});
+  if (!o.objects.empty()) args.insert(args.end(), {"--object", o.objects});
   return args;
+}
+
+// --objects' sizes as server --body takes them (the lab's server serves what the loads ask).
+std::string body_of(const std::string& objects) {
+  proto::ObjectSet set;
+  if (const std::string why = proto::parse_object_set(objects, true, set); !why.empty())
+    throw UsageError("--objects: " + why);
+  std::string body;
+  for (const std::uint64_t size : set.sizes) body += (body.empty() ? "" : ",") + proto::object_name(size);
+  return body;
 }
 
 // The target answers before the suite starts: three connections, each with its request.
 void probe(const run::SuitePlan& plan, const std::string& target, bool tls, StopSignals& signals) {
   nlohmann::json doc;
-  run::Args args{"crr", "-n", "3", "--timeout", "2s"};
+  run::Args args{"crr", "-n", "3", "--timeout", "2s"};  // with --objects: of those sizes
   if (tls) args.push_back("--tls");
   run::Prepared p = plan.prepare(plan.place(args));
   p.plan.out = {};
@@ -76,7 +89,8 @@ void probe(const run::SuitePlan& plan, const std::string& target, bool tls, Stop
   if (doc["summary"].value("completed", 0) != 3)
     throw RunError(fmt::format(
         "suite: {} did not answer 3 of 3 requests: the suite needs an HTTP/1.1 server there "
-        "answering GET /{} (connperf server, or nginx with a default page)",
+        "answering GET /{} (connperf server --body, or nginx with a default page and, with "
+        "--objects, files of those sizes)",
         target, tls ? " over TLS" : ""));
 }
 
@@ -92,6 +106,9 @@ void add_suite(CLI::App& app, SuiteOptions& o) {
                                "serves, its client namespace loads");
   c.add_flag("--tls", o.tls, "the HTTPS tests (7.6 to 7.9): every load speaks TLS (the target, or "
                              "the lab's server, too)");
+  c.add_option("--objects", o.objects,
+               "SIZE|LIST|mix:SIZE=W,…: the objects crr and rr ask for (--object); the target "
+               "serves them as files named like 1k (RFC 9411: 1 to 64 KB for 7.2)");
   c.add_option("--tests", o.tests, "a subset, in order: cps,throughput,latency,concurrency");
   c.add_option("--ramp-up", o.ramp_up, "SECONDS each test's load rises")->type_name("SECONDS");
   c.add_option("--sustain", o.sustain, "SECONDS each test holds its load (its KPIs)")
@@ -114,6 +131,7 @@ void add_suite(CLI::App& app, SuiteOptions& o) {
 
 int run_suite(const SuiteOptions& o) {
   if (o.target.empty() == o.lab.empty()) throw UsageError("suite: give a TARGET or --lab NAME");
+  if (!o.objects.empty()) body_of(o.objects);  // a bad spec is a usage error before anything
   run::SuitePlan plan;
   plan.tests = chosen_tests(o);
   plan.phases = settings(o);
@@ -128,20 +146,22 @@ int run_suite(const SuiteOptions& o) {
     so.netns = t.server_ns();
     so.listen = {std::string(lab::Topology::kServer) + (o.tls ? ":8443" : ":8080")};
     so.tls.on = o.tls;
+    if (!o.objects.empty()) so.body = body_of(o.objects);
     srv = server::make_server(server_spec(so));
     srv->open();
     srv->start();
     where = {"--netns", t.client_ns(), srv->addresses().front().to_string()};
   }
   const std::string target = where.back();
-  plan.place = [&](const run::Args& a) { return placed(a, where, o.threads); };
+  plan.place = [&](const run::Args& a) { return placed(a, where, o); };
   plan.prepare = [](const run::Args& a) { return prepare_load(a, false); };
   plan.search = [&](const run::Args& a) { return prepare_search(a, signals); };
   plan.config = {{"suite", o.suite}, {"target", target}, {"lab", o.lab.empty() ? nlohmann::json() : nlohmann::json(o.lab)},
                  {"phases", {{"ramp_up", plan.phases.ramp_up}, {"sustain", plan.phases.sustain},
                              {"ramp_down", plan.phases.ramp_down}, {"search_step", plan.phases.search_step},
                              {"max_p99", plan.phases.max_p99}}},
-                 {"threads", o.threads}, {"tls", o.tls}};
+                 {"threads", o.threads}, {"tls", o.tls},
+                 {"objects", o.objects.empty() ? nlohmann::json() : nlohmann::json(o.objects)}};
   probe(plan, target, o.tls, signals);
   const int code = run::run_suite(plan, o.out.settings(), signals);
   if (srv) {

@@ -247,7 +247,11 @@ std::string kpi_cell(const json& k) {
     return fmt::format("{} held, {} lost", stats::format_count(k.value("established", 0)),
                        stats::format_count(k.value("lost", 0)));
   if (!k.contains("rate")) return "";
-  return fmt::format("{} {}/s", stats::format_rate(k.value("rate", 0.0)), k.value("unit", ""));
+  std::string cell =
+      fmt::format("{} {}/s", stats::format_rate(k.value("rate", 0.0)), k.value("unit", ""));
+  if (k.contains("goodput_bytes_per_s"))
+    cell += ", " + stats::format_bytes(k["goodput_bytes_per_s"].get<std::uint64_t>()) + "/s";
+  return cell;
 }
 
 std::string latency_cell(const json& k, const char* phase) {

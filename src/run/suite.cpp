@@ -57,6 +57,8 @@ std::string kpi_text(const json& k) {
   if (k.contains("established"))
     s += fmt::format("{} held, {} lost", stats::format_count(k["established"].get<std::uint64_t>()),
                      stats::format_count(k["lost"].get<std::uint64_t>()));
+  if (k.contains("goodput_bytes_per_s"))
+    s += fmt::format(", {}/s", stats::format_bytes(k["goodput_bytes_per_s"].get<std::uint64_t>()));
   if (k.contains("latency_us") && k["latency_us"].contains("ttlb"))
     s += fmt::format(", ttlb p99 {}",
                      stats::format_us(k["latency_us"]["ttlb"]["p99"].get<std::uint64_t>()));
@@ -198,6 +200,8 @@ json test_kpis(const SuiteTest& t, const json& result) {
             {"errors", f.value("error_total", 0)},
             {"error_rate", started > 0 ? f.value("error_total", 0.0) / started : 0.0},
             {"latency_us", latency_kpis(f["latency_us"])}};
+  if (result.contains("config") && result["config"].contains("object"))
+    k["goodput_bytes_per_s"] = f.value("goodput_bytes_per_s", 0.0);  // --object: RFC 7.3's KPI
   if (s.contains("tls")) k["tls"] = s["tls"];  // handshakes: full, resumed, version, cipher
   return k;
 }

@@ -1,6 +1,6 @@
-// `connperf suite rfc9411` against a connperf server on loopback, with short phases: the tests in
-// the RFC's order, each with its command line, KPIs and verdict; the searched tests' NDR <= PDR
-// <= the maximum carried; the load that follows a search runs at the rate found; the suite's
+// `connperf suite rfc9411` against a connperf server on loopback (1 KiB objects), with short
+// phases: the tests in the RFC's order, each with its command line, KPIs and verdict, every body
+// byte counted; the searched tests' NDR <= PDR <= the maximum carried; the load that follows a search runs at the rate found; the suite's
 // verdict and exit code follow the tests'; the report page shows the KPI table and each test's
 // charts in headless Chromium. Bad input is refused before any load.
 #include <cmath>
@@ -30,9 +30,9 @@ RunResult suite(const TempDir& dir, std::vector<std::string> args) {
 TEST(SuiteIntegration, RunsTheRfcTestsInOrderWithVerdictsAndAReport) {
   if (!have_program("chromium")) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh)";
   TempDir dir;
-  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "-t", "1"});
-  std::vector<std::string> args{server.target(), "--json", dir.file("suite.json"), "-o",
-                                dir.file("suite.html")};
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "-t", "1", "--body", "1k"});
+  std::vector<std::string> args{server.target(), "--objects", "1k", "--json",
+                                dir.file("suite.json"), "-o", dir.file("suite.html")};
   args.insert(args.end(), kShort.begin(), kShort.end());
   const RunResult r = suite(dir, args);
   server.stop();
@@ -53,6 +53,13 @@ TEST(SuiteIntegration, RunsTheRfcTestsInOrderWithVerdictsAndAReport) {
     EXPECT_TRUE(t["verdict"].contains("pass")) << t["verdict"].dump();
     EXPECT_EQ(t["verdict"], t["result"]["verdict"]);
     passed += t["verdict"]["pass"].get<bool>() ? 1 : 0;
+  }
+  for (const json& t : {tests[0], tests[1], tests[2]}) {  // --objects: 1 KiB each, exactly
+    const json& sum = t["result"]["summary"];
+    const std::uint64_t done = sum.contains("requests") ? sum["requests"].get<std::uint64_t>()
+                                                        : sum["completed"].get<std::uint64_t>();
+    EXPECT_EQ(sum["body_bytes"].get<std::uint64_t>(), done * 1024) << t["name"];
+    EXPECT_GT(t["kpis"]["goodput_bytes_per_s"].get<double>(), 0) << t["kpis"].dump();
   }
   for (const json& t : {tests[0], tests[1]}) {  // the searched tests
     const json& s = t["search"];
