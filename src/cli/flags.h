@@ -50,6 +50,11 @@ inline constexpr unsigned kMaxThreads = 1024;
 
 // -t,--threads N in 1..kMaxThreads; `what`: what the threads do ("epoll worker threads").
 CLI::Option* add_threads_flag(CLI::App& c, unsigned& threads, const std::string& what);
+// --cpus LIST ("0", "0,2", "0-3"): `what` (the workers) run round-robin on those CPUs; a list that
+// does not parse or names a CPU this process may not use is a usage error at parse.
+// cpu_list reads a value the flag checked ("" = anywhere).
+void add_cpus_flag(CLI::App& c, std::string& cpus, const std::string& what);
+std::vector<unsigned> cpu_list(const std::string& cpus);
 // -d,--duration SECONDS (units allowed: 500ms, 2s, 1m), checked as a time at parse; `help`
 // says what it bounds. Whether 0 is allowed is the subcommand's (server: 0 = until Ctrl-C).
 CLI::Option* add_duration_flag(CLI::App& c, std::string& duration, const std::string& help);
@@ -128,6 +133,7 @@ void add_stats_listen_flag(CLI::App& c, std::string& spec);
 
 struct RunFlags {
   unsigned threads = 1;
+  std::string cpus;  // --cpus LIST ("" = anywhere)
   std::string duration = "10";
   bool duration_set = false;
   std::uint64_t count = 0;

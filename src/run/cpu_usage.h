@@ -1,0 +1,44 @@
+// Every driven run's own CPU time and the host's busy share (diag/cpu_time.h): read on the
+// reporting thread when the run starts, at every tick and at the summary, never on a worker's
+// path. Intervals get `cpu` {user_s, sys_s} and `host_cpu` {busy_pct, steal_pct}; the summary
+// gets the run's totals, the share of the CPUs the run could use, CPU µs per connection or per
+// request, and a warning when that share says the process itself may have been the limit.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "diag/cpu_time.h"
+#include "run/job.h"
+
+namespace connperf::run {
+
+// At or above this share of its usable CPUs' time, a run warns that it may be the limit.
+inline constexpr double kSaturatedPct = 95;
+
+// How many CPUs the run described by `config` (its result document's config) could keep busy:
+// its workers (threads × processes; the blocking server models: unbounded) and no more than its
+// --cpus, else the CPUs this process may run on.
+unsigned usable_cpus(const nlohmann::json& config);
+
+class CpuUsageJob final : public JobDecorator {
+ public:
+  // `command` and `config`: the plan's (what a unit of work is, how many CPUs it could use).
+  CpuUsageJob(Job& inner, std::string command, const nlohmann::json& config);
+  std::uint64_t start() override;
+  void interval(double t, double seconds, nlohmann::json& j, std::string& line) override;
+  void summary(double elapsed, std::string& text, nlohmann::json& j) override;
+  nlohmann::json rank_row(double elapsed) override;
+
+ private:
+  std::string command_;
+  unsigned usable_;
+  std::uint64_t t0_ = 0;
+  diag::CpuTime first_cpu_, last_cpu_;
+  std::optional<diag::HostCpu> first_host_, last_host_;
+};
+
+}  // namespace connperf::run
