@@ -160,7 +160,7 @@ TEST(CpuTime, RrCountsPerRequest) {
                            "--json", path},
                           dir.path(), 30s);
   ASSERT_EQ(r.code, 0) << r.err;
-  const json& s = read_json(path)["summary"];
+  const json s = read_json(path)["summary"];
   EXPECT_GT(s["cpu"]["us_per_request"].get<double>(), 0) << s.dump();
   EXPECT_FALSE(s["cpu"].contains("us_per_connection"));
   server.stop();
