@@ -53,6 +53,8 @@ std::string add_unit_costs(const std::string& command, const diag::CpuTime& d,
   return text;
 }
 
+}  // namespace
+
 std::string limit_warning(const std::string& command, double pct, unsigned usable) {
   const bool serving = command == "server" || command == "proxy";
   return fmt::format("warning: connperf used {:.0f}% of the usable CPUs ({}): {} may be the "
@@ -60,8 +62,6 @@ std::string limit_warning(const std::string& command, double pct, unsigned usabl
                      pct, usable, serving ? "this " + command : "the generator",
                      serving ? "the clients" : "the target");
 }
-
-}  // namespace
 
 unsigned usable_cpus(const nlohmann::json& config) {
   const nlohmann::json none = nlohmann::json::array();

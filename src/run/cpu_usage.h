@@ -24,6 +24,10 @@ inline constexpr double kSaturatedPct = 95;
 // --cpus, else the CPUs this process may run on.
 unsigned usable_cpus(const nlohmann::json& config);
 
+// The summary's warning line when a run used `pct`% of its `usable` CPUs: the generator (crr, rr,
+// cc) or this server or proxy may be the limit.
+std::string limit_warning(const std::string& command, double pct, unsigned usable);
+
 class CpuUsageJob final : public JobDecorator {
  public:
   // `command` and `config`: the plan's (what a unit of work is, how many CPUs it could use).
