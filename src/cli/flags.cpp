@@ -66,19 +66,9 @@ CLI::Option* add_threads_flag(CLI::App& c, unsigned& threads, const std::string&
 }
 
 void add_cpus_flag(CLI::App& c, std::string& cpus, const std::string& what) {
-  CLI::Validator check(
-      [](const std::string& v) -> std::string {
-        try {
-          loop::checked_cpu_list(v);
-        } catch (const loop::CpuListError& e) {
-          return e.what();
-        }
-        return {};
-      },
-      "");
   c.add_option("--cpus", cpus,
                "pin " + what + " round-robin to these CPUs (e.g. 0, 0,2 or 0-3; like iperf3 -A)")
-      ->check(check)
+      ->check(check_by<loop::CpuListError>([](const std::string& v) { loop::checked_cpu_list(v); }))
       ->type_name("LIST")
       ->default_str("any");
 }

@@ -40,6 +40,21 @@ CLI::Validator in_range(T min, T max) {
       },
       bounds);
 }
+// A check from a function that throws Error on a bad value: the exception's text is the usage
+// error (--cpus, lab --name).
+template <typename Error, typename Check>
+CLI::Validator check_by(Check check) {
+  return CLI::Validator(
+      [check](const std::string& v) -> std::string {
+        try {
+          check(v);
+        } catch (const Error& e) {
+          return e.what();
+        }
+        return {};
+      },
+      "");
+}
 // A number more than 0 (--rate, --ramp).
 CLI::Validator more_than_zero();
 // A time flag's value (10, 2.5, 500ms, 2s, 1m), checked at parse; read with parse_seconds.
