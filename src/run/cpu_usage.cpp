@@ -30,10 +30,6 @@ constexpr std::array<CpuUnit, 6> kCpuUnits{{
 
 double seconds_of(std::uint64_t us) { return static_cast<double>(us) / 1e6; }
 
-nlohmann::json cpu_json(const diag::CpuTime& d) {
-  return {{"user_s", seconds_of(d.user_us)}, {"sys_s", seconds_of(d.sys_us)}};
-}
-
 nlohmann::json host_json(const diag::HostCpu& d) {
   return {{"busy_pct", d.busy_pct()}, {"steal_pct", d.steal_pct()}};
 }
@@ -54,6 +50,15 @@ std::string add_unit_costs(const std::string& command, const diag::CpuTime& d,
 }
 
 }  // namespace
+
+nlohmann::json cpu_json(const diag::CpuTime& d, std::uint64_t units, std::string_view command) {
+  nlohmann::json j = {{"user_s", seconds_of(d.user_us)}, {"sys_s", seconds_of(d.sys_us)}};
+  const auto unit = std::find_if(kCpuUnits.begin(), kCpuUnits.end(),
+                                 [&](const CpuUnit& u) { return u.command == command; });
+  if (units > 0 && unit != kCpuUnits.end())
+    j[std::string(unit->cost_key)] = static_cast<double>(d.total_us()) / static_cast<double>(units);
+  return j;
+}
 
 std::string limit_warning(const std::string& command, double pct, unsigned usable) {
   const bool serving = command == "server" || command == "proxy";

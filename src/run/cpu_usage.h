@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,12 @@ inline constexpr double kSaturatedPct = 95;
 // its workers (threads × processes; the blocking server models: unbounded) and no more than its
 // --cpus, else the CPUs this process may run on.
 unsigned usable_cpus(const nlohmann::json& config);
+
+// A CPU time difference as intervals and steps carry it, {"user_s","sys_s"}; with `units` of
+// work done in it, also the µs per unit under the command's name for it ("us_per_connection":
+// crr, cc, server; "us_per_request": rr, proxy).
+nlohmann::json cpu_json(const diag::CpuTime& d, std::uint64_t units = 0,
+                        std::string_view command = {});
 
 // The summary's warning line when a run used `pct`% of its `usable` CPUs: the generator (crr, rr,
 // cc) or this server or proxy may be the limit.
