@@ -39,8 +39,9 @@ std::string add_unit_costs(const std::string& command, const diag::CpuTime& d,
                            nlohmann::json& cpu, const nlohmann::json& summary) {
   std::string text;
   for (const CpuUnit& u : kCpuUnits) {
-    if (u.command != command || !summary.contains(u.count_key)) continue;
-    const auto n = summary[std::string(u.count_key)].get<double>();
+    const auto count = summary.find(u.count_key);
+    if (u.command != command || count == summary.end() || !count->is_number()) continue;
+    const auto n = count->get<double>();
     if (n <= 0) continue;
     const double cost = static_cast<double>(d.total_us()) / n;
     cpu[std::string(u.cost_key)] = cost;
@@ -78,8 +79,19 @@ unsigned usable_cpus(const nlohmann::json& config) {
   return static_cast<unsigned>(workers && !blocking ? std::min<std::size_t>(cpus, workers) : cpus);
 }
 
-CpuUsageJob::CpuUsageJob(Job& inner, std::string command, const nlohmann::json& config)
-    : JobDecorator(inner), command_(std::move(command)), usable_(usable_cpus(config)) {}
+CpuUsageJob::CpuUsageJob(Job& inner, std::string command, const nlohmann::json& config,
+                         ranks::Comm& comm)
+    : JobDecorator(inner),
+      comm_(comm),
+      command_(std::move(command)),
+      usable_(usable_cpus(config) * comm.size()) {}
+
+diag::CpuTime CpuUsageJob::over_ranks(const diag::CpuTime& mine) {
+  if (comm_.size() == 1) return mine;
+  std::uint64_t v[2] = {mine.user_us, mine.sys_us};
+  comm_.sum(v);
+  return {v[0], v[1]};
+}
 
 std::uint64_t CpuUsageJob::start() {
   first_cpu_ = last_cpu_ = diag::read_cpu_time();
@@ -91,7 +103,7 @@ std::uint64_t CpuUsageJob::start() {
 void CpuUsageJob::interval(double t, double seconds, nlohmann::json& j, std::string& line) {
   load_->interval(t, seconds, j, line);
   const diag::CpuTime now = diag::read_cpu_time();
-  j["cpu"] = cpu_json(now - last_cpu_);
+  j["cpu"] = cpu_json(over_ranks(now - last_cpu_));
   last_cpu_ = now;
   if (!last_host_) return;
   const diag::HostCpu host = diag::read_host_cpu().value_or(*last_host_);
@@ -101,7 +113,7 @@ void CpuUsageJob::interval(double t, double seconds, nlohmann::json& j, std::str
 
 void CpuUsageJob::summary(double elapsed, std::string& text, nlohmann::json& j) {
   load_->summary(elapsed, text, j);
-  const diag::CpuTime d = diag::read_cpu_time() - first_cpu_;
+  const diag::CpuTime d = over_ranks(diag::read_cpu_time() - first_cpu_);
   const double wall = loop::seconds_from_ns(loop::now_ns() - t0_);
   const double pct = wall > 0 ? 100 * seconds_of(d.total_us()) / (wall * usable_) : 0;
   nlohmann::json& cpu = j["cpu"] = cpu_json(d);

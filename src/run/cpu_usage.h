@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "diag/cpu_time.h"
+#include "ranks/comm.h"
 #include "run/job.h"
 
 namespace connperf::run {
@@ -35,16 +36,20 @@ nlohmann::json cpu_json(const diag::CpuTime& d, std::uint64_t units = 0,
 // cc) or this server or proxy may be the limit.
 std::string limit_warning(const std::string& command, double pct, unsigned usable);
 
+// Under MPI (`comm` of more than one rank) the CPU time is the ranks' sum, as the job's counts
+// are, and the usable CPUs every rank's; the host's shares stay this rank's host.
 class CpuUsageJob final : public JobDecorator {
  public:
   // `command` and `config`: the plan's (what a unit of work is, how many CPUs it could use).
-  CpuUsageJob(Job& inner, std::string command, const nlohmann::json& config);
+  CpuUsageJob(Job& inner, std::string command, const nlohmann::json& config, ranks::Comm& comm);
   std::uint64_t start() override;
   void interval(double t, double seconds, nlohmann::json& j, std::string& line) override;
   void summary(double elapsed, std::string& text, nlohmann::json& j) override;
   nlohmann::json rank_row(double elapsed) override;
 
  private:
+  diag::CpuTime over_ranks(const diag::CpuTime& mine);
+  ranks::Comm& comm_;
   std::string command_;
   unsigned usable_;
   std::uint64_t t0_ = 0;

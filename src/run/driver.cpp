@@ -133,7 +133,7 @@ class RanksJob final : public JobDecorator {
 // The job as the settings and the launch ask: each layer wraps the one before.
 struct Wrapped {
   Wrapped(Job& job, const Plan& plan, ranks::Comm& comm) : top(&job) {
-    top = &cpu.emplace(*top, plan.command, plan.config);
+    top = &cpu.emplace(*top, plan.command, plan.config, comm);
     if (plan.out.kernel_counters) top = &kernel.emplace(*top);
     if (comm.size() > 1) top = &ranks.emplace(*top, comm);
   }

@@ -60,7 +60,7 @@ TEST(CpuUsage, UsableCpusAreTheWorkersBoundedByTheListOrTheAllowedSet) {
 
 TEST(CpuUsage, ABusyRunShowsItsTimePerIntervalAndWarns) {
   SpinningJob inner(true);
-  CpuUsageJob job(inner, "crr", {{"threads", 1}, {"cpus", {0}}});
+  CpuUsageJob job(inner, "crr", {{"threads", 1}, {"cpus", {0}}}, ranks::world());
   job.start();
   json i1, summary;
   std::string line, text;
@@ -95,7 +95,7 @@ TEST(CpuUsage, TheWarningNamesWhoMayBeTheLimit) {
 
 TEST(CpuUsage, AnIdleRunDoesNotWarn) {
   SpinningJob inner(false);
-  CpuUsageJob job(inner, "server", {{"threads", 1}});
+  CpuUsageJob job(inner, "server", {{"threads", 1}}, ranks::world());
   job.start();
   json j, summary;
   std::string line, text;
