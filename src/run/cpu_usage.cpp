@@ -70,12 +70,12 @@ std::string limit_warning(const std::string& command, double pct, unsigned usabl
 }
 
 unsigned usable_cpus(const nlohmann::json& config) {
-  const nlohmann::json none = nlohmann::json::array();
-  const nlohmann::json& listed = config.contains("cpus") ? config["cpus"] : none;
+  const nlohmann::json c = config.is_object() ? config : nlohmann::json::object();
+  const nlohmann::json listed = c.value("cpus", nlohmann::json::array());
   std::size_t cpus = listed.empty() ? loop::allowed_cpus().size() : listed.size();
   if (cpus == 0) cpus = std::max(1u, std::thread::hardware_concurrency());
-  const bool blocking = config.value("model", std::string("epoll")) != "epoll";
-  const auto workers = config.value("threads", 0u) * std::max(1u, config.value("processes", 1u));
+  const bool blocking = c.value("model", std::string("epoll")) != "epoll";
+  const auto workers = c.value("threads", 0u) * std::max(1u, c.value("processes", 1u));
   return static_cast<unsigned>(workers && !blocking ? std::min<std::size_t>(cpus, workers) : cpus);
 }
 

@@ -56,6 +56,7 @@ TEST(CpuUsage, UsableCpusAreTheWorkersBoundedByTheListOrTheAllowedSet) {
   EXPECT_EQ(usable_cpus({{"threads", 1}, {"model", "thread"}, {"cpus", {0, 1}}}), 2u)
       << "a thread per connection: as many as the list";
   EXPECT_EQ(usable_cpus(json::object()), allowed) << "states: no workers said";
+  EXPECT_EQ(usable_cpus(json()), allowed) << "a plan without a config";
 }
 
 TEST(CpuUsage, ABusyRunShowsItsTimePerIntervalAndWarns) {
