@@ -62,8 +62,10 @@ std::size_t count_pinned_to_0(pid_t pid) {
 TEST(Cpus, ZeroPinsEveryWorkerThreadOfCrrAndTheServer) {
   TempDir dir;
   ServerProcess server(dir, {"--listen", "127.0.0.1:0", "-t", "2", "--cpus", "0"});
-  EXPECT_EQ(count_pinned_to_0(server.process().pid()), 2u)
-      << "the two epoll workers; the command's thread stays free";
+  // "listening on" comes once the listeners are open; the workers start a moment later.
+  EXPECT_TRUE(poll_until([&] { return count_pinned_to_0(server.process().pid()) == 2; }, 2s))
+      << "the two epoll workers; the command's thread stays free: "
+      << ::testing::PrintToString(thread_cpu_lists(server.process().pid()));
   const std::string path = dir.file("crr.json");
   Process crr({connperf(), "crr", server.target(), "-d", "2", "-t", "2", "-c", "8", "--cpus", "0",
                "-q", "--json", path},
@@ -80,7 +82,8 @@ TEST(Cpus, TheBlockingServerModelsPinTheAcceptorAndEachConnection) {
   for (const char* model : {"iterative", "thread"}) {
     ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--model", model, "--cpus", "0"},
                          model);
-    EXPECT_GE(count_pinned_to_0(server.process().pid()), 1u) << model << ": the acceptor";
+    EXPECT_TRUE(poll_until([&] { return count_pinned_to_0(server.process().pid()) >= 1; }, 2s))
+        << model << ": the acceptor";
     const RunResult r = run({connperf(), "crr", server.target(), "-n", "50", "-c", "2", "-q"},
                             dir.path(), 20s);
     EXPECT_EQ(r.code, 0) << model << r.err;
