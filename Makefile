@@ -80,7 +80,8 @@ FUZZ_JOBS    ?= 2
 FUZZ_CXX     ?= clang++-16
 FUZZ_FLAGS   := -std=c++20 -g -O1 -fno-omit-frame-pointer -Isrc -Itests/fuzz \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := request_framer response_framer chunked_decoder proxy_head address duration criteria
+FUZZ_TARGETS := request_framer response_framer chunked_decoder proxy_head address duration criteria \
+                cpu_list
 fuzz_src_request_framer  := src/proto/http.cpp
 fuzz_src_response_framer := src/proto/http.cpp
 fuzz_src_chunked_decoder := src/proto/http.cpp
@@ -93,6 +94,8 @@ fuzz_src_criteria        := src/run/criteria.cpp src/run/duration.cpp src/run/ve
                             src/stats/client_stats.cpp src/stats/histogram.cpp src/stats/format.cpp \
                             src/net/error.cpp
 fuzz_libs_criteria       := -lfmt
+fuzz_src_cpu_list        := src/loop/cpus.cpp
+fuzz_libs_cpu_list       := -lfmt
 
 define fuzz_rule
 $(BUILD_FUZZ)/$(1): tests/fuzz/$(1).cpp $(fuzz_src_$(1)) $(wildcard tests/fuzz/*.h src/*/*.h) | setup

@@ -9,6 +9,7 @@
 #   ROUNDS=5 SECONDS=4 bench/ab.sh /work/base/connperf build/connperf
 set -u
 _seconds_env=$SECONDS
+HERE=$(cd "$(dirname "$0")" && pwd)
 OLD=${1:?usage: bench/ab.sh OLD NEW}
 NEW=${2:?usage: bench/ab.sh OLD NEW}
 ROUNDS=${ROUNDS:-5}
@@ -19,7 +20,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$HERE/lib.sh"  # median, spread, med_spread
 
 PORT=""
 start() {  # BIN ARGS... → PORT; the process is remembered for stop_all
@@ -71,9 +72,11 @@ for r in $(seq "$ROUNDS"); do
     done
   done
 done
-echo "| work | old | new | new/old |"
+echo "| work | old, median (min–max) | new, median (min–max) | new/old |"
 echo "|---|---:|---:|---:|"
 for work in crr rr proxy proxyk; do
-  o=$(echo "${FIG[$work.old]}" | median); n=$(echo "${FIG[$work.new]}" | median)
-  echo "| $work | $o | $n | $(python3 -c "print(f'{$n / $o:.3f}')") |"
+  o=$(median <<<"${FIG[$work.old]}"); n=$(median <<<"${FIG[$work.new]}")
+  echo "| $work | $(med_spread <<<"${FIG[$work.old]}") | $(med_spread <<<"${FIG[$work.new]}") |" \
+       "$(python3 -c "print(f'{$n / $o:.3f}')") |"
 done
+echo "(a new/old ratio whose two ranges overlap is inside the run-to-run spread: noise)"

@@ -13,7 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 CONNPERF=${CONNPERF:-$ROOT/build/connperf}
 OUT=$HERE/out
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 N=${N:-15000}
 BASE=${BASE:-100}
 HOLD=${HOLD:-3}
@@ -34,7 +34,7 @@ for _ in $(seq 100); do
 done
 [ -n "$PORT" ] || die "connperf server did not start"
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$HERE/lib.sh"  # median, spread, med_spread
 
 run_cc() {  # count → "time_to_reach_s failed established rss_kib_while_holding"
   local count=$1 pid rss=0
@@ -58,7 +58,8 @@ print(s['time_to_reach_s'], s['failed'], s['established'], $rss)"
 
 declare -A T FAILED RSS
 for r in $(seq "$ROUNDS"); do
-  for count in "$N" "$BASE"; do
+  order="$N $BASE"; [ $((r % 2)) -eq 0 ] && order="$BASE $N"
+  for count in $order; do
     read -r t f e rss <<<"$(run_cc "$count")"
     echo "cc.sh: round $r n=$count: all open after $t s, established $e, failed $f, peak RSS $rss KiB" >&2
     T[$count]="${T[$count]:-} $t"; FAILED[$count]=$(( ${FAILED[$count]:-0} + f )); RSS[$count]="${RSS[$count]:-} $rss"
@@ -68,14 +69,14 @@ done
 kill -TERM "$SPID"; wait "$SPID" 2>/dev/null; SPID=""
 
 {
-  echo "## cc on loopback: $ROUNDS round(s), $(nproc) CPUs, $(uname -sr), medians; --bind $BIND"
+  echo "## cc on loopback: $ROUNDS round(s), $(nproc) CPUs, $(uname -sr), medians (min–max); --bind $BIND"
   echo
   t=$(median <<<"${T[$N]}")
   echo "| connections | time until all open | ramp rate | failed (all rounds) | client peak RSS |"
   echo "|---:|---:|---:|---:|---:|"
   for count in "$BASE" "$N"; do
     tc=$(median <<<"${T[$count]}")
-    echo "| $count | $(printf '%.3f' "$tc") s | $(python3 -c "print(f'{$count/$tc:,.0f}/s' if $tc > 0 else 'n/a')") | ${FAILED[$count]} | $(median <<<"${RSS[$count]}") KiB |"
+    echo "| $count | $(printf '%.3f' "$tc") s ($(spread <<<"${T[$count]}")) | $(python3 -c "print(f'{$count/$tc:,.0f}/s' if $tc > 0 else 'n/a')") | ${FAILED[$count]} | $(median <<<"${RSS[$count]}") KiB |"
   done
   echo
   a=$(median <<<"${RSS[$N]}"); b=$(median <<<"${RSS[$BASE]}")

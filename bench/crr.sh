@@ -45,13 +45,13 @@ OUT=$HERE/out
 LOGS=$OUT/logs
 CONNPERF=${CONNPERF:-$HERE/../build/connperf}
 PEERS=$ROOT/tests/peers
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 if [ -n "${DURATION:-}" ]; then
   DUR=$DURATION
 elif [ "$_seconds_env" -gt 0 ] 2>/dev/null; then
   DUR=$_seconds_env
 else
-  DUR=10
+  DUR=5
 fi
 THREADS=2
 CONC=64
@@ -391,7 +391,7 @@ base = med.get("connperf", (None,))[0]
 out = []
 out.append(f"## CRR on loopback: {rounds} round(s) x {dur} s, {ncpu} CPUs, Linux {kernel}")
 out.append("")
-out.append("| contender | median conn/s | CPU s per 1000 conns | ratio to connperf |")
+out.append("| contender | conn/s, median (min–max) | CPU s per 1000 conns | ratio to connperf |")
 out.append("|---|---:|---:|---:|")
 for k in order:
     if k not in med:
@@ -400,7 +400,8 @@ for k in order:
         continue
     cps, cpu = med[k]
     ratio = f"{cps / base:.2f}x" if base else "n/a"
-    out.append(f"| {label[k]} | {cps:,.0f} | {cpu:.3f} | {ratio} |")
+    lo, hi = min(r[0] for r in runs[k]), max(r[0] for r in runs[k])
+    out.append(f"| {label[k]} | {cps:,.0f} ({lo:,.0f}–{hi:,.0f}) | {cpu:.3f} | {ratio} |")
 out.append("")
 peers = [med[k][0] for k in ("ab", "wrk", "classic") if k in med]
 if base and peers:

@@ -13,10 +13,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 CONNPERF=${CONNPERF:-$ROOT/build/connperf}
 OUT=$HERE/out
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 if [ -n "${DURATION:-}" ]; then DUR=$DURATION
 elif [ "$_seconds_env" -gt 0 ] 2>/dev/null && [ "$_seconds_env" -le 600 ]; then DUR=$_seconds_env
-else DUR=5; fi
+else DUR=3; fi
 NAME=${NAME:-cpbench}
 CONC=${CONC:-64}
 THREADS=${THREADS:-2}
@@ -30,7 +30,7 @@ die() { echo "lab.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces)"
 "$CONNPERF" lab up --name "$NAME" --sources 4 >/dev/null || die "lab up failed"
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$HERE/lib.sh"  # median, spread, med_spread
 softirq_ticks() { awk '/^cpu / {print $8}' /proc/stat; }
 
 run_one() {  # how → "cps softirq_us_per_conn"
@@ -61,12 +61,12 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 {
-  echo "## crr through the lab's DUT vs direct: $ROUNDS round(s) x ${DUR} s, crr -t $THREADS -c $CONC, $(nproc) CPUs, medians"
+  echo "## crr through the lab's DUT vs direct: $ROUNDS round(s) x ${DUR} s, crr -t $THREADS -c $CONC, $(nproc) CPUs, medians (min–max)"
   echo
   echo "| path | conn/s | host softirq CPU per connection |"
   echo "|---|---:|---:|"
   for how in direct through; do
-    echo "| $how | $(echo "${CPS[$how]}" | median) | $(echo "${SIRQ[$how]}" | median) us |"
+    echo "| $how | $(med_spread <<<"${CPS[$how]}") | $(med_spread <<<"${SIRQ[$how]}") us |"
   done
   echo
   t=$(echo "${CPS[through]}" | median); d=$(echo "${CPS[direct]}" | median)

@@ -12,8 +12,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 CONNPERF=${CONNPERF:-$ROOT/build/connperf}
 OUT=$HERE/out
-ROUNDS=${ROUNDS:-3}
-DUR=${DURATION:-$([ "$_seconds_env" -gt 0 ] 2>/dev/null && echo "$_seconds_env" || echo 5)}
+ROUNDS=${ROUNDS:-5}
+DUR=${DURATION:-$([ "$_seconds_env" -gt 0 ] 2>/dev/null && echo "$_seconds_env" || echo 3)}
 COUNT=${COUNT:-10000}
 mkdir -p "$OUT"
 TMP=$(mktemp -d)
@@ -67,7 +67,7 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$HERE/lib.sh"  # median, spread, med_spread
 
 mem_run() {  # model → prints "rss_before rss_after held"
   start_server "$1" --max-connections $((COUNT + 1000)) --idle-timeout 600 || { echo "0 0 0"; return; }
@@ -88,13 +88,13 @@ mem_run() {  # model → prints "rss_before rss_after held"
 {
   echo "## Server models on loopback: $ROUNDS round(s) x ${DUR} s, $(nproc) CPUs, $(uname -sr)"
   echo
-  echo "| model | median conn/s (crr -t 2 -c 64) | vs thread | server CPU per connection |"
+  echo "| model | conn/s, median (min–max) (crr -t 2 -c 64) | vs thread | server CPU per connection |"
   echo "|---|---:|---:|---:|"
   thread_cps=$(echo "${RUNS[thread]}" | median)
   for m in "${MODELS[@]}"; do
     v=$(echo "${RUNS[$m]}" | median)
     ratio=$(python3 -c "print(f'{$v/$thread_cps:.2f}x' if $thread_cps else 'n/a')")
-    echo "| $m | $v | $ratio | $(echo "${SCPU[$m]}" | median) us |"
+    echo "| $m | $(med_spread <<<"${RUNS[$m]}") | $ratio | $(median <<<"${SCPU[$m]}") us |"
   done
   echo
   echo "| model | idle connections held | server RSS before (KiB) | after (KiB) | per connection |"

@@ -19,8 +19,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$HERE/out
 CONNPERF=${CONNPERF:-$HERE/../build/connperf}
-ROUNDS=${ROUNDS:-3}
-DUR=${DURATION:-10}
+ROUNDS=${ROUNDS:-5}
+DUR=${DURATION:-6}
 for arg in "$@"; do
   case $arg in
     --quick) DUR=3; ROUNDS=1 ;;
@@ -62,7 +62,8 @@ for round in $(seq "$ROUNDS"); do
   printf '%s\t%.0f\t%.0f\t%s\n' "$round" "$s" "$m" "$r" >> "$OUT/mpi.tsv"
   echo "mpi.sh: round $round: single $s cps, mpi $m cps, ratio $r" >&2
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
+. "$(dirname "$0")/lib.sh"  # median, spread, med_spread
+median=$(printf '%s\n' "${ratios[@]}" | med_spread)
 {
   echo "# MPI overhead: 2 ranks x 1 thread vs 1 process x 2 threads ($ROUNDS rounds x ${DUR} s, -c 64, $TARGET)"
   echo
@@ -70,5 +71,5 @@ median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR
   echo "|---|---|---|---|"
   tail -n +2 "$OUT/mpi.tsv" | awk -F'\t' '{printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4}'
   echo
-  echo "median ratio: $median (goal >= 0.95)"
+  echo "median ratio (min–max): $median (goal: median >= 0.95)"
 } | tee "$OUT/mpi.md"

@@ -15,7 +15,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 CONNPERF=${CONNPERF:-$ROOT/build/connperf}
 TINYPROXY=${TINYPROXY:-/usr/bin/tinyproxy}
 OUT=$HERE/out
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 N=${N:-20000}
 C=${C:-32}
 BIG_MB=${BIG_MB:-1024}
@@ -47,7 +47,7 @@ for p in ab curl nginx "$TINYPROXY"; do command -v "$p" >/dev/null || die "$p mi
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$HERE/lib.sh"  # median, spread, med_spread
 
 # The origin: nginx, 2 workers, sendfile, a 100-byte file and a sparse BIG_MB file.
 ORIGIN=$(free_port)
@@ -140,7 +140,7 @@ for r in $(seq "$ROUNDS"); do
 done
 
 {
-  echo "## connperf proxy vs tinyproxy ($(nproc) CPUs, all on loopback; $ROUNDS rounds, medians)"
+  echo "## connperf proxy vs tinyproxy ($(nproc) CPUs, all on loopback; $ROUNDS rounds, medians (min–max))"
   echo
   if [ "$ONLY" != tunnel ]; then
   echo "Requests: \`ab -n $N -c $C -X PROXY http://127.0.0.1:$ORIGIN/small\` (nginx, 100-byte file)."
@@ -150,7 +150,7 @@ done
   for ka in close keep-alive; do
     for name in "${NAMES[@]}"; do
       key="$name $ka"
-      echo "| $ka | $name | $(median <<<"${RPS[$key]}") | $(median <<<"${CPU[$key]}") | ${FAIL[$key]} |"
+      echo "| $ka | $name | $(med_spread <<<"${RPS[$key]}") | $(median <<<"${CPU[$key]}") | ${FAIL[$key]} |"
     done
   done
   echo
@@ -168,6 +168,6 @@ done
   d=$(median <<<"${MBS[direct]}")
   for name in direct connperf tinyproxy; do
     m=$(median <<<"${MBS[$name]}")
-    echo "| $name | $m | $(awk -v m="$m" -v d="$d" 'BEGIN {printf "%.0f%%", (d > 0 ? 100 * m / d : 0)}') |"
+    echo "| $name | $(med_spread <<<"${MBS[$name]}") | $(awk -v m="$m" -v d="$d" 'BEGIN {printf "%.0f%%", (d > 0 ? 100 * m / d : 0)}') |"
   done
 } | tee "$OUT/proxy.md"

@@ -12,7 +12,8 @@
 #     Target: connperf >= 1.2x wrk, or within 5% where both are server-bound.
 #     QUOTA=0.5 caps nginx at half a core (a cgroup CPU quota, v1 or v2): the server is then the
 #     bottleneck by construction and the clients have CPU to spare.
-#   ROUNDS=5 SECONDS=5 bench/rr.sh           writes bench/out/rr.md
+#   ROUNDS=5 SECONDS=3 bench/rr.sh           writes bench/out/rr.md (the defaults: many short
+#                                            rounds; tables print median (min–max))
 #   ONLY=raw or ONLY=wrk runs one half.
 set -u
 _seconds_env=$SECONDS
@@ -20,8 +21,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 CONNPERF=${CONNPERF:-$ROOT/build/connperf}
 OUT=$HERE/out
-ROUNDS=${ROUNDS:-3}
-DUR=${DURATION:-$([ "$_seconds_env" -gt 0 ] 2>/dev/null && echo "$_seconds_env" || echo 5)}
+ROUNDS=${ROUNDS:-5}
+DUR=${DURATION:-$([ "$_seconds_env" -gt 0 ] 2>/dev/null && echo "$_seconds_env" || echo 3)}
 ONLY=${ONLY:-}
 PIN=${PIN:-$([ "$(nproc)" -ge 2 ] && echo 1 || echo 0)}
 QUOTA=${QUOTA:-}
@@ -50,7 +51,7 @@ tree_ticks() {
   done
   echo "$total"
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$HERE/lib.sh"  # median, spread, med_spread
 ratio() { python3 -c "print(f'{$1/$2:.2f}x' if $2 else 'n/a')"; }
 # The median of the per-round ratios: each pair ran back to back, so drift cancels.
 paired() { printf '%.2fx' "$(median <<<"$1")"; }
@@ -141,7 +142,7 @@ print(round(q), round(c / (q * $DUR) * 1000, 4), round(100 * s / ($t1 - $t0)))"
 fi
 
 {
-  echo "## rr on loopback: $ROUNDS round(s) x ${DUR} s, $(nproc) CPUs, $(uname -sr), medians"
+  echo "## rr on loopback: $ROUNDS round(s) x ${DUR} s, $(nproc) CPUs, $(uname -sr), medians (min–max)"
   echo
   if [ "$ONLY" != wrk ]; then
     echo "Raw: \`rr -t 1 --request raw\` and bench/rr_floor -> \`server --mode crr -t 1\`, sharing the CPUs."
@@ -150,7 +151,7 @@ fi
     echo "|---:|---:|---:|---:|---:|"
     for c in 100 400; do
       a=$(median <<<"${RAW[connperf-$c]}"); b=$(median <<<"${RAW[floor-$c]}")
-      echo "| $c | $a | $b | $(ratio "$a" "$b") | $(paired "${RAW[ratio-$c]}") |"
+      echo "| $c | $(med_spread <<<"${RAW[connperf-$c]}") | $(med_spread <<<"${RAW[floor-$c]}") | $(ratio "$a" "$b") | $(paired "${RAW[ratio-$c]}") |"
     done
     echo
   fi
@@ -167,7 +168,7 @@ fi
     echo "|---:|---:|---:|---:|---:|---:|---:|"
     for c in 50 200 1000; do
       a=$(median <<<"${QPS[connperf-$c]}"); b=$(median <<<"${QPS[wrk-$c]}")
-      echo "| $c | $a | $b | $(ratio "$a" "$b") | $(paired "${QPS[ratio-$c]}") | $(median <<<"${BUSY[connperf-$c]}")% / $(median <<<"${BUSY[wrk-$c]}")% | $(median <<<"${CPU[connperf-$c]}") / $(median <<<"${CPU[wrk-$c]}") |"
+      echo "| $c | $(med_spread <<<"${QPS[connperf-$c]}") | $(med_spread <<<"${QPS[wrk-$c]}") | $(ratio "$a" "$b") | $(paired "${QPS[ratio-$c]}") | $(median <<<"${BUSY[connperf-$c]}")% / $(median <<<"${BUSY[wrk-$c]}")% | $(median <<<"${CPU[connperf-$c]}") / $(median <<<"${CPU[wrk-$c]}") |"
     done
   fi
 } | tee "$OUT/rr.md"

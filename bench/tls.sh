@@ -2,7 +2,7 @@
 # bench/tls.sh — TLS handshakes per second on loopback, connperf against itself, and what --tls
 # costs the plaintext path (nothing, it should be).
 #
-#   bench/tls.sh                     ROUNDS rounds (default 3) of DURATION seconds (default 5)
+#   bench/tls.sh                     ROUNDS rounds (default 5) of DURATION seconds (default 3)
 #   MAIN=/work/main/build/connperf bench/tls.sh   also plaintext crr: this binary vs MAIN's
 #   CONNPERF=/path/to/connperf overrides the binary under test.
 #
@@ -21,8 +21,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=$HERE/out
 CONNPERF=${CONNPERF:-$HERE/../build/connperf}
 MAIN=${MAIN:-}
-ROUNDS=${ROUNDS:-3}
-DUR=${DURATION:-5}
+ROUNDS=${ROUNDS:-5}
+DUR=${DURATION:-3}
 mkdir -p "$OUT"
 TSV=$OUT/tls.tsv
 : >"$TSV"

@@ -26,6 +26,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
                "send the request on every held connection every SECONDS (any reply counts)")
       ->default_str("off");
   add_threads_flag(c, o.threads, "worker threads per process");
+  add_cpus_flag(c, o.cpus, "the worker threads (of every process)");
   c.add_option("--processes", o.processes,
                "split the connections over P worker processes (each has its own fd limit)")
       ->check(in_range(1, 64));
@@ -47,6 +48,7 @@ run::Prepared prepare_cc(const CcOptions& o) {
   const double keepalive = o.keepalive.empty() ? 0 : parse_seconds("--keepalive", o.keepalive);
   if (o.processes > o.count) throw UsageError("--processes: more processes than connections");
   spec.threads = o.threads;
+  spec.cpus = cpu_list(o.cpus);
   spec.count = o.count;
   spec.ramp = o.ramp;
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);

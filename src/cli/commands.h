@@ -41,6 +41,7 @@ struct ServerOptions {
   std::vector<std::string> listen{"0.0.0.0:8888"};
   std::string netns;
   unsigned threads = 0;  // 0 = one per CPU
+  std::string cpus;      // --cpus LIST ("" = anywhere)
   std::string mode = "http";
   std::string model = "epoll";
   std::string duration = "0";
@@ -57,6 +58,7 @@ struct ServerOptions {
 struct ProxyOptions {
   std::vector<std::string> listen{"127.0.0.1:3128"};
   unsigned threads = 0;  // 0 = one per CPU
+  std::string cpus;      // --cpus LIST ("" = anywhere)
   std::vector<std::string> allow{"127.0.0.0/8", "::1/128"};
   std::string connect_ports = "443";
   std::uint64_t max_connections = 0;  // 0 = what the open-file limit allows
@@ -100,6 +102,7 @@ struct CcOptions {
   std::string hold = "10";
   std::string keepalive;
   unsigned threads = 1;
+  std::string cpus;  // --cpus LIST ("" = anywhere)
   unsigned processes = 1;
   std::string timeout = "5000";  // MS unless it names a unit
   std::string criteria;          // --criteria SPEC

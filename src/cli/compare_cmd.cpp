@@ -41,14 +41,37 @@ std::string kind_of(const nlohmann::json& doc, const std::string& path) {
   }
 }
 
+// "a.json,b.json": one side's runs, read, each of the one kind `kind` (set by the first file
+// read on either side).
+std::vector<nlohmann::json> read_side(const std::string& files, std::string& kind,
+                                      std::string& first) {
+  std::vector<nlohmann::json> docs;
+  std::size_t start = 0;
+  do {
+    const std::size_t comma = std::min(files.find(',', start), files.size());
+    const std::string path = files.substr(start, comma - start);
+    docs.push_back(read_result(path));
+    const std::string k = kind_of(docs.back(), path);
+    if (kind.empty()) kind = k, first = path;
+    if (k != kind)
+      throw UsageError(fmt::format("compare: {} is a {} result, {} a {} result", first, kind,
+                                   path, k));
+    start = comma + 1;
+  } while (start <= files.size());
+  return docs;
+}
+
 }  // namespace
 
 void add_compare(CLI::App& app, CompareOptions& o) {
   CLI::App& c = *app.add_subcommand(
       "compare", "two results of one command (crr, rr, cc, rr --sweep, models) metric by metric: "
                  "the change, whether it is beyond the run-to-run noise, exit 1 on a regression");
-  c.add_option("base", o.base, "the result to compare against (--json of a run)")->required();
-  c.add_option("new", o.now, "the result to judge")->required();
+  c.add_option("base", o.base,
+               "the result to compare against (--json of a run), or several runs of it as a "
+               "comma list (their spread is then the noise)")
+      ->required();
+  c.add_option("new", o.now, "the result to judge (or several, as a comma list)")->required();
   c.add_option("--metric", o.metrics,
                "METRIC to compare (repeatable, or a comma list), as --criteria names them: cps, "
                "qps, p99.total, p50.response, errors, resets, established...; default: the "
@@ -61,13 +84,12 @@ void add_compare(CLI::App& app, CompareOptions& o) {
 
 int run_compare(const CompareOptions& o) {
   const double tolerance = parse_tolerance(o.tolerance);
-  const nlohmann::json base = read_result(o.base);
-  const nlohmann::json now = read_result(o.now);
-  const std::string kind = kind_of(base, o.base);
-  if (const std::string other = kind_of(now, o.now); other != kind)
-    throw UsageError(fmt::format("compare: {} is a {} result, {} a {} result", o.base, kind,
-                                 o.now, other));
+  std::string kind, first;
+  const std::vector<nlohmann::json> base = read_side(o.base, kind, first);
+  const std::vector<nlohmann::json> now = read_side(o.now, kind, first);
   const bool stepped = kind == "sweep" || kind == "models";
+  if (stepped && base.size() + now.size() > 2)
+    throw UsageError("compare: a " + kind + " is compared one result a side");
   if (stepped && !o.metrics.empty())
     throw UsageError("--metric: a " + kind + " is compared step by step (rate, p99, error rate)");
   std::vector<run::Criterion> metrics;
@@ -76,7 +98,7 @@ int run_compare(const CompareOptions& o) {
     for (const auto& m : o.metrics.empty() ? headline_metrics(kind) : o.metrics)
       metrics.push_back(parse_metric(m, what, "--metric"));
   }
-  const run::Comparison c = run::compare_results(base, now, metrics, tolerance);
+  const run::Comparison c = run::compare_rounds(base, now, metrics, tolerance);
   const std::string text = fmt::format("compare {}: {} → {}\n", kind, o.base, o.now) +
                            run::comparison_text(c, tolerance);
   std::fputs(text.c_str(), o.json == "-" ? stderr : stdout);

@@ -51,6 +51,7 @@ load::CrrSpec crr_spec(const CrrOptions& o) {
   load::CrrSpec s;
   static_cast<load::Targets&>(s) = parse_target_flags(o.to);
   s.threads = o.run.threads;
+  s.cpus = cpu_list(o.run.cpus);
   s.rate = o.rate;
   s.concurrency = (o.rate > 0 || o.search.on) && !o.concurrency_set ? 10'000 : o.concurrency;
   s.count = o.run.count;

@@ -6,6 +6,7 @@
 
 #include "cli/common.h"
 #include "load/crr.h"
+#include "loop/cpus.h"
 #include "net/socket.h"
 #include "run/hdr_log.h"
 #include "server/server.h"
@@ -62,6 +63,23 @@ CLI::Validator more_than_zero() {
 
 CLI::Option* add_threads_flag(CLI::App& c, unsigned& threads, const std::string& what) {
   return c.add_option("-t,--threads", threads, what)->check(in_range(1u, kMaxThreads));
+}
+
+void add_cpus_flag(CLI::App& c, std::string& cpus, const std::string& what) {
+  c.add_option("--cpus", cpus,
+               "pin " + what + " round-robin to these CPUs (e.g. 0, 0,2 or 0-3; like iperf3 -A)")
+      ->check(check_by<loop::CpuListError>([](const std::string& v) { loop::checked_cpu_list(v); }))
+      ->type_name("LIST")
+      ->default_str("any");
+}
+
+std::vector<unsigned> cpu_list(const std::string& cpus) {
+  if (cpus.empty()) return {};
+  try {
+    return loop::checked_cpu_list(cpus);
+  } catch (const loop::CpuListError& e) {
+    throw UsageError(e.what());
+  }
 }
 
 CLI::Option* add_duration_flag(CLI::App& c, std::string& duration, const std::string& help) {
@@ -278,6 +296,7 @@ double RunFlags::duration_seconds(double unset) const {
 void add_run_flags(CLI::App& c, RunFlags& o, const std::string& unit,
                    const std::string& timeout_help) {
   add_threads_flag(c, o.threads, "worker threads, each with its own event loop");
+  add_cpus_flag(c, o.cpus, "the worker threads");
   add_duration_flag(c, o.duration, "run for SECONDS; with -n alone, until N " + unit)
       ->each([&o](const std::string&) { o.duration_set = true; });
   add_count_flag(c, o.count, "stop after N " + unit, UINT64_MAX)->default_str("off");

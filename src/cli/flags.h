@@ -40,6 +40,21 @@ CLI::Validator in_range(T min, T max) {
       },
       bounds);
 }
+// A check from a function that throws Error on a bad value: the exception's text is the usage
+// error (--cpus, lab --name).
+template <typename Error, typename Check>
+CLI::Validator check_by(Check check) {
+  return CLI::Validator(
+      [check](const std::string& v) -> std::string {
+        try {
+          check(v);
+        } catch (const Error& e) {
+          return e.what();
+        }
+        return {};
+      },
+      "");
+}
 // A number more than 0 (--rate, --ramp).
 CLI::Validator more_than_zero();
 // A time flag's value (10, 2.5, 500ms, 2s, 1m), checked at parse; read with parse_seconds.
@@ -50,6 +65,11 @@ inline constexpr unsigned kMaxThreads = 1024;
 
 // -t,--threads N in 1..kMaxThreads; `what`: what the threads do ("epoll worker threads").
 CLI::Option* add_threads_flag(CLI::App& c, unsigned& threads, const std::string& what);
+// --cpus LIST ("0", "0,2", "0-3"): `what` (the workers) run round-robin on those CPUs; a list that
+// does not parse or names a CPU this process may not use is a usage error at parse.
+// cpu_list reads a value the flag checked ("" = anywhere).
+void add_cpus_flag(CLI::App& c, std::string& cpus, const std::string& what);
+std::vector<unsigned> cpu_list(const std::string& cpus);
 // -d,--duration SECONDS (units allowed: 500ms, 2s, 1m), checked as a time at parse; `help`
 // says what it bounds. Whether 0 is allowed is the subcommand's (server: 0 = until Ctrl-C).
 CLI::Option* add_duration_flag(CLI::App& c, std::string& duration, const std::string& help);
@@ -133,6 +153,7 @@ void add_stats_listen_flag(CLI::App& c, std::string& spec);
 
 struct RunFlags {
   unsigned threads = 1;
+  std::string cpus;  // --cpus LIST ("" = anywhere)
   std::string duration = "10";
   bool duration_set = false;
   std::uint64_t count = 0;

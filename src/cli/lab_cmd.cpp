@@ -22,16 +22,8 @@ void add_lab(CLI::App& app, LabOptions& o) {
   CLI::App& run = *lab.add_subcommand(
       "run", "connperf server in NAME-server, and after -- a crr, rr or cc run in NAME-client "
              "through the DUT (TARGET defaults to the lab's server), the DUT sampled per interval");
-  const CLI::Validator name_check(
-      [](const std::string& name) -> std::string {
-        try {
-          lab::check_name(name);
-        } catch (const lab::LabError& e) {
-          return e.what();
-        }
-        return {};
-      },
-      "");
+  const CLI::Validator name_check =
+      check_by<lab::LabError>([](const std::string& name) { lab::check_name(name); });
   for (CLI::App* c : {&up, &down, &status, &run})  // a bad name is a usage error (exit 2)
     c->add_option("--name", o.spec.name, "lab NAME")->check(name_check);
   run.add_option("--server-args", o.server_args, "flags for the server, e.g. \"-t 2 --mode crr\"");

@@ -19,6 +19,7 @@ void add_proxy(CLI::App& app, ProxyOptions& o) {
       "proxy", "HTTP/1.1 forward proxy with CONNECT tunnels: relays without blocking, counts");
   c.add_option("--listen", o.listen, "ADDR:PORT to listen on (repeatable)");
   add_threads_flag(c, o.threads, "event-loop threads")->default_str("one per CPU");
+  add_cpus_flag(c, o.cpus, "the event-loop threads");
   c.add_option("--allow", o.allow, "client addresses served, CIDR (repeatable); others get 403");
   c.add_option("--connect-ports", o.connect_ports,
                "ports CONNECT may reach: list and ranges, e.g. 443,8443,9000-9100");
@@ -48,6 +49,7 @@ proxy::ProxySpec proxy_spec(const ProxyOptions& o, long fd_limit) {
   s.listen = parse_listen(o.listen);
   if (s.listen.empty()) throw UsageError("--listen: at least one address");
   s.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  s.cpus = cpu_list(o.cpus);
   if (o.allow.empty()) throw UsageError("--allow: at least one address or prefix");
   for (const std::string& a : o.allow) {
     try {

@@ -92,6 +92,7 @@ load::RrSpec rr_spec(const RrOptions& o) {
   load::RrSpec spec;
   static_cast<load::Targets&>(spec) = parse_target_flags(o.to);
   spec.threads = o.run.threads;
+  spec.cpus = cpu_list(o.run.cpus);
   spec.connections = o.connections;
   spec.rate = o.rate;
   spec.count = o.run.count;

@@ -22,6 +22,9 @@ void add_server(CLI::App& app, ServerOptions& o) {
                  "epoll: -t reactor threads; thread: a thread per connection; fork: a process "
                  "per connection; iterative: one connection at a time");
   add_threads_flag(c, o.threads, "epoll worker threads")->default_str("one per CPU");
+  add_cpus_flag(c, o.cpus,
+                "the epoll worker threads (blocking models: the acceptor on the first, each "
+                "connection's thread or process by its slot)");
   add_mode_flag(c, o.mode,
                 "http: HTTP/1.1 200 with keep-alive; crr: answer each chunk with '200 Ok.'; "
                 "echo; upper; stamp: '[ctime] ' + chunk; discard");
@@ -53,6 +56,7 @@ server::ServerSpec server_spec(const ServerOptions& o) {
   s.listen = parse_listen(o.listen);
   if (s.listen.empty()) throw UsageError("--listen: at least one address");
   s.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  s.cpus = cpu_list(o.cpus);
   s.mode = server::parse_mode(o.mode).value_or(server::Mode::Http);
   s.model = server::parse_model(o.model).value_or(server::Model::Epoll);
   s.max_connections = o.max_connections;

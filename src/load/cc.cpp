@@ -249,6 +249,7 @@ CcEngine::CcEngine(CcSpec spec) : spec_(std::move(spec)) {
   spec_.threads = static_cast<unsigned>(
       std::max<std::uint64_t>(1, std::min<std::uint64_t>(spec_.threads, spec_.count)));
   for (unsigned i = 0; i < spec_.threads; ++i) add(std::make_unique<CcWorker>(*this, i));
+  pin(spec_.cpus);
 }
 
 CcEngine::~CcEngine() {

@@ -15,6 +15,7 @@ namespace connperf::load {
 struct CcSpec : Targets {
   CcSpec() { request = RequestKind::Raw; }
   unsigned threads = 1;
+  std::vector<unsigned> cpus;        // --cpus: worker i runs on cpus[i % size]; empty = anywhere
   std::uint64_t count = 1000;        // connections to open in total
   double ramp = 0;                   // new connections per second in total; 0 = as fast as possible
   unsigned max_pending = 256;        // connects in progress per thread at most

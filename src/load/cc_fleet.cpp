@@ -92,6 +92,10 @@ CcSpec CcFleet::share_of(const CcSpec& spec, unsigned processes, unsigned i) {
   // Each process takes its own share of the source addresses, so ports never collide; with
   // fewer addresses than processes, every process uses them all.
   if (spec.binds.size() < processes) s.binds = spec.binds;
+  // --cpus: the round-robin goes on over the processes' workers (process i starts where i-1
+  // stopped).
+  if (!s.cpus.empty())
+    std::rotate(s.cpus.begin(), s.cpus.begin() + (i * spec.threads) % s.cpus.size(), s.cpus.end());
   return s;
 }
 

@@ -488,6 +488,7 @@ template class LoadEngine<CrrWorker>;
 CrrEngine::CrrEngine(CrrSpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, std::min(spec_.threads, spec_.concurrency));
   for (unsigned i = 0; i < spec_.threads; ++i) add(std::make_unique<CrrWorker>(*this, i));
+  pin(spec_.cpus);
 }
 
 CrrEngine::~CrrEngine() {

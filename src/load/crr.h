@@ -29,6 +29,7 @@ std::optional<CloseMode> parse_close(std::string_view name) noexcept;
 
 struct CrrSpec : Targets {
   unsigned threads = 1;
+  std::vector<unsigned> cpus;        // --cpus: worker i runs on cpus[i % size]; empty = anywhere
   unsigned concurrency = 64;           // closed loop: in flight; open loop: cap on in flight
   double rate = 0;                     // new connections per second in total; 0 = closed loop
   std::uint64_t count = 0;             // attempts in total; 0 = until stop()

@@ -411,6 +411,7 @@ template class LoadEngine<RrWorker>;
 RrEngine::RrEngine(RrSpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, std::min(spec_.threads, spec_.connections));
   for (unsigned i = 0; i < spec_.threads; ++i) add(std::make_unique<RrWorker>(*this, i));
+  pin(spec_.cpus);
 }
 
 RrEngine::~RrEngine() {

@@ -17,6 +17,7 @@ namespace connperf::load {
 
 struct RrSpec : Targets {
   unsigned threads = 1;
+  std::vector<unsigned> cpus;        // --cpus: worker i runs on cpus[i % size]; empty = anywhere
   unsigned connections = 64;         // persistent connections in total
   double rate = 0;                   // requests per second in total; 0 = closed loop
   std::uint64_t count = 0;           // requests in total; 0 = until stopped

@@ -36,6 +36,9 @@ class WorkerPool {
   ~WorkerPool();  // stops and joins
 
   Worker& add(std::unique_ptr<Worker> worker);  // before start()
+  // --cpus: worker i pins its thread to cpus[i % size] as it starts; empty = anywhere. The list
+  // was checked (loop/cpus.h); a CPU the kernel refuses leaves that worker unpinned.
+  void pin(std::vector<unsigned> cpus) { cpus_ = std::move(cpus); }
   std::size_t size() const noexcept { return workers_.size(); }
   Worker& worker(std::size_t i) noexcept { return *workers_[i]; }  // before start()
 
@@ -65,6 +68,7 @@ class WorkerPool {
  private:
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
+  std::vector<unsigned> cpus_;
   std::unique_ptr<std::latch> ready_;
   std::unique_ptr<std::latch> go_;
   std::uint64_t t0_ = 0;  // written before go_ opens; workers read it after

@@ -2,6 +2,7 @@
 // instantiates it (`template class loop::WorkerPool<CrrWorker>;`).
 #pragma once
 
+#include "loop/cpus.h"
 #include "loop/event_loop.h"
 #include "loop/worker_pool.h"
 
@@ -24,8 +25,9 @@ std::uint64_t WorkerPool<Worker>::start() {
   ready_ = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(workers_.size()));
   go_ = std::make_unique<std::latch>(1);
   running_ = static_cast<unsigned>(workers_.size());
-  for (auto& w : workers_)
-    threads_.emplace_back([this, &w] {
+  for (std::size_t i = 0; i < workers_.size(); ++i)
+    threads_.emplace_back([this, i, &w = workers_[i]] {
+      if (!cpus_.empty()) pin_this_thread(cpus_[i % cpus_.size()]);
       ready_->count_down();
       go_->wait();
       w->run(t0_);

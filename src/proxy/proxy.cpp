@@ -75,6 +75,7 @@ Proxy::Proxy(ProxySpec spec) : spec_(std::move(spec)) {
   spec_.threads = std::max(1u, spec_.threads);
   resolver_ = std::make_unique<Resolver>(std::max(1u, spec_.resolver_threads));
   for (unsigned i = 0; i < spec_.threads; ++i) pool_.add(std::make_unique<ProxyWorker>(*this, i));
+  pool_.pin(spec_.cpus);
 }
 
 Proxy::~Proxy() {

@@ -32,6 +32,7 @@ class PortSet {
 struct ProxySpec {
   std::vector<net::SockAddr> listen;
   unsigned threads = 1;
+  std::vector<unsigned> cpus;        // --cpus: worker i runs on cpus[i % size]; empty = anywhere
   std::vector<net::Cidr> allow;  // client source addresses served; others get 403
   PortSet connect_ports;
   std::uint64_t max_connections = 4096;  // client connections, over all threads

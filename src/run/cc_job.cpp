@@ -129,7 +129,7 @@ Plan cc_plan(const load::CcSpec& s, unsigned processes, double hold, const Outpu
           {{"targets", targets}, {"count", s.count}, {"ramp", s.ramp}, {"hold", hold},
            {"keepalive", loop::seconds_from_ns(s.keepalive_ns)}, {"threads", s.threads},
            {"processes", processes}, {"bind_addresses", s.binds.size()},
-           {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}},
+           {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}, {"cpus", s.cpus}},
           std::move(banner), 0, out};
 }
 

@@ -115,7 +115,10 @@ void judge(MetricChange& m, double tolerance, double level = kNoiseLevel) {
   const double scale = std::fabs(*m.base);
   const bool beyond = scale > 0 ? std::fabs(delta) / scale > tolerance : delta != 0;
   const bool worse = m.higher_is_better ? delta < 0 : delta > 0;
-  const bool noisy = m.p_value && *m.p_value >= level;
+  const bool overlap = m.base_range && m.now_range &&
+                       m.base_range->first <= m.now_range->second &&
+                       m.now_range->first <= m.base_range->second;
+  const bool noisy = (m.p_value && *m.p_value >= level) || overlap;
   if (!beyond || noisy) m.verdict = MetricChange::Verdict::Same;
   else m.verdict = worse ? MetricChange::Verdict::Worse : MetricChange::Verdict::Better;
   m.regressed = m.verdict == MetricChange::Verdict::Worse;
@@ -132,6 +135,28 @@ MetricChange change_of(const std::string& name, const Criterion& c, const json& 
   m.p_value = p;
   judge(m, tolerance);
   return m;
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// One side's runs on one metric: the median into `value`, min–max into `range`; nothing when a
+// run lacks the metric.
+void measure_rounds(const Criterion& c, std::span<const json> docs, std::optional<double>& value,
+                    std::optional<std::pair<double, double>>& range) {
+  std::vector<double> values;
+  for (const json& doc : docs) {
+    const auto v = measure(c, judged_summary(doc), {});
+    if (!v) return;
+    values.push_back(*v);
+  }
+  if (values.empty()) return;
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  range.emplace(*lo, *hi);
+  value = median_of(std::move(values));
 }
 
 // rr --sweep: summary.steps[]; models: summary.models[].steps[] under each model's name.
@@ -201,30 +226,79 @@ Comparison compare_results(const json& base, const json& now, const std::vector<
   return out;
 }
 
+Comparison compare_rounds(std::span<const json> base, std::span<const json> now,
+                          const std::vector<Criterion>& metrics, double tolerance) {
+  if (base.size() == 1 && now.size() == 1)
+    return compare_results(base[0], now[0], metrics, tolerance);
+  Comparison out;
+  for (const Criterion& c : metrics) {
+    MetricChange m;
+    m.name = c.text;
+    m.unit = c.unit;
+    m.higher_is_better = higher_is_better(c);
+    measure_rounds(c, base, m.base, m.base_range);
+    measure_rounds(c, now, m.now, m.now_range);
+    judge(m, tolerance);
+    out.metrics.push_back(std::move(m));
+  }
+  return out;
+}
+
+namespace {
+
+// A side's value as the table prints it; with several runs, their range beside the median.
+std::string side_text(const MetricChange& m, const std::optional<double>& v,
+                      const std::optional<std::pair<double, double>>& range) {
+  if (!v) return "-";
+  std::string out = format_value(m.unit, *v);
+  if (range && range->first != range->second)
+    out += fmt::format(" ({}–{})", format_value(m.unit, range->first),
+                       format_value(m.unit, range->second));
+  return out;
+}
+
+std::string change_text(const MetricChange& m) {
+  if (!m.base || !m.now) return "-";
+  if (*m.base != 0) return fmt::format("{:+.1f}%", (*m.now - *m.base) / std::fabs(*m.base) * 100);
+  return *m.now == 0 ? "0" : "from 0";
+}
+
+// The noise column: the p-value of one run a side, whether the runs' ranges overlap with several.
+std::string noise_text(const MetricChange& m) {
+  if (m.p_value) return fmt::format("{:.3f}", *m.p_value);
+  if (!m.base_range || !m.now_range) return "-";
+  const bool apart = m.base_range->second < m.now_range->first ||
+                     m.now_range->second < m.base_range->first;
+  return apart ? "apart" : "overlap";
+}
+
+}  // namespace
+
 std::string comparison_text(const Comparison& c, double tolerance) {
-  std::size_t width = 6;
-  for (const auto& m : c.metrics) width = std::max(width, m.name.size());
-  std::string out = fmt::format("{:<{}} {:>12} {:>12} {:>9} {:>9}  {}\n", "metric", width, "base",
-                                "new", "change", "noise p", "verdict");
-  auto value = [](const MetricChange& m, const std::optional<double>& v) {
-    return v ? format_value(m.unit, *v) : std::string("-");
-  };
+  std::size_t name_w = 6, value_w = 12;
   for (const auto& m : c.metrics) {
-    std::string change = "-";
-    if (m.base && m.now && *m.base != 0)
-      change = fmt::format("{:+.1f}%", (*m.now - *m.base) / std::fabs(*m.base) * 100);
-    else if (m.base && m.now)
-      change = *m.now == 0 ? "0" : "from 0";
-    out += fmt::format("{:<{}} {:>12} {:>12} {:>9} {:>9}  {}{}\n", m.name, width, value(m, m.base),
-                       value(m, m.now), change,
-                       m.p_value ? fmt::format("{:.3f}", *m.p_value) : std::string("-"),
+    name_w = std::max(name_w, m.name.size());
+    value_w = std::max({value_w, side_text(m, m.base, m.base_range).size(),
+                        side_text(m, m.now, m.now_range).size()});
+  }
+  std::string out = fmt::format("{:<{}} {:>{}} {:>{}} {:>9} {:>9}  {}\n", "metric", name_w, "base",
+                                value_w, "new", value_w, "change", "noise", "verdict");
+  bool rounds = false;
+  for (const auto& m : c.metrics) {
+    rounds = rounds || m.base_range;
+    out += fmt::format("{:<{}} {:>{}} {:>{}} {:>9} {:>9}  {}{}\n", m.name, name_w,
+                       side_text(m, m.base, m.base_range), value_w,
+                       side_text(m, m.now, m.now_range), value_w, change_text(m), noise_text(m),
                        to_string(m.verdict), m.regressed ? " (regressed)" : "");
   }
   out += c.regressed()
              ? fmt::format("regressed: worse by more than {:g}% and beyond the noise\n", tolerance * 100)
              : fmt::format("no regression beyond {:g}% and the noise\n", tolerance * 100);
-  out += "(noise p: Mann–Whitney over the intervals, beyond the noise below 0.05 over the metrics "
-         "tested; '-': no interval figures, the tolerance alone decides)\n";
+  out += rounds ? "(several runs a side: medians, the runs' min–max in brackets; a change is "
+                  "beyond the noise only when the ranges are apart)\n"
+                : "(noise: Mann–Whitney p over the intervals, beyond the noise below 0.05 over the "
+                  "metrics tested; '-': no interval figures, the tolerance alone decides; one run "
+                  "a side misses the run-to-run spread: compare several, A.json,B.json,...)\n";
   return out;
 }
 
@@ -232,10 +306,15 @@ json comparison_json(const Comparison& c) {
   json list = json::array();
   for (const auto& m : c.metrics) {
     auto opt = [](const std::optional<double>& v) { return v ? json(*v) : json(); };
+    auto range = [](const std::optional<std::pair<double, double>>& r) {
+      return r ? json::array({r->first, r->second}) : json();
+    };
     list.push_back({{"metric", m.name},
                     {"base", opt(m.base)},
                     {"new", opt(m.now)},
                     {"p_value", opt(m.p_value)},
+                    {"base_range", range(m.base_range)},
+                    {"new_range", range(m.now_range)},
                     {"higher_is_better", m.higher_is_better},
                     {"verdict", to_string(m.verdict)},
                     {"regressed", m.regressed}});

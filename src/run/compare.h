@@ -3,12 +3,16 @@
 // test over the per-interval values of the two runs, where the intervals carry the metric — and
 // whether it regressed: worse by more than the tolerance and, where the noise is known, beyond
 // it (p < 0.05 over the number of metrics tested: Bonferroni). Sweeps and models compare step by step (by connections, and model), on the
-// tolerance alone (a step is one value). Pure.
+// tolerance alone (a step is one value). Several runs a side (rounds): the median of their values,
+// and the runs' own spread is the noise — a change is beyond it only when the two min–max
+// ranges do not overlap, since intervals of one run miss the run-to-run drift of a shared host.
+// Pure.
 #pragma once
 
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +27,8 @@ struct MetricChange {
   std::optional<double> base, now;
   bool higher_is_better = true;
   std::optional<double> p_value;  // none: no interval carries the metric
+  // Several runs a side: the min and max of each side's values (the medians are base and now).
+  std::optional<std::pair<double, double>> base_range, now_range;
   enum class Verdict { Better, Worse, Same, Unknown } verdict = Verdict::Unknown;
   bool regressed = false;  // worse beyond the tolerance, and beyond the noise where it is known
 };
@@ -39,6 +45,12 @@ inline constexpr double kNoiseLevel = 0.05;  // p below it: the change is beyond
 // sustain phase's), or two sweeps (rr --sweep) or two models results step by step.
 Comparison compare_results(const nlohmann::json& base, const nlohmann::json& now,
                            const std::vector<Criterion>& metrics, double tolerance);
+
+// Several runs of one command a side (each at least one): with one a side, compare_results;
+// otherwise per metric the medians, judged on the tolerance and the runs' spread.
+Comparison compare_rounds(std::span<const nlohmann::json> base,
+                          std::span<const nlohmann::json> now,
+                          const std::vector<Criterion>& metrics, double tolerance);
 
 // The two-sided p-value of the Mann–Whitney U test (normal approximation, ties corrected);
 // none when either side has fewer than 2 values.

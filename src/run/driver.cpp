@@ -8,6 +8,7 @@
 
 #include "diag/tcp_mib.h"
 #include "loop/clock.h"
+#include "run/cpu_usage.h"
 #include "ranks/reduce.h"
 
 namespace connperf::run {
@@ -131,11 +132,13 @@ class RanksJob final : public JobDecorator {
 
 // The job as the settings and the launch ask: each layer wraps the one before.
 struct Wrapped {
-  Wrapped(Job& job, const OutputSettings& out, ranks::Comm& comm) : top(&job) {
-    if (out.kernel_counters) top = &kernel.emplace(*top);
+  Wrapped(Job& job, const Plan& plan, ranks::Comm& comm) : top(&job) {
+    top = &cpu.emplace(*top, plan.command, plan.config, comm);
+    if (plan.out.kernel_counters) top = &kernel.emplace(*top);
     if (comm.size() > 1) top = &ranks.emplace(*top, comm);
   }
   Job* top;
+  std::optional<CpuUsageJob> cpu;
   std::optional<KernelCountersJob> kernel;
   std::optional<RanksJob> ranks;
 };
@@ -150,7 +153,7 @@ void add_kernel_delta(const diag::TcpMib& delta, nlohmann::json& j, std::string&
 
 int drive(Job& inner, const Plan& plan, StopSignals& signals) {
   ranks::Comm& comm = ranks::world();
-  Wrapped wrapped(inner, plan.out, comm);  // the kernel baseline before the start event
+  Wrapped wrapped(inner, plan, comm);  // the kernel baseline before the start event
   Job& job = *wrapped.top;
   Output out(plan.out, plan.command, plan.config, comm.rank() == 0);
   if (!plan.first_interval.is_null()) out.interval(plan.first_interval, "");

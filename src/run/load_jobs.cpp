@@ -149,7 +149,7 @@ nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
           {"close", load::to_string(s.close)},
           {"request", load::to_string(s.request)},
           {"timeout_ms", loop::ms_from_ns(s.timeout_ns)},
-          {"bind_addresses", s.binds.size()}};
+          {"bind_addresses", s.binds.size()}, {"cpus", s.cpus}};
   if (s.tls.on) j["tls"] = tls_config(s.tls);
   add_objects_config(j, s);
   return j;
@@ -159,7 +159,7 @@ nlohmann::json rr_config(const load::RrSpec& s, double duration) {
   nlohmann::json j = {{"targets", target_names(s)}, {"threads", s.threads},
           {"connections", s.connections}, {"rate", s.rate}, {"duration", duration},
           {"count", s.count}, {"request", s.size ? "echo" : load::to_string(s.request)},
-          {"size", s.size}, {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}};
+          {"size", s.size}, {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}, {"cpus", s.cpus}};
   add_objects_config(j, s);
   return j;
 }

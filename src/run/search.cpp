@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "diag/cpu_time.h"
 #include "diag/tcp_mib.h"
 #include "load/search.h"
+#include "run/cpu_usage.h"
 #include "run/driver.h"
 #include "run/output.h"
 #include "stats/printers.h"
@@ -156,8 +158,10 @@ int run_search(const SearchPlan& plan, const OutputSettings& settings) {
     const double rate = pdr.converged() ? ndr.next() : pdr.next();
     const auto before = settings.kernel_counters ? diag::read_tcp_mib() : std::nullopt;
     StepResult s;
+    const diag::CpuTime cpu0 = diag::read_cpu_time();
     const bool stopped = plan.step(rate, s);
     StepVerdict v = judge(rate, s, plan.max_error_rate, plan.max_p99_us);
+    v.json["cpu"] = cpu_json(diag::read_cpu_time() - cpu0, s.total.completed, plan.command);
     const bool no_errors = v.held && v.json["failed"] == 0;
     max_achieved = std::max(max_achieved, v.json["achieved"].get<double>());
     std::string line = row(steps.size() + 1, v);

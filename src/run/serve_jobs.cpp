@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "diag/cpu_time.h"
 #include "diag/sock_diag.h"
 #include "loop/clock.h"
 #include "run/errors.h"
@@ -60,7 +61,13 @@ class ServingJob : public Job {
   // Called by the subclass's constructor, once it can answer pages.
   void open_endpoint(const std::string& stats_listen) {
     endpoint_ = open_stats_endpoint(stats_listen, [this](std::string_view path) {
-      return page(path, loop::seconds_from_ns(loop::now_ns() - t0_));
+      auto p = page(path, loop::seconds_from_ns(loop::now_ns() - t0_));
+      if (p && path == "/metrics") {
+        const diag::CpuTime cpu = diag::read_cpu_time();
+        p->body += stats::cpu_metrics(static_cast<double>(cpu.user_us) / 1e6,
+                                      static_cast<double>(cpu.sys_us) / 1e6);
+      }
+      return p;
     });
   }
   // Called by the subclass's destructor: the endpoint's thread may be answering from it.
@@ -249,6 +256,7 @@ Plan server_plan(const server::ServerSpec& s, const std::vector<std::string>& na
   return {"server",
           {{"listen", names},
            {"threads", s.threads},
+           {"cpus", s.cpus},
            {"model", server::to_string(s.model)},
            {"mode", server::to_string(s.mode)},
            {"duration", duration},
@@ -269,6 +277,7 @@ Plan proxy_plan(const proxy::ProxySpec& s, const std::vector<std::string>& names
   return {"proxy",
           {{"listen", names},
            {"threads", s.threads},
+           {"cpus", s.cpus},
            {"allow", allow},
            {"connect_ports", s.connect_ports.to_string()},
            {"max_connections", s.max_connections},

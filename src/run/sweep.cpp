@@ -4,15 +4,18 @@
 
 #include <fmt/format.h>
 
+#include "diag/cpu_time.h"
 #include "loop/clock.h"
+#include "run/cpu_usage.h"
 #include "stats/printers.h"
 
 namespace connperf::run {
 
 namespace {
 
+// `cpu`: this process's CPU time over the step's measured part.
 nlohmann::json step_json(unsigned connections, const stats::ClientSnapshot& d, double seconds,
-                         bool rr) {
+                         bool rr, const diag::CpuTime& cpu) {
   const double started = static_cast<double>(d.started);
   const double rate = static_cast<double>(d.completed) / seconds;
   nlohmann::json j = {{"connections", connections}, {"seconds", seconds}};
@@ -21,6 +24,7 @@ nlohmann::json step_json(unsigned connections, const stats::ClientSnapshot& d, d
   j["error_rate"] = started > 0 ? static_cast<double>(d.error_total()) / started : 0.0;
   j["errors"] = stats::errors_json(d);
   j["latency_us"] = {{"response", stats::latency_json(rr ? d.total_us : d.response_us)}};
+  j["cpu"] = cpu_json(cpu, d.completed, rr ? "rr" : "crr");
   return j;
 }
 
@@ -59,13 +63,14 @@ nlohmann::json sweep(const Spec& base, const SweepPlan& plan, StopSignals& signa
     bool stopped = wait_showing(signals, t0 + loop::ns_from_seconds(plan.warmup), out, text);
     stats::ClientSnapshot a, b;
     engine.snapshot(a);
+    const diag::CpuTime cpu0 = diag::read_cpu_time();
     const std::uint64_t t1 = loop::now_ns();
     if (!stopped)
       stopped = wait_showing(signals, t1 + loop::ns_from_seconds(plan.duration), out, text);
     engine.snapshot(b);
     const double secs = loop::seconds_from_ns(loop::now_ns() - t1);
     b -= a;
-    nlohmann::json step = step_json(plan.counts[i], b, secs, kRr);
+    nlohmann::json step = step_json(plan.counts[i], b, secs, kRr, diag::read_cpu_time() - cpu0);
     if constexpr (kRr) {
       step["open_connections"] = engine.open_connections();
       step["answered_connections"] = engine.answered_connections();

@@ -12,6 +12,7 @@
 #include <new>
 #include <string>
 
+#include "loop/cpus.h"
 #include "loop/event_loop.h"
 #include "loop/worker_pool.h"
 #include "server/replies.h"
@@ -188,7 +189,17 @@ void BlockingServer::open() {
     new (&stats(0, 0) + i) stats::ListenerStats;
 }
 
-void BlockingServer::start() { acceptor_ = std::thread([this] { accept_loop(); }); }
+void BlockingServer::start() {
+  acceptor_ = std::thread([this] {
+    if (!spec_.cpus.empty()) loop::pin_this_thread(spec_.cpus[0]);  // iterative: the one worker
+    accept_loop();
+  });
+}
+
+// --cpus: a connection's thread or process runs on the list's CPU of its slot.
+void BlockingServer::pin_connection(std::size_t slot) const noexcept {
+  if (!spec_.cpus.empty()) loop::pin_this_thread(spec_.cpus[slot % spec_.cpus.size()]);
+}
 
 void BlockingServer::accept_loop() {
   std::vector<pollfd> fds;
@@ -242,6 +253,7 @@ void BlockingServer::dispatch(int fd, std::size_t listener) {
   auto* job = new Job{this, fd, listener, slot};
   const int rc = pthread_create(&tid, &attr, [](void* p) -> void* {
     auto* j = static_cast<Job*>(p);
+    j->self->pin_connection(j->slot);
     j->self->run_thread(j->fd, j->listener, j->slot);
     delete j;
     return nullptr;
@@ -275,6 +287,7 @@ void BlockingServer::run_child(int fd, std::size_t listener, std::size_t slot) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the server
     if (::getppid() != parent) ::_exit(0);
     for (auto& l : listeners_) ::close(l.release());
+    pin_connection(slot);
     BlockingConn(fd, spec_, stats(slot, listener), shared_->phase, objects_.get()).serve();
     ::_exit(0);
   }

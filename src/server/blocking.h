@@ -47,6 +47,7 @@ class BlockingServer final : public ServerEngine {
   void dispatch(int fd, std::size_t listener);
   void run_thread(int fd, std::size_t listener, std::size_t slot);
   void run_child(int fd, std::size_t listener, std::size_t slot);
+  void pin_connection(std::size_t slot) const noexcept;
   std::size_t take_slot();
   void give_slot(std::size_t slot);
   void reap(bool block);

@@ -542,6 +542,7 @@ Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
   if (spec_.max_connections && spec_.threads > spec_.max_connections)
     spec_.threads = static_cast<unsigned>(spec_.max_connections);
   for (unsigned i = 0; i < spec_.threads; ++i) pool_.add(std::make_unique<ServerWorker>(*this, i));
+  pool_.pin(spec_.cpus);
 }
 
 Server::~Server() {

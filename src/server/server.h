@@ -46,6 +46,9 @@ struct ServerSpec {
   std::vector<net::SockAddr> listen;
   Model model = Model::Epoll;
   unsigned threads = 1;
+  // --cpus: epoll worker i runs on cpus[i % size]; the blocking models pin their acceptor and
+  // each connection's thread or process the same way (by slot). Empty = anywhere.
+  std::vector<unsigned> cpus;
   Mode mode = Mode::Http;
   // Open connections at most; 0 = the open-file limit (epoll), 1024 threads, 256 processes.
   std::uint64_t max_connections = 0;

@@ -120,4 +120,15 @@ std::string proxy_metrics(const ProxySnapshot& total, double seconds) {
   return out;
 }
 
+std::string cpu_metrics(double user_s, double sys_s) {
+  std::string out;
+  family(out, "connperf_cpu_seconds_total", "counter",
+         "CPU time of this process and its reaped children, by mode.");
+  out += fmt::format("connperf_cpu_seconds_total{{mode=\"user\"}} {:.6f}\n", user_s);
+  out += fmt::format("connperf_cpu_seconds_total{{mode=\"system\"}} {:.6f}\n", sys_s);
+  family(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time in seconds.");
+  out += fmt::format("process_cpu_seconds_total {:.6f}\n", user_s + sys_s);
+  return out;
+}
+
 }  // namespace connperf::stats

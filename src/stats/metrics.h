@@ -27,4 +27,9 @@ std::string server_metrics(const std::vector<std::string>& addresses,
 // connperf_uptime_seconds.
 std::string proxy_metrics(const ProxySnapshot& total, double seconds);
 
+// The process's own CPU time since it started (its reaped children included):
+// connperf_cpu_seconds_total{mode="user"|"system"} and the conventional
+// process_cpu_seconds_total (their sum).
+std::string cpu_metrics(double user_s, double sys_s);
+
 }  // namespace connperf::stats

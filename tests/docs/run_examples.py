@@ -19,7 +19,8 @@ a free one, the same within a block, so examples may name 8888 and still run bes
 Comparison, line by line after masking: a number (with its unit: 23us, 1.46ms, 3.00 s, 2.92 MiB)
 becomes N, runs of blanks become one, and consecutive lines that are then equal count once (so a
 table may have more or fewer interval rows than printed; the rate line's ", then 0.02 s for what
-was in flight" is dropped, as it shows only when that took long enough). A line `...` in the
+was in flight" is dropped, as it shows only when that took long enough; so is the summary's
+"warning: connperf used N% of the usable CPUs", which shows only when the run kept them busy). A line `...` in the
 printed output stands for any number of lines. A renamed flag, a renamed key or a changed line of a table fails.
 
 Every process started is stopped by its PID (its process group: SIGTERM, then SIGKILL).
@@ -45,6 +46,8 @@ NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?(?: ?(?:µs|us|ms|s|KiB|
 # A run's rate line says how long what was in flight took after the load ended, when it took long
 # enough to show: a matter of timing, not of shape.
 DRAIN = ", then N for what was in flight"
+# The summary's warning that the run kept its CPUs busy: a matter of the host's load, not of shape.
+CPU_WARNING = "warning: connperf used N% of the usable CPUs"
 LISTEN = re.compile(r"--(?:stats-)?listen[ =](\S+)")
 
 
@@ -97,6 +100,8 @@ def mask(text_lines):
     out = []
     for line in text_lines:
         line = " ".join(NUMBER.sub("N", line).split()).replace(DRAIN, "")
+        if line.startswith(CPU_WARNING):
+            continue
         if not out or out[-1] != line:
             out.append(line)
     while out and out[-1] == "":

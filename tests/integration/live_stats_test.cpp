@@ -110,6 +110,12 @@ TEST(StatsEndpoint, MetricsAndStatsEqualTheJsonAtExitAndPassPromtool) {
   const Reply metrics = get(sp, "/metrics");
   EXPECT_NE(metrics.head.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
   expect_promtool_ok(dir, metrics.body);
+  const std::map<std::string, double> after = samples(metrics.body);
+  ASSERT_TRUE(after.contains("connperf_cpu_seconds_total{mode=\"user\"}")) << metrics.body;
+  const double cpu = after.at("connperf_cpu_seconds_total{mode=\"user\"}") +
+                     after.at("connperf_cpu_seconds_total{mode=\"system\"}");
+  EXPECT_GT(cpu, 0) << "the server's own CPU time, for 400 connections";
+  EXPECT_DOUBLE_EQ(after.at("process_cpu_seconds_total"), cpu);
   const json live = json::parse(get(sp, "/stats").body);
   // Scrapes are not counted on the measured listener.
   EXPECT_EQ(m["connperf_accepted_total" + listener], 400);

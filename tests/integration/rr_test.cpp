@@ -259,6 +259,12 @@ TEST(RrIntegration, CompareFindsARealRegressionAndNotTheSameRunTwice) {
                              dir.path(), 30s);
   EXPECT_EQ(same.code, 0) << same.out;
   EXPECT_NE(same.out.find("no regression beyond 60%"), std::string::npos) << same.out;
+  // Several runs a side: their spread is the noise, no tolerance needed for the same thing.
+  const RunResult rounds = run({connperf(), "compare", fast + "," + fast2, fast2 + "," + fast},
+                               dir.path(), 30s);
+  EXPECT_EQ(rounds.code, 0) << rounds.out << rounds.err;
+  EXPECT_NE(rounds.out.find("overlap"), std::string::npos) << rounds.out;
+  EXPECT_EQ(run({connperf(), "compare", fast + "," + fast2, slow}, dir.path(), 30s).code, 1);
   const std::string notes = dir.file("notes.txt");
   std::ofstream(notes) << "not json";
   EXPECT_EQ(run({connperf(), "compare", fast, notes}, dir.path(), 30s).code, 2);

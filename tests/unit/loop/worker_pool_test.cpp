@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "../../poll_until.h"
+#include "loop/cpus.h"
 #include "loop/event_loop.h"
 #include "loop/worker_pool_impl.h"
 
@@ -45,6 +46,7 @@ class PoolWorker final : public Handler {
     t0_seen = t0;
     entered = now_ns();
     thread = std::this_thread::get_id();
+    cpus = allowed_cpus();
     if (!opt_.ends_by_itself) loop_.run(*this);
     left = now_ns();
   }
@@ -69,6 +71,7 @@ class PoolWorker final : public Handler {
 
   std::uint64_t t0_seen = 0, entered = 0, left = 0;
   std::thread::id thread;
+  std::vector<unsigned> cpus;  // where the worker's thread may run, as it ran
   std::vector<Phase> phases;
   std::atomic<bool> saw_draining{false};
 
@@ -107,6 +110,29 @@ TEST(LoopWorkerPool, StartReleasesAllWorkersTogetherWithOneT0) {
     threads.insert(w.thread);
   });
   EXPECT_EQ(threads.size(), 4u) << "one thread per worker";
+}
+
+TEST(LoopWorkerPool, PinPutsWorkerIOnTheListsCpuIModuloItsSize) {
+  const std::vector<unsigned> allowed = allowed_cpus();
+  const std::vector<unsigned> list{allowed.back(), allowed.front()};
+  Pool pool;
+  fill(pool, 3);
+  pool.pin(list);
+  pool.start();
+  pool.stop();
+  pool.join();
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(pool.worker(i).cpus, std::vector<unsigned>{list[i % 2]}) << "worker " << i;
+  EXPECT_EQ(allowed_cpus(), allowed) << "the command's thread stays where it was";
+}
+
+TEST(LoopWorkerPool, WithoutPinWorkersRunAnywhereAllowed) {
+  Pool pool;
+  fill(pool, 2);
+  pool.start();
+  pool.stop();
+  pool.join();
+  pool.each([](const PoolWorker& w) { EXPECT_EQ(w.cpus, allowed_cpus()); });
 }
 
 TEST(LoopWorkerPool, NothingIsFinishedWhileWorkersRun) {

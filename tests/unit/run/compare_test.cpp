@@ -76,6 +76,38 @@ TEST(Compare, WithinTheToleranceOrTheNoiseIsTheSame) {
   EXPECT_GT(*noisy.metrics[0].p_value, 0.05);
 }
 
+// Runs of one run each look steady inside (tight intervals), yet differ from run to run as a
+// shared host drifts: with several runs a side their spread is the noise.
+TEST(Compare, SeveralRunsASideJudgeMediansAgainstTheRunsSpread) {
+  auto steady = [](double cps) { return run_doc(cps, 900, {cps, cps + 1, cps - 1, cps}); };
+  const std::vector<json> base{steady(10000), steady(8500), steady(11000)};
+  const std::vector<json> drifted{steady(9000), steady(10500), steady(8800)};
+  const Comparison one = compare_results(base[0], drifted[0], metrics("cps"), 0.05);
+  EXPECT_TRUE(one.regressed()) << "one run a side: the intervals alone call drift a change";
+  const Comparison noisy = compare_rounds(base, drifted, metrics("cps"), 0.05);
+  ASSERT_EQ(noisy.metrics.size(), 1u);
+  const MetricChange& m = noisy.metrics[0];
+  EXPECT_EQ(*m.base, 10000);  // medians
+  EXPECT_EQ(*m.now, 9000);
+  EXPECT_EQ(m.base_range, std::make_pair(8500.0, 11000.0));
+  EXPECT_EQ(m.verdict, MetricChange::Verdict::Same) << "-10%, but inside the runs' spread";
+  EXPECT_FALSE(m.p_value);
+  const std::string text = comparison_text(noisy, 0.05);
+  EXPECT_NE(text.find("10,000 (8,500–11,000)"), std::string::npos) << text;
+  EXPECT_NE(text.find("overlap"), std::string::npos) << text;
+  const std::vector<json> slower{steady(7000), steady(7500), steady(8000)};
+  const Comparison worse = compare_rounds(base, slower, metrics("cps,p99.total"), 0.05);
+  EXPECT_EQ(worse.metrics[0].verdict, MetricChange::Verdict::Worse);
+  EXPECT_TRUE(worse.regressed());
+  EXPECT_EQ(worse.metrics[1].verdict, MetricChange::Verdict::Same);
+  EXPECT_NE(comparison_text(worse, 0.05).find("apart"), std::string::npos);
+  const json j = comparison_json(worse);
+  EXPECT_EQ(j["metrics"][0]["new_range"], json::array({7000.0, 8000.0}));
+  EXPECT_TRUE(compare_rounds(std::span(base).first(1), std::span(slower).first(1),
+                             metrics("cps"), 0.05).metrics[0].p_value)
+      << "one a side: the intervals' test";
+}
+
 TEST(Compare, SweepsCompareStepByStep) {
   auto sweep = [](double qps50, double qps100) {
     json steps = json::array();
