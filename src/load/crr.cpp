@@ -9,6 +9,7 @@
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
+#include "stats/conn_log.h"
 #include "tls/tls.h"
 
 namespace connperf::load {
@@ -42,12 +43,14 @@ struct Slot {
   std::uint32_t gen = 0;
   State state = State::Free;
   bool want_out = false;  // --tls: EPOLLOUT is in the interest (the handshake wants to write)
+  bool logged = false;    // --log-connections: this attempt is recorded when it ends
   std::uint16_t target = 0;
   std::uint32_t sent = 0;
   std::uint64_t t_start = 0;    // scheduled start (open loop) or connect() call (closed loop)
   std::uint64_t t_connect = 0;  // connect() call
   std::uint64_t t_sent = 0;     // last request byte handed to the kernel
-  std::uint64_t t_est = 0;      // --tls: connected, the handshake begins
+  std::uint64_t t_est = 0;      // connected (--tls: the handshake begins)
+  std::uint64_t t_tls = 0;      // --tls: the handshake done (read when logged)
   std::uint64_t t_first = 0;    // the first response byte (0: none yet)
   SSL* ssl = nullptr;           // --tls
   std::uint64_t deadline = 0;
@@ -68,6 +71,7 @@ class CrrWorker final : public loop::Handler {
     for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
     if (spec_.tls.on) tls_ = std::make_unique<tls::ClientContext>(spec_.tls);
+    log_ = stats::ConnLogger(spec_.log.get(), index, cap_);
   }
 
   void run(std::uint64_t t0) {
@@ -180,12 +184,14 @@ class CrrWorker final : public loop::Handler {
     s.target = connector_.next_target();
     ++started_;
     stats_.started();
+    s.logged = log_.pick();
     net::Fd fd;
     // s.t_connect: this attempt's own clock, as a batch of starts takes a while.
     // --tls: TCP_NODELAY, as a handshake's flights and a 1.3 ticket are small writes that
     // Nagle would hold for the peer's delayed ACK.
     net::Result r = connector_.open(s.target, fd, s.t_connect, tls_ != nullptr);
-    if (!r.ok()) return start_failed(r, now);
+    if (!r.ok()) return start_failed(s, r, now, scheduled);
+    if (s.logged) log_opened(s, index, fd.get());
     // Open loop: from the scheduled start (queueing counts); closed loop: from its own start.
     s.t_start = interval_ns_ > 0 ? scheduled : s.t_connect;
     free_.pop_back();
@@ -223,6 +229,7 @@ class CrrWorker final : public loop::Handler {
     // The handshake happened inside connect(): its duration is the connect latency.
     now = loop::now_ns();
     stats_.connect_us().record(loop::us_from_ns(now - s.t_connect));
+    s.t_est = now;
     s.state = Slot::State::Sending;
     s.sent = static_cast<std::uint32_t>(r.value);
     if (s.sent == req.size()) {
@@ -240,8 +247,9 @@ class CrrWorker final : public loop::Handler {
     return true;
   }
 
-  bool start_failed(const net::Result& r, std::uint64_t now) {
+  bool start_failed(Slot& s, const net::Result& r, std::uint64_t now, std::uint64_t scheduled) {
     count_error(failure_of(r));
+    if (s.logged) log_start_failure(s, failure_of(r), now, scheduled);
     if (r.err == net::Err::TooManyFiles || r.err == net::Err::AddrUnavailable) {
       paused_until_ = now + kResourceBackoffNs;
       return false;
@@ -253,6 +261,7 @@ class CrrWorker final : public loop::Handler {
     if (events & (EPOLLERR | EPOLLHUP)) return fail(s, connect_failure(s.fd));
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record(loop::us_from_ns(now - s.t_connect));
+    s.t_est = now;
     if (tls_) return begin_handshake(s, now);
     s.state = Slot::State::Sending;
     send_request<false>(s, now);
@@ -302,6 +311,7 @@ class CrrWorker final : public loop::Handler {
   void handshake_done(Slot& s, std::uint64_t now) {
     now = loop::now_ns();
     stats_.tls_us().record(loop::us_from_ns(now - s.t_est));
+    s.t_tls = now;
     stats_.handshake_done(SSL_session_reused(s.ssl) == 1);
     if (names_.version.empty()) {
       const tls::Negotiated n = tls::negotiated(s.ssl);
@@ -382,12 +392,50 @@ class CrrWorker final : public loop::Handler {
     stats_.total_us().record(loop::us_from_ns(now - s.t_start));
     stats_.ttlb_us().record(loop::us_from_ns(now - s.t_connect));
     stats_.completed();
+    if (s.logged) log_end(s, stats::to_end(stats::ConnEnd::Completed), 0, now);
     release(s, spec_.close == CloseMode::Rst);
   }
 
   void fail(Slot& s, Failure f) {
     count_error(f);
+    if (s.logged) log_end(s, stats::to_end(f.kind), f.sys_errno, loop::now_ns());
     release(s, true);
+  }
+
+  // --log-connections (cold: only the sampled attempts come here).
+  void log_opened(Slot& s, std::uint32_t index, int fd) {
+    s.t_est = s.t_tls = 0;
+    log_.opened(index, fd);
+  }
+
+  stats::ConnRecord record_of(const Slot& s, std::uint8_t end, int sys_errno,
+                              std::uint64_t now) const {
+    stats::ConnRecord r;
+    r.start_ns = s.t_start > t0_ ? s.t_start - t0_ : 0;
+    r.end_ns = now > t0_ ? now - t0_ : 0;
+    r.target = s.target;
+    r.end = end;
+    r.sys_errno = static_cast<std::int16_t>(sys_errno);
+    return r;
+  }
+
+  void log_end(const Slot& s, std::uint8_t end, int sys_errno, std::uint64_t now) {
+    stats::ConnRecord r = record_of(s, end, sys_errno, now);
+    if (s.t_est) r.connect_us = static_cast<std::uint32_t>(loop::us_from_ns(s.t_est - s.t_connect));
+    if (s.t_tls) r.tls_us = static_cast<std::uint32_t>(loop::us_from_ns(s.t_tls - s.t_est));
+    if (s.t_first) r.ttfb_us = static_cast<std::uint32_t>(loop::us_from_ns(s.t_first - s.t_connect));
+    if (end == stats::to_end(stats::ConnEnd::Completed)) {
+      r.ttlb_us = static_cast<std::uint32_t>(loop::us_from_ns(now - s.t_connect));
+      r.requests = 1;
+    }
+    log_.put(static_cast<std::uint32_t>(&s - slots_.data()), s.fd, r);
+  }
+
+  // An attempt that failed before it had a socket to wait on: no source address.
+  void log_start_failure(Slot& s, Failure f, std::uint64_t now, std::uint64_t scheduled) {
+    s.t_start = interval_ns_ > 0 ? scheduled : now;
+    stats::ConnRecord r = record_of(s, stats::to_end(f.kind), f.sys_errno, now);
+    log_.put(stats::ConnLogger::kNoSlot, -1, r);
   }
 
   void count_error(Failure f) {
@@ -423,6 +471,7 @@ class CrrWorker final : public loop::Handler {
     for (Slot& s : slots_) {
       if (s.state == Slot::State::Free) continue;
       ++aborted_;
+      if (s.logged) log_end(s, stats::to_end(stats::ConnEnd::Aborted), 0, loop::now_ns());
       release(s, true);
     }
     stats_.set_in_flight(0);
@@ -456,6 +505,7 @@ class CrrWorker final : public loop::Handler {
   std::atomic<bool> addr_unavailable_{false};
   std::unique_ptr<tls::ClientContext> tls_;  // --tls
   stats::TlsNames names_;                    // the first handshake's
+  stats::ConnLogger log_;                    // --log-connections
   char buf_[kCrrReadBuf];
 };
 
