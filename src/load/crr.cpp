@@ -184,14 +184,13 @@ class CrrWorker final : public loop::Handler {
     s.target = connector_.next_target();
     ++started_;
     stats_.started();
-    s.logged = log_.pick();
     net::Fd fd;
     // s.t_connect: this attempt's own clock, as a batch of starts takes a while.
     // --tls: TCP_NODELAY, as a handshake's flights and a 1.3 ticket are small writes that
     // Nagle would hold for the peer's delayed ACK.
     net::Result r = connector_.open(s.target, fd, s.t_connect, tls_ != nullptr);
     if (!r.ok()) return start_failed(s, r, now, scheduled);
-    if (s.logged) log_opened(s, index, fd.get());
+    if (log_.on()) [[unlikely]] log_opened(s, index, fd.get());
     // Open loop: from the scheduled start (queueing counts); closed loop: from its own start.
     s.t_start = interval_ns_ > 0 ? scheduled : s.t_connect;
     free_.pop_back();
@@ -249,7 +248,7 @@ class CrrWorker final : public loop::Handler {
 
   bool start_failed(Slot& s, const net::Result& r, std::uint64_t now, std::uint64_t scheduled) {
     count_error(failure_of(r));
-    if (s.logged) log_start_failure(s, failure_of(r), now, scheduled);
+    if (log_.on() && log_.pick()) log_start_failure(s, failure_of(r), now, scheduled);
     if (r.err == net::Err::TooManyFiles || r.err == net::Err::AddrUnavailable) {
       paused_until_ = now + kResourceBackoffNs;
       return false;
@@ -398,12 +397,15 @@ class CrrWorker final : public loop::Handler {
 
   void fail(Slot& s, Failure f) {
     count_error(f);
-    if (s.logged) log_end(s, stats::to_end(f.kind), f.sys_errno, loop::now_ns());
+    if (s.logged) log_end(s, stats::to_end(f.kind), f.sys_errno);
     release(s, true);
   }
 
-  // --log-connections (cold: only the sampled attempts come here).
-  void log_opened(Slot& s, std::uint32_t index, int fd) {
+  // --log-connections (cold: with the log on only). Whether this attempt is logged; `logged`
+  // is never set without the log, so the hot path tests it alone.
+  [[gnu::cold, gnu::noinline]] void log_opened(Slot& s, std::uint32_t index, int fd) {
+    s.logged = log_.pick();
+    if (!s.logged) return;
     s.t_est = s.t_tls = 0;
     log_.opened(index, fd);
   }
@@ -419,20 +421,24 @@ class CrrWorker final : public loop::Handler {
     return r;
   }
 
-  void log_end(const Slot& s, std::uint8_t end, int sys_errno, std::uint64_t now) {
+  // `now`: when it ended (0: read the clock here, off the hot path).
+  [[gnu::cold, gnu::noinline]] void log_end(const Slot& s, std::uint8_t end, int sys_errno,
+                                            std::uint64_t now = 0) {
+    if (now == 0) now = loop::now_ns();
     stats::ConnRecord r = record_of(s, end, sys_errno, now);
-    if (s.t_est) r.connect_us = static_cast<std::uint32_t>(loop::us_from_ns(s.t_est - s.t_connect));
-    if (s.t_tls) r.tls_us = static_cast<std::uint32_t>(loop::us_from_ns(s.t_tls - s.t_est));
-    if (s.t_first) r.ttfb_us = static_cast<std::uint32_t>(loop::us_from_ns(s.t_first - s.t_connect));
+    if (s.t_est) r.connect_us = stats::record_us(s.t_est - s.t_connect);
+    if (s.t_tls) r.tls_us = stats::record_us(s.t_tls - s.t_est);
+    if (s.t_first) r.ttfb_us = stats::record_us(s.t_first - s.t_connect);
     if (end == stats::to_end(stats::ConnEnd::Completed)) {
-      r.ttlb_us = static_cast<std::uint32_t>(loop::us_from_ns(now - s.t_connect));
+      r.ttlb_us = stats::record_us(now - s.t_connect);
       r.requests = 1;
     }
     log_.put(static_cast<std::uint32_t>(&s - slots_.data()), s.fd, r);
   }
 
   // An attempt that failed before it had a socket to wait on: no source address.
-  void log_start_failure(Slot& s, Failure f, std::uint64_t now, std::uint64_t scheduled) {
+  [[gnu::cold, gnu::noinline]] void log_start_failure(Slot& s, Failure f, std::uint64_t now,
+                                                      std::uint64_t scheduled) {
     s.t_start = interval_ns_ > 0 ? scheduled : now;
     stats::ConnRecord r = record_of(s, stats::to_end(f.kind), f.sys_errno, now);
     log_.put(stats::ConnLogger::kNoSlot, -1, r);
@@ -471,7 +477,7 @@ class CrrWorker final : public loop::Handler {
     for (Slot& s : slots_) {
       if (s.state == Slot::State::Free) continue;
       ++aborted_;
-      if (s.logged) log_end(s, stats::to_end(stats::ConnEnd::Aborted), 0, loop::now_ns());
+      if (s.logged) log_end(s, stats::to_end(stats::ConnEnd::Aborted), 0);
       release(s, true);
     }
     stats_.set_in_flight(0);

@@ -171,7 +171,7 @@ class RrWorker final : public loop::Handler {
   }
 
   // A connection that could not be made, before it had a socket to wait on.
-  void start_failed(std::uint32_t i, Failure f, std::uint64_t now) {
+  [[gnu::cold, gnu::noinline]] void start_failed(std::uint32_t i, Failure f, std::uint64_t now) {
     if (conns_[i].logged) log_end(i, -1, stats::to_end(f.kind), f.sys_errno);
     connect_failed(i, f, now);
   }
@@ -352,12 +352,13 @@ class RrWorker final : public loop::Handler {
   }
 
   // --log-connections (cold: only the sampled connections come here).
-  void log_opened(std::uint32_t i, int fd) {
+  [[gnu::cold, gnu::noinline]] void log_opened(std::uint32_t i, int fd) {
     conns_[i].t_est = 0;
     log_.opened(i, fd);
   }
 
-  void log_end(std::uint32_t i, int fd, std::uint8_t end, int sys_errno) {
+  [[gnu::cold, gnu::noinline]] void log_end(std::uint32_t i, int fd, std::uint8_t end,
+                                            int sys_errno) {
     const RrConn& c = conns_[i];
     const std::uint64_t now = loop::now_ns();
     stats::ConnRecord r;
@@ -367,7 +368,7 @@ class RrWorker final : public loop::Handler {
     r.end = end;
     r.sys_errno = static_cast<std::int16_t>(sys_errno);
     r.requests = c.requests;
-    if (c.t_est) r.connect_us = static_cast<std::uint32_t>(loop::us_from_ns(c.t_est - c.t_connect));
+    if (c.t_est) r.connect_us = stats::record_us(c.t_est - c.t_connect);
     log_.put(i, fd, r);
   }
 

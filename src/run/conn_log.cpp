@@ -52,10 +52,9 @@ struct ConnLogFields {
 };
 
 std::string source_text(const sockaddr_in6& a) {
-  if (a.sin6_family == AF_INET)
-    return net::SockAddr::from(reinterpret_cast<const sockaddr*>(&a), sizeof(sockaddr_in)).to_string();
-  if (a.sin6_family == AF_INET6)
-    return net::SockAddr::from(reinterpret_cast<const sockaddr*>(&a), sizeof a).to_string();
+  const auto* sa = reinterpret_cast<const sockaddr*>(&a);
+  if (a.sin6_family == AF_INET) return net::SockAddr::from(sa, sizeof(sockaddr_in)).to_string();
+  if (a.sin6_family == AF_INET6) return net::SockAddr::from(sa, sizeof a).to_string();
   return {};
 }
 

@@ -112,7 +112,7 @@ class LoadJob : public Job {
  public:
   template <typename Spec>
   explicit LoadJob(Spec spec) : engine_(std::move(spec)), phases_(engine_.spec().phases) {
-    if (engine_.spec().log) conn_log_.emplace(engine_.spec().log, engine_.spec(), engine_.spec().phases);
+    if (const auto& s = engine_.spec(); s.log) conn_log_.emplace(s.log, s, s.phases);
   }
   const auto& spec() const noexcept { return engine_.spec(); }
 

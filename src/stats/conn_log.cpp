@@ -49,7 +49,8 @@ std::size_t ConnRing::pop(ConnRecord* out, std::size_t max) noexcept {
 ConnLog::ConnLog(std::string path, unsigned workers, std::uint32_t sample, bool tcp_info,
                  std::size_t ring_capacity)
     : path_(std::move(path)), sample_(std::max<std::uint32_t>(sample, 1)), tcp_info_(tcp_info) {
-  for (unsigned i = 0; i < workers; ++i) rings_.push_back(std::make_unique<ConnRing>(ring_capacity));
+  for (unsigned i = 0; i < workers; ++i)
+    rings_.push_back(std::make_unique<ConnRing>(ring_capacity));
 }
 
 std::uint64_t ConnLog::dropped() const noexcept {

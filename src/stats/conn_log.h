@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +34,10 @@ inline constexpr std::uint8_t to_end(ConnEnd e) noexcept { return static_cast<st
 const char* conn_end_name(std::uint8_t end) noexcept;  // "refused", …, "completed", "aborted"
 
 inline constexpr std::uint32_t kNoLatency = UINT32_MAX;
+// A latency for a record: ns to µs, kept below kNoLatency.
+constexpr std::uint32_t record_us(std::uint64_t ns) noexcept {
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(ns / 1000, kNoLatency - 1));
+}
 
 // What getsockopt(TCP_INFO) said just before the close (--tcp-info).
 struct TcpInfoFields {

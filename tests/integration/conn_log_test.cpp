@@ -195,7 +195,8 @@ TEST(ConnLogIntegration, BlockedWriterDropsAndCounts) {
   EXPECT_LT(took, 4s);  // 1 s of load, the grace for what is in flight, 0.5 s of a stalled writer
   std::string data;
   char buf[65536];
-  for (ssize_t n; (n = ::read(reader, buf, sizeof buf)) > 0;) data.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::read(reader, buf, sizeof buf)) > 0;)
+    data.append(buf, static_cast<std::size_t>(n));
   ::close(reader);
   const auto lines = static_cast<std::uint64_t>(std::count(data.begin(), data.end(), '\n'));
   const nlohmann::json s = read_json(js)["summary"];
