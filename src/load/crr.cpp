@@ -410,22 +410,12 @@ class CrrWorker final : public loop::Handler {
     log_.opened(index, fd);
   }
 
-  stats::ConnRecord record_of(const Slot& s, std::uint8_t end, int sys_errno,
-                              std::uint64_t now) const {
-    stats::ConnRecord r;
-    r.start_ns = s.t_start > t0_ ? s.t_start - t0_ : 0;
-    r.end_ns = now > t0_ ? now - t0_ : 0;
-    r.target = s.target;
-    r.end = end;
-    r.sys_errno = static_cast<std::int16_t>(sys_errno);
-    return r;
-  }
-
   // `now`: when it ended (0: read the clock here, off the hot path).
   [[gnu::cold, gnu::noinline]] void log_end(const Slot& s, std::uint8_t end, int sys_errno,
                                             std::uint64_t now = 0) {
     if (now == 0) now = loop::now_ns();
-    stats::ConnRecord r = record_of(s, end, sys_errno, now);
+    stats::ConnRecord r =
+        stats::conn_record(t0_, s.t_start, 0, now, s.target, end, sys_errno);
     if (s.t_est) r.connect_us = stats::record_us(s.t_est - s.t_connect);
     if (s.t_tls) r.tls_us = stats::record_us(s.t_tls - s.t_est);
     if (s.t_first) r.ttfb_us = stats::record_us(s.t_first - s.t_connect);
@@ -440,7 +430,8 @@ class CrrWorker final : public loop::Handler {
   [[gnu::cold, gnu::noinline]] void log_start_failure(Slot& s, Failure f, std::uint64_t now,
                                                       std::uint64_t scheduled) {
     s.t_start = interval_ns_ > 0 ? scheduled : now;
-    stats::ConnRecord r = record_of(s, stats::to_end(f.kind), f.sys_errno, now);
+    stats::ConnRecord r =
+        stats::conn_record(t0_, s.t_start, 0, now, s.target, stats::to_end(f.kind), f.sys_errno);
     log_.put(stats::ConnLogger::kNoSlot, -1, r);
   }
 

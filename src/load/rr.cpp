@@ -360,15 +360,9 @@ class RrWorker final : public loop::Handler {
   [[gnu::cold, gnu::noinline]] void log_end(std::uint32_t i, int fd, std::uint8_t end,
                                             int sys_errno) {
     const RrConn& c = conns_[i];
-    const std::uint64_t now = loop::now_ns();
-    stats::ConnRecord r;
-    r.start_ns = c.t_connect > t0_ ? c.t_connect - t0_ : 0;
-    r.end_ns = now > t0_ ? now - t0_ : 0;
-    r.target = c.target;
-    r.end = end;
-    r.sys_errno = static_cast<std::int16_t>(sys_errno);
+    stats::ConnRecord r = stats::conn_record(t0_, c.t_connect, c.t_est, loop::now_ns(), c.target,
+                                             end, sys_errno);
     r.requests = c.requests;
-    if (c.t_est) r.connect_us = stats::record_us(c.t_est - c.t_connect);
     log_.put(i, fd, r);
   }
 

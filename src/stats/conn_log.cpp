@@ -16,8 +16,23 @@ const char* conn_end_name(std::uint8_t end) noexcept {
     case ConnEnd::Aborted: return "aborted";
     case ConnEnd::Closed: return "closed";
     case ConnEnd::PeerClosed: return "peer_closed";
+    case ConnEnd::Lost: return "lost";
+    case ConnEnd::Survived: return "survived";
   }
   return "other";
+}
+
+ConnRecord conn_record(std::uint64_t t0, std::uint64_t start, std::uint64_t t_est,
+                       std::uint64_t now, std::uint16_t target, std::uint8_t end,
+                       int sys_errno) noexcept {
+  ConnRecord r;
+  r.start_ns = start > t0 ? start - t0 : 0;
+  r.end_ns = now > t0 ? now - t0 : 0;
+  r.target = target;
+  r.end = end;
+  r.sys_errno = static_cast<std::int16_t>(sys_errno);
+  if (t_est) r.connect_us = record_us(t_est - start);
+  return r;
 }
 
 ConnRing::ConnRing(std::size_t capacity)
@@ -69,7 +84,8 @@ ConnLogger::ConnLogger(ConnLog* log, unsigned worker, std::size_t slots) {
   tcp_info_ = log->tcp_info();
 }
 
-void ConnLogger::opened(std::uint32_t slot, int fd) noexcept {
+void ConnLogger::opened(std::uint32_t slot, int fd) {
+  if (slot >= sources_.size()) sources_.resize(slot + 1);  // cc's slots grow as it holds more
   sockaddr_in6& out = sources_[slot];
   socklen_t len = sizeof out;
   if (fd < 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&out), &len) != 0)

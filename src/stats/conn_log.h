@@ -28,6 +28,8 @@ enum class ConnEnd : std::uint8_t {
   Closed,      // rr: closed by us after its last request completed (the run ended, or the
                // response asked for the close)
   PeerClosed,  // rr: the peer closed it while idle (no request lost, no error counted)
+  Lost,        // cc: established, then ended during the hold (the summary's `lost`)
+  Survived,    // cc: still held when the run ended (the summary's `survived`)
 };
 inline constexpr std::uint8_t to_end(ErrorKind k) noexcept { return static_cast<std::uint8_t>(k); }
 inline constexpr std::uint8_t to_end(ConnEnd e) noexcept { return static_cast<std::uint8_t>(e); }
@@ -67,6 +69,12 @@ struct ConnRecord {
   std::uint8_t worker = 0;
   TcpInfoFields tcp;
 };
+
+// A record's common part: start and end (monotonic ns) made relative to the run's t0, target, end
+// and errno; `t_est` (0: never established) gives connect_us from `start`.
+ConnRecord conn_record(std::uint64_t t0, std::uint64_t start, std::uint64_t t_est,
+                       std::uint64_t now, std::uint16_t target, std::uint8_t end,
+                       int sys_errno) noexcept;
 
 // A bounded SPSC ring of records (capacity a power of two). push never blocks: when full it
 // counts a drop.
@@ -119,7 +127,7 @@ class ConnLogger {
     countdown_ = sample_;
     return true;
   }
-  void opened(std::uint32_t slot, int fd) noexcept;  // connect() was called on `fd`
+  void opened(std::uint32_t slot, int fd);  // connect() was called on `fd` (-1: no socket)
   // The record of slot `slot` (kNoSlot: an attempt that never had a socket), `fd` still open
   // (or -1). Drops it, counted, when the ring is full.
   void put(std::uint32_t slot, int fd, ConnRecord& r) noexcept;

@@ -157,6 +157,33 @@ TEST(ConnLogIntegration, RrRecordPerConnection) {
   EXPECT_EQ(requests, s["requests"].get<std::uint64_t>());
 }
 
+// cc: a record per attempt, held ones `survived`, refused ones by their cause, as the summary
+// counts them; --processes 2 is refused (its workers would need rings in shared memory).
+TEST(ConnLogIntegration, CcRecordPerAttempt) {
+  TempDir dir;
+  ServerProcess server(dir, {"--mode", "http"});
+  const std::string closed = "127.0.0.1:" + std::to_string(free_port());
+  const std::string log = dir.file("cc.ndjson"), js = dir.file("cc.json");
+  const RunResult r = run({connperf(), "cc", server.target(), closed, "-n", "40", "-t", "2",
+                           "--hold", "0.3", "-q", "--log-connections", log, "--tcp-info",
+                           "--json", js},
+                          dir.path());
+  server.stop();
+  const nlohmann::json s = read_json(js)["summary"];
+  const auto records = read_records(log);
+  ASSERT_EQ(records.size(), s["attempted"].get<std::uint64_t>()) << r.err;
+  std::map<std::string, std::uint64_t> by_end;
+  for (const auto& rec : records) ++by_end[rec["end"].get<std::string>()];
+  EXPECT_EQ(by_end["survived"], s["survived"].get<std::uint64_t>());
+  EXPECT_EQ(by_end["survived"], 20u);
+  EXPECT_EQ(by_end["refused"], s["errors"]["refused"].get<std::uint64_t>());
+  EXPECT_EQ(by_end["lost"], s["lost"].get<std::uint64_t>());
+  const RunResult two = run({connperf(), "cc", closed, "-n", "4", "--processes", "2",
+                             "--log-connections", dir.file("x.ndjson")},
+                            dir.path(), 10s);
+  EXPECT_EQ(two.code, 2) << two.err;
+}
+
 // Ctrl-C: the records of every attempt are written before the summary, none lost.
 TEST(ConnLogIntegration, InterruptedRunLosesNothing) {
   TempDir dir;
