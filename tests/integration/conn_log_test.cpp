@@ -34,6 +34,24 @@ std::uint64_t summary_count(const nlohmann::json& s, const std::string& key) {
   return s.value(key, std::uint64_t{0});
 }
 
+// A run of `args` (a subcommand, its target and flags) against a server of its own, logged to
+// `log` (NDJSON or CSV by its name): its exit, summary and, for NDJSON, records.
+struct LoggedRun {
+  RunResult result;
+  nlohmann::json summary;
+  std::vector<nlohmann::json> records;
+};
+
+LoggedRun run_logged(const TempDir& dir, const std::string& log, std::vector<std::string> args) {
+  std::vector<std::string> argv = {connperf()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"-q", "--log-connections", dir.file(log), "--json", dir.file("r.json")});
+  LoggedRun out{run(argv, dir.path()), nullptr, {}};
+  out.summary = read_json(dir.file("r.json"))["summary"];
+  if (log.find(".csv") == std::string::npos) out.records = read_records(dir.file(log));
+  return out;
+}
+
 // The records by how they ended, against the summary: completed, aborted, each error cause.
 void expect_causes_match(const std::vector<nlohmann::json>& records, const nlohmann::json& s) {
   std::map<std::string, std::uint64_t> by_end;
@@ -47,14 +65,10 @@ void expect_causes_match(const std::vector<nlohmann::json>& records, const nlohm
 TEST(ConnLogIntegration, CrrRecordPerConnection) {
   TempDir dir;
   ServerProcess server(dir, {"--mode", "http"});
-  const std::string log = dir.file("crr.ndjson"), js = dir.file("crr.json");
-  const RunResult r = run({connperf(), "crr", server.target(), "-n", "3000", "-c", "8", "-t", "2",
-                           "-q", "--log-connections", log, "--tcp-info", "--json", js},
-                          dir.path());
+  const auto [r, s, records] = run_logged(
+      dir, "crr.ndjson", {"crr", server.target(), "-n", "3000", "-c", "8", "-t", "2", "--tcp-info"});
   ASSERT_EQ(r.code, 0) << r.err;
   server.stop();
-  const nlohmann::json s = read_json(js)["summary"];
-  const auto records = read_records(log);
   EXPECT_EQ(records.size(), s["started"].get<std::uint64_t>());
   EXPECT_EQ(s["log_records"], records.size());
   EXPECT_EQ(s["log_dropped"], 0);
@@ -77,14 +91,12 @@ TEST(ConnLogIntegration, CrrRecordPerConnection) {
 TEST(ConnLogIntegration, SampleLogsEveryNth) {
   TempDir dir;
   ServerProcess server(dir, {"--mode", "http"});
-  const std::string log = dir.file("s.ndjson"), js = dir.file("s.json");
-  const RunResult r = run({connperf(), "crr", server.target(), "-n", "1000", "-c", "4", "-q",
-                           "--log-connections", log, "--log-sample", "7", "--json", js},
-                          dir.path());
+  const auto [r, s, records] = run_logged(
+      dir, "s.ndjson", {"crr", server.target(), "-n", "1000", "-c", "4", "--log-sample", "7"});
   ASSERT_EQ(r.code, 0) << r.err;
   server.stop();
-  EXPECT_EQ(read_records(log).size(), (1000u + 6) / 7);
-  EXPECT_EQ(read_json(js)["summary"]["log_records"], (1000u + 6) / 7);
+  EXPECT_EQ(records.size(), (1000u + 6) / 7);
+  EXPECT_EQ(s["log_records"], (1000u + 6) / 7);
 }
 
 // Half the attempts go to a port nobody listens on: refused records, with their source port,
@@ -93,13 +105,9 @@ TEST(ConnLogIntegration, CausesMatchTheSummary) {
   TempDir dir;
   ServerProcess server(dir, {"--mode", "http"});
   const std::string closed = "127.0.0.1:" + std::to_string(free_port());
-  const std::string log = dir.file("c.ndjson"), js = dir.file("c.json");
-  const RunResult r = run({connperf(), "crr", server.target(), closed, "-d", "1", "-c", "8", "-q",
-                           "--log-connections", log, "--json", js},
-                          dir.path());
+  const auto [r, s, records] =
+      run_logged(dir, "c.ndjson", {"crr", server.target(), closed, "-d", "1", "-c", "8"});
   server.stop();
-  const nlohmann::json s = read_json(js)["summary"];
-  const auto records = read_records(log);
   EXPECT_EQ(records.size(), s["started"].get<std::uint64_t>()) << r.err;
   EXPECT_GT(s["errors"]["refused"].get<std::uint64_t>(), 0u);
   EXPECT_GT(s["completed"].get<std::uint64_t>(), 0u);
@@ -114,13 +122,11 @@ TEST(ConnLogIntegration, CausesMatchTheSummary) {
 TEST(ConnLogIntegration, CsvHasAHeaderAndARowPerConnection) {
   TempDir dir;
   ServerProcess server(dir, {"--mode", "http"});
-  const std::string log = dir.file("c.csv"), js = dir.file("c.json");
-  const RunResult r = run({connperf(), "crr", server.target(), "-n", "500", "-c", "4", "-q",
-                           "--log-connections", log, "--tcp-info", "--json", js},
-                          dir.path());
-  ASSERT_EQ(r.code, 0) << r.err;
+  const LoggedRun run =
+      run_logged(dir, "c.csv", {"crr", server.target(), "-n", "500", "-c", "4", "--tcp-info"});
+  ASSERT_EQ(run.result.code, 0) << run.result.err;
   server.stop();
-  std::stringstream in(read_file(log));
+  std::stringstream in(read_file(dir.file("c.csv")));
   std::string header;
   std::getline(in, header);
   EXPECT_EQ(header.rfind("start_us,time,worker,source,target,phase,connect_us,", 0), 0u) << header;
@@ -138,14 +144,10 @@ TEST(ConnLogIntegration, CsvHasAHeaderAndARowPerConnection) {
 TEST(ConnLogIntegration, RrRecordPerConnection) {
   TempDir dir;
   ServerProcess server(dir, {"--mode", "http"});
-  const std::string log = dir.file("rr.ndjson"), js = dir.file("rr.json");
-  const RunResult r = run({connperf(), "rr", server.target(), "-c", "6", "-t", "2", "-d", "1",
-                           "-q", "--log-connections", log, "--tcp-info", "--json", js},
-                          dir.path());
+  const auto [r, s, records] = run_logged(
+      dir, "rr.ndjson", {"rr", server.target(), "-c", "6", "-t", "2", "-d", "1", "--tcp-info"});
   ASSERT_EQ(r.code, 0) << r.err;
   server.stop();
-  const nlohmann::json s = read_json(js)["summary"];
-  const auto records = read_records(log);
   ASSERT_EQ(records.size(), 6u);
   std::uint64_t requests = 0;
   for (const auto& rec : records) {
@@ -163,14 +165,9 @@ TEST(ConnLogIntegration, CcRecordPerAttempt) {
   TempDir dir;
   ServerProcess server(dir, {"--mode", "http"});
   const std::string closed = "127.0.0.1:" + std::to_string(free_port());
-  const std::string log = dir.file("cc.ndjson"), js = dir.file("cc.json");
-  const RunResult r = run({connperf(), "cc", server.target(), closed, "-n", "40", "-t", "2",
-                           "--hold", "0.3", "-q", "--log-connections", log, "--tcp-info",
-                           "--json", js},
-                          dir.path());
+  const auto [r, s, records] = run_logged(
+      dir, "cc.ndjson", {"cc", server.target(), closed, "-n", "40", "-t", "2", "--hold", "0.3"});
   server.stop();
-  const nlohmann::json s = read_json(js)["summary"];
-  const auto records = read_records(log);
   ASSERT_EQ(records.size(), s["attempted"].get<std::uint64_t>()) << r.err;
   std::map<std::string, std::uint64_t> by_end;
   for (const auto& rec : records) ++by_end[rec["end"].get<std::string>()];
