@@ -34,7 +34,17 @@ void add_cc(CLI::App& app, CcOptions& o) {
   add_criteria_flag(c, o.criteria, Judged::Cc);
   add_output_flags(c, o.out);
   add_hdr_log_flag(c, o.out, false);
+  add_conn_log_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
+}
+
+// --log-connections: the worker threads of this process only (a forked worker's records would
+// need rings in shared memory).
+std::shared_ptr<stats::ConnLog> cc_conn_log(const CcOptions& o) {
+  if (!o.out.log_connections.empty() && o.processes > 1)
+    throw UsageError("--log-connections: cc with --processes 1 only yet");
+  check_modes({.ranks = ranks::world().size() > 1, .conn_log = !o.out.log_connections.empty()});
+  return o.out.conn_log(o.threads);
 }
 
 run::Prepared prepare_cc(const CcOptions& o) {
@@ -53,6 +63,7 @@ run::Prepared prepare_cc(const CcOptions& o) {
   spec.ramp = o.ramp;
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
   spec.timeout_ns = timeout_ns(o.timeout, kBareMs);
+  spec.log = cc_conn_log(o);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
   const load::CcSpec mine = run::rank_share(spec, {{"-n", spec.count}});
   if (o.processes > mine.count) throw UsageError("--processes: more processes than connections");

@@ -42,6 +42,7 @@ struct Modes {
   bool phases = false;        // --ramp-up, --sustain, --ramp-down
   bool hold = false;          // crr --hold
   bool hdr_log = false;       // --hdr-log
+  bool conn_log = false;      // --log-connections
 };
 void check_modes(const Modes& m);
 

@@ -42,6 +42,7 @@ void add_crr(CLI::App& app, CrrOptions& o) {
       ->type_name("SECONDS");
   add_output_flags(c, o.out);
   add_hdr_log_flag(c, o.out);
+  add_conn_log_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
   add_tls_client_flags(c, o.tls);
@@ -59,6 +60,7 @@ load::CrrSpec crr_spec(const CrrOptions& o) {
   s.close = o.close == "fin" ? load::CloseMode::Fin : load::CloseMode::Rst;
   s.phases = o.run.phases();
   s.tls = tls_client_options(o.tls);
+  s.log = o.out.conn_log(s.threads);
   return s;
 }
 
@@ -69,7 +71,8 @@ int run_crr(const CrrOptions& o) {
                .criteria = !o.run.criteria.empty(),
                .phases = o.run.phases().on(),
                .hold = o.hold > 0,
-               .hdr_log = !o.out.hdr_log.empty()});
+               .hdr_log = !o.out.hdr_log.empty(),
+               .conn_log = !o.out.log_connections.empty()});
   StopSignals signals;
   if (o.search.on) return run::run_search(crr_search(o, crr_spec(o), signals), o.out.settings());
   return run_load([&o] { return prepare_crr(o, crr_spec(o)); }, o.to, signals);

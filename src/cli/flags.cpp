@@ -201,6 +201,31 @@ void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged) {
       ->type_name("FILE");
 }
 
+void add_conn_log_flags(CLI::App& c, OutputFlags& o) {
+  c.add_option("--log-connections", o.log_connections,
+               "write one record per connection to FILE (NDJSON; CSV when FILE ends in .csv): "
+               "start, source and target, latencies, requests, how it ended; a full buffer "
+               "drops records, counted as log_dropped")
+      ->type_name("FILE");
+  c.add_option("--log-sample", o.log_sample,
+               "with --log-connections: log each worker's 1st connection and every Nth after it")
+      ->check(in_range<std::uint32_t>(1, 1'000'000'000))
+      ->default_str("1");
+  c.add_flag("--tcp-info", o.tcp_info,
+             "with --log-connections: add TCP_INFO read just before each close (rtt_us, "
+             "rttvar_us, retransmits, total_retrans, snd_cwnd, lost, tcp_state)");
+}
+
+std::shared_ptr<stats::ConnLog> OutputFlags::conn_log(unsigned threads) const {
+  if (log_connections.empty()) {
+    if (log_sample != 1) throw UsageError("--log-sample: only with --log-connections FILE");
+    if (tcp_info) throw UsageError("--tcp-info: only with --log-connections FILE");
+    return nullptr;
+  }
+  return std::make_shared<stats::ConnLog>(log_connections, std::max(threads, 1u), log_sample,
+                                          tcp_info);
+}
+
 void add_netns_flag(CLI::App& c, std::string& netns) {
   c.add_option("--netns", netns, "run in network namespace NAME (e.g. a `connperf lab` one)");
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include "load/target.h"
 #include "loop/clock.h"
 #include "run/output.h"
+#include "stats/conn_log.h"
 
 namespace connperf::cli {
 
@@ -112,10 +114,16 @@ struct OutputFlags {
   bool quiet = false;
   bool kernel_counters = false;  // --kernel-counters: TCP MIB deltas per interval and in all
   std::string hdr_log;  // --hdr-log FILE: HdrHistogram interval log of the latency histograms
+  std::string log_connections;  // --log-connections FILE: a record per connection
+  std::uint32_t log_sample = 1;   // --log-sample N: every Nth connection of each worker
+  bool tcp_info = false;          // --tcp-info: TCP_INFO in each record
 
   // Validated: at least 0.01; --json and --ndjson not both "-"; --hdr-log's FILE can be written.
   double interval_seconds() const;
   run::OutputSettings settings() const;  // validated as interval_seconds()
+  // --log-connections: the rings for `threads` workers, nullptr without the flag; --log-sample
+  // and --tcp-info alone are usage errors.
+  std::shared_ptr<stats::ConnLog> conn_log(unsigned threads) const;
   // Where the human-readable table goes: stderr when a JSON stream takes stdout.
   std::FILE* human() const noexcept { return run::OutputSettings{1, json, ndjson}.human(); }
 };
@@ -126,6 +134,8 @@ void add_kernel_counters_flag(CLI::App& c, OutputFlags& o);
 // --hdr-log FILE (crr, rr, cc): the interval latency histograms as an HdrHistogram log.
 // `logged` false: the subcommand has no histogram to log yet, and says so (cc).
 void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged = true);
+// --log-connections FILE, --log-sample N, --tcp-info (crr, rr): a record per connection.
+void add_conn_log_flags(CLI::App& c, OutputFlags& o);
 
 // --netns NAME: the run's sockets live in network namespace NAME (as `ip netns exec NAME`).
 void add_netns_flag(CLI::App& c, std::string& netns);

@@ -41,6 +41,7 @@ void add_rr(CLI::App& app, RrOptions& o) {
   add_criteria_flag(c, o.run.criteria, Judged::Rr);
   add_output_flags(c, o.out);
   add_hdr_log_flag(c, o.out);
+  add_conn_log_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
 }
@@ -100,6 +101,7 @@ load::RrSpec rr_spec(const RrOptions& o) {
   if (spec.size && !spec.objects.empty()) throw UsageError("--object: not with --size (an echo)");
   spec.timeout_ns = o.run.timeout_ns();
   spec.phases = o.run.phases();
+  spec.log = o.out.conn_log(spec.threads);
   return spec;
 }
 
@@ -110,7 +112,8 @@ int run_rr(const RrOptions& o) {
                .ranks = ranks::world().size() > 1,
                .criteria = !o.run.criteria.empty(),
                .phases = o.run.phases().on(),
-               .hdr_log = !o.out.hdr_log.empty()});
+               .hdr_log = !o.out.hdr_log.empty(),
+               .conn_log = !o.out.log_connections.empty()});
   StopSignals signals;
   if (o.sweep.empty() && !o.search.on) {
     return run_load(

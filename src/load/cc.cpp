@@ -16,8 +16,10 @@ struct CcConn {
   int fd = -1;
   std::uint32_t gen = 0;
   State state = State::Free;
+  bool logged = false;  // --log-connections: recorded when it ends
   std::uint16_t target = 0;
   std::uint64_t t_connect = 0;
+  std::uint64_t t_est = 0;  // established
   std::uint64_t next = 0;  // connect deadline, next keepalive, or keepalive reply deadline
 };
 
@@ -27,6 +29,7 @@ class CcWorker final : public loop::Handler {
       : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
     quota_ = share(spec_.count, spec_.threads, index);
     if (spec_.ramp > 0) interval_ns_ = loop::ns_between(spec_.ramp / spec_.threads);
+    log_ = stats::ConnLogger(spec_.log.get(), index, 0);
   }
 
   void run(std::uint64_t t0) {
@@ -114,9 +117,12 @@ class CcWorker final : public loop::Handler {
     ++c.gen;
     if (r.ok()) r = loop_.add(fd.get(), kConnEvents, {i, c.gen});
     if (!r.ok()) {
+      if (log_.on() && log_.pick()) log_failed_start(i, fd.get(), failure_of(r));
       free_.push_back(i);
       return failed(r, now);
     }
+    c.logged = log_.on() && log_.pick();
+    if (c.logged) log_opened(i, fd.get());
     c.fd = fd.release();
     c.state = CcConn::State::Connecting;
     c.next = now + spec_.timeout_ns;
@@ -139,7 +145,7 @@ class CcWorker final : public loop::Handler {
     if (events & (EPOLLERR | EPOLLHUP)) {
       const Failure f = connect_failure(c.fd);
       --pending_;
-      close(i);
+      close(i, stats::to_end(f.kind), f.sys_errno);
       stats_.error(f.kind, f.sys_errno);
       return;
     }
@@ -148,6 +154,7 @@ class CcWorker final : public loop::Handler {
     ++open_;
     stats_.completed();
     stats_.connect_us().record(loop::us_from_ns(now - c.t_connect));
+    c.t_est = now;
     c.state = CcConn::State::Held;
     c.next = spec_.keepalive_ns ? now + spec_.keepalive_ns : UINT64_MAX;
     // Edge-triggered: a FIN or data that came with the connect's EPOLLOUT has no later event.
@@ -172,11 +179,13 @@ class CcWorker final : public loop::Handler {
   void lose(std::uint32_t i) {
     lost_.add();
     --open_;
-    close(i);
+    close(i, stats::to_end(stats::ConnEnd::Lost));
   }
 
-  void close(std::uint32_t i) {
+  // `end`: how it ended, for its record (ErrorKind or ConnEnd).
+  void close(std::uint32_t i, std::uint8_t end, int sys_errno = 0) {
     CcConn& c = conns_[i];
+    if (c.logged) log_end(i, c.fd, end, sys_errno);
     net::set_linger_rst(c.fd);
     net::Fd closing(c.fd);
     c.fd = -1;
@@ -193,7 +202,7 @@ class CcWorker final : public loop::Handler {
       if (c.state == CcConn::State::Free || now < c.next) continue;
       if (c.state == CcConn::State::Connecting) {
         --pending_;
-        close(i);
+        close(i, stats::to_end(stats::ErrorKind::Timeout));
         stats_.error(stats::ErrorKind::Timeout, 0);
       } else if (c.state == CcConn::State::Waiting) {
         lose(i);
@@ -212,9 +221,33 @@ class CcWorker final : public loop::Handler {
 
   void finish() {
     aborted_ = pending_;
-    for (std::uint32_t i = 0; i < conns_.size(); ++i)
-      if (conns_[i].state != CcConn::State::Free) close(i);
+    for (std::uint32_t i = 0; i < conns_.size(); ++i) {
+      const CcConn::State st = conns_[i].state;
+      if (st == CcConn::State::Free) continue;
+      const bool connecting = st == CcConn::State::Connecting;
+      close(i, stats::to_end(connecting ? stats::ConnEnd::Aborted : stats::ConnEnd::Survived));
+    }
     open_pub_.store(0);
+  }
+
+  // --log-connections (cold: with the log on only).
+  [[gnu::cold, gnu::noinline]] void log_opened(std::uint32_t i, int fd) {
+    conns_[i].t_est = 0;
+    log_.opened(i, fd);
+  }
+
+  [[gnu::cold, gnu::noinline]] void log_end(std::uint32_t i, int fd, std::uint8_t end,
+                                            int sys_errno) {
+    const CcConn& c = conns_[i];
+    stats::ConnRecord r = stats::conn_record(t0_, c.t_connect, c.t_est, loop::now_ns(), c.target,
+                                             end, sys_errno);
+    log_.put(i, fd, r);
+  }
+
+  // An attempt that failed before it had a socket to wait on.
+  [[gnu::cold, gnu::noinline]] void log_failed_start(std::uint32_t i, int fd, Failure f) {
+    log_opened(i, fd);
+    log_end(i, fd, stats::to_end(f.kind), f.sys_errno);
   }
 
   CcEngine& engine_;
@@ -238,6 +271,7 @@ class CcWorker final : public loop::Handler {
   std::uint64_t t0_ = 0;
   std::uint64_t next_sweep_ = 0;
   std::uint64_t paused_until_ = 0;
+  stats::ConnLogger log_;  // --log-connections
 };
 
 }  // namespace connperf::load

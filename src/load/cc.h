@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "load/target.h"
 #include "load/engine.h"
 #include "stats/client_stats.h"
+#include "stats/conn_log.h"
 
 namespace connperf::load {
 
@@ -21,6 +23,7 @@ struct CcSpec : Targets {
   unsigned max_pending = 256;        // connects in progress per thread at most
   std::uint64_t keepalive_ns = 0;    // > 0: send the request on every held connection this often
   std::uint64_t timeout_ns = 5'000'000'000;  // connect (and keepalive reply) limit
+  std::shared_ptr<stats::ConnLog> log;  // --log-connections (one process only)
 };
 
 // started = connection attempts; completed = connections established; errors = attempts that

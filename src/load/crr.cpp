@@ -10,6 +10,7 @@
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
+#include "stats/conn_log.h"
 #include "tls/tls.h"
 
 namespace connperf::load {
@@ -43,13 +44,15 @@ struct Slot {
   std::uint32_t gen = 0;
   State state = State::Free;
   bool want_out = false;  // --tls: EPOLLOUT is in the interest (the handshake wants to write)
+  bool logged = false;    // --log-connections: this attempt is recorded when it ends
   std::uint16_t target = 0;
   std::uint8_t object = 0;      // --object: the size asked for, an index into the list
   std::uint32_t sent = 0;
   std::uint64_t t_start = 0;    // scheduled start (open loop) or connect() call (closed loop)
   std::uint64_t t_connect = 0;  // connect() call
   std::uint64_t t_sent = 0;     // last request byte handed to the kernel
-  std::uint64_t t_est = 0;      // --tls: connected, the handshake begins
+  std::uint64_t t_est = 0;      // connected (--tls: the handshake begins)
+  std::uint64_t t_tls = 0;      // --tls: the handshake done (read when logged)
   std::uint64_t t_first = 0;    // the first response byte (0: none yet)
   SSL* ssl = nullptr;           // --tls
   std::uint64_t deadline = 0;
@@ -71,6 +74,7 @@ class CrrWorker final : public loop::Handler {
     for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
     if (spec_.tls.on) tls_ = std::make_unique<tls::ClientContext>(spec_.tls);
+    log_ = stats::ConnLogger(spec_.log.get(), index, cap_);
   }
 
   void run(std::uint64_t t0) {
@@ -189,7 +193,8 @@ class CrrWorker final : public loop::Handler {
     // --tls: TCP_NODELAY, as a handshake's flights and a 1.3 ticket are small writes that
     // Nagle would hold for the peer's delayed ACK.
     net::Result r = connector_.open(s.target, fd, s.t_connect, tls_ != nullptr);
-    if (!r.ok()) return start_failed(r, now);
+    if (!r.ok()) return start_failed(s, r, now, scheduled);
+    if (log_.on()) [[unlikely]] log_opened(s, index, fd.get());
     // Open loop: from the scheduled start (queueing counts); closed loop: from its own start.
     s.t_start = interval_ns_ > 0 ? scheduled : s.t_connect;
     free_.pop_back();
@@ -227,6 +232,7 @@ class CrrWorker final : public loop::Handler {
     // The handshake happened inside connect(): its duration is the connect latency.
     now = loop::now_ns();
     stats_.connect_us().record(loop::us_from_ns(now - s.t_connect));
+    s.t_est = now;
     s.state = Slot::State::Sending;
     s.sent = static_cast<std::uint32_t>(r.value);
     if (s.sent == req.size()) {
@@ -244,8 +250,9 @@ class CrrWorker final : public loop::Handler {
     return true;
   }
 
-  bool start_failed(const net::Result& r, std::uint64_t now) {
+  bool start_failed(Slot& s, const net::Result& r, std::uint64_t now, std::uint64_t scheduled) {
     count_error(failure_of(r));
+    if (log_.on() && log_.pick()) log_start_failure(s, failure_of(r), now, scheduled);
     if (r.err == net::Err::TooManyFiles || r.err == net::Err::AddrUnavailable) {
       paused_until_ = now + kResourceBackoffNs;
       return false;
@@ -257,6 +264,7 @@ class CrrWorker final : public loop::Handler {
     if (events & (EPOLLERR | EPOLLHUP)) return fail(s, connect_failure(s.fd));
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record(loop::us_from_ns(now - s.t_connect));
+    s.t_est = now;
     if (tls_) return begin_handshake(s, now);
     s.state = Slot::State::Sending;
     send_request<false>(s, now);
@@ -306,6 +314,7 @@ class CrrWorker final : public loop::Handler {
   void handshake_done(Slot& s, std::uint64_t now) {
     now = loop::now_ns();
     stats_.tls_us().record(loop::us_from_ns(now - s.t_est));
+    s.t_tls = now;
     stats_.handshake_done(SSL_session_reused(s.ssl) == 1);
     if (names_.version.empty()) {
       const tls::Negotiated n = tls::negotiated(s.ssl);
@@ -394,12 +403,48 @@ class CrrWorker final : public loop::Handler {
     stats_.total_us().record(loop::us_from_ns(now - s.t_start));
     stats_.ttlb_us().record(loop::us_from_ns(now - s.t_connect));
     stats_.completed();
+    if (s.logged) log_end(s, stats::to_end(stats::ConnEnd::Completed), 0, now);
     release(s, spec_.close == CloseMode::Rst);
   }
 
   void fail(Slot& s, Failure f) {
     count_error(f);
+    if (s.logged) log_end(s, stats::to_end(f.kind), f.sys_errno);
     release(s, true);
+  }
+
+  // --log-connections (cold: with the log on only). Whether this attempt is logged; `logged`
+  // is never set without the log, so the hot path tests it alone.
+  [[gnu::cold, gnu::noinline]] void log_opened(Slot& s, std::uint32_t index, int fd) {
+    s.logged = log_.pick();
+    if (!s.logged) return;
+    s.t_est = s.t_tls = 0;
+    log_.opened(index, fd);
+  }
+
+  // `now`: when it ended (0: read the clock here, off the hot path).
+  [[gnu::cold, gnu::noinline]] void log_end(const Slot& s, std::uint8_t end, int sys_errno,
+                                            std::uint64_t now = 0) {
+    if (now == 0) now = loop::now_ns();
+    stats::ConnRecord r =
+        stats::conn_record(t0_, s.t_start, 0, now, s.target, end, sys_errno);
+    if (s.t_est) r.connect_us = stats::record_us(s.t_est - s.t_connect);
+    if (s.t_tls) r.tls_us = stats::record_us(s.t_tls - s.t_est);
+    if (s.t_first) r.ttfb_us = stats::record_us(s.t_first - s.t_connect);
+    if (end == stats::to_end(stats::ConnEnd::Completed)) {
+      r.ttlb_us = stats::record_us(now - s.t_connect);
+      r.requests = 1;
+    }
+    log_.put(static_cast<std::uint32_t>(&s - slots_.data()), s.fd, r);
+  }
+
+  // An attempt that failed before it had a socket to wait on: no source address.
+  [[gnu::cold, gnu::noinline]] void log_start_failure(Slot& s, Failure f, std::uint64_t now,
+                                                      std::uint64_t scheduled) {
+    s.t_start = interval_ns_ > 0 ? scheduled : now;
+    stats::ConnRecord r =
+        stats::conn_record(t0_, s.t_start, 0, now, s.target, stats::to_end(f.kind), f.sys_errno);
+    log_.put(stats::ConnLogger::kNoSlot, -1, r);
   }
 
   void count_error(Failure f) {
@@ -435,6 +480,7 @@ class CrrWorker final : public loop::Handler {
     for (Slot& s : slots_) {
       if (s.state == Slot::State::Free) continue;
       ++aborted_;
+      if (s.logged) log_end(s, stats::to_end(stats::ConnEnd::Aborted), 0);
       release(s, true);
     }
     stats_.set_in_flight(0);
@@ -469,6 +515,7 @@ class CrrWorker final : public loop::Handler {
   std::atomic<bool> addr_unavailable_{false};
   std::unique_ptr<tls::ClientContext> tls_;  // --tls
   stats::TlsNames names_;                    // the first handshake's
+  stats::ConnLogger log_;                    // --log-connections
   char buf_[kCrrReadBuf];
 };
 

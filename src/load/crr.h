@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "load/phases.h"
 #include "load/target.h"
 #include "stats/client_stats.h"
+#include "stats/conn_log.h"
 #include "stats/printers.h"
 #include "tls/tls.h"
 
@@ -37,6 +39,7 @@ struct CrrSpec : Targets {
   std::uint64_t timeout_ns = 5'000'000'000;
   Phases phases;                       // ramp-up, sustain, ramp-down of the rate or concurrency
   tls::ClientOptions tls;              // tls.on: a TLS handshake after the connect
+  std::shared_ptr<stats::ConnLog> log;  // --log-connections: the rings its workers write
 };
 
 class CrrWorker;

@@ -11,6 +11,7 @@
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
+#include "stats/conn_log.h"
 
 namespace connperf::load {
 
@@ -40,6 +41,9 @@ struct RrConn {
   bool has_sent = false;        // a request went out on this slot (its schedule has begun)
   bool answered = false;        // a response came back on this slot (fairness: who got any)
   bool first_byte = false;      // the current response's first byte came (its ttfb is counted)
+  bool logged = false;          // --log-connections: this connection is recorded when it ends
+  std::uint32_t requests = 0;   // completed on this connection
+  std::uint64_t t_est = 0;      // connected
   proto::ResponseFramer framer;
 };
 
@@ -54,6 +58,7 @@ class RrWorker final : public loop::Handler {
     if (spec_.rate > 0) interval_ns_ = loop::ns_between(spec_.rate / spec_.connections);
     conn_rate_ = spec_.rate / spec_.connections;
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
+    log_ = stats::ConnLogger(spec_.log.get(), index, conns_.size());
   }
 
   void run(std::uint64_t t0) {
@@ -142,12 +147,16 @@ class RrWorker final : public loop::Handler {
     RrConn& c = conns_[i];
     if (draining_ || started_ >= quota_) return;
     c.target = connector_.next_target();
+    c.logged = log_.pick();
     net::Fd fd;
     net::Result r = connector_.open(c.target, fd, c.t_connect, true);
-    if (!r.ok()) return connect_failed(i, failure_of(r), now);
+    if (c.logged) log_opened(i, fd.get());
+    if (!r.ok()) return start_failed(i, failure_of(r), now);
     ++c.gen;
     if (r = loop_.add(fd.get(), kConnEvents, {i, c.gen}); !r.ok())
-      return connect_failed(i, failure_of(r), now);
+      return start_failed(i, failure_of(r), now);
+    c.requests = 0;
+    c.t_est = 0;
     c.fd = fd.release();
     c.state = RrConn::State::Connecting;
     c.deadline = now + spec_.timeout_ns;
@@ -164,15 +173,22 @@ class RrWorker final : public loop::Handler {
     timers_.push({now + kRetryNs, i});
   }
 
+  // A connection that could not be made, before it had a socket to wait on.
+  [[gnu::cold, gnu::noinline]] void start_failed(std::uint32_t i, Failure f, std::uint64_t now) {
+    if (conns_[i].logged) log_end(i, -1, stats::to_end(f.kind), f.sys_errno);
+    connect_failed(i, f, now);
+  }
+
   void on_connecting(std::uint32_t i, std::uint32_t events, std::uint64_t now) {
     RrConn& c = conns_[i];
     if (events & (EPOLLERR | EPOLLHUP)) {
       const Failure f = connect_failure(c.fd);
-      close(i);
+      close(i, stats::to_end(f.kind), f.sys_errno);
       return connect_failed(i, f, now);
     }
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record(loop::us_from_ns(now - c.t_connect));
+    c.t_est = now;
     c.state = RrConn::State::Idle;
     // Open loop: a replaced connection goes on with its schedule, so requests that fell due
     // meanwhile go now, their latency counted from when they were due; a first connection
@@ -307,6 +323,7 @@ class RrWorker final : public loop::Handler {
     stats_.response_us().record(loop::us_from_ns(now - c.t_sent));
     stats_.total_us().record(loop::us_from_ns(now - c.t_sched));
     stats_.completed();
+    ++c.requests;
     --outstanding_;
     if (!c.answered) [[unlikely]] {
       c.answered = true;
@@ -314,7 +331,7 @@ class RrWorker final : public loop::Handler {
     }
     c.state = RrConn::State::Idle;
     if (reconnect) {
-      close(i);
+      close(i, stats::to_end(stats::ConnEnd::Closed));
       return connect(i, now);
     }
     try_send(i, now);
@@ -325,7 +342,7 @@ class RrWorker final : public loop::Handler {
     RrConn& c = conns_[i];
     if (c.state == RrConn::State::Sending || c.state == RrConn::State::Reading) --outstanding_;
     stats_.error(kind, sys_errno);
-    close(i);
+    close(i, stats::to_end(kind), sys_errno);
     timers_.push({now + (kind == stats::ErrorKind::Timeout ? 0 : kRetryNs), i});
   }
 
@@ -333,13 +350,15 @@ class RrWorker final : public loop::Handler {
   void on_idle_event(std::uint32_t i, std::uint64_t now) {
     const net::Result r = net::read_some(conns_[i].fd, buf_, sizeof buf_);
     if (r.err == net::Err::WouldBlock || (r.ok() && r.value > 0)) return;
-    close(i);
+    close(i, stats::to_end(stats::ConnEnd::PeerClosed));
     connect(i, now);
   }
 
-  void close(std::uint32_t i) {
+  // `end`: how it ended, for its record (ErrorKind or ConnEnd).
+  void close(std::uint32_t i, std::uint8_t end, int sys_errno = 0) {
     RrConn& c = conns_[i];
     if (c.fd < 0) return;
+    if (c.logged) log_end(i, c.fd, end, sys_errno);
     net::set_linger_rst(c.fd);
     net::Fd closing(c.fd);
     c.fd = -1;
@@ -347,12 +366,27 @@ class RrWorker final : public loop::Handler {
     --open_count_;
   }
 
+  // --log-connections (cold: only the sampled connections come here).
+  [[gnu::cold, gnu::noinline]] void log_opened(std::uint32_t i, int fd) {
+    conns_[i].t_est = 0;
+    log_.opened(i, fd);
+  }
+
+  [[gnu::cold, gnu::noinline]] void log_end(std::uint32_t i, int fd, std::uint8_t end,
+                                            int sys_errno) {
+    const RrConn& c = conns_[i];
+    stats::ConnRecord r = stats::conn_record(t0_, c.t_connect, c.t_est, loop::now_ns(), c.target,
+                                             end, sys_errno);
+    r.requests = c.requests;
+    log_.put(i, fd, r);
+  }
+
   void sweep(std::uint64_t now) {
     next_sweep_ = now + sweep_ns_;
     for (std::uint32_t i = 0; i < conns_.size(); ++i) {
       const RrConn& c = conns_[i];
       if (c.state == RrConn::State::Connecting && now >= c.deadline) {
-        close(i);
+        close(i, stats::to_end(stats::ErrorKind::Timeout));
         connect_failed(i, {stats::ErrorKind::Timeout}, now);
       } else if ((c.state == RrConn::State::Sending || c.state == RrConn::State::Reading) &&
                  now >= c.deadline) {
@@ -366,7 +400,11 @@ class RrWorker final : public loop::Handler {
     done_ = true;
     aborted_ = outstanding_;
     outstanding_ = 0;
-    for (std::uint32_t i = 0; i < conns_.size(); ++i) close(i);
+    for (std::uint32_t i = 0; i < conns_.size(); ++i) {
+      const RrConn::State st = conns_[i].state;
+      const bool busy = st == RrConn::State::Sending || st == RrConn::State::Reading;
+      close(i, stats::to_end(busy ? stats::ConnEnd::Aborted : stats::ConnEnd::Closed));
+    }
     open_.store(0);
     answered_pub_.store(answered_, std::memory_order_relaxed);
     stats_.set_in_flight(0);
@@ -399,6 +437,7 @@ class RrWorker final : public loop::Handler {
   std::uint64_t next_sweep_ = 0;
   bool draining_ = false;
   bool done_ = false;
+  stats::ConnLogger log_;  // --log-connections
   char payload_buf_[16 * 1024];
   char buf_[kRrReadBuf];
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "load/engine.h"
 #include "load/phases.h"
 #include "stats/client_stats.h"
+#include "stats/conn_log.h"
 
 namespace connperf::load {
 
@@ -24,6 +26,7 @@ struct RrSpec : Targets {
   std::size_t size = 0;              // > 0: an echo payload of this many bytes, checked byte for byte
   std::uint64_t timeout_ns = 5'000'000'000;
   Phases phases;                    // ramp-up, sustain, ramp-down of the rate or concurrency
+  std::shared_ptr<stats::ConnLog> log;  // --log-connections: the rings its workers write
 };
 
 class RrWorker;

@@ -7,6 +7,7 @@
 
 #include "loop/clock.h"
 #include "ranks/reduce.h"
+#include "run/conn_log.h"
 #include "run/load_job.h"
 #include "stats/printers.h"
 
@@ -43,10 +44,13 @@ class CcJob final : public Job {
       : fleet_(spec, processes, hold_ns),
         target_(target),
         sources_(spec.binds),
-        targets_(targets_text(spec)) {}
+        targets_(targets_text(spec)) {
+    if (spec.log) conn_log_.emplace(spec.log, spec, load::Phases{});
+  }
 
   std::uint64_t start() override {
     const std::uint64_t t0 = loop::now_ns();
+    if (conn_log_) conn_log_->start(t0);
     fleet_.start();
     return t0;
   }
@@ -76,6 +80,7 @@ class CcJob final : public Job {
     while (!reached_end())
       if (signals.wait_until(loop::now_ns() + 5 * loop::kMs)) fleet_.kill();
     fleet_.join();
+    if (conn_log_) conn_log_->finish();
     return loop::now_ns();
   }
   bool reports_last_interval() const override { return false; }
@@ -90,6 +95,7 @@ class CcJob final : public Job {
     attempts_ = t.counts.attempts;
     text = cc_summary_text(t, target_);
     j = cc_summary_json(t, target_, elapsed);
+    if (conn_log_) conn_log_->summarize(text, j);
   }
 
   nlohmann::json rank_row(double elapsed) override {
@@ -108,6 +114,7 @@ class CcJob final : public Job {
   std::string targets_;
   stats::ClientSnapshot attempts_;  // the job's, at the summary
   std::uint64_t prev_attempts_ = 0, prev_failed_ = 0;
+  std::optional<ConnLogWriter> conn_log_;  // --log-connections
 };
 
 }  // namespace

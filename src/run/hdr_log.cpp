@@ -56,11 +56,7 @@ void HdrLog::line(const std::string& text) {
 
 void HdrLog::start(std::string_view command, std::uint64_t t0_ns) {
   if (!on()) return;
-  timespec wall{};
-  ::clock_gettime(CLOCK_REALTIME, &wall);
-  const double start_epoch_s = static_cast<double>(wall.tv_sec) +
-                               static_cast<double>(wall.tv_nsec) / 1e9 -
-                               loop::seconds_from_ns(loop::now_ns() - t0_ns);
+  const double start_epoch_s = loop::epoch_seconds_at(t0_ns);
   line(fmt::format("#[connperf {}: latency in microseconds; Interval_Max in milliseconds]\n",
                    command));
   line("#[Histogram log format version 1.3]\n");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -18,6 +19,7 @@
 #include "loop/clock.h"
 #include "net/address.h"
 #include "ranks/reduce.h"
+#include "run/conn_log.h"
 #include "run/job.h"
 #include "load/target.h"
 #include "stats/client_stats.h"
@@ -109,10 +111,16 @@ template <typename Engine>
 class LoadJob : public Job {
  public:
   template <typename Spec>
-  explicit LoadJob(Spec spec) : engine_(std::move(spec)), phases_(engine_.spec().phases) {}
+  explicit LoadJob(Spec spec) : engine_(std::move(spec)), phases_(engine_.spec().phases) {
+    if (const auto& s = engine_.spec(); s.log) conn_log_.emplace(s.log, s, s.phases);
+  }
   const auto& spec() const noexcept { return engine_.spec(); }
 
-  std::uint64_t start() override { return t0_ = engine_.start(); }
+  std::uint64_t start() override {
+    t0_ = engine_.start();
+    if (conn_log_) conn_log_->start(t0_);
+    return t0_;
+  }
   bool reached_end() override { return engine_.finished(); }
   // The load ends when the run asks it to (or earlier, when it reached -n by itself); what was
   // in flight then may finish after it.
@@ -120,6 +128,7 @@ class LoadJob : public Job {
     const std::uint64_t asked = loop::now_ns();
     finish_in_flight(engine_, signals, spec().timeout_ns);
     engine_.join();
+    if (conn_log_) conn_log_->finish();  // the records of every attempt, or their drops counted
     load_end_ = std::min(asked, engine_.stopped_at());
     return engine_.stopped_at();
   }
@@ -165,6 +174,11 @@ class LoadJob : public Job {
     return aborted;
   }
 
+  // --log-connections: summary.log_records, summary.log_dropped and their line.
+  void add_log_summary(std::string& text, nlohmann::json& j) const {
+    if (conn_log_) conn_log_->summarize(text, j);
+  }
+
   // The interval's phase, and its figures added to the sustain phase's when it is one.
   void mark_phase(double t, double seconds, const stats::ClientSnapshot& d, nlohmann::json& j,
                   std::string& line) {
@@ -174,6 +188,7 @@ class LoadJob : public Job {
   Engine engine_;
   stats::ClientSnapshot total_;
   PhaseLabels phases_;
+  std::optional<ConnLogWriter> conn_log_;  // --log-connections
 
  private:
   stats::ClientSnapshot prev_;

@@ -57,6 +57,7 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
                                                                           : "");
       j["time_wait"] = *tw;
     }
+    add_log_summary(text, j);
   }
 
 
@@ -106,6 +107,7 @@ class RrJob final : public LoadJob<load::RrEngine> {
     phases_.summarize(j, text, "qps", [](const stats::ClientSnapshot& s, double seconds) {
       return stats::rr_summary_json(s, 0, seconds);
     });
+    add_log_summary(text, j);
   }
 
 

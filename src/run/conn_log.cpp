@@ -1,0 +1,195 @@
+#include "run/conn_log.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "loop/clock.h"
+#include "net/address.h"
+#include "net/error.h"
+#include "run/errors.h"
+#include "stats/format.h"
+
+namespace connperf::run {
+
+namespace {
+
+constexpr std::size_t kConnLogBatch = 512;  // records taken from a ring at a time
+constexpr auto kConnLogIdle = std::chrono::milliseconds(2);
+
+// One record's fields, written as NDJSON (absent fields left out), a CSV row (absent: empty
+// cells) or the CSV header (the names), so the three cannot disagree.
+struct ConnLogFields {
+  std::string& out;
+  bool json;
+  bool header;
+  bool first = true;
+
+  template <typename T>
+  void put(const char* name, const T& value, bool present = true, bool quote = false) {
+    if (json && !present) return;
+    const char* sep = first ? (json ? "{" : "") : ",";
+    first = false;
+    if (json) {
+      const char* q = quote ? "\"" : "";
+      fmt::format_to(std::back_inserter(out), "{}\"{}\":{}{}{}", sep, name, q, value, q);
+    } else if (header) {
+      fmt::format_to(std::back_inserter(out), "{}{}", sep, name);
+    } else if (present) {
+      fmt::format_to(std::back_inserter(out), "{}{}", sep, value);
+    } else {
+      out += sep;
+    }
+  }
+  void end() { out += json ? "}\n" : "\n"; }
+};
+
+std::string source_text(const sockaddr_in6& a) {
+  const auto* sa = reinterpret_cast<const sockaddr*>(&a);
+  if (a.sin6_family == AF_INET) return net::SockAddr::from(sa, sizeof(sockaddr_in)).to_string();
+  if (a.sin6_family == AF_INET6) return net::SockAddr::from(sa, sizeof a).to_string();
+  return {};
+}
+
+bool ends_with_csv(const std::string& path) {
+  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
+}
+
+}  // namespace
+
+ConnLogWriter::ConnLogWriter(std::shared_ptr<stats::ConnLog> log, const load::Targets& targets,
+                             const load::Phases& phases)
+    : log_(std::move(log)), path_(log_->path()), csv_(ends_with_csv(path_)), phases_(phases) {
+  // O_NONBLOCK: a FIFO without a reader fails here (ENXIO) instead of hanging, and a full one
+  // stalls only the writer's poll.
+  fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644));
+  if (!fd_)
+    throw UsageError(fmt::format("--log-connections: cannot write {}: {}", path_,
+                                 std::strerror(errno)));
+  for (const auto& t : targets.targets) targets_.push_back(t.addr.to_string());
+  batch_.resize(kConnLogBatch);
+  if (csv_) format(stats::ConnRecord{}, Mode::CsvHeader);
+}
+
+ConnLogWriter::~ConnLogWriter() { finish(); }
+
+void ConnLogWriter::start(std::uint64_t t0_ns) {
+  epoch_at_t0_ = loop::epoch_seconds_at(t0_ns);
+  thread_ = std::thread([this] { run(); });
+}
+
+void ConnLogWriter::finish() {
+  finishing_.store(true, std::memory_order_release);
+  if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t ConnLogWriter::dropped() const noexcept { return log_->dropped() + lost_; }
+
+void ConnLogWriter::summarize(std::string& text, nlohmann::json& j) const {
+  j["log_records"] = written_;
+  j["log_dropped"] = dropped();
+  text += fmt::format("connection log: {} records to {}, {} dropped\n",
+                      stats::format_count(written_), path_, stats::format_count(dropped()));
+}
+
+// Every record the workers pushed before finish() was called is taken after `last` is seen.
+void ConnLogWriter::run() {
+  flush();  // the CSV header
+  for (;;) {
+    const bool last = finishing_.load(std::memory_order_acquire);
+    const bool any = drain_once();
+    if (gave_up_) return drop_rest();
+    if (last && !any) return;
+    if (!any) std::this_thread::sleep_for(kConnLogIdle);
+  }
+}
+
+bool ConnLogWriter::drain_once() {
+  bool any = false;
+  for (unsigned w = 0; w < log_->workers() && !gave_up_; ++w) {
+    const std::size_t n = log_->ring(w).pop(batch_.data(), batch_.size());
+    for (std::size_t i = 0; i < n; ++i) format(batch_[i], csv_ ? Mode::Csv : Mode::Json);
+    any = any || n > 0;
+    flush();
+  }
+  return any;
+}
+
+void ConnLogWriter::format(const stats::ConnRecord& r, Mode mode) {
+  ConnLogFields f{buf_, mode == Mode::Json, mode == Mode::CsvHeader};
+  f.put("start_us", r.start_ns / loop::kUs);
+  f.put("time", fmt::format("{:.6f}", epoch_at_t0_ + loop::seconds_from_ns(r.start_ns)));
+  f.put("worker", unsigned{r.worker});
+  f.put("source", source_text(r.source), r.source.sin6_family != AF_UNSPEC, true);
+  f.put("target", r.target < targets_.size() ? targets_[r.target] : std::string(), true, true);
+  f.put("phase", load::to_string(load::phase_at(phases_, r.start_ns)), phases_.on(), true);
+  f.put("connect_us", r.connect_us, r.connect_us != stats::kNoLatency);
+  f.put("tls_us", r.tls_us, r.tls_us != stats::kNoLatency);
+  f.put("ttfb_us", r.ttfb_us, r.ttfb_us != stats::kNoLatency);
+  f.put("ttlb_us", r.ttlb_us, r.ttlb_us != stats::kNoLatency);
+  f.put("duration_us", (r.end_ns - std::min(r.end_ns, r.start_ns)) / loop::kUs);
+  f.put("requests", r.requests);
+  f.put("end", stats::conn_end_name(r.end), true, true);
+  f.put("errno", r.sys_errno ? net::errno_name(r.sys_errno) : std::string(), r.sys_errno != 0,
+        true);
+  if (log_->tcp_info()) {
+    const stats::TcpInfoFields& t = r.tcp;
+    f.put("rtt_us", t.rtt_us, t.valid);
+    f.put("rttvar_us", t.rttvar_us, t.valid);
+    f.put("retransmits", unsigned{t.retransmits}, t.valid);
+    f.put("total_retrans", t.total_retrans, t.valid);
+    f.put("snd_cwnd", t.snd_cwnd, t.valid);
+    f.put("lost", t.lost, t.valid);
+    f.put("tcp_state", unsigned{t.state}, t.valid);
+  }
+  f.end();
+  if (mode != Mode::CsvHeader) ends_.push_back(buf_.size());
+}
+
+// Writes buf_ out, waiting on poll while the file takes nothing; at the end (finishing_) a
+// stall of kStallNs gives up. A write error drops what is left of the buffer, counted.
+void ConnLogWriter::flush() {
+  std::size_t done = 0;
+  std::uint64_t stalled_since = 0;
+  while (done < buf_.size()) {
+    const ssize_t n = ::write(fd_.get(), buf_.data() + done, buf_.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      stalled_since = 0;
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EINTR) break;  // e.g. ENOSPC: these are lost
+    if (give_up_now(stalled_since)) break;
+    pollfd p{fd_.get(), POLLOUT, 0};
+    ::poll(&p, 1, 50);
+  }
+  std::size_t complete = 0;
+  while (complete < ends_.size() && ends_[complete] <= done) ++complete;
+  written_ += complete;
+  lost_ += ends_.size() - complete;
+  gave_up_ = gave_up_ || done < buf_.size();
+  buf_.clear();
+  ends_.clear();
+}
+
+bool ConnLogWriter::give_up_now(std::uint64_t& stalled_since) const {
+  if (!finishing_.load(std::memory_order_acquire)) return false;
+  const std::uint64_t now = loop::now_ns();
+  if (stalled_since == 0) stalled_since = now;
+  return now - stalled_since >= kStallNs;
+}
+
+// The file stopped taking records at the end: what is still in the rings is lost, counted.
+void ConnLogWriter::drop_rest() {
+  for (unsigned w = 0; w < log_->workers(); ++w)
+    while (const std::size_t n = log_->ring(w).pop(batch_.data(), batch_.size())) lost_ += n;
+}
+
+}  // namespace connperf::run
