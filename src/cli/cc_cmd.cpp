@@ -34,6 +34,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
   add_output_flags(c, o.out);
   add_hdr_log_flag(c, o.out, false);
   add_kernel_counters_flag(c, o.out);
+  add_tls_client_flags(c, o.tls);
 }
 
 run::Prepared prepare_cc(const CcOptions& o) {
@@ -51,6 +52,7 @@ run::Prepared prepare_cc(const CcOptions& o) {
   spec.ramp = o.ramp;
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
   spec.timeout_ns = timeout_ns(o.timeout, kBareMs);
+  spec.tls = tls_client_options(o.tls);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
   const load::CcSpec mine = run::rank_share(spec, {{"-n", spec.count}});
   if (o.processes > mine.count) throw UsageError("--processes: more processes than connections");

@@ -87,6 +87,7 @@ struct RrOptions {
   std::string warmup = "1";
   std::string csv;
   SearchFlags search;
+  TlsClientFlags tls;
 };
 
 struct CcOptions {
@@ -101,6 +102,7 @@ struct CcOptions {
   unsigned processes = 1;
   std::string timeout = "5000";  // MS unless it names a unit
   std::string criteria;          // --criteria SPEC
+  TlsClientFlags tls;
 };
 
 struct LabOptions {

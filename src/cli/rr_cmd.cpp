@@ -42,6 +42,7 @@ void add_rr(CLI::App& app, RrOptions& o) {
   add_hdr_log_flag(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
+  add_tls_client_flags(c, o.tls);
 }
 
 namespace {
@@ -97,6 +98,7 @@ load::RrSpec rr_spec(const RrOptions& o) {
   spec.size = o.size;
   spec.timeout_ns = o.run.timeout_ns();
   spec.phases = o.run.phases();
+  spec.tls = tls_client_options(o.tls);
   return spec;
 }
 

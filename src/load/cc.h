@@ -9,6 +9,7 @@
 #include "load/target.h"
 #include "load/engine.h"
 #include "stats/client_stats.h"
+#include "tls/tls.h"
 
 namespace connperf::load {
 
@@ -20,6 +21,7 @@ struct CcSpec : Targets {
   unsigned max_pending = 256;        // connects in progress per thread at most
   std::uint64_t keepalive_ns = 0;    // > 0: send the request on every held connection this often
   std::uint64_t timeout_ns = 5'000'000'000;  // connect (and keepalive reply) limit
+  tls::ClientOptions tls;            // tls.on: held connections are TLS (established = handshake done)
 };
 
 // started = connection attempts; completed = connections established; errors = attempts that

@@ -9,7 +9,7 @@
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
-#include "tls/tls.h"
+#include "load/tls_client.h"
 
 namespace connperf::load {
 
@@ -67,7 +67,7 @@ class CrrWorker final : public loop::Handler {
     free_.reserve(cap_);
     for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
-    if (spec_.tls.on) tls_ = std::make_unique<tls::ClientContext>(spec_.tls);
+    if (spec_.tls.on) tls_ = std::make_unique<TlsClient>(spec_.tls);
   }
 
   void run(std::uint64_t t0) {
@@ -82,7 +82,7 @@ class CrrWorker final : public loop::Handler {
   const stats::ClientStats& stats() const noexcept { return stats_; }
   std::uint64_t aborted() const noexcept { return aborted_; }
   bool saw_addr_unavailable() const noexcept { return addr_unavailable_.load(); }
-  const stats::TlsNames& tls_names() const noexcept { return names_; }  // after join()
+  const stats::TlsNames& tls_names() const noexcept { return names_of(tls_); }  // after join()
 
   void on_io(loop::Token token, std::uint32_t events) override {
     Slot& s = slots_[token.slot];
@@ -92,7 +92,7 @@ class CrrWorker final : public loop::Handler {
       case Slot::State::Connecting: on_connecting(s, events, now); break;
       case Slot::State::Sending: on_sending<false>(s, events, now); break;
       case Slot::State::Reading: on_reading<false>(s, now); break;
-      case Slot::State::Handshaking: on_handshake(s, now); break;
+      case Slot::State::Handshaking: on_handshake(s); break;
       case Slot::State::TlsSending: on_sending<true>(s, events, now); break;
       case Slot::State::TlsReading: on_reading<true>(s, now); break;
       case Slot::State::Free: break;
@@ -263,17 +263,19 @@ class CrrWorker final : public loop::Handler {
     if (!s.ssl) return fail(s, {stats::ErrorKind::TlsFailed});
     s.t_est = now;
     s.state = Slot::State::Handshaking;
-    on_handshake(s, now);
+    on_handshake(s);
   }
 
   // One handshake step per event; epoll's interest follows what OpenSSL waits for.
-  void on_handshake(Slot& s, std::uint64_t now) {
-    const tls::Step st = tls::handshake(s.ssl);
-    switch (st.outcome) {
-      case tls::Outcome::Done: return handshake_done(s, now);
+  void on_handshake(Slot& s) {
+    Failure why;
+    switch (tls_->step(s.ssl, s.t_est, stats_, why)) {
+      case tls::Outcome::Done:
+        s.state = Slot::State::TlsSending;
+        return send_request<true>(s, loop::now_ns());  // after the handshake's own work
       case tls::Outcome::WantRead: return want_out(s, false);
       case tls::Outcome::WantWrite: return want_out(s, true);
-      case tls::Outcome::Failed: return fail(s, tls_failure(st));
+      case tls::Outcome::Failed: return fail(s, why);
     }
   }
 
@@ -284,31 +286,6 @@ class CrrWorker final : public loop::Handler {
     const auto index = static_cast<std::uint32_t>(&s - slots_.data());
     if (const net::Result r = loop_.modify(s.fd, events, {index, s.gen}); !r.ok())
       fail(s, failure_of(r));
-  }
-
-  static Failure tls_failure(const tls::Step& st) noexcept {
-    switch (st.cause) {
-      case tls::Cause::Syscall:
-        if (st.sys_errno == 0) return {stats::ErrorKind::ClosedEarly};
-        return failure_of(net::Result::from_errno(st.sys_errno));
-      case tls::Cause::Verify: return {stats::ErrorKind::TlsVerify};
-      case tls::Cause::NotTls: return {stats::ErrorKind::NotTls};
-      case tls::Cause::Protocol:
-      case tls::Cause::None: break;
-    }
-    return {stats::ErrorKind::TlsFailed};
-  }
-
-  void handshake_done(Slot& s, std::uint64_t now) {
-    now = loop::now_ns();
-    stats_.tls_us().record(loop::us_from_ns(now - s.t_est));
-    stats_.handshake_done(SSL_session_reused(s.ssl) == 1);
-    if (names_.version.empty()) {
-      const tls::Negotiated n = tls::negotiated(s.ssl);
-      names_ = {n.version, n.cipher, n.group};
-    }
-    s.state = Slot::State::TlsSending;
-    send_request<true>(s, now);
   }
 
   template <bool Tls>
@@ -323,11 +300,10 @@ class CrrWorker final : public loop::Handler {
     else return net::read_some(s.fd, buf_, sizeof buf_);
   }
 
-  // A failed read or send: a TLS record error (Other) is tls_failed.
   template <bool Tls>
   static Failure io_failure(const net::Result& r) noexcept {
-    if (Tls && r.err == net::Err::Other) return {stats::ErrorKind::TlsFailed};
-    return failure_of(r);
+    if constexpr (Tls) return TlsClient::io_failure(r);
+    else return failure_of(r);
   }
 
   template <bool Tls>
@@ -397,10 +373,7 @@ class CrrWorker final : public loop::Handler {
 
   // Closing the fd also removes it from epoll. An RST close leaves no TIME_WAIT behind.
   void release(Slot& s, bool rst) {
-    if (s.ssl) {  // --close-notify: the alert goes out before the TCP close
-      tls::close(s.ssl, tls_->close_notify());
-      s.ssl = nullptr;
-    }
+    if (s.ssl) tls_->close(s.ssl);  // --close-notify: the alert goes out before the TCP close
     if (rst) net::set_linger_rst(s.fd);
     net::Fd closing(s.fd);
     s.fd = -1;
@@ -454,18 +427,9 @@ class CrrWorker final : public loop::Handler {
   bool draining_ = false;
   bool done_ = false;
   std::atomic<bool> addr_unavailable_{false};
-  std::unique_ptr<tls::ClientContext> tls_;  // --tls
-  stats::TlsNames names_;                    // the first handshake's
+  std::unique_ptr<TlsClient> tls_;  // --tls
   char buf_[kCrrReadBuf];
 };
-
-stats::TlsNames CrrEngine::tls_names() const {
-  stats::TlsNames names;
-  each([&names](const CrrWorker& w) {
-    if (names.version.empty()) names = w.tls_names();
-  });
-  return names;
-}
 
 }  // namespace connperf::load
 template class connperf::loop::WorkerPool<connperf::load::CrrWorker>;

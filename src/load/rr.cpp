@@ -7,6 +7,7 @@
 
 #include "load/connect.h"
 #include "load/engine_impl.h"
+#include "load/tls_client.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
@@ -21,7 +22,8 @@ constexpr std::size_t kRrReadBuf = 64 * 1024;
 }  // namespace
 
 struct RrConn {
-  enum class State : std::uint8_t { Closed, Connecting, Idle, Sending, Reading };
+  // --tls: Connecting, Handshaking, then as without.
+  enum class State : std::uint8_t { Closed, Connecting, Handshaking, Idle, Sending, Reading };
   int fd = -1;
   std::uint32_t gen = 0;
   State state = State::Closed;
@@ -30,6 +32,7 @@ struct RrConn {
   std::size_t sent = 0;
   std::size_t got = 0;          // echo payload bytes received and checked
   std::uint64_t t_connect = 0;
+  std::uint64_t t_est = 0;      // --tls: connected, the handshake begins
   std::uint64_t t_sched = 0;    // when this request was due
   std::uint64_t t_sent = 0;
   std::uint64_t deadline = 0;
@@ -38,6 +41,7 @@ struct RrConn {
   bool has_sent = false;        // a request went out on this slot (its schedule has begun)
   bool answered = false;        // a response came back on this slot (fairness: who got any)
   bool first_byte = false;      // the current response's first byte came (its ttfb is counted)
+  SSL* ssl = nullptr;           // --tls
   proto::ResponseFramer framer;
 };
 
@@ -51,6 +55,7 @@ class RrWorker final : public loop::Handler {
     if (spec_.rate > 0) interval_ns_ = loop::ns_between(spec_.rate / spec_.connections);
     conn_rate_ = spec_.rate / spec_.connections;
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
+    if (spec_.tls.on) tls_ = std::make_unique<TlsClient>(spec_.tls);
   }
 
   void run(std::uint64_t t0) {
@@ -71,6 +76,7 @@ class RrWorker final : public loop::Handler {
   std::uint64_t aborted() const noexcept { return aborted_; }
   std::uint64_t open() const noexcept { return open_.load(std::memory_order_relaxed); }
   std::uint64_t answered() const noexcept { return answered_pub_.load(std::memory_order_relaxed); }
+  const stats::TlsNames& tls_names() const noexcept { return names_of(tls_); }  // after join()
 
   void on_io(loop::Token token, std::uint32_t events) override {
     const std::uint32_t i = token.slot;
@@ -79,6 +85,7 @@ class RrWorker final : public loop::Handler {
     const std::uint64_t now = loop::now_ns();
     switch (c.state) {
       case RrConn::State::Connecting: return on_connecting(i, events, now);
+      case RrConn::State::Handshaking: return on_handshake(i, now);  // either edge: kConnEvents
       case RrConn::State::Sending:
         // An echo comes back while a large request is still going out: read it too, or both
         // sides' buffers fill and neither moves again.
@@ -170,6 +177,36 @@ class RrWorker final : public loop::Handler {
     }
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record(loop::us_from_ns(now - c.t_connect));
+    if (tls_) return begin_handshake(i, now);
+    ready(i, now);
+  }
+
+  // --tls: the handshake starts once connected; a failed one costs a request, as a failed
+  // connect does.
+  void begin_handshake(std::uint32_t i, std::uint64_t now) {
+    RrConn& c = conns_[i];
+    c.ssl = tls_->open(c.fd);
+    c.t_est = now;
+    c.state = RrConn::State::Handshaking;
+    if (!c.ssl) return handshake_failed(i, {stats::ErrorKind::TlsFailed}, now);
+    on_handshake(i, now);
+  }
+
+  void on_handshake(std::uint32_t i, std::uint64_t now) {
+    Failure why;
+    const tls::Outcome o = tls_->step(conns_[i].ssl, conns_[i].t_est, stats_, why);
+    if (o == tls::Outcome::Done) return ready(i, loop::now_ns());
+    if (o == tls::Outcome::Failed) handshake_failed(i, why, now);
+  }
+
+  void handshake_failed(std::uint32_t i, Failure why, std::uint64_t now) {
+    close(i);
+    connect_failed(i, why, now);
+  }
+
+  // Connected (and with --tls, the handshake done): the connection takes requests.
+  void ready(std::uint32_t i, std::uint64_t now) {
+    RrConn& c = conns_[i];
     c.state = RrConn::State::Idle;
     // Open loop: a replaced connection goes on with its schedule, so requests that fell due
     // meanwhile go now, their latency counted from when they were due; a first connection
@@ -231,9 +268,9 @@ class RrWorker final : public loop::Handler {
     while (c.sent < total) {
       const char* data = spec_.size ? chunk_of_payload(c.sent, total) : requests_[c.target].data() + c.sent;
       const std::size_t len = spec_.size ? std::min(total - c.sent, sizeof payload_buf_) : total - c.sent;
-      const net::Result r = net::send_some(c.fd, data, len);
+      const net::Result r = c.ssl ? tls::send_some(c.ssl, data, len) : net::send_some(c.fd, data, len);
       if (r.err == net::Err::WouldBlock) return;
-      if (!r.ok()) return fail(i, stats::error_kind(r.err), r.sys_errno, now);
+      if (!r.ok()) return fail(i, io_failure(c, r), now);
       c.sent += static_cast<std::size_t>(r.value);
     }
     c.t_sent = now;
@@ -250,13 +287,13 @@ class RrWorker final : public loop::Handler {
     for (;;) {
       RrConn& c = conns_[i];
       if (c.state != RrConn::State::Reading && c.state != RrConn::State::Sending) return;
-      const net::Result r = net::read_some(c.fd, buf_, sizeof buf_);
+      const net::Result r = read_bytes(c);
       if (r.err == net::Err::WouldBlock) return;
-      if (!r.ok()) return fail(i, stats::error_kind(r.err), r.sys_errno, now);
+      if (!r.ok()) return fail(i, io_failure(c, r), now);
       if (r.value == 0) {
         if (spec_.request == RequestKind::Http && c.framer.on_eof() == proto::FrameStatus::Complete)
           return complete(i, now, true);
-        return fail(i, stats::ErrorKind::ClosedEarly, 0, now);
+        return fail(i, {stats::ErrorKind::ClosedEarly}, now);
       }
       if (!c.first_byte && c.state == RrConn::State::Reading) {
         c.first_byte = true;
@@ -272,7 +309,7 @@ class RrWorker final : public loop::Handler {
     if (spec_.size) {
       for (std::size_t k = 0; k < n; ++k) {
         if (c.got + k >= spec_.size || buf_[k] != payload_byte(c.got + k))
-          return fail(i, stats::ErrorKind::BadResponse, 0, now), false;
+          return fail(i, {stats::ErrorKind::BadResponse}, now), false;
       }
       c.got += n;
       if (c.got < spec_.size) return true;
@@ -283,7 +320,7 @@ class RrWorker final : public loop::Handler {
     const proto::FrameStatus s = c.framer.feed(buf_, n, used);
     if (s == proto::FrameStatus::NeedMore) return true;
     if (s == proto::FrameStatus::Error || used < n)  // bytes nobody asked for: not a clean reply
-      return fail(i, stats::ErrorKind::BadResponse, 0, now), false;
+      return fail(i, {stats::ErrorKind::BadResponse}, now), false;
     return complete(i, now, !c.framer.keep_alive()), false;
   }
 
@@ -305,18 +342,26 @@ class RrWorker final : public loop::Handler {
     try_send(i, now);
   }
 
-  // A request that failed: counted, and its connection replaced.
-  void fail(std::uint32_t i, stats::ErrorKind kind, int sys_errno, std::uint64_t now) {
-    RrConn& c = conns_[i];
-    if (c.state == RrConn::State::Sending || c.state == RrConn::State::Reading) --outstanding_;
-    stats_.error(kind, sys_errno);
-    close(i);
-    timers_.push({now + (kind == stats::ErrorKind::Timeout ? 0 : kRetryNs), i});
+  net::Result read_bytes(const RrConn& c) noexcept {
+    return c.ssl ? tls::read_some(c.ssl, buf_, sizeof buf_) : net::read_some(c.fd, buf_, sizeof buf_);
+  }
+  static Failure io_failure(const RrConn& c, const net::Result& r) noexcept {
+    return c.ssl ? TlsClient::io_failure(r) : failure_of(r);
   }
 
-  // An idle connection the server closed or reset: replaced without counting a request.
+  // A request that failed: counted, and its connection replaced.
+  void fail(std::uint32_t i, Failure f, std::uint64_t now) {
+    RrConn& c = conns_[i];
+    if (c.state == RrConn::State::Sending || c.state == RrConn::State::Reading) --outstanding_;
+    stats_.error(f.kind, f.sys_errno);
+    close(i);
+    timers_.push({now + (f.kind == stats::ErrorKind::Timeout ? 0 : kRetryNs), i});
+  }
+
+  // An idle connection the server closed or reset: replaced without counting a request. With
+  // --tls a 1.3 ticket arriving after the handshake is read here too.
   void on_idle_event(std::uint32_t i, std::uint64_t now) {
-    const net::Result r = net::read_some(conns_[i].fd, buf_, sizeof buf_);
+    const net::Result r = read_bytes(conns_[i]);
     if (r.err == net::Err::WouldBlock || (r.ok() && r.value > 0)) return;
     close(i);
     connect(i, now);
@@ -325,6 +370,7 @@ class RrWorker final : public loop::Handler {
   void close(std::uint32_t i) {
     RrConn& c = conns_[i];
     if (c.fd < 0) return;
+    if (c.ssl) tls_->close(c.ssl);
     net::set_linger_rst(c.fd);
     net::Fd closing(c.fd);
     c.fd = -1;
@@ -336,12 +382,14 @@ class RrWorker final : public loop::Handler {
     next_sweep_ = now + sweep_ns_;
     for (std::uint32_t i = 0; i < conns_.size(); ++i) {
       const RrConn& c = conns_[i];
-      if (c.state == RrConn::State::Connecting && now >= c.deadline) {
+      const bool opening =
+          c.state == RrConn::State::Connecting || c.state == RrConn::State::Handshaking;
+      if (opening && now >= c.deadline) {
         close(i);
         connect_failed(i, {stats::ErrorKind::Timeout}, now);
       } else if ((c.state == RrConn::State::Sending || c.state == RrConn::State::Reading) &&
                  now >= c.deadline) {
-        fail(i, stats::ErrorKind::Timeout, 0, now);
+        fail(i, {stats::ErrorKind::Timeout}, now);
       }
     }
   }
@@ -383,6 +431,7 @@ class RrWorker final : public loop::Handler {
   std::uint64_t next_sweep_ = 0;
   bool draining_ = false;
   bool done_ = false;
+  std::unique_ptr<TlsClient> tls_;  // --tls
   char payload_buf_[16 * 1024];
   char buf_[kRrReadBuf];
 };

@@ -12,6 +12,8 @@
 #include "load/engine.h"
 #include "load/phases.h"
 #include "stats/client_stats.h"
+#include "stats/printers.h"
+#include "tls/tls.h"
 
 namespace connperf::load {
 
@@ -23,6 +25,7 @@ struct RrSpec : Targets {
   std::size_t size = 0;              // > 0: an echo payload of this many bytes, checked byte for byte
   std::uint64_t timeout_ns = 5'000'000'000;
   Phases phases;                    // ramp-up, sustain, ramp-down of the rate or concurrency
+  tls::ClientOptions tls;           // tls.on: a TLS handshake after each connect
 };
 
 class RrWorker;

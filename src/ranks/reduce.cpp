@@ -95,14 +95,16 @@ load::CcTotals sum(Comm& comm, const load::CcTotals& own) {
   load::CcTotals t = own;
   load::CcCounts& c = t.counts;
   std::vector<std::uint64_t> v{c.attempts.started, c.attempts.completed, c.open, c.lost,
-                               c.keepalives, t.aborted};
+                               c.keepalives, t.aborted, c.attempts.tls_full,
+                               c.attempts.tls_resumed};
   v.insert(v.end(), c.attempts.errors.begin(), c.attempts.errors.end());
   comm.sum(v);
   std::uint64_t slowest[2] = {t.reached_ns, t.all_reached ? 0u : 1u};
   comm.max(slowest);
   std::size_t at = 0;
   for (std::uint64_t* n : {&c.attempts.started, &c.attempts.completed, &c.open, &c.lost,
-                           &c.keepalives, &t.aborted})
+                           &c.keepalives, &t.aborted, &c.attempts.tls_full,
+                           &c.attempts.tls_resumed})
     *n = v[at++];
   for (auto& e : c.attempts.errors) e = v[at++];
   t.reached_ns = slowest[0];

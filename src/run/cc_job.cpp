@@ -8,6 +8,7 @@
 #include "loop/clock.h"
 #include "ranks/reduce.h"
 #include "run/load_job.h"
+#include "run/load_jobs.h"
 #include "stats/printers.h"
 
 namespace connperf::run {
@@ -43,7 +44,8 @@ class CcJob final : public Job {
       : fleet_(spec, processes, hold_ns),
         target_(target),
         sources_(spec.binds),
-        targets_(targets_text(spec)) {}
+        targets_(targets_text(spec)),
+        tls_(spec.tls.on) {}
 
   std::uint64_t start() override {
     const std::uint64_t t0 = loop::now_ns();
@@ -90,6 +92,10 @@ class CcJob final : public Job {
     attempts_ = t.counts.attempts;
     text = cc_summary_text(t, target_);
     j = cc_summary_json(t, target_, elapsed);
+    if (tls_) {
+      j["tls"] = stats::tls_json(t.counts.attempts, t.tls_names);
+      text += stats::tls_summary_text(t.counts.attempts, t.tls_names);
+    }
   }
 
   nlohmann::json rank_row(double elapsed) override {
@@ -108,6 +114,7 @@ class CcJob final : public Job {
   std::string targets_;
   stats::ClientSnapshot attempts_;  // the job's, at the summary
   std::uint64_t prev_attempts_ = 0, prev_failed_ = 0;
+  bool tls_;
 };
 
 }  // namespace
@@ -121,16 +128,19 @@ Plan cc_plan(const load::CcSpec& s, unsigned processes, double hold, const Outpu
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : s.targets) targets.push_back(t.name);
   std::string banner = fmt::format(
-      "cc {} — {} connections{}, hold {:.1f} s, {} process{}\n{:>7} {:>10} {:>11} {:>9} {:>7}\n",
+      "cc {} — {} connections{}, hold {:.1f} s, {} process{}{}\n{:>7} {:>10} {:>11} {:>9} {:>7}\n",
       s.targets.front().name, stats::format_count(s.count),
       s.ramp > 0 ? fmt::format(" at {}/s", s.ramp) : std::string(), hold, processes,
-      processes == 1 ? "" : "es", "time", "open", "attempts/s", "failed/s", "lost");
-  return {"cc",
+      processes == 1 ? "" : "es", tls_banner(s.tls), "time", "open", "attempts/s", "failed/s",
+      "lost");
+  Plan plan{"cc",
           {{"targets", targets}, {"count", s.count}, {"ramp", s.ramp}, {"hold", hold},
            {"keepalive", loop::seconds_from_ns(s.keepalive_ns)}, {"threads", s.threads},
            {"processes", processes}, {"bind_addresses", s.binds.size()},
            {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}},
           std::move(banner), 0, out};
+  if (s.tls.on) plan.config["tls"] = tls_config(s.tls);
+  return plan;
 }
 
 }  // namespace connperf::run

@@ -199,12 +199,16 @@ std::string rr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, doub
   return client_summary_text(t, aborted, {seconds, drain}, "requests", false, open_loop);
 }
 
+nlohmann::json tls_json(const ClientSnapshot& t, const TlsNames& names) {
+  return {{"full", t.tls_full},
+          {"resumed", t.tls_resumed},
+          {"version", names.version},
+          {"cipher", names.cipher},
+          {"group", names.group}};
+}
+
 void add_tls_summary(nlohmann::json& summary, const ClientSnapshot& t, const TlsNames& names) {
-  summary["tls"] = {{"full", t.tls_full},
-                    {"resumed", t.tls_resumed},
-                    {"version", names.version},
-                    {"cipher", names.cipher},
-                    {"group", names.group}};
+  summary["tls"] = tls_json(t, names);
   summary["latency_us"]["tls"] = latency_json(t.tls_us);
   summary["histograms"]["tls"] = histogram_json(t.tls_us);
 }

@@ -201,6 +201,10 @@ net::Result send_some(SSL* ssl, const char* data, std::size_t len) noexcept {
   return net::Result::from_errno(EPROTO);
 }
 
+void release_buffers(SSL* ssl) noexcept {
+  if (ssl && SSL_has_pending(ssl) == 0) SSL_free_buffers(ssl);
+}
+
 void close(SSL* ssl, bool notify) noexcept {
   if (!ssl) return;
   // A session freed without a shutdown counts as bad, and OpenSSL would no longer resume it:

@@ -338,4 +338,14 @@ void expect_ab_complete(const RunResult& r, int requests) {
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(Failed requests:\s+0\b)"))) << r.out;
 }
 
+CertFiles::CertFiles(const TempDir& dir, const std::string& tag)
+    : cert(dir.file(tag + "-cert.pem")), key(dir.file(tag + "-key.pem")) {
+  const RunResult r = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                           "-days", "2", "-subj", "/CN=localhost", "-addext",
+                           "subjectAltName=DNS:localhost,IP:127.0.0.1"},
+                          dir.path(), std::chrono::seconds(20));
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
 }  // namespace connperf::test

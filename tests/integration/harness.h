@@ -138,4 +138,11 @@ void expect_ab_complete(const RunResult& r, int requests);
 // DESIGN.md section 3: accepted == rst + fin + closed_by_server + errors + active.
 void expect_server_invariant(const nlohmann::json& summary);
 
+// A self-signed P-256 certificate for localhost and 127.0.0.1 in `dir`, made by the openssl
+// command (files TAG-cert.pem and TAG-key.pem).
+struct CertFiles {
+  std::string cert, key;
+  explicit CertFiles(const TempDir& dir, const std::string& tag = "peer");
+};
+
 }  // namespace connperf::test
