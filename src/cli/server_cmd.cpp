@@ -55,8 +55,6 @@ server::ServerSpec server_spec(const ServerOptions& o) {
   s.idle_timeout_ns = loop::ns_from_seconds(idle);
   s.backlog = o.backlog;
   const tls::ServerOptions t = tls_server_options(o.tls);
-  if (t.on && s.model != server::Model::Epoll)
-    throw UsageError("--tls: only with --model epoll for now");
   if (t.on) {
     try {
       s.tls = std::make_shared<tls::ServerContext>(t);

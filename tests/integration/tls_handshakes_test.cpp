@@ -20,20 +20,6 @@ using nlohmann::json;
 
 std::uint64_t u64(const json& j, const char* key) { return j.at(key).get<std::uint64_t>(); }
 
-// A self-signed P-256 certificate for localhost and 127.0.0.1, made by the openssl command.
-struct CertFiles {
-  std::string cert, key;
-  explicit CertFiles(const TempDir& dir, const std::string& tag = "peer")
-      : cert(dir.file(tag + "-cert.pem")), key(dir.file(tag + "-key.pem")) {
-    const RunResult r = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                             "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-                             "-days", "2", "-subj", "/CN=localhost", "-addext",
-                             "subjectAltName=DNS:localhost,IP:127.0.0.1"},
-                            dir.path(), 20s);
-    EXPECT_EQ(r.code, 0) << r.err;
-  }
-};
-
 json crr_tls(const TempDir& dir, const std::string& target, std::vector<std::string> extra,
              int expect_code = 0) {
   const std::string path = dir.file("crr-tls.json");
@@ -197,11 +183,13 @@ TEST(TlsCli, BadInputExitsTwoBeforeAnyConnection) {
        files.key},
       {"server", "--tls", "--listen", "127.0.0.1:0", "--cert", files.cert, "--key", other.key},
       {"server", "--tls", "--listen", "127.0.0.1:0", "--cert", files.cert},
-      {"server", "--tls", "--listen", "127.0.0.1:0", "--model", "thread"},
+      {"rr", "--tls", "--groups", "nope", target.target()},
+      {"cc", "--tls", "--ciphers", "nope", target.target()},
+      {"cc", "--resume", "1", target.target()},
   };
   for (std::vector<std::string> args : bad) {
+    args.insert(args.end(), {args[0] == "cc" ? "--hold" : "-d", "1"});
     args.insert(args.begin(), connperf());
-    args.insert(args.end(), {"-d", "1"});
     const RunResult r = run(args, dir.path(), 20s);
     const std::string line = fmt::format("{}", fmt::join(args, " "));
     EXPECT_EQ(r.code, 2) << line << "\n" << r.err;
