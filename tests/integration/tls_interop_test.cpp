@@ -1,0 +1,125 @@
+// TLS against real peers: crr --tls and rr --tls against nginx with ssl on (resumption checked
+// by nginx's own $ssl_session_reused), rr --tls against openssl s_server -www, TLS 1.2 and 1.3.
+#include <signal.h>
+
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace connperf::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::uint64_t interop_u64(const json& j, const char* key) { return j.at(key).get<std::uint64_t>(); }
+
+// nginx with ssl on, one request per connection (so rr makes a handshake per request), each
+// request logged as "$ssl_protocol $ssl_session_reused".
+class TlsNginx {
+ public:
+  explicit TlsNginx(const TempDir& dir)
+      : dir_(dir), certs_(dir, "nginx"), port_(std::to_string(free_port())) {
+    const std::string cmd = "TLS_CERT=" + certs_.cert + " TLS_KEY=" + certs_.key +
+                            " KEEPALIVE_REQUESTS=1 " + script() + " start " + dir.path() + " " +
+                            port_ + " 1";
+    const RunResult r = run({"/bin/sh", "-c", cmd}, dir.path(), 20s);
+    started_ = r.code == 0;
+    EXPECT_TRUE(started_) << r.out << r.err;
+  }
+  ~TlsNginx() {
+    if (started_) run({script(), "stop", dir_.path()}, dir_.path(), 20s);
+  }
+  bool started() const { return started_; }
+  std::string target() const { return "127.0.0.1:" + port_; }
+
+  // Lines of the access log ending in " r" (resumed) and in total; the log starts empty again.
+  std::pair<int, int> take_log() {
+    const std::string path = dir_.file("access.log");
+    int reused = 0, all = 0;
+    std::istringstream in(read_file(path));
+    for (std::string line; std::getline(in, line); ++all)
+      if (line.size() > 2 && line.compare(line.size() - 2, 2, " r") == 0) ++reused;
+    run({"/bin/sh", "-c", ": > " + path}, dir_.path(), 10s);
+    return {reused, all};
+  }
+
+ private:
+  static std::string script() { return peers_dir() + "/nginx.sh"; }
+  const TempDir& dir_;
+  CertFiles certs_;
+  std::string port_;
+  bool started_ = false;
+};
+
+json interop_run(const TempDir& dir, const std::string& command, const std::string& target,
+                 const std::string& version, const std::string& resume) {
+  const std::string path = dir.file(command + ".json");
+  const RunResult r = run({connperf(), command, "--tls", target, "--tls-version", version,
+                           "--resume", resume, "-n", "200", "-c", "4", "-q", "--json", path},
+                          dir.path(), 60s);
+  EXPECT_EQ(r.code, 0) << r.err;
+  return read_json(path)["summary"];
+}
+
+// crr: each connection one request, so nginx's resumed lines equal the client's resumed count.
+// rr: a connection made after the last request has a handshake and no request.
+void against_nginx(const std::string& version) {
+  TempDir dir;
+  TlsNginx nginx(dir);
+  ASSERT_TRUE(nginx.started());
+  for (const std::string command : {"crr", "rr"}) {
+    const json on = interop_run(dir, command, nginx.target(), version, "1.0");
+    const auto [reused_on, lines_on] = nginx.take_log();
+    const json off = interop_run(dir, command, nginx.target(), version, "0");
+    const auto [reused_off, lines_off] = nginx.take_log();
+    for (const json* c : {&on, &off}) {
+      EXPECT_EQ(interop_u64(*c, "completed"), 200u) << command << " " << (*c)["errors"].dump();
+      EXPECT_EQ((*c)["tls"]["version"], "TLSv" + version);
+    }
+    EXPECT_EQ(lines_on, 200) << command;
+    EXPECT_EQ(lines_off, 200) << command;
+    EXPECT_EQ(reused_off, 0) << command;
+    EXPECT_EQ(interop_u64(off["tls"], "resumed"), 0u) << command;
+    EXPECT_GE(reused_on, 200 - 8) << command << " " << on["tls"].dump();
+    if (command == "crr") EXPECT_EQ(reused_on, interop_u64(on["tls"], "resumed"));
+    else EXPECT_LE(static_cast<std::uint64_t>(reused_on), interop_u64(on["tls"], "resumed"));
+  }
+}
+
+TEST(TlsInterop, CrrAndRrAgainstNginxResumeTls12) { against_nginx("1.2"); }
+TEST(TlsInterop, CrrAndRrAgainstNginxResumeTls13) { against_nginx("1.3"); }
+
+// s_server -www answers HTTP/1.0 and closes: rr reads to the close and connects again,
+// resuming the worker's session.
+TEST(TlsInterop, RrAgainstOpensslServer) {
+  TempDir dir;
+  const CertFiles files(dir);
+  Process origin({"/usr/bin/openssl", "s_server", "-www", "-accept", "127.0.0.1:0", "-cert",
+                  files.cert, "-key", files.key},
+                 dir.path());
+  static const std::regex accept_re(R"(ACCEPT \S+:(\d+))");
+  std::smatch m;
+  std::string out;
+  ASSERT_TRUE(poll_until([&] { return std::regex_search(out = origin.out(), m, accept_re); }, 10s))
+      << origin.err();
+  const std::string target = "127.0.0.1:" + m[1].str();
+  for (const std::string version : {"1.2", "1.3"}) {
+    const std::string path = dir.file("rr-" + version + ".json");
+    const RunResult r = run({connperf(), "rr", "--tls", target, "--tls-version", version,
+                             "--resume", "1", "-n", "50", "-c", "1", "-q", "--json", path},
+                            dir.path(), 60s);
+    EXPECT_EQ(r.code, 0) << r.err;
+    const json c = read_json(path)["summary"];
+    EXPECT_EQ(interop_u64(c, "completed"), 50u) << c["errors"].dump();
+    EXPECT_GE(interop_u64(c["tls"], "resumed"), 49u) << c["tls"].dump();
+  }
+  origin.signal(SIGTERM);
+  origin.wait(10s);
+}
+
+}  // namespace
+}  // namespace connperf::test
