@@ -27,6 +27,7 @@ struct alignas(64) CcSlot {
   std::atomic<std::uint64_t> reached_ns{0};  // when this worker had all its connections open
   std::atomic<std::uint64_t> errors[stats::kErrorKinds]{};
   std::atomic<std::uint64_t> tls_full{0}, tls_resumed{0};
+  std::atomic<std::uint64_t> tls_alerts[stats::kTlsAlerts]{};
   // --tls: what the worker's first handshake negotiated, written once after its run.
   char tls_version[16]{}, tls_cipher[64]{}, tls_group[32]{};
   std::atomic<int> done{0};
@@ -46,6 +47,7 @@ void publish(CcSlot& slot, const CcCounts& c) {
   for (std::size_t k = 0; k < stats::kErrorKinds; ++k) slot.errors[k] = c.attempts.errors[k];
   slot.tls_full = c.attempts.tls_full;
   slot.tls_resumed = c.attempts.tls_resumed;
+  for (std::size_t k = 0; k < stats::kTlsAlerts; ++k) slot.tls_alerts[k] = c.attempts.tls_alerts[k];
 }
 
 template <std::size_t N>
@@ -189,6 +191,7 @@ CcTotals CcFleet::total() const {
     t.counts.keepalives += s.keepalives;
     t.counts.attempts.tls_full += s.tls_full;
     t.counts.attempts.tls_resumed += s.tls_resumed;
+    for (std::size_t k = 0; k < stats::kTlsAlerts; ++k) t.counts.attempts.tls_alerts[k] += s.tls_alerts[k];
     if (t.tls_names.version.empty() && s.done)
       t.tls_names = {s.tls_version, s.tls_cipher, s.tls_group};
     t.aborted += s.aborted;

@@ -7,7 +7,10 @@ namespace connperf::load {
 tls::Outcome TlsClient::step(SSL* ssl, std::uint64_t t_est, stats::ClientStats& st,
                              Failure& why) {
   const tls::Step s = tls::handshake(ssl);
-  if (s.outcome == tls::Outcome::Failed) why = failure(s);
+  if (s.outcome == tls::Outcome::Failed) {
+    why = failure(s);
+    st.tls_alert(s.alert);
+  }
   if (s.outcome != tls::Outcome::Done) return s.outcome;
   st.tls_us().record(loop::us_from_ns(loop::now_ns() - t_est));
   st.handshake_done(SSL_session_reused(ssl) == 1);

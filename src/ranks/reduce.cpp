@@ -34,6 +34,7 @@ void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra) {
   v.insert(v.end(), {s.started, s.completed, s.in_flight, s.tls_full, s.tls_resumed});
   v.insert(v.end(), s.errors.begin(), s.errors.end());
   v.insert(v.end(), s.other_errno.begin(), s.other_errno.end());
+  v.insert(v.end(), s.tls_alerts.begin(), s.tls_alerts.end());
   v.insert(v.end(), extra.begin(), extra.end());
   std::uint64_t mins[kHistograms], maxs[kHistograms];
   for (std::size_t h = 0; h < kHistograms; ++h) {
@@ -54,6 +55,7 @@ void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra) {
   s.tls_resumed = v[at++];
   for (auto& e : s.errors) e = v[at++];
   for (auto& e : s.other_errno) e = v[at++];
+  for (auto& e : s.tls_alerts) e = v[at++];
   for (auto& e : extra) e = v[at++];
   std::vector<std::pair<std::size_t, std::uint64_t>> parts;
   for (std::size_t h = 0; h < kHistograms; ++h) {
@@ -98,6 +100,7 @@ load::CcTotals sum(Comm& comm, const load::CcTotals& own) {
                                c.keepalives, t.aborted, c.attempts.tls_full,
                                c.attempts.tls_resumed};
   v.insert(v.end(), c.attempts.errors.begin(), c.attempts.errors.end());
+  v.insert(v.end(), c.attempts.tls_alerts.begin(), c.attempts.tls_alerts.end());
   comm.sum(v);
   std::uint64_t slowest[2] = {t.reached_ns, t.all_reached ? 0u : 1u};
   comm.max(slowest);
@@ -107,6 +110,7 @@ load::CcTotals sum(Comm& comm, const load::CcTotals& own) {
                            &c.attempts.tls_resumed})
     *n = v[at++];
   for (auto& e : c.attempts.errors) e = v[at++];
+  for (auto& e : c.attempts.tls_alerts) e = v[at++];
   t.reached_ns = slowest[0];
   t.all_reached = slowest[1] == 0;
   return t;

@@ -73,7 +73,11 @@ struct Step {
   Outcome outcome = Outcome::Done;
   Cause cause = Cause::None;
   int sys_errno = 0;
+  int alert = -1;  // Protocol: the alert the peer sent (its description code), -1 for none
 };
+
+// An alert's description as OpenSSL names it ("handshake failure", "protocol version").
+const char* alert_name(int alert) noexcept;
 
 Step handshake(SSL* ssl) noexcept;
 // As net::read_some / net::send_some: WouldBlock when the record layer wants either direction,

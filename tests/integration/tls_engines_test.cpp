@@ -64,6 +64,26 @@ TEST(TlsRr, PlaintextServerIsNotTls) {
   EXPECT_EQ(tls_count(c["errors"], "not_tls"), 20u) << c["errors"].dump();
 }
 
+// A server that refuses the version: each failed handshake is tls_failed, named by the alert
+// the server sent; the server counts each as failed.
+TEST(TlsRr, AlertFromThePeerIsNamed) {
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--tls", "--tls-version", "1.2"});
+  for (const std::string command : {"crr", "rr", "cc"}) {
+    const std::vector<std::string> count =
+        command == "cc" ? std::vector<std::string>{"-n", "10", "--hold", "0"}
+                        : std::vector<std::string>{"-n", "10", "-c", "1"};
+    std::vector<std::string> args{"--tls-version", "1.3"};
+    args.insert(args.end(), count.begin(), count.end());
+    const json c = tls_load(dir, command, server.target(), args, 1);
+    EXPECT_EQ(tls_count(c["errors"], "tls_failed"), 10u) << command << c["errors"].dump();
+    EXPECT_EQ(c["tls"]["alerts"]["protocol version"], 10) << command << c["tls"].dump();
+  }
+  const json s = server.stop();
+  EXPECT_EQ(tls_count(s["tls"], "failed"), 30u);
+  expect_server_invariant(s);
+}
+
 // cc: held TLS connections, with a keepalive answered over TLS; the server saw each handshake.
 TEST(TlsCc, HoldsTlsConnectionsWithKeepalives) {
   TempDir dir;
