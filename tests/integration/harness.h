@@ -145,4 +145,23 @@ struct CertFiles {
   explicit CertFiles(const TempDir& dir, const std::string& tag = "peer");
 };
 
+// `connperf COMMAND --tls TARGET EXTRA... -q --json FILE`, expecting exit `expect_code`: its
+// summary.
+nlohmann::json tls_load(const TempDir& dir, const std::string& command, const std::string& target,
+                        const std::vector<std::string>& extra, int expect_code = 0);
+
+// openssl s_server -www with a fresh certificate on a loopback port it prints
+// ("ACCEPT 127.0.0.1:PORT"); stopped by its PID when this goes.
+class OpensslWww {
+ public:
+  explicit OpensslWww(const TempDir& dir);
+  ~OpensslWww();
+  const std::string& target() const { return target_; }  // "" when it did not start
+
+ private:
+  CertFiles certs_;
+  Process proc_;
+  std::string target_;
+};
+
 }  // namespace connperf::test

@@ -12,17 +12,6 @@ using nlohmann::json;
 
 std::uint64_t tls_count(const json& j, const char* key) { return j.at(key).get<std::uint64_t>(); }
 
-// A load subcommand with --tls against `target`; its summary.
-json tls_load(const TempDir& dir, const std::string& command, const std::string& target,
-              std::vector<std::string> extra, int expect_code = 0) {
-  const std::string path = dir.file(command + "-tls.json");
-  std::vector<std::string> argv{connperf(), command, "--tls", target, "-q", "--json", path};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  const RunResult r = run(argv, dir.path(), 60s);
-  EXPECT_EQ(r.code, expect_code) << r.err;
-  return read_json(path)["summary"];
-}
-
 // rr: one handshake per connection, every request over it; the server counts the same.
 void rr_over_tls(const std::string& version) {
   TempDir dir;

@@ -22,12 +22,7 @@ std::uint64_t u64(const json& j, const char* key) { return j.at(key).get<std::ui
 
 json crr_tls(const TempDir& dir, const std::string& target, std::vector<std::string> extra,
              int expect_code = 0) {
-  const std::string path = dir.file("crr-tls.json");
-  std::vector<std::string> argv{connperf(), "crr", "--tls", target, "-q", "--json", path};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  const RunResult r = run(argv, dir.path(), 60s);
-  EXPECT_EQ(r.code, expect_code) << r.err;
-  return read_json(path)["summary"];
+  return tls_load(dir, "crr", target, extra, expect_code);
 }
 
 // Client and server agree exactly: every attempt completed, every completed connection is a
@@ -147,16 +142,9 @@ TEST(TlsPeers, OpensslReconnectResumes) {
 // openssl s_server -www as the origin, on a port it prints ("ACCEPT 127.0.0.1:PORT").
 TEST(TlsPeers, CrrAgainstOpensslServer) {
   TempDir dir;
-  const CertFiles files(dir);
-  Process origin({"/usr/bin/openssl", "s_server", "-www", "-accept", "127.0.0.1:0", "-cert",
-                  files.cert, "-key", files.key},
-                 dir.path());
-  static const std::regex accept_re(R"(ACCEPT \S+:(\d+))");
-  std::smatch m;
-  std::string out;
-  ASSERT_TRUE(poll_until([&] { return std::regex_search(out = origin.out(), m, accept_re); }, 10s))
-      << origin.err();
-  const std::string target = "127.0.0.1:" + m[1].str();
+  const OpensslWww origin(dir);
+  ASSERT_FALSE(origin.target().empty());
+  const std::string& target = origin.target();
   const json v13 = crr_tls(dir, target, {"--tls-version", "1.3", "-n", "200", "-c", "4"});
   EXPECT_EQ(u64(v13, "completed"), 200u) << v13["errors"].dump();
   EXPECT_EQ(v13["tls"]["version"], "TLSv1.3");
@@ -164,8 +152,6 @@ TEST(TlsPeers, CrrAgainstOpensslServer) {
                                          "-c", "1", "--close-notify"});
   EXPECT_EQ(u64(v12, "completed"), 200u) << v12["errors"].dump();
   EXPECT_EQ(u64(v12["tls"], "resumed"), 199u) << v12["tls"].dump();
-  origin.signal(SIGTERM);
-  origin.wait(10s);
 }
 
 // One line on stderr, exit 2, and nothing reached the target.

@@ -57,12 +57,8 @@ class TlsNginx {
 
 json interop_run(const TempDir& dir, const std::string& command, const std::string& target,
                  const std::string& version, const std::string& resume) {
-  const std::string path = dir.file(command + ".json");
-  const RunResult r = run({connperf(), command, "--tls", target, "--tls-version", version,
-                           "--resume", resume, "-n", "200", "-c", "4", "-q", "--json", path},
-                          dir.path(), 60s);
-  EXPECT_EQ(r.code, 0) << r.err;
-  return read_json(path)["summary"];
+  return tls_load(dir, command, target,
+                  {"--tls-version", version, "--resume", resume, "-n", "200", "-c", "4"});
 }
 
 // crr: each connection one request, so nginx's resumed lines equal the client's resumed count.
@@ -97,28 +93,15 @@ TEST(TlsInterop, CrrAndRrAgainstNginxResumeTls13) { against_nginx("1.3"); }
 // resuming the worker's session.
 TEST(TlsInterop, RrAgainstOpensslServer) {
   TempDir dir;
-  const CertFiles files(dir);
-  Process origin({"/usr/bin/openssl", "s_server", "-www", "-accept", "127.0.0.1:0", "-cert",
-                  files.cert, "-key", files.key},
-                 dir.path());
-  static const std::regex accept_re(R"(ACCEPT \S+:(\d+))");
-  std::smatch m;
-  std::string out;
-  ASSERT_TRUE(poll_until([&] { return std::regex_search(out = origin.out(), m, accept_re); }, 10s))
-      << origin.err();
-  const std::string target = "127.0.0.1:" + m[1].str();
+  const OpensslWww origin(dir);
+  ASSERT_FALSE(origin.target().empty());
+  const std::string& target = origin.target();
   for (const std::string version : {"1.2", "1.3"}) {
-    const std::string path = dir.file("rr-" + version + ".json");
-    const RunResult r = run({connperf(), "rr", "--tls", target, "--tls-version", version,
-                             "--resume", "1", "-n", "50", "-c", "1", "-q", "--json", path},
-                            dir.path(), 60s);
-    EXPECT_EQ(r.code, 0) << r.err;
-    const json c = read_json(path)["summary"];
+    const json c = tls_load(dir, "rr", target,
+                            {"--tls-version", version, "--resume", "1", "-n", "50", "-c", "1"});
     EXPECT_EQ(interop_u64(c, "completed"), 50u) << c["errors"].dump();
     EXPECT_GE(interop_u64(c["tls"], "resumed"), 49u) << c["tls"].dump();
   }
-  origin.signal(SIGTERM);
-  origin.wait(10s);
 }
 
 }  // namespace
