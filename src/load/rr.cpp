@@ -268,7 +268,7 @@ class RrWorker final : public loop::Handler {
     while (c.sent < total) {
       const char* data = spec_.size ? chunk_of_payload(c.sent, total) : requests_[c.target].data() + c.sent;
       const std::size_t len = spec_.size ? std::min(total - c.sent, sizeof payload_buf_) : total - c.sent;
-      const net::Result r = c.ssl ? tls::send_some(c.ssl, data, len) : net::send_some(c.fd, data, len);
+      const net::Result r = c.ssl ? tls_send(c, data, len) : net::send_some(c.fd, data, len);
       if (r.err == net::Err::WouldBlock) return;
       if (!r.ok()) return fail(i, io_failure(c, r), now);
       c.sent += static_cast<std::size_t>(r.value);
@@ -283,7 +283,8 @@ class RrWorker final : public loop::Handler {
     return payload_buf_;
   }
 
-  void on_readable(std::uint32_t i, std::uint64_t now) {
+  // Inlined into on_io, as before --tls: out of line it cost 30 instructions more per request.
+  [[gnu::always_inline]] void on_readable(std::uint32_t i, std::uint64_t now) {
     for (;;) {
       RrConn& c = conns_[i];
       if (c.state != RrConn::State::Reading && c.state != RrConn::State::Sending) return;
@@ -342,10 +343,20 @@ class RrWorker final : public loop::Handler {
     try_send(i, now);
   }
 
+  // The TLS side and the errors stay out of line: the plaintext read loop is inlined whole.
   net::Result read_bytes(const RrConn& c) noexcept {
-    return c.ssl ? tls::read_some(c.ssl, buf_, sizeof buf_) : net::read_some(c.fd, buf_, sizeof buf_);
+    if (c.ssl) [[unlikely]] return tls_read(c);
+    return net::read_some(c.fd, buf_, sizeof buf_);
   }
-  static Failure io_failure(const RrConn& c, const net::Result& r) noexcept {
+  [[gnu::noinline]] static net::Result tls_send(const RrConn& c, const char* data,
+                                                std::size_t len) noexcept {
+    return tls::send_some(c.ssl, data, len);
+  }
+  [[gnu::noinline]] net::Result tls_read(const RrConn& c) noexcept {
+    return tls::read_some(c.ssl, buf_, sizeof buf_);
+  }
+  [[gnu::noinline, gnu::cold]] static Failure io_failure(const RrConn& c,
+                                                         const net::Result& r) noexcept {
     return c.ssl ? TlsClient::io_failure(r) : failure_of(r);
   }
 
