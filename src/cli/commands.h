@@ -34,6 +34,7 @@ struct CrrOptions {
   std::uint64_t hold = 0;             // --hold N connections held beside the load
   std::string hold_interval = "1";    // --hold-interval: each held connection's request
   TlsClientFlags tls;
+  std::string proxy;                  // --proxy HOST:PORT: CONNECT through it
 };
 
 struct ServerOptions {

@@ -20,6 +20,14 @@ constexpr std::size_t kCrrReadBuf = 16 * 1024;
 constexpr std::uint32_t kCrrEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;  // + EPOLLOUT to connect
 constexpr int kEagerBackoff = 64;  // attempts without an eager send after one found no connection
 
+// --proxy: what asks the proxy for a tunnel to each target.
+std::vector<std::string> crr_connect_requests(const CrrSpec& spec) {
+  std::vector<std::string> out;
+  for (const Target& t : spec.targets)
+    out.push_back("CONNECT " + t.name + " HTTP/1.1\r\nHost: " + t.name + "\r\n\r\n");
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(CloseMode mode) noexcept {
@@ -35,8 +43,9 @@ std::optional<CloseMode> parse_close(std::string_view name) noexcept {
 // One connection attempt. Slots are reused; `gen` tells a stale epoll event from a live one.
 struct Slot {
   // --tls: Connecting, Handshaking, TlsSending, TlsReading; else Connecting, Sending, Reading.
+  // --proxy: Tunnelling (CONNECT sent, the proxy's reply read) after Connecting.
   enum class State : std::uint8_t {
-    Free, Connecting, Sending, Reading, Handshaking, TlsSending, TlsReading
+    Free, Connecting, Sending, Reading, Handshaking, TlsSending, TlsReading, Tunnelling
   };
   int fd = -1;
   std::uint32_t gen = 0;
@@ -50,6 +59,9 @@ struct Slot {
   std::uint64_t t_est = 0;      // --tls: connected, the handshake begins
   std::uint64_t t_first = 0;    // the first response byte (0: none yet)
   SSL* ssl = nullptr;           // --tls
+  std::uint8_t head_end = 0;    // --proxy: how much of the reply head's "\r\n\r\n" was seen
+  std::uint8_t status_got = 0;  // --proxy: bytes of the reply's status line kept in `status`
+  char status[12] = {};         // --proxy: "HTTP/1.1 200"
   std::uint64_t deadline = 0;
   proto::ResponseFramer framer;
 };
@@ -68,6 +80,8 @@ class CrrWorker final : public loop::Handler {
     for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
     if (spec_.tls.on) tls_ = std::make_unique<TlsClient>(spec_.tls);
+    if (spec_.proxy) connects_ = crr_connect_requests(spec_);
+    wait_connect_ = tls_ || spec_.proxy;
   }
 
   void run(std::uint64_t t0) {
@@ -95,6 +109,7 @@ class CrrWorker final : public loop::Handler {
       case Slot::State::Handshaking: on_handshake(s); break;
       case Slot::State::TlsSending: on_sending<true>(s, events, now); break;
       case Slot::State::TlsReading: on_reading<true>(s, now); break;
+      case Slot::State::Tunnelling: on_tunnel(s, now); break;
       case Slot::State::Free: break;
     }
   }
@@ -197,7 +212,7 @@ class CrrWorker final : public loop::Handler {
     s.t_first = 0;
     s.deadline = now + spec_.timeout_ns;
     if (spec_.request == RequestKind::Http) s.framer.reset();
-    if (tls_) return wait_connected(s, index);
+    if (wait_connect_) return wait_connected(s, index);
     if (!try_eager_send(s, now)) return true;
     const std::uint32_t events =
         kCrrEvents | (s.state == Slot::State::Reading ? 0u : std::uint32_t{EPOLLOUT});
@@ -232,7 +247,7 @@ class CrrWorker final : public loop::Handler {
     return true;
   }
 
-  // --tls: the handshake starts once connected (the writable edge).
+  // --tls, --proxy: the handshake or the CONNECT starts once connected (the writable edge).
   bool wait_connected(Slot& s, std::uint32_t index) {
     s.want_out = true;
     const net::Result r = loop_.add(s.fd, kCrrEvents | EPOLLOUT, {index, s.gen});
@@ -253,9 +268,63 @@ class CrrWorker final : public loop::Handler {
     if (events & (EPOLLERR | EPOLLHUP)) return fail(s, connect_failure(s.fd));
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record(loop::us_from_ns(now - s.t_connect));
+    if (spec_.proxy) return begin_tunnel(s, now);
+    tunnel_open(s, now);
+  }
+
+  // Connected to the target (directly, or through the proxy's tunnel): the handshake or the
+  // request.
+  void tunnel_open(Slot& s, std::uint64_t now) {
+    s.sent = 0;  // of the request (it counted the CONNECT's bytes)
     if (tls_) return begin_handshake(s, now);
     s.state = Slot::State::Sending;
     send_request<false>(s, now);
+  }
+
+  // --proxy: CONNECT to the target, then the proxy's reply head: a 200 opens the tunnel;
+  // another status, or bytes after the head, is bad_response.
+  void begin_tunnel(Slot& s, std::uint64_t now) {
+    s.state = Slot::State::Tunnelling;
+    s.sent = 0;
+    s.head_end = 0;
+    s.status_got = 0;
+    on_tunnel(s, now);
+  }
+
+  void on_tunnel(Slot& s, std::uint64_t now) {
+    const std::string& req = connects_[s.target];
+    while (s.sent < req.size()) {
+      const net::Result r = net::send_some(s.fd, req.data() + s.sent, req.size() - s.sent);
+      if (r.err == net::Err::WouldBlock) return;  // EPOLLOUT (edge) resumes
+      if (!r.ok()) return fail(s, failure_of(r));
+      s.sent += static_cast<std::uint32_t>(r.value);
+    }
+    for (;;) {
+      const net::Result r = net::read_some(s.fd, buf_, sizeof buf_);
+      if (r.err == net::Err::WouldBlock) return;
+      if (!r.ok()) return fail(s, failure_of(r));
+      if (r.value == 0) return fail(s, {stats::ErrorKind::ClosedEarly});
+      const auto n = static_cast<std::size_t>(r.value);
+      const std::size_t used = tunnel_head(s, n);
+      if (used == 0 || (s.head_end == 4 && used < n)) return fail(s, {stats::ErrorKind::BadResponse});
+      if (s.head_end == 4) return tunnel_open(s, now);
+    }
+  }
+
+  // Takes the proxy's reply bytes up to the end of its head; 0 when the status is not 200.
+  std::size_t tunnel_head(Slot& s, std::size_t n) {
+    static constexpr std::string_view kEnd = "\r\n\r\n";
+    std::size_t i = 0;
+    for (; i < n && s.head_end < 4; ++i) {
+      if (s.status_got < sizeof s.status) s.status[s.status_got++] = buf_[i];
+      s.head_end = static_cast<std::uint8_t>(buf_[i] == kEnd[s.head_end] ? s.head_end + 1
+                                                                         : buf_[i] == '\r');
+    }
+    if (s.status_got == sizeof s.status || s.head_end == 4) {
+      const std::string_view st(s.status, s.status_got);
+      if (st.size() < 12 || st.substr(0, 7) != "HTTP/1." || st.substr(8, 4) != " 200") return 0;
+    }
+    return i;
   }
 
   void begin_handshake(Slot& s, std::uint64_t now) {
@@ -428,6 +497,8 @@ class CrrWorker final : public loop::Handler {
   bool done_ = false;
   std::atomic<bool> addr_unavailable_{false};
   std::unique_ptr<TlsClient> tls_;  // --tls
+  std::vector<std::string> connects_;  // --proxy: the CONNECT request for each target
+  bool wait_connect_ = false;          // --tls or --proxy: no eager send of the request
   char buf_[kCrrReadBuf];
 };
 

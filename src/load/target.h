@@ -2,6 +2,7 @@
 // specs that the same flags fill the same way (targets, --bind, --request).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct Targets {
                                      // empty = the kernel's choice
   RequestKind request = RequestKind::Http;
   std::string text;                  // the request bytes for RequestKind::Text
+  std::optional<net::SockAddr> proxy;  // crr --proxy: connect here, then CONNECT to the target
 
   // The request bytes for each target, in target order.
   std::vector<std::string> requests() const;

@@ -153,6 +153,7 @@ nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
           {"timeout_ms", loop::ms_from_ns(s.timeout_ns)},
           {"bind_addresses", s.binds.size()}};
   if (s.tls.on) j["tls"] = tls_config(s.tls);
+  if (s.proxy) j["proxy"] = s.proxy->to_string();
   return j;
 }
 

@@ -104,5 +104,36 @@ TEST(TlsInterop, RrAgainstOpensslServer) {
   }
 }
 
+// crr --tls --proxy through connperf proxy's CONNECT tunnels: every connection a tunnel, a
+// handshake and a request, counted exactly on all three; a port the proxy refuses (403) is
+// bad_response.
+TEST(TlsInterop, CrrThroughProxyConnect) {
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--tls", "-t", "1"});
+  const std::string proxy_json = dir.file("proxy.json");
+  Process proxy({connperf(), "proxy", "--listen", "127.0.0.1:0", "-t", "1", "-q", "--json",
+                 proxy_json, "--connect-ports", std::to_string(server.port())},
+                dir.path());
+  const std::string via = "127.0.0.1:" + std::to_string(proxy.wait_listening());
+  for (const std::string version : {"1.2", "1.3"}) {
+    const json c = tls_load(dir, "crr", server.target(),
+                            {"--proxy", via, "--tls-version", version, "--resume", "0.5", "-n",
+                             "200", "-c", "4"});
+    EXPECT_EQ(interop_u64(c, "completed"), 200u) << c["errors"].dump();
+    EXPECT_GT(interop_u64(c["tls"], "resumed"), 50u) << c["tls"].dump();
+  }
+  const json refused = tls_load(dir, "crr", "127.0.0.1:9", {"--proxy", via, "-n", "5", "-c", "1"}, 1);
+  EXPECT_EQ(interop_u64(refused["errors"], "bad_response"), 5u) << refused["errors"].dump();
+  const json s = server.stop();
+  proxy.signal(SIGINT);
+  EXPECT_EQ(proxy.wait(10s), 0) << proxy.err();
+  const json p = read_json(proxy_json)["summary"];
+  EXPECT_EQ(interop_u64(s, "rst"), 400u);
+  EXPECT_EQ(interop_u64(s, "requests"), 400u);
+  EXPECT_EQ(interop_u64(s["tls"], "full") + interop_u64(s["tls"], "resumed"), 400u);
+  EXPECT_EQ(interop_u64(p, "tunnels"), 400u);
+  EXPECT_EQ(p["statuses"]["403"], 5);
+}
+
 }  // namespace
 }  // namespace connperf::test
