@@ -36,6 +36,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
   add_hdr_log_flag(c, o.out, false);
   add_conn_log_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
+  add_tls_client_flags(c, o.tls);
 }
 
 // --log-connections: the worker threads of this process only (a forked worker's records would
@@ -64,6 +65,7 @@ run::Prepared prepare_cc(const CcOptions& o) {
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
   spec.timeout_ns = timeout_ns(o.timeout, kBareMs);
   spec.log = cc_conn_log(o);
+  spec.tls = tls_client_options(o.tls);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
   const load::CcSpec mine = run::rank_share(spec, {{"-n", spec.count}});
   if (o.processes > mine.count) throw UsageError("--processes: more processes than connections");

@@ -35,6 +35,7 @@ struct CrrOptions {
   std::uint64_t hold = 0;             // --hold N connections held beside the load
   std::string hold_interval = "1";    // --hold-interval: each held connection's request
   TlsClientFlags tls;
+  std::string proxy;                  // --proxy HOST:PORT: CONNECT through it
 };
 
 struct ServerOptions {
@@ -91,6 +92,7 @@ struct RrOptions {
   std::string warmup = "1";
   std::string csv;
   SearchFlags search;
+  TlsClientFlags tls;
 };
 
 struct CcOptions {
@@ -106,6 +108,7 @@ struct CcOptions {
   unsigned processes = 1;
   std::string timeout = "5000";  // MS unless it names a unit
   std::string criteria;          // --criteria SPEC
+  TlsClientFlags tls;
 };
 
 struct LabOptions {

@@ -46,6 +46,9 @@ void add_crr(CLI::App& app, CrrOptions& o) {
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
   add_tls_client_flags(c, o.tls);
+  c.add_option("--proxy", o.proxy,
+               "HOST:PORT of an HTTP proxy: each connection asks it for a tunnel (CONNECT) to the "
+               "target, then (with --tls) the handshake and the request go through it");
 }
 
 load::CrrSpec crr_spec(const CrrOptions& o) {
@@ -61,6 +64,7 @@ load::CrrSpec crr_spec(const CrrOptions& o) {
   s.phases = o.run.phases();
   s.tls = tls_client_options(o.tls);
   s.log = o.out.conn_log(s.threads);
+  if (!o.proxy.empty()) s.proxy = parse_targets({o.proxy}).front().addr;
   return s;
 }
 
@@ -98,6 +102,8 @@ run::Prepared prepare_crr(const CrrOptions& o, load::CrrSpec spec) {
                                ? o.hold
                                : load::share(o.hold, ranks::world().size(), ranks::world().rank()),
                            loop::ns_from_seconds(parse_seconds("--hold-interval", o.hold_interval))};
+  if (hold.count && !o.proxy.empty())
+    throw UsageError("--hold: not with --proxy (the held connections would not ask for a tunnel)");
   if (hold.count && o.tls.on)
     throw UsageError("--hold: not with --tls yet (the held connections speak plaintext)");
   if (hold.count) run::preflight_held(mine, hold.count + mine.concurrency, 0);

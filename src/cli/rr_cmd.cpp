@@ -44,6 +44,7 @@ void add_rr(CLI::App& app, RrOptions& o) {
   add_conn_log_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_search_flags(c, o.search);
+  add_tls_client_flags(c, o.tls);
 }
 
 namespace {
@@ -102,6 +103,7 @@ load::RrSpec rr_spec(const RrOptions& o) {
   spec.timeout_ns = o.run.timeout_ns();
   spec.phases = o.run.phases();
   spec.log = o.out.conn_log(spec.threads);
+  spec.tls = tls_client_options(o.tls);
   return spec;
 }
 

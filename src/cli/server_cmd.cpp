@@ -69,8 +69,6 @@ server::ServerSpec server_spec(const ServerOptions& o) {
     s.bodies = parse_object_flag("--body", o.body, false).sizes;
   }
   const tls::ServerOptions t = tls_server_options(o.tls);
-  if (t.on && s.model != server::Model::Epoll)
-    throw UsageError("--tls: only with --model epoll for now");
   if (t.on) {
     try {
       s.tls = std::make_shared<tls::ServerContext>(t);

@@ -6,21 +6,24 @@
 
 #include "load/connect.h"
 #include "load/engine_impl.h"
+#include "load/tls_client.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
 
 namespace connperf::load {
 
 struct CcConn {
-  enum class State : std::uint8_t { Free, Connecting, Held, Waiting };  // Waiting: a keepalive reply
+  // Waiting: a keepalive reply. --tls: Connecting, Handshaking, then Held.
+  enum class State : std::uint8_t { Free, Connecting, Handshaking, Held, Waiting };
   int fd = -1;
   std::uint32_t gen = 0;
   State state = State::Free;
   bool logged = false;  // --log-connections: recorded when it ends
   std::uint16_t target = 0;
   std::uint64_t t_connect = 0;
-  std::uint64_t t_est = 0;  // established
+  std::uint64_t t_est = 0;  // connected (with --tls the handshake begins)
   std::uint64_t next = 0;  // connect deadline, next keepalive, or keepalive reply deadline
+  SSL* ssl = nullptr;       // --tls
 };
 
 class CcWorker final : public loop::Handler {
@@ -30,6 +33,7 @@ class CcWorker final : public loop::Handler {
     quota_ = share(spec_.count, spec_.threads, index);
     if (spec_.ramp > 0) interval_ns_ = loop::ns_between(spec_.ramp / spec_.threads);
     log_ = stats::ConnLogger(spec_.log.get(), index, 0);
+    if (spec_.tls.on) tls_ = std::make_unique<TlsClient>(spec_.tls);
   }
 
   void run(std::uint64_t t0) {
@@ -48,6 +52,7 @@ class CcWorker final : public loop::Handler {
   std::uint64_t keepalives() const noexcept { return keepalives_.get(); }
   bool ramp_done() const noexcept { return ramp_done_.load(); }
   std::uint64_t aborted() const noexcept { return aborted_; }
+  const stats::TlsNames& tls_names() const noexcept { return names_of(tls_); }  // after join()
 
   void on_io(loop::Token token, std::uint32_t events) override {
     const std::uint32_t i = token.slot;
@@ -55,6 +60,7 @@ class CcWorker final : public loop::Handler {
     if (c.gen != token.gen || c.state == CcConn::State::Free) return;
     const std::uint64_t now = loop::now_ns();
     if (c.state == CcConn::State::Connecting) return on_connecting(i, events, now);
+    if (c.state == CcConn::State::Handshaking) return on_handshake(i, now);  // either edge
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) on_held_readable(i, now);
   }
 
@@ -142,31 +148,57 @@ class CcWorker final : public loop::Handler {
 
   void on_connecting(std::uint32_t i, std::uint32_t events, std::uint64_t now) {
     CcConn& c = conns_[i];
-    if (events & (EPOLLERR | EPOLLHUP)) {
-      const Failure f = connect_failure(c.fd);
-      --pending_;
-      close(i, stats::to_end(f.kind), f.sys_errno);
-      stats_.error(f.kind, f.sys_errno);
-      return;
-    }
+    if (events & (EPOLLERR | EPOLLHUP)) return attempt_failed(i, connect_failure(c.fd));
     if (!(events & EPOLLOUT)) return;
+    stats_.connect_us().record(loop::us_from_ns(now - c.t_connect));
+    c.t_est = now;
+    if (tls_) return begin_handshake(i, now);
+    established(i, now);
+    // Edge-triggered: a FIN or data that came with the connect's EPOLLOUT has no later event.
+    if (events & (EPOLLIN | EPOLLRDHUP)) on_held_readable(i, now);
+  }
+
+  void established(std::uint32_t i, std::uint64_t now) {
+    CcConn& c = conns_[i];
     --pending_;
     ++open_;
     stats_.completed();
-    stats_.connect_us().record(loop::us_from_ns(now - c.t_connect));
-    c.t_est = now;
     c.state = CcConn::State::Held;
     c.next = spec_.keepalive_ns ? now + spec_.keepalive_ns : UINT64_MAX;
-    // Edge-triggered: a FIN or data that came with the connect's EPOLLOUT has no later event.
-    if (events & (EPOLLIN | EPOLLRDHUP)) on_held_readable(i, now);
+  }
+
+  // --tls: the handshake starts once connected; the connection is established when it is done.
+  void begin_handshake(std::uint32_t i, std::uint64_t now) {
+    CcConn& c = conns_[i];
+    c.ssl = tls_->open(c.fd);
+    c.state = CcConn::State::Handshaking;
+    if (!c.ssl) return attempt_failed(i, {stats::ErrorKind::TlsFailed});
+    on_handshake(i, now);
+  }
+
+  void on_handshake(std::uint32_t i, std::uint64_t now) {
+    Failure why;
+    const tls::Outcome o = tls_->step(conns_[i].ssl, conns_[i].t_est, stats_, why);
+    if (o == tls::Outcome::Failed) return attempt_failed(i, why);
+    if (o != tls::Outcome::Done) return;
+    established(i, now);
+    on_held_readable(i, now);  // a 1.3 ticket or the peer's close may have come with it
+  }
+
+  // An attempt (connecting or handshaking) that ended without a held connection.
+  void attempt_failed(std::uint32_t i, Failure f) {
+    --pending_;
+    close(i, stats::to_end(f.kind), f.sys_errno);
+    stats_.error(f.kind, f.sys_errno);
   }
 
   void on_held_readable(std::uint32_t i, std::uint64_t now) {
     CcConn& c = conns_[i];
     char buf[4096];
     for (;;) {
-      const net::Result r = net::read_some(c.fd, buf, sizeof buf);
-      if (r.err == net::Err::WouldBlock) return;
+      const net::Result r = c.ssl ? tls::read_some(c.ssl, buf, sizeof buf)
+                                  : net::read_some(c.fd, buf, sizeof buf);
+      if (r.err == net::Err::WouldBlock) return tls::release_buffers(c.ssl);  // held: idle
       if (!r.ok() || r.value == 0) return lose(i);
       if (c.state == CcConn::State::Waiting) {  // any reply answers the keepalive
         keepalives_.add();
@@ -186,6 +218,7 @@ class CcWorker final : public loop::Handler {
   void close(std::uint32_t i, std::uint8_t end, int sys_errno = 0) {
     CcConn& c = conns_[i];
     if (c.logged) log_end(i, c.fd, end, sys_errno);
+    if (c.ssl) tls_->close(c.ssl);
     net::set_linger_rst(c.fd);
     net::Fd closing(c.fd);
     c.fd = -1;
@@ -200,15 +233,14 @@ class CcWorker final : public loop::Handler {
     for (std::uint32_t i = 0; i < conns_.size(); ++i) {
       CcConn& c = conns_[i];
       if (c.state == CcConn::State::Free || now < c.next) continue;
-      if (c.state == CcConn::State::Connecting) {
-        --pending_;
-        close(i, stats::to_end(stats::ErrorKind::Timeout));
-        stats_.error(stats::ErrorKind::Timeout, 0);
+      if (c.state == CcConn::State::Connecting || c.state == CcConn::State::Handshaking) {
+        attempt_failed(i, {stats::ErrorKind::Timeout});
       } else if (c.state == CcConn::State::Waiting) {
         lose(i);
       } else {
         const std::string& request = requests_[c.target];
-        const net::Result r = net::send_some(c.fd, request.data(), request.size());
+        const net::Result r = c.ssl ? tls::send_some(c.ssl, request.data(), request.size())
+                                    : net::send_some(c.fd, request.data(), request.size());
         if (!r.ok()) {
           lose(i);
           continue;
@@ -224,7 +256,7 @@ class CcWorker final : public loop::Handler {
     for (std::uint32_t i = 0; i < conns_.size(); ++i) {
       const CcConn::State st = conns_[i].state;
       if (st == CcConn::State::Free) continue;
-      const bool connecting = st == CcConn::State::Connecting;
+      const bool connecting = st == CcConn::State::Connecting || st == CcConn::State::Handshaking;
       close(i, stats::to_end(connecting ? stats::ConnEnd::Aborted : stats::ConnEnd::Survived));
     }
     open_pub_.store(0);
@@ -272,6 +304,7 @@ class CcWorker final : public loop::Handler {
   std::uint64_t next_sweep_ = 0;
   std::uint64_t paused_until_ = 0;
   stats::ConnLogger log_;  // --log-connections
+  std::unique_ptr<TlsClient> tls_;  // --tls
 };
 
 }  // namespace connperf::load

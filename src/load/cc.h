@@ -11,6 +11,7 @@
 #include "load/engine.h"
 #include "stats/client_stats.h"
 #include "stats/conn_log.h"
+#include "tls/tls.h"
 
 namespace connperf::load {
 
@@ -24,6 +25,7 @@ struct CcSpec : Targets {
   std::uint64_t keepalive_ns = 0;    // > 0: send the request on every held connection this often
   std::uint64_t timeout_ns = 5'000'000'000;  // connect (and keepalive reply) limit
   std::shared_ptr<stats::ConnLog> log;  // --log-connections (one process only)
+  tls::ClientOptions tls;            // tls.on: held connections are TLS (established = handshake done)
 };
 
 // started = connection attempts; completed = connections established; errors = attempts that

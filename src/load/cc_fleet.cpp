@@ -26,6 +26,10 @@ struct alignas(64) CcSlot {
   std::atomic<std::uint64_t> keepalives{0}, aborted{0};
   std::atomic<std::uint64_t> reached_ns{0};  // when this worker had all its connections open
   std::atomic<std::uint64_t> errors[stats::kErrorKinds]{};
+  std::atomic<std::uint64_t> tls_full{0}, tls_resumed{0};
+  std::atomic<std::uint64_t> tls_alerts[stats::kTlsAlerts]{};
+  // --tls: what the worker's first handshake negotiated, written once after its run.
+  char tls_version[16]{}, tls_cipher[64]{}, tls_group[32]{};
   std::atomic<int> done{0};
   std::atomic<int> stop{0};  // set by the parent: end the hold now
 };
@@ -41,6 +45,20 @@ void publish(CcSlot& slot, const CcCounts& c) {
   slot.lost = c.lost;
   slot.keepalives = c.keepalives;
   for (std::size_t k = 0; k < stats::kErrorKinds; ++k) slot.errors[k] = c.attempts.errors[k];
+  slot.tls_full = c.attempts.tls_full;
+  slot.tls_resumed = c.attempts.tls_resumed;
+  for (std::size_t k = 0; k < stats::kTlsAlerts; ++k) slot.tls_alerts[k] = c.attempts.tls_alerts[k];
+}
+
+template <std::size_t N>
+void copy_name(char (&to)[N], const std::string& from) {
+  from.copy(to, N - 1);
+}
+
+void publish_names(CcSlot& slot, const stats::TlsNames& n) {
+  copy_name(slot.tls_version, n.version);
+  copy_name(slot.tls_cipher, n.cipher);
+  copy_name(slot.tls_group, n.group);
 }
 
 // One worker's run: ramp, then hold. Publishes into `slot` as it goes.
@@ -65,6 +83,7 @@ void run_worker(const CcSpec& spec, std::uint64_t hold_ns, CcSlot& slot) {
   counts.open = survived;
   counts.lost = lost;
   publish(slot, counts);
+  publish_names(slot, engine.tls_names());
   slot.aborted = engine.aborted();
   slot.done = 1;
 }
@@ -174,6 +193,11 @@ CcTotals CcFleet::total() const {
     t.counts.open += s.open;
     t.counts.lost += s.lost;
     t.counts.keepalives += s.keepalives;
+    t.counts.attempts.tls_full += s.tls_full;
+    t.counts.attempts.tls_resumed += s.tls_resumed;
+    for (std::size_t k = 0; k < stats::kTlsAlerts; ++k) t.counts.attempts.tls_alerts[k] += s.tls_alerts[k];
+    if (t.tls_names.version.empty() && s.done)
+      t.tls_names = {s.tls_version, s.tls_cipher, s.tls_group};
     t.aborted += s.aborted;
     t.reached_ns = std::max<std::uint64_t>(t.reached_ns, s.reached_ns);
     t.all_reached = t.all_reached && s.reached_ns != 0;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "load/cc.h"
+#include "stats/printers.h"
 
 namespace connperf::load {
 
@@ -21,6 +22,7 @@ struct CcTotals {
   std::uint64_t aborted = 0;
   std::uint64_t reached_ns = 0;  // when the last worker had all its connections open
   bool all_reached = false;
+  stats::TlsNames tls_names;     // --tls: the first handshake's of the first worker that had one
 };
 
 struct CcSlot;  // one worker's counts, in shared memory

@@ -36,7 +36,7 @@ const net::SockAddr* Connector::next_source(int family) noexcept {
 }
 
 net::Result Connector::open(std::uint16_t i, net::Fd& fd, std::uint64_t& t_connect, bool nodelay) {
-  const net::SockAddr& to = targets_.targets[i].addr;
+  const net::SockAddr& to = targets_.proxy ? *targets_.proxy : targets_.targets[i].addr;
   net::Result r = net::tcp_socket(to.family());
   if (!r.ok()) return r;
   fd = net::Fd(static_cast<int>(r.value));

@@ -10,6 +10,7 @@
 #include "loop/event_loop.h"
 #include "net/socket.h"
 #include "proto/http.h"
+#include "load/tls_client.h"
 #include "stats/conn_log.h"
 #include "tls/tls.h"
 
@@ -21,6 +22,14 @@ constexpr int kStartBudget = 256;               // starts per handler call befor
 constexpr std::size_t kCrrReadBuf = 16 * 1024;
 constexpr std::uint32_t kCrrEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;  // + EPOLLOUT to connect
 constexpr int kEagerBackoff = 64;  // attempts without an eager send after one found no connection
+
+// --proxy: what asks the proxy for a tunnel to each target.
+std::vector<std::string> crr_connect_requests(const CrrSpec& spec) {
+  std::vector<std::string> out;
+  for (const Target& t : spec.targets)
+    out.push_back("CONNECT " + t.name + " HTTP/1.1\r\nHost: " + t.name + "\r\n\r\n");
+  return out;
+}
 
 }  // namespace
 
@@ -37,8 +46,9 @@ std::optional<CloseMode> parse_close(std::string_view name) noexcept {
 // One connection attempt. Slots are reused; `gen` tells a stale epoll event from a live one.
 struct Slot {
   // --tls: Connecting, Handshaking, TlsSending, TlsReading; else Connecting, Sending, Reading.
+  // --proxy: Tunnelling (CONNECT sent, the proxy's reply read) after Connecting.
   enum class State : std::uint8_t {
-    Free, Connecting, Sending, Reading, Handshaking, TlsSending, TlsReading
+    Free, Connecting, Sending, Reading, Handshaking, TlsSending, TlsReading, Tunnelling
   };
   int fd = -1;
   std::uint32_t gen = 0;
@@ -55,6 +65,9 @@ struct Slot {
   std::uint64_t t_tls = 0;      // --tls: the handshake done (read when logged)
   std::uint64_t t_first = 0;    // the first response byte (0: none yet)
   SSL* ssl = nullptr;           // --tls
+  std::uint8_t head_end = 0;    // --proxy: how much of the reply head's "\r\n\r\n" was seen
+  std::uint8_t status_got = 0;  // --proxy: bytes of the reply's status line kept in `status`
+  char status[12] = {};         // --proxy: "HTTP/1.1 200"
   std::uint64_t deadline = 0;
   proto::ResponseFramer framer;
 };
@@ -73,7 +86,9 @@ class CrrWorker final : public loop::Handler {
     free_.reserve(cap_);
     for (std::uint32_t i = cap_; i-- > 0;) free_.push_back(i);
     sweep_ns_ = std::clamp<std::uint64_t>(spec_.timeout_ns / 8, kMs, 100 * kMs);
-    if (spec_.tls.on) tls_ = std::make_unique<tls::ClientContext>(spec_.tls);
+    if (spec_.tls.on) tls_ = std::make_unique<TlsClient>(spec_.tls);
+    if (spec_.proxy) connects_ = crr_connect_requests(spec_);
+    wait_connect_ = tls_ || spec_.proxy;
     log_ = stats::ConnLogger(spec_.log.get(), index, cap_);
   }
 
@@ -89,7 +104,7 @@ class CrrWorker final : public loop::Handler {
   const stats::ClientStats& stats() const noexcept { return stats_; }
   std::uint64_t aborted() const noexcept { return aborted_; }
   bool saw_addr_unavailable() const noexcept { return addr_unavailable_.load(); }
-  const stats::TlsNames& tls_names() const noexcept { return names_; }  // after join()
+  const stats::TlsNames& tls_names() const noexcept { return names_of(tls_); }  // after join()
 
   void on_io(loop::Token token, std::uint32_t events) override {
     Slot& s = slots_[token.slot];
@@ -99,9 +114,10 @@ class CrrWorker final : public loop::Handler {
       case Slot::State::Connecting: on_connecting(s, events, now); break;
       case Slot::State::Sending: on_sending<false>(s, events, now); break;
       case Slot::State::Reading: on_reading<false>(s, now); break;
-      case Slot::State::Handshaking: on_handshake(s, now); break;
+      case Slot::State::Handshaking: on_handshake(s); break;
       case Slot::State::TlsSending: on_sending<true>(s, events, now); break;
       case Slot::State::TlsReading: on_reading<true>(s, now); break;
+      case Slot::State::Tunnelling: on_tunnel(s, now); break;
       case Slot::State::Free: break;
     }
   }
@@ -206,7 +222,7 @@ class CrrWorker final : public loop::Handler {
     s.t_first = 0;
     s.deadline = now + spec_.timeout_ns;
     if (spec_.request == RequestKind::Http) s.framer.reset();
-    if (tls_) return wait_connected(s, index);
+    if (wait_connect_) return wait_connected(s, index);
     if (!try_eager_send(s, now)) return true;
     const std::uint32_t events =
         kCrrEvents | (s.state == Slot::State::Reading ? 0u : std::uint32_t{EPOLLOUT});
@@ -242,7 +258,7 @@ class CrrWorker final : public loop::Handler {
     return true;
   }
 
-  // --tls: the handshake starts once connected (the writable edge).
+  // --tls, --proxy: the handshake or the CONNECT starts once connected (the writable edge).
   bool wait_connected(Slot& s, std::uint32_t index) {
     s.want_out = true;
     const net::Result r = loop_.add(s.fd, kCrrEvents | EPOLLOUT, {index, s.gen});
@@ -265,9 +281,63 @@ class CrrWorker final : public loop::Handler {
     if (!(events & EPOLLOUT)) return;
     stats_.connect_us().record(loop::us_from_ns(now - s.t_connect));
     s.t_est = now;
+    if (spec_.proxy) return begin_tunnel(s, now);
+    tunnel_open(s, now);
+  }
+
+  // Connected to the target (directly, or through the proxy's tunnel): the handshake or the
+  // request.
+  void tunnel_open(Slot& s, std::uint64_t now) {
+    s.sent = 0;  // of the request (it counted the CONNECT's bytes)
     if (tls_) return begin_handshake(s, now);
     s.state = Slot::State::Sending;
     send_request<false>(s, now);
+  }
+
+  // --proxy: CONNECT to the target, then the proxy's reply head: a 200 opens the tunnel;
+  // another status, or bytes after the head, is bad_response.
+  void begin_tunnel(Slot& s, std::uint64_t now) {
+    s.state = Slot::State::Tunnelling;
+    s.sent = 0;
+    s.head_end = 0;
+    s.status_got = 0;
+    on_tunnel(s, now);
+  }
+
+  void on_tunnel(Slot& s, std::uint64_t now) {
+    const std::string& req = connects_[s.target];
+    while (s.sent < req.size()) {
+      const net::Result r = net::send_some(s.fd, req.data() + s.sent, req.size() - s.sent);
+      if (r.err == net::Err::WouldBlock) return;  // EPOLLOUT (edge) resumes
+      if (!r.ok()) return fail(s, failure_of(r));
+      s.sent += static_cast<std::uint32_t>(r.value);
+    }
+    for (;;) {
+      const net::Result r = net::read_some(s.fd, buf_, sizeof buf_);
+      if (r.err == net::Err::WouldBlock) return;
+      if (!r.ok()) return fail(s, failure_of(r));
+      if (r.value == 0) return fail(s, {stats::ErrorKind::ClosedEarly});
+      const auto n = static_cast<std::size_t>(r.value);
+      const std::size_t used = tunnel_head(s, n);
+      if (used == 0 || (s.head_end == 4 && used < n)) return fail(s, {stats::ErrorKind::BadResponse});
+      if (s.head_end == 4) return tunnel_open(s, now);
+    }
+  }
+
+  // Takes the proxy's reply bytes up to the end of its head; 0 when the status is not 200.
+  std::size_t tunnel_head(Slot& s, std::size_t n) {
+    static constexpr std::string_view kEnd = "\r\n\r\n";
+    std::size_t i = 0;
+    for (; i < n && s.head_end < 4; ++i) {
+      if (s.status_got < sizeof s.status) s.status[s.status_got++] = buf_[i];
+      s.head_end = static_cast<std::uint8_t>(buf_[i] == kEnd[s.head_end] ? s.head_end + 1
+                                                                         : buf_[i] == '\r');
+    }
+    if (s.status_got == sizeof s.status || s.head_end == 4) {
+      const std::string_view st(s.status, s.status_got);
+      if (st.size() < 12 || st.substr(0, 7) != "HTTP/1." || st.substr(8, 4) != " 200") return 0;
+    }
+    return i;
   }
 
   void begin_handshake(Slot& s, std::uint64_t now) {
@@ -275,17 +345,20 @@ class CrrWorker final : public loop::Handler {
     if (!s.ssl) return fail(s, {stats::ErrorKind::TlsFailed});
     s.t_est = now;
     s.state = Slot::State::Handshaking;
-    on_handshake(s, now);
+    on_handshake(s);
   }
 
   // One handshake step per event; epoll's interest follows what OpenSSL waits for.
-  void on_handshake(Slot& s, std::uint64_t now) {
-    const tls::Step st = tls::handshake(s.ssl);
-    switch (st.outcome) {
-      case tls::Outcome::Done: return handshake_done(s, now);
+  void on_handshake(Slot& s) {
+    Failure why;
+    switch (tls_->step(s.ssl, s.t_est, stats_, why)) {
+      case tls::Outcome::Done:
+        s.t_tls = loop::now_ns();  // after the handshake's own work
+        s.state = Slot::State::TlsSending;
+        return send_request<true>(s, s.t_tls);
       case tls::Outcome::WantRead: return want_out(s, false);
       case tls::Outcome::WantWrite: return want_out(s, true);
-      case tls::Outcome::Failed: return fail(s, tls_failure(st));
+      case tls::Outcome::Failed: return fail(s, why);
     }
   }
 
@@ -296,32 +369,6 @@ class CrrWorker final : public loop::Handler {
     const auto index = static_cast<std::uint32_t>(&s - slots_.data());
     if (const net::Result r = loop_.modify(s.fd, events, {index, s.gen}); !r.ok())
       fail(s, failure_of(r));
-  }
-
-  static Failure tls_failure(const tls::Step& st) noexcept {
-    switch (st.cause) {
-      case tls::Cause::Syscall:
-        if (st.sys_errno == 0) return {stats::ErrorKind::ClosedEarly};
-        return failure_of(net::Result::from_errno(st.sys_errno));
-      case tls::Cause::Verify: return {stats::ErrorKind::TlsVerify};
-      case tls::Cause::NotTls: return {stats::ErrorKind::NotTls};
-      case tls::Cause::Protocol:
-      case tls::Cause::None: break;
-    }
-    return {stats::ErrorKind::TlsFailed};
-  }
-
-  void handshake_done(Slot& s, std::uint64_t now) {
-    now = loop::now_ns();
-    stats_.tls_us().record(loop::us_from_ns(now - s.t_est));
-    s.t_tls = now;
-    stats_.handshake_done(SSL_session_reused(s.ssl) == 1);
-    if (names_.version.empty()) {
-      const tls::Negotiated n = tls::negotiated(s.ssl);
-      names_ = {n.version, n.cipher, n.group};
-    }
-    s.state = Slot::State::TlsSending;
-    send_request<true>(s, now);
   }
 
   const std::string& request_of(const Slot& s) const noexcept {
@@ -340,11 +387,10 @@ class CrrWorker final : public loop::Handler {
     else return net::read_some(s.fd, buf_, sizeof buf_);
   }
 
-  // A failed read or send: a TLS record error (Other) is tls_failed.
   template <bool Tls>
   static Failure io_failure(const net::Result& r) noexcept {
-    if (Tls && r.err == net::Err::Other) return {stats::ErrorKind::TlsFailed};
-    return failure_of(r);
+    if constexpr (Tls) return TlsClient::io_failure(r);
+    else return failure_of(r);
   }
 
   template <bool Tls>
@@ -454,10 +500,7 @@ class CrrWorker final : public loop::Handler {
 
   // Closing the fd also removes it from epoll. An RST close leaves no TIME_WAIT behind.
   void release(Slot& s, bool rst) {
-    if (s.ssl) {  // --close-notify: the alert goes out before the TCP close
-      tls::close(s.ssl, tls_->close_notify());
-      s.ssl = nullptr;
-    }
+    if (s.ssl) tls_->close(s.ssl);  // --close-notify: the alert goes out before the TCP close
     if (rst) net::set_linger_rst(s.fd);
     net::Fd closing(s.fd);
     s.fd = -1;
@@ -513,19 +556,12 @@ class CrrWorker final : public loop::Handler {
   bool draining_ = false;
   bool done_ = false;
   std::atomic<bool> addr_unavailable_{false};
-  std::unique_ptr<tls::ClientContext> tls_;  // --tls
-  stats::TlsNames names_;                    // the first handshake's
-  stats::ConnLogger log_;                    // --log-connections
+  std::unique_ptr<TlsClient> tls_;     // --tls
+  stats::ConnLogger log_;              // --log-connections
+  std::vector<std::string> connects_;  // --proxy: the CONNECT request for each target
+  bool wait_connect_ = false;          // --tls or --proxy: no eager send of the request
   char buf_[kCrrReadBuf];
 };
-
-stats::TlsNames CrrEngine::tls_names() const {
-  stats::TlsNames names;
-  each([&names](const CrrWorker& w) {
-    if (names.version.empty()) names = w.tls_names();
-  });
-  return names;
-}
 
 }  // namespace connperf::load
 template class connperf::loop::WorkerPool<connperf::load::CrrWorker>;

@@ -54,8 +54,6 @@ class CrrEngine : public LoadEngine<CrrWorker> {
   ~CrrEngine();
 
   bool saw_addr_unavailable() const noexcept;
-  // --tls: what the first completed handshake negotiated (empty when none did). After join().
-  stats::TlsNames tls_names() const;
   const CrrSpec& spec() const noexcept { return spec_; }
 
  private:

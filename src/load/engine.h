@@ -7,6 +7,7 @@
 #include "loop/clock.h"
 #include "loop/worker_pool.h"
 #include "stats/client_stats.h"
+#include "stats/printers.h"
 
 namespace connperf::load {
 
@@ -14,13 +15,16 @@ using loop::kMs;
 using loop::share;
 
 // Worker needs, besides loop::WorkerPool's: stats() -> const stats::ClientStats&, and
-// aborted() -> std::uint64_t (work in flight when it stopped; valid after join()). Members are
+// aborted() -> std::uint64_t (work in flight when it stopped; valid after join()) and
+// tls_names() -> const stats::TlsNames& (its first handshake's; valid after join()). Members are
 // defined in load/engine_impl.h, instantiated next to each worker type like the pool's.
 template <typename Worker>
 class LoadEngine : public loop::WorkerPool<Worker> {
  public:
   void snapshot(stats::ClientSnapshot& out) const;  // the sum over workers
   std::uint64_t aborted() const noexcept;            // valid after join()
+  // --tls: what the first completed handshake negotiated (empty when none did). After join().
+  stats::TlsNames tls_names() const;
 };
 
 }  // namespace connperf::load

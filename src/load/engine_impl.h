@@ -20,4 +20,13 @@ std::uint64_t LoadEngine<Worker>::aborted() const noexcept {
   return this->template sum<std::uint64_t>([](const Worker& w) { return w.aborted(); });
 }
 
+template <typename Worker>
+stats::TlsNames LoadEngine<Worker>::tls_names() const {
+  stats::TlsNames names;
+  this->each([&names](const Worker& w) {
+    if (names.version.empty()) names = w.tls_names();
+  });
+  return names;
+}
+
 }  // namespace connperf::load

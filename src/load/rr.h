@@ -14,6 +14,8 @@
 #include "load/phases.h"
 #include "stats/client_stats.h"
 #include "stats/conn_log.h"
+#include "stats/printers.h"
+#include "tls/tls.h"
 
 namespace connperf::load {
 
@@ -27,6 +29,7 @@ struct RrSpec : Targets {
   std::uint64_t timeout_ns = 5'000'000'000;
   Phases phases;                    // ramp-up, sustain, ramp-down of the rate or concurrency
   std::shared_ptr<stats::ConnLog> log;  // --log-connections: the rings its workers write
+  tls::ClientOptions tls;           // tls.on: a TLS handshake after each connect
 };
 
 class RrWorker;

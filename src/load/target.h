@@ -2,6 +2,7 @@
 // specs that the same flags fill the same way (targets, --bind, --request).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct Targets {
   RequestKind request = RequestKind::Http;
   std::string text;                  // the request bytes for RequestKind::Text
   proto::ObjectSet objects;          // --object (Http): the sizes requests ask for by path
+  std::optional<net::SockAddr> proxy;  // crr --proxy: connect here, then CONNECT to the target
 
 
   // The request bytes for each target, in target order; with --object for each target and

@@ -35,6 +35,7 @@ void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra) {
   for (const auto& o : s.objects) v.insert(v.end(), {o.completed, o.body_bytes});  // sizes: the same
   v.insert(v.end(), s.errors.begin(), s.errors.end());
   v.insert(v.end(), s.other_errno.begin(), s.other_errno.end());
+  v.insert(v.end(), s.tls_alerts.begin(), s.tls_alerts.end());
   v.insert(v.end(), extra.begin(), extra.end());
   std::uint64_t mins[kHistograms], maxs[kHistograms];
   for (std::size_t h = 0; h < kHistograms; ++h) {
@@ -60,6 +61,7 @@ void sum(Comm& comm, stats::ClientSnapshot& s, std::span<std::uint64_t> extra) {
   }
   for (auto& e : s.errors) e = v[at++];
   for (auto& e : s.other_errno) e = v[at++];
+  for (auto& e : s.tls_alerts) e = v[at++];
   for (auto& e : extra) e = v[at++];
   std::vector<std::pair<std::size_t, std::uint64_t>> parts;
   for (std::size_t h = 0; h < kHistograms; ++h) {
@@ -101,16 +103,20 @@ load::CcTotals sum(Comm& comm, const load::CcTotals& own) {
   load::CcTotals t = own;
   load::CcCounts& c = t.counts;
   std::vector<std::uint64_t> v{c.attempts.started, c.attempts.completed, c.open, c.lost,
-                               c.keepalives, t.aborted};
+                               c.keepalives, t.aborted, c.attempts.tls_full,
+                               c.attempts.tls_resumed};
   v.insert(v.end(), c.attempts.errors.begin(), c.attempts.errors.end());
+  v.insert(v.end(), c.attempts.tls_alerts.begin(), c.attempts.tls_alerts.end());
   comm.sum(v);
   std::uint64_t slowest[2] = {t.reached_ns, t.all_reached ? 0u : 1u};
   comm.max(slowest);
   std::size_t at = 0;
   for (std::uint64_t* n : {&c.attempts.started, &c.attempts.completed, &c.open, &c.lost,
-                           &c.keepalives, &t.aborted})
+                           &c.keepalives, &t.aborted, &c.attempts.tls_full,
+                           &c.attempts.tls_resumed})
     *n = v[at++];
   for (auto& e : c.attempts.errors) e = v[at++];
+  for (auto& e : c.attempts.tls_alerts) e = v[at++];
   t.reached_ns = slowest[0];
   t.all_reached = slowest[1] == 0;
   return t;

@@ -9,6 +9,7 @@
 #include "ranks/reduce.h"
 #include "run/conn_log.h"
 #include "run/load_job.h"
+#include "run/load_jobs.h"
 #include "stats/printers.h"
 
 namespace connperf::run {
@@ -44,7 +45,8 @@ class CcJob final : public Job {
       : fleet_(spec, processes, hold_ns),
         target_(target),
         sources_(spec.binds),
-        targets_(targets_text(spec)) {
+        targets_(targets_text(spec)),
+        tls_(spec.tls.on) {
     if (spec.log) conn_log_.emplace(spec.log, spec, load::Phases{});
   }
 
@@ -96,6 +98,10 @@ class CcJob final : public Job {
     text = cc_summary_text(t, target_);
     j = cc_summary_json(t, target_, elapsed);
     if (conn_log_) conn_log_->summarize(text, j);
+    if (tls_) {
+      j["tls"] = stats::tls_json(t.counts.attempts, t.tls_names);
+      text += stats::tls_summary_text(t.counts.attempts, t.tls_names);
+    }
   }
 
   nlohmann::json rank_row(double elapsed) override {
@@ -115,6 +121,7 @@ class CcJob final : public Job {
   stats::ClientSnapshot attempts_;  // the job's, at the summary
   std::uint64_t prev_attempts_ = 0, prev_failed_ = 0;
   std::optional<ConnLogWriter> conn_log_;  // --log-connections
+  bool tls_;
 };
 
 }  // namespace
@@ -128,16 +135,19 @@ Plan cc_plan(const load::CcSpec& s, unsigned processes, double hold, const Outpu
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : s.targets) targets.push_back(t.name);
   std::string banner = fmt::format(
-      "cc {} — {} connections{}, hold {:.1f} s, {} process{}\n{:>7} {:>10} {:>11} {:>9} {:>7}\n",
+      "cc {} — {} connections{}, hold {:.1f} s, {} process{}{}\n{:>7} {:>10} {:>11} {:>9} {:>7}\n",
       s.targets.front().name, stats::format_count(s.count),
       s.ramp > 0 ? fmt::format(" at {}/s", s.ramp) : std::string(), hold, processes,
-      processes == 1 ? "" : "es", "time", "open", "attempts/s", "failed/s", "lost");
-  return {"cc",
+      processes == 1 ? "" : "es", tls_banner(s.tls), "time", "open", "attempts/s", "failed/s",
+      "lost");
+  Plan plan{"cc",
           {{"targets", targets}, {"count", s.count}, {"ramp", s.ramp}, {"hold", hold},
            {"keepalive", loop::seconds_from_ns(s.keepalive_ns)}, {"threads", s.threads},
            {"processes", processes}, {"bind_addresses", s.binds.size()},
            {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}, {"cpus", s.cpus}},
           std::move(banner), 0, out};
+  if (s.tls.on) plan.config["tls"] = tls_config(s.tls);
+  return plan;
 }
 
 }  // namespace connperf::run

@@ -21,6 +21,13 @@ void warn_ports_ran_out() {
              "(e.g. 127.0.0.2-127.0.0.20), or lower --rate\n");
 }
 
+// --tls: summary.tls, latency_us.tls and the summary's handshakes line.
+void add_tls(const stats::ClientSnapshot& total, const stats::TlsNames& names, nlohmann::json& j,
+             std::string& text) {
+  stats::add_tls_summary(j, total, names);
+  text += stats::tls_summary_text(total, names);
+}
+
 class CrrJob final : public LoadJob<load::CrrEngine> {
  public:
   using LoadJob::LoadJob;
@@ -40,11 +47,7 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
     text = stats::crr_summary_text(total_, aborted, load, spec().rate > 0, elapsed - load);
     j = stats::crr_summary_json(total_, aborted, load);
     j["drain_s"] = elapsed - load;
-    if (spec().tls.on) {
-      const stats::TlsNames names = engine_.tls_names();
-      stats::add_tls_summary(j, total_, names);
-      text += stats::tls_summary_text(total_, names);
-    }
+    if (spec().tls.on) add_tls(total_, engine_.tls_names(), j, text);
     phases_.summarize(j, text, "cps", [](const stats::ClientSnapshot& s, double seconds) {
       return stats::crr_summary_json(s, 0, seconds);
     });
@@ -100,6 +103,7 @@ class RrJob final : public LoadJob<load::RrEngine> {
     j = stats::rr_summary_json(total_, aborted, load);
     j["drain_s"] = elapsed - load;
     j["answered_connections"] = engine_.answered_connections();
+    if (spec().tls.on) add_tls(total_, engine_.tls_names(), j, text);
     if (j["answered_connections"] < spec().connections)
       text += fmt::format("only {} of {} connections got any response\n",
                           stats::format_count(j["answered_connections"]),
@@ -121,6 +125,15 @@ nlohmann::json target_names(const load::Targets& t) {
   return names;
 }
 
+// config.object (--object): {"sizes": [bytes...], "weights": [...] for a mix}.
+void add_objects_config(nlohmann::json& j, const load::Targets& t) {
+  if (t.objects.empty()) return;
+  j["object"] = {{"sizes", t.objects.sizes}, {"mix", t.objects.mix}};
+  if (t.objects.mix) j["object"]["weights"] = t.objects.weights;
+}
+
+}  // namespace
+
 // config.tls (with --tls): what the client offers.
 nlohmann::json tls_config(const tls::ClientOptions& t) {
   static constexpr const char* kVersions[] = {"any", "1.2", "1.3"};
@@ -135,14 +148,10 @@ nlohmann::json tls_config(const tls::ClientOptions& t) {
           {"close_notify", t.close_notify}};
 }
 
-// config.object (--object): {"sizes": [bytes...], "weights": [...] for a mix}.
-void add_objects_config(nlohmann::json& j, const load::Targets& t) {
-  if (t.objects.empty()) return;
-  j["object"] = {{"sizes", t.objects.sizes}, {"mix", t.objects.mix}};
-  if (t.objects.mix) j["object"]["weights"] = t.objects.weights;
+std::string tls_banner(const tls::ClientOptions& t) {
+  if (!t.on) return {};
+  return fmt::format(", tls{}", t.resume > 0 ? fmt::format(" (resume {:g})", t.resume) : "");
 }
-
-}  // namespace
 
 nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
   nlohmann::json j = {{"targets", target_names(s)},   {"threads", s.threads},
@@ -154,6 +163,7 @@ nlohmann::json crr_config(const load::CrrSpec& s, double duration) {
           {"bind_addresses", s.binds.size()}, {"cpus", s.cpus}};
   if (s.tls.on) j["tls"] = tls_config(s.tls);
   add_objects_config(j, s);
+  if (s.proxy) j["proxy"] = s.proxy->to_string();
   return j;
 }
 
@@ -163,6 +173,7 @@ nlohmann::json rr_config(const load::RrSpec& s, double duration) {
           {"count", s.count}, {"request", s.size ? "echo" : load::to_string(s.request)},
           {"size", s.size}, {"timeout_ms", loop::ms_from_ns(s.timeout_ns)}, {"cpus", s.cpus}};
   add_objects_config(j, s);
+  if (s.tls.on) j["tls"] = tls_config(s.tls);
   return j;
 }
 
@@ -174,20 +185,17 @@ Plan crr_plan(const load::CrrSpec& s, double duration, const OutputSettings& out
       s.threads, s.threads == 1 ? "" : "s",
       s.rate > 0 ? fmt::format("{}/s (at most {} in flight)", s.rate, s.concurrency)
                  : fmt::format("{} in flight", s.concurrency),
-      load::to_string(s.close),
-      s.tls.on ? fmt::format(", tls{}", s.tls.resume > 0
-                                            ? fmt::format(" (resume {:g})", s.tls.resume)
-                                            : std::string())
-               : std::string(),
-      load::to_string(s.request), stats::crr_header(!s.objects.empty()));
+      load::to_string(s.close), tls_banner(s.tls), load::to_string(s.request),
+      stats::crr_header(!s.objects.empty()));
   return {"crr", crr_config(s, duration), std::move(banner), duration, out};
 }
 
 Plan rr_plan(const load::RrSpec& s, double duration, const OutputSettings& out) {
   std::string banner = fmt::format(
-      "rr {} — {} thread{}, {} connections, {}, request {}\n{}\n", s.targets.front().name,
+      "rr {} — {} thread{}, {} connections, {}{}, request {}\n{}\n", s.targets.front().name,
       s.threads, s.threads == 1 ? "" : "s", s.connections,
       s.rate > 0 ? fmt::format("{}/s scheduled", s.rate) : std::string("closed loop"),
+      tls_banner(s.tls),
       s.size ? fmt::format("echo {} bytes", s.size) : load::to_string(s.request),
       stats::rr_header(!s.objects.empty()));
   return {"rr", rr_config(s, duration), std::move(banner), duration, out};

@@ -24,4 +24,8 @@ nlohmann::json rr_config(const load::RrSpec& spec, double duration);
 Plan crr_plan(const load::CrrSpec& spec, double duration, const OutputSettings& out);
 Plan rr_plan(const load::RrSpec& spec, double duration, const OutputSettings& out);
 
+// --tls: config.tls (the flags as given), and the banner's ", tls (resume 0.5)"; "" without.
+nlohmann::json tls_config(const tls::ClientOptions& t);
+std::string tls_banner(const tls::ClientOptions& t);
+
 }  // namespace connperf::run

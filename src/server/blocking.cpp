@@ -16,6 +16,7 @@
 #include "loop/event_loop.h"
 #include "loop/worker_pool.h"
 #include "server/replies.h"
+#include "server/tls_counts.h"
 
 namespace connperf::server {
 
@@ -48,6 +49,7 @@ class BlockingConn {
   }
 
   void serve() {
+    if (spec_.tls && !handshake()) return;
     std::uint64_t last_active = loop::now_ns();
     for (;;) {
       const Phase phase = phase_.load();
@@ -56,12 +58,13 @@ class BlockingConn {
         write_shut_ = true;
         net::shutdown_write(fd_.get());
       }
-      if (!wait_for(POLLIN)) {
+      if (!buffered() && !wait_readable()) {
         if (loop::now_ns() - last_active >= spec_.idle_timeout_ns)
           return end(st_.closed_by_server);
         continue;
       }
-      const net::Result r = net::read_some(fd_.get(), buf_, sizeof buf_);
+      const net::Result r = ssl_ ? tls::read_some(ssl_, buf_, sizeof buf_)
+                                 : net::read_some(fd_.get(), buf_, sizeof buf_);
       if (r.err == net::Err::WouldBlock) continue;
       if (r.err == net::Err::Reset) return end(st_.rst);
       if (!r.ok()) return end(st_.errors);
@@ -82,6 +85,33 @@ class BlockingConn {
   }
 
  private:
+  // --tls: the handshake, blocking-style (poll for what OpenSSL waits for), bounded by the
+  // idle timeout and the server's stop. False when the connection ended (and was counted).
+  bool handshake() {
+    (void)net::set_nodelay(fd_.get());  // small flights and tickets: no wait for a delayed ACK
+    ssl_ = spec_.tls->accept(fd_.get());
+    if (!ssl_) return end(st_.errors), false;
+    const std::uint64_t start = loop::now_ns();
+    for (;;) {
+      if (phase_.load() == Phase::Stopping) return end(st_.closed_by_server), false;
+      const tls::Step step = tls::handshake(ssl_);
+      if (step.outcome == tls::Outcome::Done) return count_handshake(st_, ssl_), true;
+      if (step.outcome == tls::Outcome::Failed) return end(handshake_failure(st_, step)), false;
+      if (!wait_for(step.outcome == tls::Outcome::WantRead ? POLLIN : POLLOUT) &&
+          loop::now_ns() - start >= spec_.idle_timeout_ns)
+        return end(st_.closed_by_server), false;
+    }
+  }
+
+  // --tls: a record already read into OpenSSL's buffer: poll would not see it.
+  bool buffered() const noexcept { return ssl_ && SSL_has_pending(ssl_) == 1; }
+
+  // Idle until the next request: a TLS connection gives its buffers back first.
+  bool wait_readable() {
+    tls::release_buffers(ssl_);
+    return wait_for(POLLIN);
+  }
+
   bool wait_for(short events) {
     pollfd p{fd_.get(), events, 0};
     const net::Result r = net::poll_fds(&p, 1, kSliceMs);
@@ -116,7 +146,9 @@ class BlockingConn {
     std::uint64_t progress = loop::now_ns();
     while (sent < data.size()) {
       if (phase_.load() == Phase::Stopping) return end(st_.closed_by_server), false;
-      const net::Result r = net::send_some(fd_.get(), data.data() + sent, data.size() - sent);
+      const char* from = data.data() + sent;
+      const net::Result r = ssl_ ? tls::send_some(ssl_, from, data.size() - sent)
+                                 : net::send_some(fd_.get(), from, data.size() - sent);
       if (r.err == net::Err::WouldBlock) {
         if (loop::now_ns() - progress >= spec_.idle_timeout_ns)
           return end(st_.closed_by_server), false;
@@ -133,6 +165,8 @@ class BlockingConn {
 
   void end(stats::Counter& why) {
     why.add();
+    tls::close(ssl_, false);
+    ssl_ = nullptr;
     fd_.reset();
   }
 
@@ -147,6 +181,7 @@ class BlockingConn {
   std::string out_;
   Last last_ = Last::None;
   bool write_shut_ = false;  // draining: our FIN is sent
+  SSL* ssl_ = nullptr;       // --tls
   char buf_[16 * 1024];
 };
 

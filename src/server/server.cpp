@@ -15,6 +15,7 @@
 #include "server/conn_state.h"
 #include "server/peer_counter.h"
 #include "server/replies.h"
+#include "server/tls_counts.h"
 #include "tls/tls.h"
 
 namespace connperf::server {
@@ -228,7 +229,7 @@ class ServerWorker final : public loop::Handler {
     const tls::Step step = tls::handshake(c.ssl);
     switch (step.outcome) {
       case tls::Outcome::Done:
-        (SSL_session_reused(c.ssl) == 1 ? st.tls_resumed : st.tls_full).add();
+        count_handshake(st, c.ssl);
         p.readable = p.to_eagain = true;  // the request may have come with the Finished
         transition(id, ConnState::Reading, Interest::In);
         return true;
@@ -238,11 +239,7 @@ class ServerWorker final : public loop::Handler {
         return transition(id, ConnState::Handshaking, Interest::InOut), false;
       case tls::Outcome::Failed: break;
     }
-    st.tls_failed.add();
-    if (step.cause != tls::Cause::Syscall) return end(id, st.errors), false;
-    if (step.sys_errno == 0) return end(id, st.fin), false;
-    const net::Err err = net::classify(step.sys_errno);
-    return end(id, err == net::Err::Reset ? st.rst : st.errors), false;
+    return end(id, handshake_failure(st, step)), false;
   }
 
   net::Result read_bytes(const Conn& c, std::size_t want) noexcept {
@@ -326,7 +323,10 @@ class ServerWorker final : public loop::Handler {
     const std::size_t want =
         read_budget(spec_.mode, c.pending(), high_water_, reply_len_, sizeof buf_);
     const net::Result r = read_bytes(c, want);
-    if (r.err == net::Err::WouldBlock) return p.readable = false, true;
+    if (r.err == net::Err::WouldBlock) {
+      if (c.ssl && c.pending() == 0) tls::release_buffers(c.ssl);  // idle until the next request
+      return p.readable = false, true;
+    }
     stats::ListenerStats& st = *stats_[c.listener];
     if (r.err == net::Err::Reset) return end(id, st.rst), false;
     if (!r.ok()) return end(id, st.errors), false;

@@ -54,7 +54,7 @@ struct ServerSpec {
   std::uint64_t max_connections = 0;
   std::uint64_t idle_timeout_ns = 60'000'000'000;
   int backlog = 4096;
-  // --tls (epoll model): the context every worker accepts with, built (and checked) before the
+  // --tls (every model): the context every worker accepts with, built (and checked) before the
   // server starts; null = plaintext.
   std::shared_ptr<tls::ServerContext> tls;
   // --body (http mode): the object sizes served, the first for a request that names none;

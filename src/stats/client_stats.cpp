@@ -54,6 +54,7 @@ ClientSnapshot& ClientSnapshot::operator+=(const ClientSnapshot& o) noexcept {
   }
   for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
   for (std::size_t i = 0; i < other_errno.size(); ++i) other_errno[i] += o.other_errno[i];
+  for (std::size_t i = 0; i < tls_alerts.size(); ++i) tls_alerts[i] += o.tls_alerts[i];
   connect_us.add(o.connect_us);
   response_us.add(o.response_us);
   total_us.add(o.total_us);
@@ -84,6 +85,8 @@ ClientSnapshot& ClientSnapshot::operator-=(const ClientSnapshot& earlier) noexce
   ttlb_us.subtract(earlier.ttlb_us);
   tls_full = counter_delta(tls_full, earlier.tls_full);
   tls_resumed = counter_delta(tls_resumed, earlier.tls_resumed);
+  for (std::size_t i = 0; i < tls_alerts.size(); ++i)
+    tls_alerts[i] = counter_delta(tls_alerts[i], earlier.tls_alerts[i]);
   tls_us.subtract(earlier.tls_us);
   return *this;
 }
@@ -117,6 +120,7 @@ void ClientStats::snapshot(ClientSnapshot& out) const noexcept {
   out.in_flight = in_flight_.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < errors_.size(); ++i) out.errors[i] = errors_[i].get();
   for (std::size_t i = 0; i < other_errno_.size(); ++i) out.other_errno[i] = other_errno_[i].get();
+  for (std::size_t i = 0; i < tls_alerts_.size(); ++i) out.tls_alerts[i] = tls_alerts_[i].get();
 }
 
 }  // namespace connperf::stats

@@ -42,6 +42,8 @@ struct ObjectCounts {
   std::uint64_t body_bytes = 0;
 };
 
+inline constexpr int kTlsAlerts = 256;  // --tls: the peer's alerts, by description code
+
 const char* to_string(ErrorKind kind) noexcept;
 ErrorKind error_kind(net::Err err) noexcept;
 
@@ -65,6 +67,7 @@ struct ClientSnapshot {
   std::uint64_t tls_full = 0;
   std::uint64_t tls_resumed = 0;
   Histogram tls_us;
+  std::array<std::uint64_t, kTlsAlerts> tls_alerts{};  // failed handshakes by the peer's alert
 
   std::uint64_t error_total() const noexcept;
   ClientSnapshot& operator+=(const ClientSnapshot& o) noexcept;
@@ -93,6 +96,10 @@ class ClientStats {
   Histogram& ttfb_us() noexcept { return ttfb_us_; }
   Histogram& ttlb_us() noexcept { return ttlb_us_; }
   void handshake_done(bool resumed) noexcept { (resumed ? tls_resumed_ : tls_full_).add(); }
+  // A handshake failed on the peer's alert (besides its error, tls_failed).
+  void tls_alert(int alert) noexcept {
+    if (alert >= 0 && alert < kTlsAlerts) tls_alerts_[static_cast<std::size_t>(alert)].add();
+  }
 
   void snapshot(ClientSnapshot& out) const noexcept;  // any thread
 
@@ -114,6 +121,7 @@ class ClientStats {
   Counter tls_full_;
   Counter tls_resumed_;
   Histogram tls_us_;
+  std::array<Counter, kTlsAlerts> tls_alerts_;
 };
 
 }  // namespace connperf::stats

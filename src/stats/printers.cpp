@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "net/error.h"
+#include "tls/tls.h"
 #include "stats/histogram_json.h"
 
 namespace connperf::stats {
@@ -219,6 +220,12 @@ std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, 
       const std::uint64_t n = t.other_errno[static_cast<std::size_t>(e)];
       if (n) out += fmt::format("  other {:<12}{:>12}\n", net::errno_name(e), format_count(n));
     }
+    for (int a = 0; a < kTlsAlerts; ++a) {  // of tls_failed: the alerts the peer sent
+      const std::uint64_t n = t.tls_alerts[static_cast<std::size_t>(a)];
+      if (n == 0) continue;
+      const std::string label = fmt::format("alert {}", tls::alert_name(a));
+      out += fmt::format("  {}{:>{}}\n", label, format_count(n), 30 - std::min<std::size_t>(label.size(), 29));
+    }
   }
   out += fmt::format("\n  {:<10}{:>10}{:>10}{:>10}{:>10}{:>10}{:>10}\n", "latency", "p50", "p90",
                      "p99", "p99.9", "max", "mean");
@@ -249,12 +256,16 @@ std::string rr_summary_text(const ClientSnapshot& t, std::uint64_t aborted, doub
   return client_summary_text(t, aborted, {seconds, drain}, "requests", false, open_loop);
 }
 
+nlohmann::json tls_json(const ClientSnapshot& t, const TlsNames& names) {
+  nlohmann::json alerts = nlohmann::json::object();
+  for (int a = 0; a < kTlsAlerts; ++a)
+    if (const std::uint64_t n = t.tls_alerts[static_cast<std::size_t>(a)]) alerts[tls::alert_name(a)] = n;
+  return {{"full", t.tls_full},       {"resumed", t.tls_resumed}, {"version", names.version},
+          {"cipher", names.cipher},   {"group", names.group},     {"alerts", alerts}};
+}
+
 void add_tls_summary(nlohmann::json& summary, const ClientSnapshot& t, const TlsNames& names) {
-  summary["tls"] = {{"full", t.tls_full},
-                    {"resumed", t.tls_resumed},
-                    {"version", names.version},
-                    {"cipher", names.cipher},
-                    {"group", names.group}};
+  summary["tls"] = tls_json(t, names);
   summary["latency_us"]["tls"] = latency_json(t.tls_us);
   summary["histograms"]["tls"] = histogram_json(t.tls_us);
 }

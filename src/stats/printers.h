@@ -48,6 +48,8 @@ struct TlsNames {
   std::string cipher;
   std::string group;
 };
+// {full, resumed, version, cipher, group}: summary.tls of crr, rr and cc.
+nlohmann::json tls_json(const ClientSnapshot& total, const TlsNames& names);
 // Adds summary.tls {full, resumed, version, cipher, group}, latency_us.tls and histograms.tls
 // to a crr or rr summary object.
 void add_tls_summary(nlohmann::json& summary, const ClientSnapshot& total, const TlsNames& names);

@@ -72,6 +72,14 @@ bool plaintext_reply(unsigned long e) {
          r == SSL_R_UNKNOWN_PROTOCOL || r == SSL_R_HTTP_REQUEST;
 }
 
+// An alert received from the peer is queued as reason SSL_AD_REASON_OFFSET + its description.
+int peer_alert(unsigned long e) {
+  const int r = ERR_GET_REASON(e);
+  if (ERR_GET_LIB(e) != ERR_LIB_SSL || r < SSL_AD_REASON_OFFSET || r >= SSL_AD_REASON_OFFSET + 256)
+    return -1;
+  return r - SSL_AD_REASON_OFFSET;
+}
+
 Step failed_step(SSL* ssl, int ret) {
   const int code = SSL_get_error(ssl, ret);
   if (code == SSL_ERROR_WANT_READ) return {Outcome::WantRead};
@@ -85,7 +93,7 @@ Step failed_step(SSL* ssl, int ret) {
   ERR_clear_error();
   if (SSL_get_verify_result(ssl) != X509_V_OK) return {Outcome::Failed, Cause::Verify, 0};
   if (plaintext_reply(e)) return {Outcome::Failed, Cause::NotTls, 0};
-  return {Outcome::Failed, Cause::Protocol, 0};
+  return {Outcome::Failed, Cause::Protocol, 0, peer_alert(e)};
 }
 
 using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
@@ -164,6 +172,8 @@ std::optional<Version> parse_version(std::string_view text) noexcept {
   return std::nullopt;
 }
 
+const char* alert_name(int alert) noexcept { return SSL_alert_desc_string_long(alert); }
+
 bool ResumeGate::next() noexcept {
   credit_ += ratio_;
   if (credit_ < 1) return false;
@@ -199,6 +209,10 @@ net::Result send_some(SSL* ssl, const char* data, std::size_t len) noexcept {
   if (s.outcome != Outcome::Failed) return net::Result::from_errno(EAGAIN);
   if (s.cause == Cause::Syscall) return net::Result::from_errno(s.sys_errno ? s.sys_errno : EPIPE);
   return net::Result::from_errno(EPROTO);
+}
+
+void release_buffers(SSL* ssl) noexcept {
+  if (ssl && SSL_has_pending(ssl) == 0) SSL_free_buffers(ssl);
 }
 
 void close(SSL* ssl, bool notify) noexcept {

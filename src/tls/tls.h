@@ -73,13 +73,22 @@ struct Step {
   Outcome outcome = Outcome::Done;
   Cause cause = Cause::None;
   int sys_errno = 0;
+  int alert = -1;  // Protocol: the alert the peer sent (its description code), -1 for none
 };
+
+// An alert's description as OpenSSL names it ("handshake failure", "protocol version").
+const char* alert_name(int alert) noexcept;
 
 Step handshake(SSL* ssl) noexcept;
 // As net::read_some / net::send_some: WouldBlock when the record layer wants either direction,
 // value 0 at the peer's close (close_notify or a plain FIN), Other (EPROTO) for a TLS error.
 net::Result read_some(SSL* ssl, char* buf, std::size_t len) noexcept;
 net::Result send_some(SSL* ssl, const char* data, std::size_t len) noexcept;
+// An idle connection gives back its read and write buffers (about 17 KiB each) when nothing
+// is buffered in them. SSL_MODE_RELEASE_BUFFERS does so after application data only: a
+// connection whose last records were handshake messages (a 1.3 ticket, the client's Finished)
+// keeps its read buffer until the next application data.
+void release_buffers(SSL* ssl) noexcept;
 // Frees `ssl`, sending the close_notify alert first when asked (never waiting for the peer's).
 void close(SSL* ssl, bool notify) noexcept;
 

@@ -343,4 +343,43 @@ void expect_ab_complete(const RunResult& r, int requests) {
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(Failed requests:\s+0\b)"))) << r.out;
 }
 
+CertFiles::CertFiles(const TempDir& dir, const std::string& tag)
+    : cert(dir.file(tag + "-cert.pem")), key(dir.file(tag + "-key.pem")) {
+  const RunResult r = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                           "-days", "2", "-subj", "/CN=localhost", "-addext",
+                           "subjectAltName=DNS:localhost,IP:127.0.0.1"},
+                          dir.path(), std::chrono::seconds(20));
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
+nlohmann::json tls_load(const TempDir& dir, const std::string& command, const std::string& target,
+                        const std::vector<std::string>& extra, int expect_code) {
+  const std::string path = dir.file(command + "-tls.json");
+  std::vector<std::string> argv{connperf(), command, "--tls", target, "-q", "--json", path};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  const RunResult r = run(argv, dir.path(), std::chrono::seconds(60));
+  EXPECT_EQ(r.code, expect_code) << r.err;
+  return read_json(path)["summary"];
+}
+
+OpensslWww::OpensslWww(const TempDir& dir)
+    : certs_(dir, "s_server"),
+      proc_({"/usr/bin/openssl", "s_server", "-www", "-accept", "127.0.0.1:0", "-cert",
+             certs_.cert, "-key", certs_.key},
+            dir.path()) {
+  static const std::regex accept_re(R"(ACCEPT \S+:(\d+))");
+  std::smatch m;
+  std::string out;
+  if (poll_until([&] { return std::regex_search(out = proc_.out(), m, accept_re); },
+                 std::chrono::seconds(10)))
+    target_ = "127.0.0.1:" + m[1].str();
+  EXPECT_FALSE(target_.empty()) << proc_.err();
+}
+
+OpensslWww::~OpensslWww() {
+  proc_.signal(SIGTERM);
+  proc_.wait(std::chrono::seconds(10));
+}
+
 }  // namespace connperf::test

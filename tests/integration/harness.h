@@ -138,4 +138,30 @@ void expect_ab_complete(const RunResult& r, int requests);
 // DESIGN.md section 3: accepted == rst + fin + closed_by_server + errors + active.
 void expect_server_invariant(const nlohmann::json& summary);
 
+// A self-signed P-256 certificate for localhost and 127.0.0.1 in `dir`, made by the openssl
+// command (files TAG-cert.pem and TAG-key.pem).
+struct CertFiles {
+  std::string cert, key;
+  explicit CertFiles(const TempDir& dir, const std::string& tag = "peer");
+};
+
+// `connperf COMMAND --tls TARGET EXTRA... -q --json FILE`, expecting exit `expect_code`: its
+// summary.
+nlohmann::json tls_load(const TempDir& dir, const std::string& command, const std::string& target,
+                        const std::vector<std::string>& extra, int expect_code = 0);
+
+// openssl s_server -www with a fresh certificate on a loopback port it prints
+// ("ACCEPT 127.0.0.1:PORT"); stopped by its PID when this goes.
+class OpensslWww {
+ public:
+  explicit OpensslWww(const TempDir& dir);
+  ~OpensslWww();
+  const std::string& target() const { return target_; }  // "" when it did not start
+
+ private:
+  CertFiles certs_;
+  Process proc_;
+  std::string target_;
+};
+
 }  // namespace connperf::test

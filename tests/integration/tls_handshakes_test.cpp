@@ -20,28 +20,9 @@ using nlohmann::json;
 
 std::uint64_t u64(const json& j, const char* key) { return j.at(key).get<std::uint64_t>(); }
 
-// A self-signed P-256 certificate for localhost and 127.0.0.1, made by the openssl command.
-struct CertFiles {
-  std::string cert, key;
-  explicit CertFiles(const TempDir& dir, const std::string& tag = "peer")
-      : cert(dir.file(tag + "-cert.pem")), key(dir.file(tag + "-key.pem")) {
-    const RunResult r = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                             "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-                             "-days", "2", "-subj", "/CN=localhost", "-addext",
-                             "subjectAltName=DNS:localhost,IP:127.0.0.1"},
-                            dir.path(), 20s);
-    EXPECT_EQ(r.code, 0) << r.err;
-  }
-};
-
 json crr_tls(const TempDir& dir, const std::string& target, std::vector<std::string> extra,
              int expect_code = 0) {
-  const std::string path = dir.file("crr-tls.json");
-  std::vector<std::string> argv{connperf(), "crr", "--tls", target, "-q", "--json", path};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  const RunResult r = run(argv, dir.path(), 60s);
-  EXPECT_EQ(r.code, expect_code) << r.err;
-  return read_json(path)["summary"];
+  return tls_load(dir, "crr", target, extra, expect_code);
 }
 
 // Client and server agree exactly: every attempt completed, every completed connection is a
@@ -161,16 +142,9 @@ TEST(TlsPeers, OpensslReconnectResumes) {
 // openssl s_server -www as the origin, on a port it prints ("ACCEPT 127.0.0.1:PORT").
 TEST(TlsPeers, CrrAgainstOpensslServer) {
   TempDir dir;
-  const CertFiles files(dir);
-  Process origin({"/usr/bin/openssl", "s_server", "-www", "-accept", "127.0.0.1:0", "-cert",
-                  files.cert, "-key", files.key},
-                 dir.path());
-  static const std::regex accept_re(R"(ACCEPT \S+:(\d+))");
-  std::smatch m;
-  std::string out;
-  ASSERT_TRUE(poll_until([&] { return std::regex_search(out = origin.out(), m, accept_re); }, 10s))
-      << origin.err();
-  const std::string target = "127.0.0.1:" + m[1].str();
+  const OpensslWww origin(dir);
+  ASSERT_FALSE(origin.target().empty());
+  const std::string& target = origin.target();
   const json v13 = crr_tls(dir, target, {"--tls-version", "1.3", "-n", "200", "-c", "4"});
   EXPECT_EQ(u64(v13, "completed"), 200u) << v13["errors"].dump();
   EXPECT_EQ(v13["tls"]["version"], "TLSv1.3");
@@ -178,8 +152,6 @@ TEST(TlsPeers, CrrAgainstOpensslServer) {
                                          "-c", "1", "--close-notify"});
   EXPECT_EQ(u64(v12, "completed"), 200u) << v12["errors"].dump();
   EXPECT_EQ(u64(v12["tls"], "resumed"), 199u) << v12["tls"].dump();
-  origin.signal(SIGTERM);
-  origin.wait(10s);
 }
 
 // One line on stderr, exit 2, and nothing reached the target.
@@ -197,11 +169,13 @@ TEST(TlsCli, BadInputExitsTwoBeforeAnyConnection) {
        files.key},
       {"server", "--tls", "--listen", "127.0.0.1:0", "--cert", files.cert, "--key", other.key},
       {"server", "--tls", "--listen", "127.0.0.1:0", "--cert", files.cert},
-      {"server", "--tls", "--listen", "127.0.0.1:0", "--model", "thread"},
+      {"rr", "--tls", "--groups", "nope", target.target()},
+      {"cc", "--tls", "--ciphers", "nope", target.target()},
+      {"cc", "--resume", "1", target.target()},
   };
   for (std::vector<std::string> args : bad) {
+    args.insert(args.end(), {args[0] == "cc" ? "--hold" : "-d", "1"});
     args.insert(args.begin(), connperf());
-    args.insert(args.end(), {"-d", "1"});
     const RunResult r = run(args, dir.path(), 20s);
     const std::string line = fmt::format("{}", fmt::join(args, " "));
     EXPECT_EQ(r.code, 2) << line << "\n" << r.err;

@@ -6,7 +6,11 @@
 #   nginx.sh stop DIR                   stop the nginx whose pid is in DIR/nginx.pid, wait until gone
 #
 # Every request gets `200` with the body "Ok\n"; with ROOT, the files in ROOT are served
-# instead (connperf --object's sizes: files named 1k, 64k, ... made with head -c). Works as root with Debian's nginx-light
+# instead (connperf --object's sizes: files named 1k, 64k, ... made with head -c). With TLS_CERT
+# and TLS_KEY set (PEM files), the listener speaks TLS 1.2 and 1.3 with a session cache and
+# tickets, and each request is logged to DIR/access.log as "$ssl_protocol $ssl_session_reused"
+# ("r": resumed, "." full); KEEPALIVE_REQUESTS sets the requests per connection (default 100000).
+# Works as root with Debian's nginx-light
 # (/usr/sbin/nginx, override with $NGINX). Waits are bounded (5 s to start, 10 s to stop).
 set -u
 
@@ -64,6 +68,18 @@ start() {
   local user_line=""
   [ "$(id -u)" -eq 0 ] && user_line="user root;"
 
+  local access_line="access_log off;" ssl_flag="" ssl_lines=""
+  if [ -n "${TLS_CERT:-}" ]; then
+    [ -r "$TLS_CERT" ] && [ -r "${TLS_KEY:-}" ] || die "TLS_CERT and TLS_KEY must be readable files"
+    access_line="log_format tls '\$ssl_protocol \$ssl_session_reused'; access_log $dir/access.log tls;"
+    ssl_flag=" ssl"
+    ssl_lines="        ssl_certificate $TLS_CERT;
+        ssl_certificate_key $TLS_KEY;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:SSL:1m;
+        ssl_session_tickets on;"
+  fi
+
   cat >"$dir/nginx.conf" <<EOF
 # Written by tests/peers/nginx.sh
 $user_line
@@ -80,10 +96,10 @@ events {
 }
 
 http {
-    access_log off;
+    $access_line
     server_tokens off;
     default_type text/plain;
-    keepalive_requests 100000;
+    keepalive_requests ${KEEPALIVE_REQUESTS:-100000};
     keepalive_timeout 65;
 
     client_body_temp_path $dir/tmp/client_body;
@@ -93,7 +109,8 @@ http {
     scgi_temp_path        $dir/tmp/scgi;
 
     server {
-        listen 127.0.0.1:$port reuseport backlog=4096;
+        listen 127.0.0.1:$port reuseport backlog=4096$ssl_flag;
+$ssl_lines
         location / {
             $location
         }

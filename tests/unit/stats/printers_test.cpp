@@ -67,11 +67,13 @@ TEST(Printers, TlsSummaryNamesHandshakesAndWhatTheyNegotiated) {
   s.tls_resumed = 6;
   s.tls_us.record(900);
   s.errors[static_cast<std::size_t>(ErrorKind::NotTls)] = 0;
+  s.tls_alerts[40] = 3;  // handshake_failure, as the peer sent it
   const TlsNames names{"TLSv1.3", "TLS_AES_256_GCM_SHA384", "x25519"};
   nlohmann::json j = crr_summary_json(s, 0, 1.0);
   add_tls_summary(j, s, names);
   EXPECT_EQ(j["tls"], (nlohmann::json{{"full", 4}, {"resumed", 6}, {"version", "TLSv1.3"},
-                                      {"cipher", "TLS_AES_256_GCM_SHA384"}, {"group", "x25519"}}));
+                                      {"cipher", "TLS_AES_256_GCM_SHA384"}, {"group", "x25519"},
+                                      {"alerts", {{"handshake failure", 3}}}}));
   EXPECT_EQ(j["latency_us"]["tls"]["count"], 1);
   EXPECT_TRUE(j["histograms"].contains("tls"));
   EXPECT_TRUE(j["errors"].contains("not_tls"));
