@@ -107,7 +107,7 @@ void add_suite(CLI::App& app, SuiteOptions& o) {
   c.add_flag("--tls", o.tls, "the HTTPS tests (7.6 to 7.9): every load speaks TLS (the target, or "
                              "the lab's server, too)");
   c.add_option("--objects", o.objects,
-               "SIZE|LIST|mix:SIZE=W,…: the objects crr and rr ask for (--object); the target "
+               "SIZE|LIST|mix:SIZE=W,...: the objects crr and rr ask for (--object); the target "
                "serves them as files named like 1k (RFC 9411: 1 to 64 KB for 7.2)");
   c.add_option("--tests", o.tests, "a subset, in order: cps,throughput,latency,concurrency");
   c.add_option("--ramp-up", o.ramp_up, "SECONDS each test's load rises")->type_name("SECONDS");
