@@ -61,37 +61,48 @@ run::SuiteSettings settings(const SuiteOptions& o) {
 run::Args placed(run::Args args, const run::Args& where, const SuiteOptions& o) {
   args.insert(args.begin() + 1, where.begin(), where.end());
   if (args[0] == "cc") return args;
-  args.insert(args.begin() + 1, {"-t", std::to_string(o.threads)});
+  if (std::find(args.begin(), args.end(), "-t") == args.end())
+    args.insert(args.begin() + 1, {"-t", std::to_string(o.threads)});
   if (!o.objects.empty()) args.insert(args.end(), {"--object", o.objects});
   return args;
 }
 
-// --objects' sizes as server --body takes them (the lab's server serves what the loads ask).
-std::string body_of(const std::string& objects) {
+// --objects' sizes, each by its name ("1k": its path, and the file a static server needs).
+std::vector<std::string> sizes_of(const std::string& objects) {
   proto::ObjectSet set;
   if (const std::string why = proto::parse_object_set(objects, true, set); !why.empty())
     throw UsageError("--objects: " + why);
+  std::vector<std::string> names;
+  for (const std::uint64_t size : set.sizes) names.push_back(proto::object_name(size));
+  return names;
+}
+
+// The sizes as server --body takes them (the lab's server serves what the loads ask).
+std::string body_of(const std::string& objects) {
   std::string body;
-  for (const std::uint64_t size : set.sizes) body += (body.empty() ? "" : ",") + proto::object_name(size);
+  for (const std::string& name : sizes_of(objects)) body += (body.empty() ? "" : ",") + name;
   return body;
 }
 
-// The target answers before the suite starts: three connections, each with its request.
-void probe(const run::SuitePlan& plan, const std::string& target, bool tls, StopSignals& signals) {
+// The target answers before the suite starts: three connections, each with its request, and
+// with --objects one for each size (one thread asks for them in turn).
+void probe(const run::SuitePlan& plan, const SuiteOptions& o, const std::string& target,
+           StopSignals& signals) {
   nlohmann::json doc;
-  run::Args args{"crr", "-n", "3", "--timeout", "2s"};  // with --objects: of those sizes
-  if (tls) args.push_back("--tls");
+  const std::size_t n = std::max<std::size_t>(3, o.objects.empty() ? 0 : sizes_of(o.objects).size());
+  run::Args args{"crr", "-t", "1", "-n", std::to_string(n), "--timeout", "2s"};
+  if (o.tls) args.push_back("--tls");
   run::Prepared p = plan.prepare(plan.place(args));
   p.plan.out = {};
   p.plan.out.silent = true;
   p.plan.out.keep = &doc;
   run::drive(*p.job, p.plan, signals);
-  if (doc["summary"].value("completed", 0) != 3)
+  if (doc["summary"].value("completed", std::size_t{0}) != n)
     throw RunError(fmt::format(
-        "suite: {} did not answer 3 of 3 requests: the suite needs an HTTP/1.1 server there "
-        "answering GET /{} (connperf server --body, or nginx with a default page and, with "
-        "--objects, files of those sizes)",
-        target, tls ? " over TLS" : ""));
+        "suite: {} did not answer {} of {} requests: the suite needs an HTTP/1.1 server there "
+        "answering GET /{}{} (connperf server, or nginx with a default page)",
+        target, doc["summary"].value("completed", std::size_t{0}), n, o.objects.empty() ? "" : "SIZE",
+        o.tls ? " over TLS" : ""));
 }
 
 }  // namespace
@@ -131,7 +142,10 @@ void add_suite(CLI::App& app, SuiteOptions& o) {
 
 int run_suite(const SuiteOptions& o) {
   if (o.target.empty() == o.lab.empty()) throw UsageError("suite: give a TARGET or --lab NAME");
-  if (!o.objects.empty()) body_of(o.objects);  // a bad spec is a usage error before anything
+  if (!o.objects.empty()) {  // a bad spec is a usage error before anything; the sizes it needs
+    const std::string sizes = body_of(o.objects);
+    if (!o.out.quiet) fmt::print(o.out.human(), "suite: the target serves GET /SIZE for {}\n", sizes);
+  }
   run::SuitePlan plan;
   plan.tests = chosen_tests(o);
   plan.phases = settings(o);
@@ -162,7 +176,7 @@ int run_suite(const SuiteOptions& o) {
                              {"max_p99", plan.phases.max_p99}}},
                  {"threads", o.threads}, {"tls", o.tls},
                  {"objects", o.objects.empty() ? nlohmann::json() : nlohmann::json(o.objects)}};
-  probe(plan, target, o.tls, signals);
+  probe(plan, o, target, signals);
   const int code = run::run_suite(plan, o.out.settings(), signals);
   if (srv) {
     srv->stop();

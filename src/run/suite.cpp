@@ -108,7 +108,11 @@ json run_test(const SuitePlan& plan, const SuiteTest& t, const OutputSettings& s
   double rate = 0;
   if (t.search) rate = searched_rate(plan, t, settings, test);
   if (const auto it = rates.find(t.share_of); it != rates.end()) rate = it->second * t.share;
-  if (test.value("interrupted", false)) return test;
+  if (test.value("interrupted", false)) {  // a signal cut the search: no load, no verdict
+    test["verdict"] = {{"pass", false}, {"reason", "interrupted"}};
+    test["kpis"] = json::object();
+    return test;
+  }
   if ((t.search || (!t.share_of.empty() && t.share_needed)) && rate <= 0) {
     test["verdict"] = {{"pass", false}, {"reason", "no rate held the RFC's error bound (0.001%)"}};
     test["kpis"] = json::object();

@@ -3,7 +3,10 @@
 // byte counted; the searched tests' NDR <= PDR <= the maximum carried; the load that follows a search runs at the rate found; the suite's
 // verdict and exit code follow the tests'; the report page shows the KPI table and each test's
 // charts in headless Chromium. Bad input is refused before any load.
+#include <algorithm>
 #include <cmath>
+#include <csignal>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -138,12 +141,51 @@ TEST(SuiteIntegration, RefusesBadInputBeforeAnyLoad) {
            {{target, "--tests", "latency"}, 2, "name cps before it"},
            {{target, "--tests", "cps,speed"}, 2, "'speed' is none of"},
            {{target, "--sustain", "0"}, 2, "--sustain"},
-           {{target, "-q"}, 1, "did not answer 3 of 3 requests"},
+           {{target, "-q"}, 1, "did not answer 0 of 3 requests"},
+           {{target, "--objects", "1k,3x"}, 2, "--objects"},
        }) {
     const RunResult r = suite(dir, c.args);
     EXPECT_EQ(r.code, c.code) << r.err;
     EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
   }
+}
+
+// The target is checked first for every object size the loads will ask for: one it lacks
+// stops the suite before any test (exit 1, one line).
+TEST(SuiteIntegration, ChecksTheTargetServesEveryObjectSizeFirst) {
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "-t", "1", "--body", "1k,2k,4k"});
+  const RunResult r = suite(dir, {server.target(), "--objects", "1k,2k,4k,8k", "-q", "--json",
+                                  dir.file("none.json")});
+  server.stop();
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("did not answer 3 of 4 requests"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// Ctrl-C during the second test's search: the document says what ran, that test marked
+// interrupted, and no test after it started.
+TEST(SuiteIntegration, CtrlCWritesWhatRanMarkedInterrupted) {
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "-t", "1"});
+  std::vector<std::string> argv{connperf(), "suite", "rfc9411", server.target(), "--tests",
+                                "concurrency,throughput,cps", "--connections", "100", "--json",
+                                dir.file("cut.json")};
+  argv.insert(argv.end(), {"--ramp-up", "1", "--sustain", "1", "--ramp-down", "1",
+                           "--search-step", "1", "-q"});
+  Process suite_run(argv, dir.path());
+  ASSERT_TRUE(poll_until([&] { return suite_run.out().find("7.3 HTTP throughput") != std::string::npos; },
+                         60s)) << suite_run.err();
+  std::this_thread::sleep_for(500ms);
+  suite_run.signal(SIGINT);
+  EXPECT_EQ(suite_run.wait(20s), 3) << suite_run.err();
+  server.stop();
+  const json doc = read_json(dir.file("cut.json"));
+  EXPECT_EQ(doc["interrupted"], true);
+  EXPECT_EQ(doc["summary"]["interrupted"], true);
+  ASSERT_EQ(doc["tests"].size(), 2u);
+  EXPECT_EQ(doc["tests"][1]["interrupted"], true);
+  EXPECT_EQ(doc["tests"][1]["verdict"]["pass"], false);
 }
 
 }  // namespace
