@@ -148,7 +148,7 @@ int run_suite(const SuiteOptions& o) {
   }
   run::SuitePlan plan;
   plan.tests = chosen_tests(o);
-  plan.phases = settings(o);
+  plan.settings = settings(o);
   plan.html = o.html;
   StopSignals signals;
   std::unique_ptr<server::ServerEngine> srv;
@@ -171,9 +171,9 @@ int run_suite(const SuiteOptions& o) {
   plan.prepare = [](const run::Args& a) { return prepare_load(a, false); };
   plan.search = [&](const run::Args& a) { return prepare_search(a, signals); };
   plan.config = {{"suite", o.suite}, {"target", target}, {"lab", o.lab.empty() ? nlohmann::json() : nlohmann::json(o.lab)},
-                 {"phases", {{"ramp_up", plan.phases.ramp_up}, {"sustain", plan.phases.sustain},
-                             {"ramp_down", plan.phases.ramp_down}, {"search_step", plan.phases.search_step},
-                             {"max_p99", plan.phases.max_p99}}},
+                 {"phases", {{"ramp_up", plan.settings.ramp_up}, {"sustain", plan.settings.sustain},
+                             {"ramp_down", plan.settings.ramp_down}, {"search_step", plan.settings.search_step},
+                             {"max_p99", plan.settings.max_p99}}},
                  {"threads", o.threads}, {"tls", o.tls},
                  {"objects", o.objects.empty() ? nlohmann::json() : nlohmann::json(o.objects)}};
   probe(plan, o, target, signals);

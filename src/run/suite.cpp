@@ -77,7 +77,7 @@ std::string row(const json& t) {
 double searched_rate(const SuitePlan& plan, const SuiteTest& t, OutputSettings settings, json& test) {
   json doc;
   settings.keep = &doc;
-  const Args args = plan.place(search_args(t, plan.phases));
+  const Args args = plan.place(search_args(t, plan.settings));
   test["search_command_line"] = joined(args);
   run_search(plan.search(args), settings);
   test["search"] = doc["summary"]["search"];
@@ -88,7 +88,7 @@ double searched_rate(const SuitePlan& plan, const SuiteTest& t, OutputSettings s
 // The test's load at `rate` (0: its own), driven to the end; its result document.
 json run_at(const SuitePlan& plan, const SuiteTest& t, double rate, const OutputSettings& settings,
             StopSignals& signals) {
-  const Args args = plan.place(test_args(t, plan.phases, rate));
+  const Args args = plan.place(test_args(t, plan.settings, rate));
   json doc;
   Prepared p = plan.prepare(args);
   p.plan.out = settings;
@@ -96,6 +96,13 @@ json run_at(const SuitePlan& plan, const SuiteTest& t, double rate, const Output
   drive(*p.job, p.plan, signals);
   doc["command_line"] = joined(args);
   return doc;
+}
+
+// A test that ran no load: failed, with the reason.
+json unjudged(json test, const char* reason) {
+  test["verdict"] = {{"pass", false}, {"reason", reason}};
+  test["kpis"] = json::object();
+  return test;
 }
 
 // Runs one test: its search (or the rate an earlier test found), then its load in phases. A
@@ -108,16 +115,10 @@ json run_test(const SuitePlan& plan, const SuiteTest& t, const OutputSettings& s
   double rate = 0;
   if (t.search) rate = searched_rate(plan, t, settings, test);
   if (const auto it = rates.find(t.share_of); it != rates.end()) rate = it->second * t.share;
-  if (test.value("interrupted", false)) {  // a signal cut the search: no load, no verdict
-    test["verdict"] = {{"pass", false}, {"reason", "interrupted"}};
-    test["kpis"] = json::object();
-    return test;
-  }
-  if ((t.search || (!t.share_of.empty() && t.share_needed)) && rate <= 0) {
-    test["verdict"] = {{"pass", false}, {"reason", "no rate held the RFC's error bound (0.001%)"}};
-    test["kpis"] = json::object();
-    return test;
-  }
+  if (test.value("interrupted", false))  // a signal cut the search: no load, no verdict
+    return unjudged(std::move(test), "interrupted");
+  if ((t.search || (!t.share_of.empty() && t.share_needed)) && rate <= 0)
+    return unjudged(std::move(test), "no rate held the RFC's error bound (0.001%)");
   json doc, attempts = json::array();
   for (int left = t.search ? 3 : 1; left > 0; --left, rate *= 0.9) {
     rate = std::round(rate);  // the rate as --rate says it

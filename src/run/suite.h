@@ -42,7 +42,7 @@ struct SuiteSettings {
 struct SuitePlan {
   std::string suite = "rfc9411";
   std::vector<SuiteTest> tests;
-  SuiteSettings phases;
+  SuiteSettings settings;  // phases, search steps
   nlohmann::json config;
   std::string html;  // -o FILE: the report page; "" = none
   // A test's load placed where it runs: with the target (and the lab's namespace, threads).
