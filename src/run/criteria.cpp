@@ -44,7 +44,7 @@ const Vocabulary& vocabulary(Judged what) {
   static const Vocabulary crr{
       "crr", "/started", "/error_total", "cps", "concurrency",
       {{"started", Unit::Count}, {"completed", Unit::Count}, {"aborted", Unit::Count},
-       {"cps", Unit::Count}},
+       {"cps", Unit::Count}, {"goodput_bytes_per_s", Unit::Count}},
       true,
       {{"errors<0.001%", "RFC 9411 7.2.3.3 a"},
        {"resets<0.001%", "RFC 9411 7.2.3.3 b"},
@@ -53,7 +53,7 @@ const Vocabulary& vocabulary(Judged what) {
   static const Vocabulary rr{
       "rr", "/started", "/error_total", "qps", "connections",
       {{"started", Unit::Count}, {"completed", Unit::Count}, {"requests", Unit::Count},
-       {"aborted", Unit::Count}, {"qps", Unit::Count}},
+       {"aborted", Unit::Count}, {"qps", Unit::Count}, {"goodput_bytes_per_s", Unit::Count}},
       true,
       {{"errors<0.001%", "RFC 9411 7.4.3.3 a"},
        {"resets<0.001%", "RFC 9411 7.4.3.3 b"},
@@ -175,7 +175,11 @@ bool resolve(const Vocabulary& v, std::string_view item, std::string_view metric
     c.figure = fmt::format("/latency_us/{}/{}", phase, key);
     return true;
   }
-  const std::string_view name = metric == "rate" && v.rate ? std::string_view(v.rate) : metric;
+  // Aliases: the run's rate by its own name, goodput (body bytes per second, RFC 9411's
+  // throughput with --object) by its summary key.
+  const std::string_view name = metric == "rate" && v.rate ? std::string_view(v.rate)
+                                : metric == "goodput"      ? std::string_view("goodput_bytes_per_s")
+                                                           : metric;
   for (const auto& [figure, unit] : v.figures)
     if (name == figure) {
       c.kind = Kind::Value;

@@ -6,7 +6,8 @@
 //   OP        := "<" | "<=" | ">" | ">="
 //   METRIC    := "errors" | CAUSE["s"] | "lost"                    shares:  VALUE is N% or a fraction
 //              | ("p50"|"p90"|"p99"|"p99.9"|"max"|"mean")["." PHASE]  latency: VALUE has a unit
-//              | "cps" | "qps" | "rate" | a count of the summary     figures: VALUE may end in k, M
+//              | "cps" | "qps" | "rate" | "goodput"                 figures: VALUE may end in k, M
+//              | a count of the summary
 //              | ("cps"|"qps"|"rate"|"concurrency") ".deviation"     the largest distance of an
 //                                                                   interval's figure from the mean
 #pragma once

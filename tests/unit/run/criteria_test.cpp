@@ -49,8 +49,17 @@ TEST(Criteria, EachCommandHasItsOwnFigures) {
   EXPECT_EQ(cc[1].per, "/established");
   EXPECT_EQ(cc[2].figure, "/survived");
   EXPECT_DOUBLE_EQ(cc[3].bound, 2);
-  for (const char* bad : {"qps>1", "lost<1%"})
+  // --object: goodput (body bytes/s) and the causes a wrong object is counted under
+  const auto objects = parse_criteria("goodput>=1M,status<0.1%,body_short<=0,body_long<=0",
+                                      Judged::Rr);
+  EXPECT_EQ(objects[0].figure, "/goodput_bytes_per_s");
+  EXPECT_DOUBLE_EQ(objects[0].bound, 1e6);
+  EXPECT_EQ(objects[1].figure, "/errors/status");
+  EXPECT_EQ(objects[2].figure, "/errors/body_short");
+  EXPECT_EQ(parse_criteria("goodput_bytes_per_s>1", Judged::Crr)[0].figure, "/goodput_bytes_per_s");
+  for (const char* bad : {"qps>1", "lost<1%", "body<1%"})
     EXPECT_THROW(parse_criteria(bad, Judged::Crr), run::UsageError) << bad;
+  EXPECT_THROW(parse_criteria("goodput>1", Judged::Cc), run::UsageError);
   for (const char* bad : {"p99<5ms", "cps>1", "cps.deviation<5%"})
     EXPECT_THROW(parse_criteria(bad, Judged::Cc), run::UsageError) << bad;
 }
