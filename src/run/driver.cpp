@@ -182,7 +182,11 @@ int drive(Job& inner, const Plan& plan, StopSignals& signals) {
   std::uint64_t elapsed_ns[1] = {job.stop(signals, signalled) - t0};
   comm.max(elapsed_ns);  // the job lasted as long as its slowest rank
   const double elapsed = loop::seconds_from_ns(elapsed_ns[0]);
-  if (job.reports_last_interval() && elapsed - last_t >= plan.out.interval / 4) tick(elapsed);
+  // The run's tail gets its own row when it is long enough to say something; a run shorter than
+  // the first tick always gets one, so the table is never empty however fast the host.
+  if (job.reports_last_interval() && elapsed > 0 &&
+      (elapsed - last_t >= plan.out.interval / 4 || last_t == 0))
+    tick(elapsed);
   std::string text;
   job.summary(elapsed, text, out.document()["summary"]);
   out.text(text);
