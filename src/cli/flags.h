@@ -135,7 +135,8 @@ void add_kernel_counters_flag(CLI::App& c, OutputFlags& o);
 // `logged` false: the subcommand has no histogram to log yet, and says so (cc).
 void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged = true);
 // --log-connections FILE, --log-sample N, --tcp-info (crr, rr): a record per connection.
-void add_conn_log_flags(CLI::App& c, OutputFlags& o);
+// `server`: the server's help text (a record per accepted connection).
+void add_conn_log_flags(CLI::App& c, OutputFlags& o, bool server = false);
 
 // --netns NAME: the run's sockets live in network namespace NAME (as `ip netns exec NAME`).
 void add_netns_flag(CLI::App& c, std::string& netns);

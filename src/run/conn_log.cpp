@@ -58,6 +58,16 @@ std::string source_text(const sockaddr_in6& a) {
   return {};
 }
 
+void put_tcp_info(ConnLogFields& f, const stats::TcpInfoFields& t) {
+  f.put("rtt_us", t.rtt_us, t.valid);
+  f.put("rttvar_us", t.rttvar_us, t.valid);
+  f.put("retransmits", unsigned{t.retransmits}, t.valid);
+  f.put("total_retrans", t.total_retrans, t.valid);
+  f.put("snd_cwnd", t.snd_cwnd, t.valid);
+  f.put("lost", t.lost, t.valid);
+  f.put("tcp_state", unsigned{t.state}, t.valid);
+}
+
 bool ends_with_csv(const std::string& path) {
   return path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
 }
@@ -67,13 +77,22 @@ bool ends_with_csv(const std::string& path) {
 ConnLogWriter::ConnLogWriter(std::shared_ptr<stats::ConnLog> log, const load::Targets& targets,
                              const load::Phases& phases)
     : log_(std::move(log)), path_(log_->path()), csv_(ends_with_csv(path_)), phases_(phases) {
+  for (const auto& t : targets.targets) targets_.push_back(t.addr.to_string());
+  open_file();
+}
+
+ConnLogWriter::ConnLogWriter(std::shared_ptr<stats::ConnLog> log)
+    : log_(std::move(log)), path_(log_->path()), csv_(ends_with_csv(path_)), server_(true) {
+  open_file();
+}
+
+void ConnLogWriter::open_file() {
   // O_NONBLOCK: a FIFO without a reader fails here (ENXIO) instead of hanging, and a full one
   // stalls only the writer's poll.
   fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644));
   if (!fd_)
     throw UsageError(fmt::format("--log-connections: cannot write {}: {}", path_,
                                  std::strerror(errno)));
-  for (const auto& t : targets.targets) targets_.push_back(t.addr.to_string());
   batch_.resize(kConnLogBatch);
   if (csv_) format(stats::ConnRecord{}, Mode::CsvHeader);
 }
@@ -81,6 +100,7 @@ ConnLogWriter::ConnLogWriter(std::shared_ptr<stats::ConnLog> log, const load::Ta
 ConnLogWriter::~ConnLogWriter() { finish(); }
 
 void ConnLogWriter::start(std::uint64_t t0_ns) {
+  t0_ = t0_ns;
   epoch_at_t0_ = loop::epoch_seconds_at(t0_ns);
   thread_ = std::thread([this] { run(); });
 }
@@ -123,6 +143,7 @@ bool ConnLogWriter::drain_once() {
 }
 
 void ConnLogWriter::format(const stats::ConnRecord& r, Mode mode) {
+  if (server_) return format_server(r, mode);
   ConnLogFields f{buf_, mode == Mode::Json, mode == Mode::CsvHeader};
   f.put("start_us", r.start_ns / loop::kUs);
   f.put("time", fmt::format("{:.6f}", epoch_at_t0_ + loop::seconds_from_ns(r.start_ns)));
@@ -139,16 +160,27 @@ void ConnLogWriter::format(const stats::ConnRecord& r, Mode mode) {
   f.put("end", stats::conn_end_name(r.end), true, true);
   f.put("errno", r.sys_errno ? net::errno_name(r.sys_errno) : std::string(), r.sys_errno != 0,
         true);
-  if (log_->tcp_info()) {
-    const stats::TcpInfoFields& t = r.tcp;
-    f.put("rtt_us", t.rtt_us, t.valid);
-    f.put("rttvar_us", t.rttvar_us, t.valid);
-    f.put("retransmits", unsigned{t.retransmits}, t.valid);
-    f.put("total_retrans", t.total_retrans, t.valid);
-    f.put("snd_cwnd", t.snd_cwnd, t.valid);
-    f.put("lost", t.lost, t.valid);
-    f.put("tcp_state", unsigned{t.state}, t.valid);
-  }
+  if (log_->tcp_info()) put_tcp_info(f, r.tcp);
+  f.end();
+  if (mode != Mode::CsvHeader) ends_.push_back(buf_.size());
+}
+
+// A server's record: accepted at start_us from `peer` on `local`; its phases from the accept.
+void ConnLogWriter::format_server(const stats::ConnRecord& r, Mode mode) {
+  ConnLogFields f{buf_, mode == Mode::Json, mode == Mode::CsvHeader};
+  const std::uint64_t start = r.start_ns > t0_ ? r.start_ns - t0_ : 0;
+  f.put("start_us", start / loop::kUs);
+  f.put("time", fmt::format("{:.6f}", epoch_at_t0_ + loop::seconds_from_ns(start)));
+  f.put("worker", unsigned{r.worker});
+  f.put("peer", source_text(r.source), r.source.sin6_family != AF_UNSPEC, true);
+  f.put("local", source_text(r.local), r.local.sin6_family != AF_UNSPEC, true);
+  f.put("tls_us", r.tls_us, r.tls_us != stats::kNoLatency);
+  f.put("first_byte_us", r.ttfb_us, r.ttfb_us != stats::kNoLatency);
+  f.put("response_us", r.ttlb_us, r.ttlb_us != stats::kNoLatency);
+  f.put("duration_us", (r.end_ns - std::min(r.end_ns, r.start_ns)) / loop::kUs);
+  f.put("requests", r.requests);
+  f.put("end", stats::conn_end_name(r.end), true, true);
+  if (log_->tcp_info()) put_tcp_info(f, r.tcp);
   f.end();
   if (mode != Mode::CsvHeader) ends_.push_back(buf_.size());
 }

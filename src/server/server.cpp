@@ -12,6 +12,7 @@
 #include "loop/worker_pool_impl.h"
 #include "net/socket.h"
 #include "server/blocking.h"
+#include "server/conn_note.h"
 #include "server/conn_state.h"
 #include "server/peer_counter.h"
 #include "server/replies.h"
@@ -74,6 +75,7 @@ struct Conn {
   ConnState state = ConnState::Free;
   Interest interest = Interest::In;  // what epoll has; changed by transition() only
   Last last = Last::None;            // the reply that ends the connection, sent after the rest
+  bool logged = false;               // --log-connections: this one has a ConnNote (padding byte)
   std::uint16_t last_sent = 0;
   std::uint32_t owed = 0;            // keep-alive reply bytes not yet sent
   // --body: object reply bytes queued, not yet sent. A read queues at most kRepliesPerBurst
@@ -116,7 +118,8 @@ enum class Sent : std::uint8_t { All, Blocked, Ended };
 class ServerWorker final : public loop::Handler {
  public:
   ServerWorker(Server& server, unsigned index)
-      : server_(server), spec_(server.spec_), objects_(server.objects_.get()) {
+      : server_(server), spec_(server.spec_), objects_(server.objects_.get()),
+        log_(server.spec_.log.get(), index, 0) {
     const std::string_view reply = spec_.mode == Mode::Crr ? kCrrReply : kHttpReply;
     reply_len_ = static_cast<std::uint32_t>(reply.size());
     for (std::uint32_t i = 0; i < kRepliesPerBurst; ++i) burst_.append(reply);
@@ -196,6 +199,7 @@ class ServerWorker final : public loop::Handler {
     c.gen = gen;
     c.listener = li;
     c.last_active = loop::now_ns();
+    if (log_.pick()) [[unlikely]] note_accept(id, peer);
     if (spec_.mode == Mode::Http) {
       http_[id].reset();
       if (objects_) [[unlikely]] http_[id].set_objects(objects_);
@@ -230,6 +234,7 @@ class ServerWorker final : public loop::Handler {
     switch (step.outcome) {
       case tls::Outcome::Done:
         count_handshake(st, c.ssl);
+        if (c.logged) notes_[id].tls_done = loop::now_ns();
         p.readable = p.to_eagain = true;  // the request may have come with the Finished
         transition(id, ConnState::Reading, Interest::In);
         return true;
@@ -338,7 +343,8 @@ class ServerWorker final : public loop::Handler {
     if (p.now == 0) p.now = loop::now_ns();
     c.last_active = p.now;
     if (!p.to_eagain && n < want) p.readable = false;
-    consume(id, n);
+    if (c.logged) [[unlikely]] consume_logged(id, n, p.now);
+    else consume(id, n);
     const bool owes = c.pending() > 0 || c.last != Last::None;
     // Our FIN is sent: a request can no longer be answered (a send would fail).
     if (c.state == ConnState::WriteShut && owes) return end(id, st.closed_by_server), false;
@@ -439,6 +445,7 @@ class ServerWorker final : public loop::Handler {
       }
       advance(c, static_cast<std::size_t>(r.value));
     }
+    if (c.logged) [[unlikely]] note_replied(id);
     if (c.out_off > 0) {
       c.out.clear();
       c.out_off = 0;
@@ -457,6 +464,7 @@ class ServerWorker final : public loop::Handler {
   void end(std::uint32_t id, stats::Counter& why) {
     Conn& c = conns_[id];
     why.add();
+    if (c.logged) [[unlikely]] log_end(id, why);
     tls::close(c.ssl, false);
     c.ssl = nullptr;
     if (c.fd >= 0) ::close(c.fd);
@@ -467,6 +475,33 @@ class ServerWorker final : public loop::Handler {
     --live_;
     acceptor_.connection_closed();
     if (draining_ && live_ == 0) loop_.stop();
+  }
+
+  // --log-connections: the paths of logged connections, out of line.
+  [[gnu::noinline]] void note_accept(std::uint32_t id, const net::SockAddr& peer) {
+    if (notes_.size() < conns_.size()) notes_.resize(conns_.size());
+    notes_[id].start(conns_[id].last_active, peer);
+    conns_[id].logged = true;
+  }
+
+  [[gnu::noinline]] void consume_logged(std::uint32_t id, std::size_t n, std::uint64_t now) {
+    const stats::Counter& requests = stats_[conns_[id].listener]->requests;
+    const std::uint64_t before = requests.get();
+    consume(id, n);
+    notes_[id].read(now, requests.get() - before);
+  }
+
+  [[gnu::noinline]] void note_replied(std::uint32_t id) {
+    ConnNote& n = notes_[id];
+    if (n.first_byte != 0 && n.replied == 0) n.sent(loop::now_ns());
+  }
+
+  [[gnu::noinline]] void log_end(std::uint32_t id, const stats::Counter& why) {
+    Conn& c = conns_[id];
+    c.logged = false;
+    stats::ConnRecord r = server_conn_record(notes_[id], loop::now_ns(), c.fd, c.listener,
+                                             server_conn_end(*stats_[c.listener], why));
+    log_.put(stats::ConnLogger::kNoSlot, c.fd, r);
   }
 
   void sweep_idle(std::uint64_t now) {
@@ -516,6 +551,8 @@ class ServerWorker final : public loop::Handler {
   std::vector<HttpReplyLoop> http_;  // http mode: one per connection slot
   std::vector<ObjectQueue> objq_;    // --body: per connection slot, grown as queue_object needs
   std::vector<std::uint32_t> free_;
+  stats::ConnLogger log_;         // --log-connections: off unless the spec has a log
+  std::vector<ConnNote> notes_;   // --log-connections: per connection slot, grown as logged
   PeerCounter peers_;
   std::string burst_;
   std::uint32_t reply_len_ = 0;
@@ -541,6 +578,7 @@ Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
   // good while the kernel still hands it connections (SO_REUSEPORT).
   if (spec_.max_connections && spec_.threads > spec_.max_connections)
     spec_.threads = static_cast<unsigned>(spec_.max_connections);
+  if (spec_.log) spec_.log->make_rings(spec_.threads, stats::ConnLog::kRingCapacity, false);
   for (unsigned i = 0; i < spec_.threads; ++i) pool_.add(std::make_unique<ServerWorker>(*this, i));
   pool_.pin(spec_.cpus);
 }
