@@ -224,14 +224,14 @@ void add_conn_log_flags(CLI::App& c, OutputFlags& o, bool server) {
              "rttvar_us, retransmits, total_retrans, snd_cwnd, lost, tcp_state)");
 }
 
-std::shared_ptr<stats::ConnLog> OutputFlags::conn_log(unsigned threads) const {
+std::shared_ptr<stats::ConnLog> OutputFlags::conn_log(unsigned threads, bool shared) const {
   if (log_connections.empty()) {
     if (log_sample != 1) throw UsageError("--log-sample: only with --log-connections FILE");
     if (tcp_info) throw UsageError("--tcp-info: only with --log-connections FILE");
     return nullptr;
   }
   return std::make_shared<stats::ConnLog>(log_connections, std::max(threads, 1u), log_sample,
-                                          tcp_info);
+                                          tcp_info, stats::ConnLog::kRingCapacity, shared);
 }
 
 void add_netns_flag(CLI::App& c, std::string& netns) {

@@ -123,7 +123,8 @@ struct OutputFlags {
   run::OutputSettings settings() const;  // validated as interval_seconds()
   // --log-connections: the rings for `threads` workers, nullptr without the flag; --log-sample
   // and --tcp-info alone are usage errors.
-  std::shared_ptr<stats::ConnLog> conn_log(unsigned threads) const;
+  // `shared`: rings forked worker processes push into (cc --processes).
+  std::shared_ptr<stats::ConnLog> conn_log(unsigned threads, bool shared = false) const;
   // Where the human-readable table goes: stderr when a JSON stream takes stdout.
   std::FILE* human() const noexcept { return run::OutputSettings{1, json, ndjson}.human(); }
 };

@@ -81,8 +81,10 @@ ConnLog::ConnLog(std::string path, unsigned workers, std::uint32_t sample, bool 
 ConnLog::~ConnLog() { free_rings(); }
 
 void ConnLog::free_rings() noexcept {
-  for (unsigned i = 0; i < workers_; ++i) rings_[i].~ConnRing();
-  if (map_) ::munmap(map_, map_bytes_);
+  if (map_) {  // a slice's rings are its parent's
+    for (unsigned i = 0; i < workers_; ++i) rings_[i].~ConnRing();
+    ::munmap(map_, map_bytes_);
+  }
   map_ = nullptr;
   rings_ = nullptr;
   workers_ = 0;
@@ -106,6 +108,14 @@ void ConnLog::make_rings(unsigned workers, std::size_t capacity, bool shared) {
   workers_ = workers;
 }
 
+std::shared_ptr<ConnLog> ConnLog::slice(unsigned first, unsigned count) const {
+  auto view = std::make_shared<ConnLog>(path_, 0, sample_, tcp_info_);
+  view->rings_ = rings_ + std::min(first, workers_);
+  view->workers_ = std::min(count, workers_ - std::min(first, workers_));
+  view->first_ = first_ + first;
+  return view;
+}
+
 std::uint64_t ConnLog::dropped() const noexcept {
   std::uint64_t n = 0;
   for (unsigned i = 0; i < workers_; ++i) n += rings_[i].dropped();
@@ -118,7 +128,7 @@ ConnLogger::ConnLogger(ConnLog* log, unsigned worker, std::size_t slots) {
   sources_.resize(slots);
   sample_ = log->sample();
   countdown_ = 1;  // the first connection is logged
-  worker_ = static_cast<std::uint8_t>(worker);
+  worker_ = static_cast<std::uint8_t>(log->first_worker() + worker);
   tcp_info_ = log->tcp_info();
 }
 

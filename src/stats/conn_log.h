@@ -126,6 +126,11 @@ class ConnLog {
   // Replaces the rings (before any worker or the writer starts): an engine that knows its
   // workers only once built (the server: its threads, or its connection slots).
   void make_rings(unsigned workers, std::size_t capacity, bool shared);
+  // A view of `count` of the rings from `first` (cc --processes: a forked worker process's
+  // share of rings made `shared`); its workers log as workers first... of the whole. The view
+  // owns nothing: the rings stay this log's, which must outlive it.
+  std::shared_ptr<ConnLog> slice(unsigned first, unsigned count) const;
+  unsigned first_worker() const noexcept { return first_; }
   const std::string& path() const noexcept { return path_; }
   ConnRing& ring(unsigned worker) noexcept { return rings_[worker]; }
   unsigned workers() const noexcept { return workers_; }
@@ -139,6 +144,7 @@ class ConnLog {
   std::string path_;
   ConnRing* rings_ = nullptr;  // in map_, followed by their records
   unsigned workers_ = 0;
+  unsigned first_ = 0;  // a slice's first worker
   void* map_ = nullptr;
   std::size_t map_bytes_ = 0;
   std::uint32_t sample_;
