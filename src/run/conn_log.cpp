@@ -14,6 +14,7 @@
 #include "loop/clock.h"
 #include "net/address.h"
 #include "net/error.h"
+#include "ranks/comm.h"
 #include "run/errors.h"
 #include "stats/format.h"
 
@@ -74,6 +75,14 @@ bool ends_with_csv(const std::string& path) {
 
 }  // namespace
 
+std::string rank_file(const std::string& path, unsigned rank) {
+  const std::size_t slash = path.find_last_of('/');
+  const std::size_t base = slash == std::string::npos ? 0 : slash + 1;
+  std::size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || dot <= base) dot = path.size();  // none, or a dot file's
+  return fmt::format("{}.rank{}{}", path.substr(0, dot), rank, path.substr(dot));
+}
+
 ConnLogWriter::ConnLogWriter(std::shared_ptr<stats::ConnLog> log, const load::Targets& targets,
                              const load::Phases& phases)
     : log_(std::move(log)), path_(log_->path()), csv_(ends_with_csv(path_)), phases_(phases) {
@@ -87,6 +96,8 @@ ConnLogWriter::ConnLogWriter(std::shared_ptr<stats::ConnLog> log)
 }
 
 void ConnLogWriter::open_file() {
+  if (const ranks::Comm& comm = ranks::world(); comm.size() > 1)
+    path_ = rank_file(path_, comm.rank());
   // O_NONBLOCK: a FIFO without a reader fails here (ENXIO) instead of hanging, and a full one
   // stalls only the writer's poll.
   fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644));
@@ -113,10 +124,17 @@ void ConnLogWriter::finish() {
 std::uint64_t ConnLogWriter::dropped() const noexcept { return log_->dropped() + lost_; }
 
 void ConnLogWriter::summarize(std::string& text, nlohmann::json& j) const {
-  j["log_records"] = written_;
-  j["log_dropped"] = dropped();
+  ranks::Comm& comm = ranks::world();
+  std::uint64_t counts[2] = {written_, dropped()};
+  comm.sum(counts);
+  j["log_records"] = counts[0];
+  j["log_dropped"] = counts[1];
+  const std::string where =
+      comm.size() == 1 ? path_
+                       : fmt::format("{} files, {} to {}", comm.size(), rank_file(log_->path(), 0),
+                                     rank_file(log_->path(), comm.size() - 1));
   text += fmt::format("connection log: {} records to {}, {} dropped\n",
-                      stats::format_count(written_), path_, stats::format_count(dropped()));
+                      stats::format_count(counts[0]), where, stats::format_count(counts[1]));
 }
 
 // Every record the workers pushed before finish() was called is taken after `last` is seen.

@@ -25,6 +25,11 @@
 
 namespace connperf::run {
 
+// Under mpirun every rank writes its own file: FILE with ".rankR" before its extension
+// (conn.ndjson: conn.rank0.ndjson, conn.rank1.ndjson, ...; a name without one gets it at the
+// end), so CSV stays CSV.
+std::string rank_file(const std::string& path, unsigned rank);
+
 class ConnLogWriter {
  public:
   static constexpr std::uint64_t kStallNs = 500'000'000;
@@ -43,7 +48,8 @@ class ConnLogWriter {
   void finish();                    // after the engine joined: the rest, then the thread ends
   std::uint64_t written() const noexcept { return written_; }  // after finish()
   std::uint64_t dropped() const noexcept;                      // after finish()
-  // summary.log_records and summary.log_dropped, and a line of text.
+  // summary.log_records and summary.log_dropped (summed over ranks: every rank calls it), and a
+  // line of text.
   void summarize(std::string& text, nlohmann::json& j) const;
 
  private:
