@@ -67,6 +67,7 @@ std::size_t ConnRing::pop(ConnRecord* out, std::size_t max) noexcept {
   const std::uint64_t tail = tail_.load(std::memory_order_relaxed);
   const std::uint64_t head = head_.load(std::memory_order_acquire);
   const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(head - tail, max));
+  if (n == 0) return 0;  // an idle ring's line stays the producer's (the server has many)
   for (std::size_t i = 0; i < n; ++i) out[i] = buf_[(tail + i) & mask_];
   tail_.store(tail + n, std::memory_order_release);
   return n;

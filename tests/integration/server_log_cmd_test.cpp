@@ -1,7 +1,8 @@
 // server --log-connections end to end, in every model: a record per accepted connection, the
 // records' ends against the server's counters (rst, fin, closed_by_server, errors), TCP_INFO on
-// loopback, every Nth with --log-sample, CSV, drops under a writer that cannot write (a FIFO
-// nobody reads, the fork model's children included), and an unwritable path before listening.
+// loopback, the TLS handshake's time, every Nth with --log-sample, CSV, drops under a writer
+// that cannot write (a FIFO nobody reads, the fork model's children included), and an
+// unwritable path before listening.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -132,6 +133,21 @@ TEST(ServerConnLogDrops, BlockedWriterDropsAndCounts) {
     EXPECT_EQ(s["log_records"].get<std::uint64_t>(), lines) << model;
     EXPECT_EQ(lines + s["log_dropped"].get<std::uint64_t>(), s["accepted"].get<std::uint64_t>())
         << model;
+  }
+}
+
+// --tls: the handshake's time, before the first request byte.
+TEST(ServerConnLogTls, HandshakeBeforeTheFirstByte) {
+  TempDir dir;
+  const std::string log = dir.file("tls.ndjson");
+  ServerProcess server(dir, {"-t", "1", "--tls", "--log-connections", log});
+  run_client(dir, {"crr", server.target(), "--tls", "-n", "20", "-c", "2"});
+  const nlohmann::json s = server.stop();
+  const auto records = server_records(log);
+  ASSERT_EQ(records.size(), s["accepted"].get<std::uint64_t>());
+  for (const auto& rec : records) {
+    ASSERT_TRUE(rec.contains("tls_us")) << rec;
+    EXPECT_LE(rec["tls_us"].get<std::uint64_t>(), rec["first_byte_us"].get<std::uint64_t>());
   }
 }
 
