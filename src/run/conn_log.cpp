@@ -198,6 +198,7 @@ void ConnLogWriter::format_server(const stats::ConnRecord& r, Mode mode) {
   f.put("duration_us", (r.end_ns - std::min(r.end_ns, r.start_ns)) / loop::kUs);
   f.put("requests", r.requests);
   f.put("end", stats::conn_end_name(r.end), true, true);
+  f.put("detail", stats::to_string(r.detail), r.detail != stats::EndDetail::None, true);
   if (log_->tcp_info()) put_tcp_info(f, r.tcp);
   f.end();
   if (mode != Mode::CsvHeader) ends_.push_back(buf_.size());

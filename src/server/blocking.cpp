@@ -29,6 +29,7 @@ constexpr std::uint64_t kDefaultThreads = 1024;
 constexpr std::uint64_t kDefaultChildren = 256;
 constexpr std::size_t kSlotRing = 1024;  // --log-connections: records per connection slot
 using loop::Phase;
+using Detail = stats::EndDetail;
 static_assert(std::atomic<Phase>::is_always_lock_free, "the phase is shared with forked children");
 
 }  // namespace
@@ -61,14 +62,14 @@ class BlockingConn {
     std::uint64_t last_active = loop::now_ns();
     for (;;) {
       const Phase phase = phase_.load();
-      if (phase == Phase::Stopping) return end(st_.closed_by_server);
+      if (phase == Phase::Stopping) return end(st_.closed_by_server, Detail::Stopped);
       if (phase == Phase::Draining && !write_shut_) {
         write_shut_ = true;
         net::shutdown_write(fd_.get());
       }
       if (!buffered() && !wait_readable()) {
         if (loop::now_ns() - last_active >= spec_.idle_timeout_ns)
-          return end(st_.closed_by_server);
+          return end(st_.closed_by_server, Detail::IdleTimeout);
         continue;
       }
       const net::Result r = ssl_ ? tls::read_some(ssl_, buf_, sizeof buf_)
@@ -103,16 +104,18 @@ class BlockingConn {
     if (!ssl_) return end(st_.errors), false;
     const std::uint64_t start = loop::now_ns();
     for (;;) {
-      if (phase_.load() == Phase::Stopping) return end(st_.closed_by_server), false;
+      if (phase_.load() == Phase::Stopping)
+        return end(st_.closed_by_server, Detail::Stopped), false;
       const tls::Step step = tls::handshake(ssl_);
       if (step.outcome == tls::Outcome::Done) {
         if (log_.ring) note_.tls_done = loop::now_ns();
         return count_handshake(st_, ssl_), true;
       }
-      if (step.outcome == tls::Outcome::Failed) return end(handshake_failure(st_, step)), false;
+      if (step.outcome == tls::Outcome::Failed)
+        return end(handshake_failure(st_, step), Detail::TlsFailed), false;
       if (!wait_for(step.outcome == tls::Outcome::WantRead ? POLLIN : POLLOUT) &&
           loop::now_ns() - start >= spec_.idle_timeout_ns)
-        return end(st_.closed_by_server), false;
+        return end(st_.closed_by_server, Detail::IdleTimeout), false;
     }
   }
 
@@ -141,6 +144,13 @@ class BlockingConn {
     st_.requests.add();
   }
 
+  void log_end(const stats::Counter& why, Detail detail) {
+    note_.detail = detail;
+    const std::uint8_t end = server_conn_end(st_, why);
+    push_server_record(log_, note_, fd_.get(), listener_, end,
+                       end_detail(note_, end, last_, write_shut_));
+  }
+
   void respond_logged(std::size_t n, std::uint64_t now) {
     const std::uint64_t before = st_.requests.get();
     respond(n);
@@ -164,13 +174,14 @@ class BlockingConn {
     std::size_t sent = 0;
     std::uint64_t progress = loop::now_ns();
     while (sent < data.size()) {
-      if (phase_.load() == Phase::Stopping) return end(st_.closed_by_server), false;
+      if (phase_.load() == Phase::Stopping)
+        return end(st_.closed_by_server, Detail::Stopped), false;
       const char* from = data.data() + sent;
       const net::Result r = ssl_ ? tls::send_some(ssl_, from, data.size() - sent)
                                  : net::send_some(fd_.get(), from, data.size() - sent);
       if (r.err == net::Err::WouldBlock) {
         if (loop::now_ns() - progress >= spec_.idle_timeout_ns)
-          return end(st_.closed_by_server), false;
+          return end(st_.closed_by_server, Detail::IdleTimeout), false;
         wait_for(POLLOUT);
         continue;
       }
@@ -182,9 +193,10 @@ class BlockingConn {
   }
 
 
-  void end(stats::Counter& why) {
+  // `detail`: why, beyond the counter, where only the caller knows (--log-connections).
+  void end(stats::Counter& why, Detail detail = Detail::None) {
     why.add();
-    if (log_.ring) push_server_record(log_, note_, fd_.get(), listener_, server_conn_end(st_, why));
+    if (log_.ring) [[unlikely]] log_end(why, detail);
     tls::close(ssl_, false);
     ssl_ = nullptr;
     fd_.reset();
@@ -243,7 +255,9 @@ void BlockingServer::unserved(int fd, std::size_t listener, std::size_t slot,
                               const ConnNote* note) {
   stats::ListenerStats& st = stats(slot, listener);
   st.errors.add();
-  if (note) push_server_record(log_to(slot), *note, fd, listener, server_conn_end(st, st.errors));
+  if (note)
+    push_server_record(log_to(slot), *note, fd, listener, server_conn_end(st, st.errors),
+                       Detail::None);
 }
 
 BlockingServer::~BlockingServer() {

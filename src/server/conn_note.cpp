@@ -24,8 +24,27 @@ std::uint8_t server_conn_end(const stats::ListenerStats& st, const stats::Counte
   return stats::to_end(ConnEnd::ServerErrors);
 }
 
+stats::EndDetail end_detail(const ConnNote& n, std::uint8_t end, Last last,
+                            bool write_shut) noexcept {
+  using stats::EndDetail;
+  if (n.detail != EndDetail::None) return n.detail;
+  const bool ours = end == stats::to_end(stats::ConnEnd::ClosedByServer) ||
+                    end == stats::to_end(stats::ConnEnd::ServerErrors);
+  if (!ours) return EndDetail::None;  // the peer's reset or FIN says it
+  switch (last) {
+    case Last::BadRequest: return EndDetail::BadRequest;
+    case Last::NotImplemented: return EndDetail::NotImplemented;
+    case Last::Close:
+    case Last::CloseHead:
+    case Last::Sent: return EndDetail::ConnectionClose;
+    case Last::None: break;
+  }
+  return write_shut ? EndDetail::Drained : EndDetail::None;
+}
+
 stats::ConnRecord server_conn_record(const ConnNote& n, std::uint64_t now, int fd,
-                                     std::uint16_t listener, std::uint8_t end) noexcept {
+                                     std::uint16_t listener, std::uint8_t end,
+                                     stats::EndDetail detail) noexcept {
   stats::ConnRecord r;
   r.start_ns = n.accepted;
   r.end_ns = now;
@@ -39,13 +58,14 @@ stats::ConnRecord server_conn_record(const ConnNote& n, std::uint64_t now, int f
   r.requests = n.requests;
   r.target = listener;
   r.end = end;
+  r.detail = detail;
   return r;
 }
 
 void push_server_record(const LogTo& to, const ConnNote& note, int fd, std::size_t listener,
-                        std::uint8_t end) noexcept {
+                        std::uint8_t end, stats::EndDetail detail) noexcept {
   stats::ConnRecord r = server_conn_record(note, loop::now_ns(), fd,
-                                           static_cast<std::uint16_t>(listener), end);
+                                           static_cast<std::uint16_t>(listener), end, detail);
   if (to.tcp_info && fd >= 0) stats::read_tcp_info(fd, r.tcp);
   to.ring->push(r);
 }

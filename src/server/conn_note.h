@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "net/address.h"
+#include "server/replies.h"
 #include "stats/conn_log.h"
 #include "stats/server_stats.h"
 
@@ -19,6 +20,7 @@ struct ConnNote {
   std::uint64_t first_byte = 0;  // the first read that brought bytes
   std::uint64_t replied = 0;     // the replies that read earned, handed to the kernel
   std::uint32_t requests = 0;
+  stats::EndDetail detail = stats::EndDetail::None;  // set where it is known (idle, stop, TLS)
   sockaddr_in6 peer{};           // AF_UNSPEC: unknown
 
   void start(std::uint64_t now, const net::SockAddr& from) noexcept;
@@ -36,9 +38,16 @@ struct ConnNote {
 // closed_by_server, errors).
 std::uint8_t server_conn_end(const stats::ListenerStats& st, const stats::Counter& why) noexcept;
 
+// Why a connection ended in `end`, beyond the counter: the note's own detail (idle timeout,
+// stop, TLS failure), else the closing reply it was sent (`last`), else our FIN of the drain
+// (`write_shut`).
+stats::EndDetail end_detail(const ConnNote& n, std::uint8_t end, Last last,
+                            bool write_shut) noexcept;
+
 // The record of a connection ending `now`, its local address read from `fd` (-1: unknown).
 stats::ConnRecord server_conn_record(const ConnNote& n, std::uint64_t now, int fd,
-                                     std::uint16_t listener, std::uint8_t end) noexcept;
+                                     std::uint16_t listener, std::uint8_t end,
+                                     stats::EndDetail detail) noexcept;
 
 // The ring a logged connection's record goes to (the blocking models: its slot's), or null.
 struct LogTo {
@@ -49,6 +58,6 @@ struct LogTo {
 // Pushes the record of a connection ending now (TCP_INFO read before `fd` closes); a full ring
 // counts a drop.
 void push_server_record(const LogTo& to, const ConnNote& note, int fd, std::size_t listener,
-                        std::uint8_t end) noexcept;
+                        std::uint8_t end, stats::EndDetail detail) noexcept;
 
 }  // namespace connperf::server

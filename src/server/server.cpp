@@ -244,6 +244,7 @@ class ServerWorker final : public loop::Handler {
         return transition(id, ConnState::Handshaking, Interest::InOut), false;
       case tls::Outcome::Failed: break;
     }
+    if (c.logged) notes_[id].detail = stats::EndDetail::TlsFailed;
     return end(id, handshake_failure(st, step)), false;
   }
 
@@ -499,16 +500,21 @@ class ServerWorker final : public loop::Handler {
   [[gnu::noinline]] void log_end(std::uint32_t id, const stats::Counter& why) {
     Conn& c = conns_[id];
     c.logged = false;
-    stats::ConnRecord r = server_conn_record(notes_[id], loop::now_ns(), c.fd, c.listener,
-                                             server_conn_end(*stats_[c.listener], why));
+    const ConnNote& n = notes_[id];
+    const std::uint8_t end = server_conn_end(*stats_[c.listener], why);
+    stats::ConnRecord r =
+        server_conn_record(n, loop::now_ns(), c.fd, c.listener, end,
+                           end_detail(n, end, c.last, c.state == ConnState::WriteShut));
     log_.put(stats::ConnLogger::kNoSlot, c.fd, r);
   }
 
   void sweep_idle(std::uint64_t now) {
     for (std::uint32_t id = 0; id < conns_.size(); ++id) {
       const Conn& c = conns_[id];
-      if (c.state != ConnState::Free && now - c.last_active >= spec_.idle_timeout_ns)
+      if (c.state != ConnState::Free && now - c.last_active >= spec_.idle_timeout_ns) {
+        if (c.logged) notes_[id].detail = stats::EndDetail::IdleTimeout;
         end(id, stats_[c.listener]->closed_by_server);
+      }
     }
   }
 
@@ -536,6 +542,7 @@ class ServerWorker final : public loop::Handler {
       } else if (r.ok() && r.value == 0) {
         end(id, st.fin);
       } else {
+        if (c.logged) notes_[id].detail = stats::EndDetail::Stopped;
         end(id, st.closed_by_server);
       }
     }

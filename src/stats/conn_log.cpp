@@ -28,6 +28,20 @@ const char* conn_end_name(std::uint8_t end) noexcept {
   return "other";
 }
 
+const char* to_string(EndDetail d) noexcept {
+  switch (d) {
+    case EndDetail::None: return "";
+    case EndDetail::IdleTimeout: return "idle_timeout";
+    case EndDetail::Stopped: return "stopped";
+    case EndDetail::Drained: return "drained";
+    case EndDetail::ConnectionClose: return "connection_close";
+    case EndDetail::BadRequest: return "bad_request";
+    case EndDetail::NotImplemented: return "not_implemented";
+    case EndDetail::TlsFailed: return "tls_failed";
+  }
+  return "";
+}
+
 ConnRecord conn_record(std::uint64_t t0, std::uint64_t start, std::uint64_t t_est,
                        std::uint64_t now, std::uint16_t target, std::uint8_t end,
                        int sys_errno) noexcept {

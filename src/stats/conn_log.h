@@ -38,6 +38,18 @@ enum class ConnEnd : std::uint8_t {
   ClosedByServer,  // closed by the server (idle timeout, a closing reply, the stop)
   ServerErrors,    // "errors": a bad request refused, a failed send or accept path
 };
+// server: why, beyond the counter it ended in (none when the counter says it all).
+enum class EndDetail : std::uint8_t {
+  None,
+  IdleTimeout,      // closed_by_server: nothing came, or nothing was taken, for --idle-timeout
+  Stopped,          // closed_by_server: still open when the server stopped
+  Drained,          // closed_by_server: after our FIN at the drain
+  ConnectionClose,  // closed_by_server: the request asked for the close (Connection: close)
+  BadRequest,       // errors: answered 400
+  NotImplemented,   // errors: answered 501 (a transfer coding other than chunked)
+  TlsFailed,        // the TLS handshake failed (the summary's tls_failed)
+};
+const char* to_string(EndDetail d) noexcept;  // "idle_timeout", …; "" for None
 inline constexpr std::uint8_t to_end(ErrorKind k) noexcept { return static_cast<std::uint8_t>(k); }
 inline constexpr std::uint8_t to_end(ConnEnd e) noexcept { return static_cast<std::uint8_t>(e); }
 const char* conn_end_name(std::uint8_t end) noexcept;  // "refused", …, "completed", "aborted"
@@ -82,6 +94,7 @@ struct ConnRecord {
   std::uint16_t target = 0;    // index into the spec's targets
   std::uint8_t end = 0;        // ErrorKind or ConnEnd
   std::uint8_t worker = 0;
+  EndDetail detail = EndDetail::None;  // server
   TcpInfoFields tcp;
 };
 

@@ -59,6 +59,9 @@ TEST_P(ServerConnLog, RecordPerAcceptedConnection) {
   for (const auto& rec : records) {
     ++by_end[rec["end"].get<std::string>()];
     requests += rec["requests"].get<std::uint64_t>();
+    // cc's held connections: closed by the idle timeout; the peer's rst and fin need no detail
+    EXPECT_EQ(rec.value("detail", ""), rec["end"] == "closed_by_server" ? "idle_timeout" : "")
+        << rec;
     EXPECT_EQ(rec["peer"].get<std::string>().rfind("127.0.0.1:", 0), 0u) << rec;
     EXPECT_EQ(rec["local"], server.target()) << rec;
     EXPECT_GT(rec["rtt_us"].get<std::uint64_t>(), 0u) << rec;  // loopback: small, not zero
@@ -149,6 +152,25 @@ TEST(ServerConnLogTls, HandshakeBeforeTheFirstByte) {
     ASSERT_TRUE(rec.contains("tls_us")) << rec;
     EXPECT_LE(rec["tls_us"].get<std::uint64_t>(), rec["first_byte_us"].get<std::uint64_t>());
   }
+}
+
+// What the counter does not say: a request that asked for the close, a bad request (400).
+TEST(ServerConnLogDetail, ClosingRepliesNameTheirCause) {
+  TempDir dir;
+  const std::string log = dir.file("d.ndjson");
+  ServerProcess server(dir, {"-t", "1", "--log-connections", log});
+  const nlohmann::json close =
+      probe(dir, server.port(), {"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"});
+  const nlohmann::json bad = probe(dir, server.port(), {"NOT HTTP\r\n\r\n"});
+  const nlohmann::json s = server.stop();
+  const auto records = server_records(log);
+  ASSERT_EQ(records.size(), 2u) << close << bad;
+  EXPECT_EQ(records[0]["end"], "closed_by_server");
+  EXPECT_EQ(records[0]["detail"], "connection_close");
+  EXPECT_EQ(records[0]["requests"], 1);
+  EXPECT_EQ(records[1]["end"], "errors");
+  EXPECT_EQ(records[1]["detail"], "bad_request");
+  EXPECT_EQ(s["errors"], 1);
 }
 
 // An unwritable path, or a FIFO nobody opened: one line, exit 2, before anything listens.
