@@ -21,6 +21,10 @@ struct ConnNote {
   std::uint64_t replied = 0;     // the replies that read earned, handed to the kernel
   std::uint32_t requests = 0;
   stats::EndDetail detail = stats::EndDetail::None;  // set where it is known (idle, stop, TLS)
+  // epoll: when the connection's current event began (the first byte's time, for the event
+  // that read it) and the listener's request counter then
+  std::uint64_t event_at = 0;
+  std::uint64_t requests_seen = 0;
   sockaddr_in6 peer{};           // AF_UNSPEC: unknown
 
   void start(std::uint64_t now, const net::SockAddr& from) noexcept;

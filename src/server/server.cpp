@@ -26,6 +26,9 @@ namespace {
 using loop::kMs;
 constexpr std::uint8_t kConnKind = 0;
 constexpr std::uint8_t kListenerKind = 1;
+// --log-connections: a logged connection's events come with their own kind, so the accounting
+// of its record wraps its events and the path of the others has no test of its own.
+constexpr std::uint8_t kLoggedConnKind = 2;
 constexpr std::size_t kServerReadBuf = 16 * 1024;
 // EPOLLOUT only while a reply waits for buffer space: a writable edge per accept is waste.
 constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
@@ -151,21 +154,15 @@ class ServerWorker final : public loop::Handler {
   void add_peers(std::map<std::string, std::uint64_t>& out) const { peers_.add_to(out); }
 
   void on_io(loop::Token token, std::uint32_t events) override {
-    if (token.kind == kListenerKind) {
+    if (token.kind != kConnKind) {
+      if (token.kind == kLoggedConnKind) [[unlikely]] return on_logged_io(token, events);
       return acceptor_.burst(token.slot, live_, max_conns_, [this](int fd, const net::SockAddr& peer,
                                                             std::size_t i) {
         adopt(fd, static_cast<std::uint16_t>(i), peer);
         return live_;
       });
     }
-    const Conn& c = conns_[token.slot];
-    if (c.state == ConnState::Free || c.gen != token.gen) return;
-    // TLS reads until would-block: a short read may leave a record buffered in OpenSSL.
-    Pass p{(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0,
-           (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 || c.interest == Interest::In,
-           (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 || c.ssl != nullptr};
-    while (step(token.slot, p)) {
-    }
+    serve_event(token, events);
   }
 
   void on_deadline(std::uint64_t now) override {
@@ -183,6 +180,17 @@ class ServerWorker final : public loop::Handler {
   }
 
  private:
+  [[gnu::always_inline]] void serve_event(loop::Token token, std::uint32_t events) {
+    const Conn& c = conns_[token.slot];
+    if (c.state == ConnState::Free || c.gen != token.gen) return;
+    // TLS reads until would-block: a short read may leave a record buffered in OpenSSL.
+    Pass p{(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0,
+           (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 || c.interest == Interest::In,
+           (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 || c.ssl != nullptr};
+    while (step(token.slot, p)) {
+    }
+  }
+
   void adopt(int fd, std::uint16_t li, const net::SockAddr& peer) {
     std::uint32_t id;
     if (free_.empty()) {
@@ -208,7 +216,7 @@ class ServerWorker final : public loop::Handler {
     peers_.count(peer);
     ++live_;
     transition(id, ConnState::Reading, Interest::In);  // as registered below: no epoll_ctl
-    if (!loop_.add(fd, kConnEvents, {id, c.gen, kConnKind}).ok()) {
+    if (!loop_.add(fd, kConnEvents, {id, c.gen, conn_kind(c)}).ok()) {
       ::close(fd);
       return end(id, stats_[li]->errors);
     }
@@ -264,7 +272,7 @@ class ServerWorker final : public loop::Handler {
     if (interest == c.interest || next == ConnState::Free) return;  // a close drops the fd
     c.interest = interest;
     const std::uint32_t out = interest == Interest::InOut ? std::uint32_t{EPOLLOUT} : 0u;
-    (void)loop_.modify(c.fd, kConnEvents | out, {id, c.gen, kConnKind});
+    (void)loop_.modify(c.fd, kConnEvents | out, {id, c.gen, conn_kind(c)});
   }
   void transition(std::uint32_t id, ConnState next) { transition(id, next, conns_[id].interest); }
 
@@ -344,8 +352,7 @@ class ServerWorker final : public loop::Handler {
     if (p.now == 0) p.now = loop::now_ns();
     c.last_active = p.now;
     if (!p.to_eagain && n < want) p.readable = false;
-    if (c.logged) [[unlikely]] consume_logged(id, n, p.now);
-    else consume(id, n);
+    consume(id, n);
     const bool owes = c.pending() > 0 || c.last != Last::None;
     // Our FIN is sent: a request can no longer be answered (a send would fail).
     if (c.state == ConnState::WriteShut && owes) return end(id, st.closed_by_server), false;
@@ -446,7 +453,6 @@ class ServerWorker final : public loop::Handler {
       }
       advance(c, static_cast<std::size_t>(r.value));
     }
-    if (c.logged) [[unlikely]] note_replied(id);
     if (c.out_off > 0) {
       c.out.clear();
       c.out_off = 0;
@@ -479,27 +485,50 @@ class ServerWorker final : public loop::Handler {
   }
 
   // --log-connections: the paths of logged connections, out of line.
+  static std::uint8_t conn_kind(const Conn& c) noexcept {
+    return c.logged ? kLoggedConnKind : kConnKind;
+  }
+
   [[gnu::noinline]] void note_accept(std::uint32_t id, const net::SockAddr& peer) {
     if (notes_.size() < conns_.size()) notes_.resize(conns_.size());
-    notes_[id].start(conns_[id].last_active, peer);
+    ConnNote& n = notes_[id];
+    n.start(conns_[id].last_active, peer);
     conns_[id].logged = true;
   }
 
-  [[gnu::noinline]] void consume_logged(std::uint32_t id, std::size_t n, std::uint64_t now) {
-    const stats::Counter& requests = stats_[conns_[id].listener]->requests;
-    const std::uint64_t before = requests.get();
-    consume(id, n);
-    notes_[id].read(now, requests.get() - before);
+  // A logged connection's event: the requests it served (the listener's counter has only this
+  // thread's writer), when the first came and when their replies were all handed to the kernel.
+  [[gnu::noinline]] void on_logged_io(loop::Token token, std::uint32_t events) {
+    const Conn& c = conns_[token.slot];
+    if (c.state == ConnState::Free || c.gen != token.gen) return;
+    notes_[token.slot].event_at = loop::now_ns();
+    notes_[token.slot].requests_seen = stats_[c.listener]->requests.get();
+    logged_event_ = token.slot;
+    serve_event(token, events);
+    if (c.state != ConnState::Free && c.gen == token.gen) settle(token.slot);
+    logged_event_ = kNoEvent;
   }
 
-  [[gnu::noinline]] void note_replied(std::uint32_t id) {
+  // Brings a logged connection's note up to date: after its event, and at its end. Only in its
+  // own event do the listener's requests grow by its requests alone (another connection's
+  // event, the idle sweep or the stop may end it too).
+  void settle(std::uint32_t id) {
+    const Conn& c = conns_[id];
     ConnNote& n = notes_[id];
-    if (n.first_byte != 0 && n.replied == 0) n.sent(loop::now_ns());
+    if (logged_event_ == id) {
+      const std::uint64_t requests = stats_[c.listener]->requests.get();
+      // With --tls the request may come in the event that finished the handshake: not before.
+      if (requests != n.requests_seen)
+        n.read(std::max(n.event_at, n.tls_done), requests - n.requests_seen);
+      n.requests_seen = requests;
+    }
+    if (n.first_byte != 0 && n.replied == 0 && c.pending() == 0) n.sent(loop::now_ns());
   }
 
   [[gnu::noinline]] void log_end(std::uint32_t id, const stats::Counter& why) {
     Conn& c = conns_[id];
     c.logged = false;
+    settle(id);
     const ConnNote& n = notes_[id];
     const std::uint8_t end = server_conn_end(*stats_[c.listener], why);
     stats::ConnRecord r =
@@ -560,6 +589,8 @@ class ServerWorker final : public loop::Handler {
   std::vector<std::uint32_t> free_;
   stats::ConnLogger log_;         // --log-connections: off unless the spec has a log
   std::vector<ConnNote> notes_;   // --log-connections: per connection slot, grown as logged
+  static constexpr std::uint32_t kNoEvent = UINT32_MAX;
+  std::uint32_t logged_event_ = kNoEvent;  // the logged connection whose event runs now
   PeerCounter peers_;
   std::string burst_;
   std::uint32_t reply_len_ = 0;
