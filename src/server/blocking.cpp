@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <new>
 #include <string>
@@ -27,7 +28,12 @@ constexpr int kSliceMs = 100;              // how often a blocked connection loo
 constexpr std::size_t kThreadStack = 256 * 1024;
 constexpr std::uint64_t kDefaultThreads = 1024;
 constexpr std::uint64_t kDefaultChildren = 256;
-constexpr std::size_t kSlotRing = 1024;  // --log-connections: records per connection slot
+// --log-connections: records per connection slot's ring, fewer when there are so many slots
+// (--max-connections) that the rings would pass kSlotRecords in all (address space: the pages
+// are touched only as records come).
+constexpr std::size_t kSlotRing = 1024;
+constexpr std::size_t kSlotRecords = std::size_t{1} << 20;
+constexpr std::size_t kMinSlotRing = 16;
 using loop::Phase;
 using Detail = stats::EndDetail;
 static_assert(std::atomic<Phase>::is_always_lock_free, "the phase is shared with forked children");
@@ -235,7 +241,9 @@ BlockingServer::BlockingServer(ServerSpec spec) : spec_(std::move(spec)) {
   // child's after it was reaped): each slot's ring has one producer at a time. The acceptor
   // decides which connections are logged.
   if (spec_.log) {
-    spec_.log->make_rings(static_cast<unsigned>(cap_ + 1), kSlotRing, spec_.model == Model::Fork);
+    const std::size_t ring = std::bit_floor(
+        std::clamp<std::size_t>(kSlotRecords / (cap_ + 1), kMinSlotRing, kSlotRing));
+    spec_.log->make_rings(static_cast<unsigned>(cap_ + 1), ring, spec_.model == Model::Fork);
     log_pick_ = stats::ConnLogger(spec_.log.get(), 0, 0);
   }
 }
