@@ -242,7 +242,7 @@ BlockingServer::BlockingServer(ServerSpec spec) : spec_(std::move(spec)) {
   // decides which connections are logged.
   if (spec_.log) {
     const std::size_t ring = std::bit_floor(
-        std::clamp<std::size_t>(kSlotRecords / (cap_ + 1), kMinSlotRing, kSlotRing));
+        std::clamp<std::size_t>(kSlotRecords / cap_, kMinSlotRing, kSlotRing));
     spec_.log->make_rings(static_cast<unsigned>(cap_ + 1), ring, spec_.model == Model::Fork);
     log_pick_ = stats::ConnLogger(spec_.log.get(), 0, 0);
   }
