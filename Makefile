@@ -111,7 +111,7 @@ fuzz: fuzz-build
 
 # ThreadSanitizer: its own build, then the tests whose engines run more than one thread.
 BUILD_TSAN ?= build-tsan
-TSAN_TESTS ?= ^TwoThreads\.|^Server/Models\..*/"(epoll|thread)"$$|^EpollModel\.|^Proxy\.(AbCompletes|ConnectTunnel|PipelinedRequests|ChunkedUpload)|^RrIntegration\.EchoPayload|^ConnLogIntegration\.(CrrRecordPerConnection|BlockedWriterDrops)|^TlsServerModels\.ThreadTls13|^TlsRr\.OneHandshakePerConnectionTls1|^TlsCrr\.ExactAccountingTls13
+TSAN_TESTS ?= ^TwoThreads\.|^Server/Models\..*/"(epoll|thread)"$$|^EpollModel\.|^Proxy\.(AbCompletes|ConnectTunnel|PipelinedRequests|ChunkedUpload)|^RrIntegration\.EchoPayload|^ConnLogIntegration\.(CrrRecordPerConnection|BlockedWriterDrops)|^Models/ServerConnLog\..*/"(epoll|thread)"$$|^TlsServerModels\.ThreadTls13|^TlsRr\.OneHandshakePerConnectionTls1|^TlsCrr\.ExactAccountingTls13
 
 $(BUILD_TSAN)/CMakeCache.txt: | setup
 	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONNPERF_SANITIZE=thread -DCONNPERF_TESTS=ON $(LAUNCHER)

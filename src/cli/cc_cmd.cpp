@@ -39,13 +39,11 @@ void add_cc(CLI::App& app, CcOptions& o) {
   add_tls_client_flags(c, o.tls);
 }
 
-// --log-connections: the worker threads of this process only (a forked worker's records would
-// need rings in shared memory).
+// --log-connections: a ring per worker thread of every process; with --processes P > 1 in
+// shared memory, mapped before the worker processes are forked.
 std::shared_ptr<stats::ConnLog> cc_conn_log(const CcOptions& o) {
-  if (!o.out.log_connections.empty() && o.processes > 1)
-    throw UsageError("--log-connections: cc with --processes 1 only yet");
   check_modes({.ranks = ranks::world().size() > 1, .conn_log = !o.out.log_connections.empty()});
-  return o.out.conn_log(o.threads);
+  return o.out.conn_log(o.threads * o.processes, o.processes > 1);
 }
 
 run::Prepared prepare_cc(const CcOptions& o) {

@@ -77,8 +77,6 @@ void check_modes(const Modes& m) {
                                  stepped));
   if (m.conn_log && stepped)
     throw UsageError(fmt::format("--log-connections: not with {} yet (it logs one run)", stepped));
-  if (m.conn_log && m.ranks)
-    throw UsageError("--log-connections does not run under mpirun yet (one file per rank to come)");
   if (m.ranks && stepped) throw UsageError(fmt::format("{} does not run under mpirun yet", stepped));
   if (m.ranks && m.server_stats) throw UsageError("--server-stats does not run under mpirun yet");
 }

@@ -201,14 +201,22 @@ void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged) {
       ->type_name("FILE");
 }
 
-void add_conn_log_flags(CLI::App& c, OutputFlags& o) {
+void add_conn_log_flags(CLI::App& c, OutputFlags& o, bool server) {
   c.add_option("--log-connections", o.log_connections,
-               "write one record per connection to FILE (NDJSON; CSV when FILE ends in .csv): "
-               "start, source and target, latencies, requests, how it ended; a full buffer "
-               "drops records, counted as log_dropped")
+               server ? "write one record per accepted connection to FILE (NDJSON; CSV when FILE "
+                        "ends in .csv): accept time, peer and local address, first request byte "
+                        "and response times, requests, the counter it ended in (rst, fin, "
+                        "closed_by_server, errors); a full buffer drops records, counted as "
+                        "log_dropped"
+                      : "write one record per connection to FILE (NDJSON; CSV when FILE ends in "
+                        ".csv): start, source and target, latencies, requests, how it ended; a "
+                        "full buffer drops records, counted as log_dropped")
       ->type_name("FILE");
   c.add_option("--log-sample", o.log_sample,
-               "with --log-connections: log each worker's 1st connection and every Nth after it")
+               server ? "with --log-connections: log each worker's (blocking models: the "
+                        "acceptor's) 1st connection and every Nth after it"
+                      : "with --log-connections: log each worker's 1st connection and every Nth "
+                        "after it")
       ->check(in_range<std::uint32_t>(1, 1'000'000'000))
       ->default_str("1");
   c.add_flag("--tcp-info", o.tcp_info,
@@ -216,14 +224,14 @@ void add_conn_log_flags(CLI::App& c, OutputFlags& o) {
              "rttvar_us, retransmits, total_retrans, snd_cwnd, lost, tcp_state)");
 }
 
-std::shared_ptr<stats::ConnLog> OutputFlags::conn_log(unsigned threads) const {
+std::shared_ptr<stats::ConnLog> OutputFlags::conn_log(unsigned threads, bool shared) const {
   if (log_connections.empty()) {
     if (log_sample != 1) throw UsageError("--log-sample: only with --log-connections FILE");
     if (tcp_info) throw UsageError("--tcp-info: only with --log-connections FILE");
     return nullptr;
   }
   return std::make_shared<stats::ConnLog>(log_connections, std::max(threads, 1u), log_sample,
-                                          tcp_info);
+                                          tcp_info, stats::ConnLog::kRingCapacity, shared);
 }
 
 void add_netns_flag(CLI::App& c, std::string& netns) {

@@ -123,7 +123,8 @@ struct OutputFlags {
   run::OutputSettings settings() const;  // validated as interval_seconds()
   // --log-connections: the rings for `threads` workers, nullptr without the flag; --log-sample
   // and --tcp-info alone are usage errors.
-  std::shared_ptr<stats::ConnLog> conn_log(unsigned threads) const;
+  // `shared`: rings forked worker processes push into (cc --processes).
+  std::shared_ptr<stats::ConnLog> conn_log(unsigned threads, bool shared = false) const;
   // Where the human-readable table goes: stderr when a JSON stream takes stdout.
   std::FILE* human() const noexcept { return run::OutputSettings{1, json, ndjson}.human(); }
 };
@@ -135,7 +136,8 @@ void add_kernel_counters_flag(CLI::App& c, OutputFlags& o);
 // `logged` false: the subcommand has no histogram to log yet, and says so (cc).
 void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged = true);
 // --log-connections FILE, --log-sample N, --tcp-info (crr, rr): a record per connection.
-void add_conn_log_flags(CLI::App& c, OutputFlags& o);
+// `server`: the server's help text (a record per accepted connection).
+void add_conn_log_flags(CLI::App& c, OutputFlags& o, bool server = false);
 
 // --netns NAME: the run's sockets live in network namespace NAME (as `ip netns exec NAME`).
 void add_netns_flag(CLI::App& c, std::string& netns);

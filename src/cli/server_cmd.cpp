@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "diag/sock_diag.h"
+#include "run/conn_log.h"
 #include "run/driver.h"
 #include "run/serve_jobs.h"
 #include "stats/metrics.h"
@@ -47,6 +48,7 @@ void add_server(CLI::App& app, ServerOptions& o) {
   add_netns_flag(c, o.netns);
   add_output_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
+  add_conn_log_flags(c, o.out, true);
   add_tls_server_flags(c, o.tls);
 }
 
@@ -64,6 +66,7 @@ server::ServerSpec server_spec(const ServerOptions& o) {
   if (idle <= 0) throw UsageError("--idle-timeout: must be more than 0");
   s.idle_timeout_ns = loop::ns_from_seconds(idle);
   s.backlog = o.backlog;
+  s.log = o.out.conn_log(0);  // the engine makes its rings
   if (!o.body.empty()) {
     if (s.mode != server::Mode::Http) throw UsageError("--body: only with --mode http");
     s.bodies = parse_object_flag("--body", o.body, false).sizes;
@@ -84,6 +87,8 @@ int run_server(const ServerOptions& o) {
   const double duration = parse_seconds("-d", o.duration);
   const double drain_timeout = parse_seconds("--drain-timeout", o.drain_timeout);
   o.out.interval_seconds();  // a bad --interval is a usage error before anything runs
+  // An unwritable --log-connections is a usage error before anything listens.
+  auto conn_log = spec.log ? std::make_unique<run::ConnLogWriter>(spec.log) : nullptr;
   net::raise_open_file_limit();
   StopSignals signals;
   const auto srv = server::make_server(std::move(spec));
@@ -94,7 +99,8 @@ int run_server(const ServerOptions& o) {
   }
   const server::ServerSpec& s = srv->spec();
   const std::vector<std::string> names = run::announce_listeners(srv->addresses());
-  const auto job = run::make_server_job(*srv, names, drain_timeout, o.stats_listen);
+  const auto job =
+      run::make_server_job(*srv, names, drain_timeout, o.stats_listen, std::move(conn_log));
   return run::drive(*job, run::server_plan(s, names, duration, o.out.settings()), signals);
 }
 

@@ -115,6 +115,8 @@ CcSpec CcFleet::share_of(const CcSpec& spec, unsigned processes, unsigned i) {
   // stopped).
   if (!s.cpus.empty())
     std::rotate(s.cpus.begin(), s.cpus.begin() + (i * spec.threads) % s.cpus.size(), s.cpus.end());
+  // --log-connections: process i's workers push into its rings of the shared log.
+  if (spec.log && processes > 1) s.log = spec.log->slice(i * spec.threads, spec.threads);
   return s;
 }
 

@@ -14,6 +14,7 @@
 #include "loop/clock.h"
 #include "net/address.h"
 #include "net/error.h"
+#include "ranks/comm.h"
 #include "run/errors.h"
 #include "stats/format.h"
 
@@ -58,22 +59,51 @@ std::string source_text(const sockaddr_in6& a) {
   return {};
 }
 
+void put_tcp_info(ConnLogFields& f, const stats::TcpInfoFields& t) {
+  f.put("rtt_us", t.rtt_us, t.valid);
+  f.put("rttvar_us", t.rttvar_us, t.valid);
+  f.put("retransmits", unsigned{t.retransmits}, t.valid);
+  f.put("total_retrans", t.total_retrans, t.valid);
+  f.put("snd_cwnd", t.snd_cwnd, t.valid);
+  f.put("lost", t.lost, t.valid);
+  f.put("tcp_state", unsigned{t.state}, t.valid);
+}
+
 bool ends_with_csv(const std::string& path) {
   return path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0;
 }
 
 }  // namespace
 
+std::string rank_file(const std::string& path, unsigned rank) {
+  const std::size_t slash = path.find_last_of('/');
+  const std::size_t base = slash == std::string::npos ? 0 : slash + 1;
+  std::size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || dot <= base) dot = path.size();  // none, or a dot file's
+  return fmt::format("{}.rank{}{}", path.substr(0, dot), rank, path.substr(dot));
+}
+
 ConnLogWriter::ConnLogWriter(std::shared_ptr<stats::ConnLog> log, const load::Targets& targets,
                              const load::Phases& phases)
     : log_(std::move(log)), path_(log_->path()), csv_(ends_with_csv(path_)), phases_(phases) {
+  for (const auto& t : targets.targets) targets_.push_back(t.addr.to_string());
+  open_file();
+}
+
+ConnLogWriter::ConnLogWriter(std::shared_ptr<stats::ConnLog> log)
+    : log_(std::move(log)), path_(log_->path()), csv_(ends_with_csv(path_)), server_(true) {
+  open_file();
+}
+
+void ConnLogWriter::open_file() {
+  if (const ranks::Comm& comm = ranks::world(); comm.size() > 1)
+    path_ = rank_file(path_, comm.rank());
   // O_NONBLOCK: a FIFO without a reader fails here (ENXIO) instead of hanging, and a full one
   // stalls only the writer's poll.
   fd_.reset(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644));
   if (!fd_)
     throw UsageError(fmt::format("--log-connections: cannot write {}: {}", path_,
                                  std::strerror(errno)));
-  for (const auto& t : targets.targets) targets_.push_back(t.addr.to_string());
   batch_.resize(kConnLogBatch);
   if (csv_) format(stats::ConnRecord{}, Mode::CsvHeader);
 }
@@ -81,6 +111,7 @@ ConnLogWriter::ConnLogWriter(std::shared_ptr<stats::ConnLog> log, const load::Ta
 ConnLogWriter::~ConnLogWriter() { finish(); }
 
 void ConnLogWriter::start(std::uint64_t t0_ns) {
+  t0_ = t0_ns;
   epoch_at_t0_ = loop::epoch_seconds_at(t0_ns);
   thread_ = std::thread([this] { run(); });
 }
@@ -93,10 +124,17 @@ void ConnLogWriter::finish() {
 std::uint64_t ConnLogWriter::dropped() const noexcept { return log_->dropped() + lost_; }
 
 void ConnLogWriter::summarize(std::string& text, nlohmann::json& j) const {
-  j["log_records"] = written_;
-  j["log_dropped"] = dropped();
+  ranks::Comm& comm = ranks::world();
+  std::uint64_t counts[2] = {written_, dropped()};
+  comm.sum(counts);
+  j["log_records"] = counts[0];
+  j["log_dropped"] = counts[1];
+  const std::string where =
+      comm.size() == 1 ? path_
+                       : fmt::format("{} files, {} to {}", comm.size(), rank_file(log_->path(), 0),
+                                     rank_file(log_->path(), comm.size() - 1));
   text += fmt::format("connection log: {} records to {}, {} dropped\n",
-                      stats::format_count(written_), path_, stats::format_count(dropped()));
+                      stats::format_count(counts[0]), where, stats::format_count(counts[1]));
 }
 
 // Every record the workers pushed before finish() was called is taken after `last` is seen.
@@ -123,6 +161,7 @@ bool ConnLogWriter::drain_once() {
 }
 
 void ConnLogWriter::format(const stats::ConnRecord& r, Mode mode) {
+  if (server_) return format_server(r, mode);
   ConnLogFields f{buf_, mode == Mode::Json, mode == Mode::CsvHeader};
   f.put("start_us", r.start_ns / loop::kUs);
   f.put("time", fmt::format("{:.6f}", epoch_at_t0_ + loop::seconds_from_ns(r.start_ns)));
@@ -139,16 +178,28 @@ void ConnLogWriter::format(const stats::ConnRecord& r, Mode mode) {
   f.put("end", stats::conn_end_name(r.end), true, true);
   f.put("errno", r.sys_errno ? net::errno_name(r.sys_errno) : std::string(), r.sys_errno != 0,
         true);
-  if (log_->tcp_info()) {
-    const stats::TcpInfoFields& t = r.tcp;
-    f.put("rtt_us", t.rtt_us, t.valid);
-    f.put("rttvar_us", t.rttvar_us, t.valid);
-    f.put("retransmits", unsigned{t.retransmits}, t.valid);
-    f.put("total_retrans", t.total_retrans, t.valid);
-    f.put("snd_cwnd", t.snd_cwnd, t.valid);
-    f.put("lost", t.lost, t.valid);
-    f.put("tcp_state", unsigned{t.state}, t.valid);
-  }
+  if (log_->tcp_info()) put_tcp_info(f, r.tcp);
+  f.end();
+  if (mode != Mode::CsvHeader) ends_.push_back(buf_.size());
+}
+
+// A server's record: accepted at start_us from `peer` on `local`; its phases from the accept.
+void ConnLogWriter::format_server(const stats::ConnRecord& r, Mode mode) {
+  ConnLogFields f{buf_, mode == Mode::Json, mode == Mode::CsvHeader};
+  const std::uint64_t start = r.start_ns > t0_ ? r.start_ns - t0_ : 0;
+  f.put("start_us", start / loop::kUs);
+  f.put("time", fmt::format("{:.6f}", epoch_at_t0_ + loop::seconds_from_ns(start)));
+  f.put("worker", unsigned{r.worker});
+  f.put("peer", source_text(r.source), r.source.sin6_family != AF_UNSPEC, true);
+  f.put("local", source_text(r.local), r.local.sin6_family != AF_UNSPEC, true);
+  f.put("tls_us", r.tls_us, r.tls_us != stats::kNoLatency);
+  f.put("first_byte_us", r.ttfb_us, r.ttfb_us != stats::kNoLatency);
+  f.put("response_us", r.ttlb_us, r.ttlb_us != stats::kNoLatency);
+  f.put("duration_us", (r.end_ns - std::min(r.end_ns, r.start_ns)) / loop::kUs);
+  f.put("requests", r.requests);
+  f.put("end", stats::conn_end_name(r.end), true, true);
+  f.put("detail", stats::to_string(r.detail), r.detail != stats::EndDetail::None, true);
+  if (log_->tcp_info()) put_tcp_info(f, r.tcp);
   f.end();
   if (mode != Mode::CsvHeader) ends_.push_back(buf_.size());
 }

@@ -4,7 +4,9 @@
 // slow disk or a FIFO nobody reads stalls only this thread: the rings fill and the workers drop
 // (counted). At the end finish() writes what is left; what it cannot write within kStallNs of no
 // progress is counted as dropped too, so written + dropped == the records the workers made.
-// Constructed, started and finished on the command's thread.
+// The server's records (its own constructor) have fields of their own: peer, local, the
+// server's phases and the counter each connection ended in. Constructed, started and finished
+// on the command's thread.
 #pragma once
 
 #include <atomic>
@@ -23,6 +25,11 @@
 
 namespace connperf::run {
 
+// Under mpirun every rank writes its own file: FILE with ".rankR" before its extension
+// (conn.ndjson: conn.rank0.ndjson, conn.rank1.ndjson, ...; a name without one gets it at the
+// end), so CSV stays CSV.
+std::string rank_file(const std::string& path, unsigned rank);
+
 class ConnLogWriter {
  public:
   static constexpr std::uint64_t kStallNs = 500'000'000;
@@ -31,6 +38,8 @@ class ConnLogWriter {
   // written — a FIFO with no reader included — before any connection.
   ConnLogWriter(std::shared_ptr<stats::ConnLog> log, const load::Targets& targets,
                 const load::Phases& phases);
+  // The server's: its engine makes the rings later (ConnLog::make_rings), before start().
+  explicit ConnLogWriter(std::shared_ptr<stats::ConnLog> log);
   ~ConnLogWriter();
   ConnLogWriter(const ConnLogWriter&) = delete;
   ConnLogWriter& operator=(const ConnLogWriter&) = delete;
@@ -39,14 +48,17 @@ class ConnLogWriter {
   void finish();                    // after the engine joined: the rest, then the thread ends
   std::uint64_t written() const noexcept { return written_; }  // after finish()
   std::uint64_t dropped() const noexcept;                      // after finish()
-  // summary.log_records and summary.log_dropped, and a line of text.
+  // summary.log_records and summary.log_dropped (summed over ranks: every rank calls it), and a
+  // line of text.
   void summarize(std::string& text, nlohmann::json& j) const;
 
  private:
   enum class Mode : std::uint8_t { Json, Csv, CsvHeader };
+  void open_file();
   void run();
   bool drain_once();  // true when any record was taken
   void format(const stats::ConnRecord& r, Mode mode);
+  void format_server(const stats::ConnRecord& r, Mode mode);
   void flush();
   bool give_up_now(std::uint64_t& stalled_since) const;
   void drop_rest();
@@ -55,6 +67,8 @@ class ConnLogWriter {
   std::string path_;
   net::Fd fd_;
   bool csv_ = false;
+  bool server_ = false;     // the server's records
+  std::uint64_t t0_ = 0;    // server: its records' times are monotonic
   std::vector<std::string> targets_;
   load::Phases phases_;
   double epoch_at_t0_ = 0;

@@ -142,7 +142,9 @@ class LoadJob : public Job {
   }
 
   nlohmann::json rank_row(double elapsed) override {
-    return rank_counts(own_, elapsed, spec().binds);
+    nlohmann::json row = rank_counts(own_, elapsed, spec().binds);
+    if (conn_log_) row["log_records"] = conn_log_->written();  // this rank's file
+    return row;
   }
   const stats::ClientSnapshot* interval_figures() const override { return &last_delta_; }
 

@@ -46,6 +46,7 @@ class ServingJob : public Job {
  public:
   std::uint64_t start() override {
     t0_ = loop::now_ns();
+    started(t0_);
     start_engine();
     if (endpoint_) endpoint_->start();
     return t0_;
@@ -72,6 +73,7 @@ class ServingJob : public Job {
   }
   // Called by the subclass's destructor: the endpoint's thread may be answering from it.
   void close_endpoint() { endpoint_.reset(); }
+  virtual void started(std::uint64_t /*t0*/) {}  // before the engine starts
   virtual void start_engine() = 0;
   virtual void stop_engine(StopSignals& signals) = 0;
   // On the endpoint's thread: /metrics or /stats `elapsed` seconds into the run.
@@ -85,8 +87,11 @@ class ServingJob : public Job {
 class ServerJob final : public ServingJob {
  public:
   ServerJob(server::ServerEngine& srv, std::vector<std::string> names, double drain_timeout,
-            const std::string& stats_listen)
-      : srv_(srv), names_(std::move(names)), drain_ns_(loop::ns_from_seconds(drain_timeout)) {
+            const std::string& stats_listen, std::unique_ptr<ConnLogWriter> conn_log)
+      : srv_(srv),
+        names_(std::move(names)),
+        drain_ns_(loop::ns_from_seconds(drain_timeout)),
+        conn_log_(std::move(conn_log)) {
     open_endpoint(stats_listen);
   }
   ~ServerJob() override { close_endpoint(); }
@@ -120,9 +125,13 @@ class ServerJob final : public ServingJob {
                           ports.size() == 1 ? "" : "s", stats::format_count(*tw));
       j["time_wait"] = *tw;
     }
+    if (conn_log_) conn_log_->summarize(text, j);  // summary.log_records, summary.log_dropped
   }
 
  private:
+  void started(std::uint64_t t0) override {
+    if (conn_log_) conn_log_->start(t0);
+  }
   void start_engine() override { srv_.start(); }
 
   // Our FIN to every peer, then up to --drain-timeout for them to close (a second signal ends
@@ -134,6 +143,7 @@ class ServerJob final : public ServingJob {
       if (signals.wait_until(std::min(drain_end, loop::now_ns() + 5 * loop::kMs))) break;
     srv_.stop();
     srv_.join();
+    if (conn_log_) conn_log_->finish();  // every connection's record, or its drop counted
   }
 
   // The counters are single-writer atomics, the names fixed; the peers are known only at the
@@ -170,6 +180,7 @@ class ServerJob final : public ServingJob {
   server::ServerEngine& srv_;
   std::vector<std::string> names_;
   std::uint64_t drain_ns_;
+  std::unique_ptr<ConnLogWriter> conn_log_;  // --log-connections
   stats::ListenerSnapshot prev_;
 };
 
@@ -227,8 +238,10 @@ class ProxyJob final : public ServingJob {
 }  // namespace
 
 std::unique_ptr<Job> make_server_job(server::ServerEngine& srv, std::vector<std::string> names,
-                                     double drain_timeout, const std::string& stats_listen) {
-  return std::make_unique<ServerJob>(srv, std::move(names), drain_timeout, stats_listen);
+                                     double drain_timeout, const std::string& stats_listen,
+                                     std::unique_ptr<ConnLogWriter> conn_log) {
+  return std::make_unique<ServerJob>(srv, std::move(names), drain_timeout, stats_listen,
+                                     std::move(conn_log));
 }
 
 std::unique_ptr<Job> make_proxy_job(proxy::Proxy& px, const std::string& stats_listen) {

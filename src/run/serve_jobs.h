@@ -10,6 +10,7 @@
 
 #include "net/address.h"
 #include "proxy/proxy.h"
+#include "run/conn_log.h"
 #include "run/driver.h"
 #include "run/job.h"
 #include "server/server.h"
@@ -25,9 +26,12 @@ std::unique_ptr<server::StatsEndpoint> open_stats_endpoint(const std::string& sp
 
 // The server's job: at the end our FIN to every peer, then up to `drain_timeout` seconds for
 // them to close (a second signal ends the wait), then the server closes what is left.
-// `stats_listen`: --stats-listen's SPEC ("" for none).
+// `stats_listen`: --stats-listen's SPEC ("" for none). `conn_log`: --log-connections' writer
+// (opened before the server listened), started with the run and finished after the engine
+// joined; null for none.
 std::unique_ptr<Job> make_server_job(server::ServerEngine& srv, std::vector<std::string> names,
-                                     double drain_timeout, const std::string& stats_listen);
+                                     double drain_timeout, const std::string& stats_listen,
+                                     std::unique_ptr<ConnLogWriter> conn_log = nullptr);
 std::unique_ptr<Job> make_proxy_job(proxy::Proxy& px, const std::string& stats_listen);
 
 // The listeners' addresses as text, each announced on stderr ("listening on ADDR"): tests and

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <new>
 #include <string>
@@ -15,6 +16,7 @@
 #include "loop/cpus.h"
 #include "loop/event_loop.h"
 #include "loop/worker_pool.h"
+#include "server/conn_note.h"
 #include "server/replies.h"
 #include "server/tls_counts.h"
 
@@ -26,7 +28,14 @@ constexpr int kSliceMs = 100;              // how often a blocked connection loo
 constexpr std::size_t kThreadStack = 256 * 1024;
 constexpr std::uint64_t kDefaultThreads = 1024;
 constexpr std::uint64_t kDefaultChildren = 256;
+// --log-connections: records per connection slot's ring, fewer when there are so many slots
+// (--max-connections) that the rings would pass kSlotRecords in all (address space: the pages
+// are touched only as records come).
+constexpr std::size_t kSlotRing = 1024;
+constexpr std::size_t kSlotRecords = std::size_t{1} << 20;
+constexpr std::size_t kMinSlotRing = 16;
 using loop::Phase;
+using Detail = stats::EndDetail;
 static_assert(std::atomic<Phase>::is_always_lock_free, "the phase is shared with forked children");
 
 }  // namespace
@@ -47,20 +56,26 @@ class BlockingConn {
     http_.reset();
     http_.set_objects(objects);
   }
+  // --log-connections: this connection's record goes to `to` when it ends.
+  void log_to(const LogTo& to, const ConnNote& note, std::size_t listener) {
+    log_ = to;
+    note_ = note;
+    listener_ = listener;
+  }
 
   void serve() {
     if (spec_.tls && !handshake()) return;
     std::uint64_t last_active = loop::now_ns();
     for (;;) {
       const Phase phase = phase_.load();
-      if (phase == Phase::Stopping) return end(st_.closed_by_server);
+      if (phase == Phase::Stopping) return end(st_.closed_by_server, Detail::Stopped);
       if (phase == Phase::Draining && !write_shut_) {
         write_shut_ = true;
         net::shutdown_write(fd_.get());
       }
       if (!buffered() && !wait_readable()) {
         if (loop::now_ns() - last_active >= spec_.idle_timeout_ns)
-          return end(st_.closed_by_server);
+          return end(st_.closed_by_server, Detail::IdleTimeout);
         continue;
       }
       const net::Result r = ssl_ ? tls::read_some(ssl_, buf_, sizeof buf_)
@@ -70,12 +85,14 @@ class BlockingConn {
       if (!r.ok()) return end(st_.errors);
       if (r.value == 0) return end(st_.fin);
       last_active = loop::now_ns();
-      respond(static_cast<std::size_t>(r.value));
+      if (log_.ring) respond_logged(static_cast<std::size_t>(r.value), last_active);
+      else respond(static_cast<std::size_t>(r.value));
       if (!send_all(out_)) return;
       out_.clear();
       for (const std::string_view part : parts_)  // --body: straight from the shared replies
         if (!send_all(part)) return;
       parts_.clear();
+      if (log_.ring && note_.replied == 0) note_.sent(loop::now_ns());
       if (last_ != Last::None) {
         const std::string_view last = kLastReply[static_cast<int>(last_)];
         if (!send_all(last)) return;
@@ -93,13 +110,18 @@ class BlockingConn {
     if (!ssl_) return end(st_.errors), false;
     const std::uint64_t start = loop::now_ns();
     for (;;) {
-      if (phase_.load() == Phase::Stopping) return end(st_.closed_by_server), false;
+      if (phase_.load() == Phase::Stopping)
+        return end(st_.closed_by_server, Detail::Stopped), false;
       const tls::Step step = tls::handshake(ssl_);
-      if (step.outcome == tls::Outcome::Done) return count_handshake(st_, ssl_), true;
-      if (step.outcome == tls::Outcome::Failed) return end(handshake_failure(st_, step)), false;
+      if (step.outcome == tls::Outcome::Done) {
+        if (log_.ring) note_.tls_done = loop::now_ns();
+        return count_handshake(st_, ssl_), true;
+      }
+      if (step.outcome == tls::Outcome::Failed)
+        return end(handshake_failure(st_, step), Detail::TlsFailed), false;
       if (!wait_for(step.outcome == tls::Outcome::WantRead ? POLLIN : POLLOUT) &&
           loop::now_ns() - start >= spec_.idle_timeout_ns)
-        return end(st_.closed_by_server), false;
+        return end(st_.closed_by_server, Detail::IdleTimeout), false;
     }
   }
 
@@ -128,6 +150,19 @@ class BlockingConn {
     st_.requests.add();
   }
 
+  void log_end(const stats::Counter& why, Detail detail) {
+    note_.detail = detail;
+    const std::uint8_t end = server_conn_end(st_, why);
+    push_server_record(log_, note_, fd_.get(), listener_, end,
+                       end_detail(note_, end, last_, write_shut_));
+  }
+
+  void respond_logged(std::size_t n, std::uint64_t now) {
+    const std::uint64_t before = st_.requests.get();
+    respond(n);
+    note_.read(now, st_.requests.get() - before);
+  }
+
   void respond_http(std::size_t n) {
     if (objects_) {
       last_ = http_.feed(buf_, n, st_.requests, [this](bool head) {
@@ -145,13 +180,14 @@ class BlockingConn {
     std::size_t sent = 0;
     std::uint64_t progress = loop::now_ns();
     while (sent < data.size()) {
-      if (phase_.load() == Phase::Stopping) return end(st_.closed_by_server), false;
+      if (phase_.load() == Phase::Stopping)
+        return end(st_.closed_by_server, Detail::Stopped), false;
       const char* from = data.data() + sent;
       const net::Result r = ssl_ ? tls::send_some(ssl_, from, data.size() - sent)
                                  : net::send_some(fd_.get(), from, data.size() - sent);
       if (r.err == net::Err::WouldBlock) {
         if (loop::now_ns() - progress >= spec_.idle_timeout_ns)
-          return end(st_.closed_by_server), false;
+          return end(st_.closed_by_server, Detail::IdleTimeout), false;
         wait_for(POLLOUT);
         continue;
       }
@@ -163,8 +199,10 @@ class BlockingConn {
   }
 
 
-  void end(stats::Counter& why) {
+  // `detail`: why, beyond the counter, where only the caller knows (--log-connections).
+  void end(stats::Counter& why, Detail detail = Detail::None) {
     why.add();
+    if (log_.ring) [[unlikely]] log_end(why, detail);
     tls::close(ssl_, false);
     ssl_ = nullptr;
     fd_.reset();
@@ -182,6 +220,9 @@ class BlockingConn {
   Last last_ = Last::None;
   bool write_shut_ = false;  // draining: our FIN is sent
   SSL* ssl_ = nullptr;       // --tls
+  LogTo log_;                // --log-connections: off unless log_to()
+  ConnNote note_;
+  std::size_t listener_ = 0;
   char buf_[16 * 1024];
 };
 
@@ -196,6 +237,35 @@ BlockingServer::BlockingServer(ServerSpec spec) : spec_(std::move(spec)) {
   spec_.threads = 1;
   if (!spec_.bodies.empty()) objects_ = std::make_unique<const ObjectReplies>(spec_.bodies);
   for (std::size_t slot = cap_; slot >= 1; --slot) free_slots_.push_back(slot);
+  // A slot serves one connection at a time, and the next only after it is given back (a forked
+  // child's after it was reaped): each slot's ring has one producer at a time. The acceptor
+  // decides which connections are logged.
+  if (spec_.log) {
+    const std::size_t ring = std::bit_floor(
+        std::clamp<std::size_t>(kSlotRecords / cap_, kMinSlotRing, kSlotRing));
+    spec_.log->make_rings(static_cast<unsigned>(cap_ + 1), ring, spec_.model == Model::Fork);
+    log_pick_ = stats::ConnLogger(spec_.log.get(), 0, 0);
+  }
+}
+
+LogTo BlockingServer::log_to(std::size_t slot) const noexcept {
+  return {&spec_.log->ring(static_cast<unsigned>(slot)), spec_.log->tcp_info()};
+}
+
+void BlockingServer::serve(int fd, std::size_t listener, std::size_t slot, const ConnNote* note) {
+  BlockingConn conn(fd, spec_, stats(slot, listener), shared_->phase, objects_.get());
+  if (note) [[unlikely]] conn.log_to(log_to(slot), *note, listener);
+  conn.serve();
+}
+
+// A connection that got no thread or process: counted as an error, and logged when picked.
+void BlockingServer::unserved(int fd, std::size_t listener, std::size_t slot,
+                              const ConnNote* note) {
+  stats::ListenerStats& st = stats(slot, listener);
+  st.errors.add();
+  if (note)
+    push_server_record(log_to(slot), *note, fd, listener, server_conn_end(st, st.errors),
+                       Detail::None);
 }
 
 BlockingServer::~BlockingServer() {
@@ -263,53 +333,64 @@ bool BlockingServer::accept_one(std::size_t listener) {
   if (!r.ok()) return true;
   stats(0, listener).accepted.add();
   peers_.count(peer);
-  dispatch(static_cast<int>(r.value), listener);
+  if (log_pick_.pick()) [[unlikely]] {
+    ConnNote note;
+    note.start(loop::now_ns(), peer);
+    dispatch(static_cast<int>(r.value), listener, &note);
+  } else {
+    dispatch(static_cast<int>(r.value), listener, nullptr);
+  }
   return true;
 }
 
-void BlockingServer::dispatch(int fd, std::size_t listener) {
+// `note`: --log-connections, this connection is logged (else null).
+void BlockingServer::dispatch(int fd, std::size_t listener, const ConnNote* note) {
   const std::size_t slot = take_slot();
   live_.fetch_add(1);
   switch (spec_.model) {
-    case Model::Iterative: return run_thread(fd, listener, slot);
-    case Model::Fork: return run_child(fd, listener, slot);
+    case Model::Iterative: return run_thread(fd, listener, slot, note);
+    case Model::Fork: return run_child(fd, listener, slot, note);
     default: break;
   }
   struct Job {
     BlockingServer* self;
     int fd;
     std::size_t listener, slot;
+    bool logged;
+    ConnNote note;
   };
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, kThreadStack);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_t tid;
-  auto* job = new Job{this, fd, listener, slot};
+  auto* job = new Job{this, fd, listener, slot, note != nullptr, note ? *note : ConnNote{}};
   const int rc = pthread_create(&tid, &attr, [](void* p) -> void* {
     auto* j = static_cast<Job*>(p);
     j->self->pin_connection(j->slot);
-    j->self->run_thread(j->fd, j->listener, j->slot);
+    j->self->run_thread(j->fd, j->listener, j->slot, j->logged ? &j->note : nullptr);
     delete j;
     return nullptr;
   }, job);
   pthread_attr_destroy(&attr);
   if (rc != 0) {  // no thread: that connection is an error, the server goes on
     delete job;
+    unserved(fd, listener, slot, note);
     ::close(fd);
-    stats(slot, listener).errors.add();
     give_slot(slot);
     live_.fetch_sub(1);
   }
 }
 
-void BlockingServer::run_thread(int fd, std::size_t listener, std::size_t slot) {
-  BlockingConn(fd, spec_, stats(slot, listener), shared_->phase, objects_.get()).serve();
+void BlockingServer::run_thread(int fd, std::size_t listener, std::size_t slot,
+                                const ConnNote* note) {
+  serve(fd, listener, slot, note);
   give_slot(slot);
   live_.fetch_sub(1);
 }
 
-void BlockingServer::run_child(int fd, std::size_t listener, std::size_t slot) {
+void BlockingServer::run_child(int fd, std::size_t listener, std::size_t slot,
+                               const ConnNote* note) {
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -323,12 +404,12 @@ void BlockingServer::run_child(int fd, std::size_t listener, std::size_t slot) {
     if (::getppid() != parent) ::_exit(0);
     for (auto& l : listeners_) ::close(l.release());
     pin_connection(slot);
-    BlockingConn(fd, spec_, stats(slot, listener), shared_->phase, objects_.get()).serve();
+    serve(fd, listener, slot, note);
     ::_exit(0);
   }
+  if (pid < 0) unserved(fd, listener, slot, note);
   ::close(fd);  // the parent never keeps the child's connection
   if (pid < 0) {
-    stats(slot, listener).errors.add();
     give_slot(slot);
     live_.fetch_sub(1);
     return;

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/conn_note.h"
 #include "server/peer_counter.h"
 #include "server/server.h"
 
@@ -44,9 +45,12 @@ class BlockingServer final : public ServerEngine {
  private:
   void accept_loop();
   bool accept_one(std::size_t listener);
-  void dispatch(int fd, std::size_t listener);
-  void run_thread(int fd, std::size_t listener, std::size_t slot);
-  void run_child(int fd, std::size_t listener, std::size_t slot);
+  void dispatch(int fd, std::size_t listener, const ConnNote* note);
+  void run_thread(int fd, std::size_t listener, std::size_t slot, const ConnNote* note);
+  void run_child(int fd, std::size_t listener, std::size_t slot, const ConnNote* note);
+  void serve(int fd, std::size_t listener, std::size_t slot, const ConnNote* note);
+  void unserved(int fd, std::size_t listener, std::size_t slot, const ConnNote* note);
+  LogTo log_to(std::size_t slot) const noexcept;
   void pin_connection(std::size_t slot) const noexcept;
   std::size_t take_slot();
   void give_slot(std::size_t slot);
@@ -67,6 +71,7 @@ class BlockingServer final : public ServerEngine {
   std::vector<std::size_t> free_slots_;
   std::map<pid_t, std::size_t> children_;  // fork model: child → slot (acceptor thread only)
   PeerCounter peers_;                      // acceptor thread only
+  stats::ConnLogger log_pick_;             // --log-connections: which are logged (acceptor)
 };
 
 }  // namespace connperf::server

@@ -12,6 +12,7 @@
 #include "loop/worker_pool_impl.h"
 #include "net/socket.h"
 #include "server/blocking.h"
+#include "server/conn_note.h"
 #include "server/conn_state.h"
 #include "server/peer_counter.h"
 #include "server/replies.h"
@@ -25,6 +26,9 @@ namespace {
 using loop::kMs;
 constexpr std::uint8_t kConnKind = 0;
 constexpr std::uint8_t kListenerKind = 1;
+// --log-connections: a logged connection's events come with their own kind, so the accounting
+// of its record wraps its events and the path of the others has no test of its own.
+constexpr std::uint8_t kLoggedConnKind = 2;
 constexpr std::size_t kServerReadBuf = 16 * 1024;
 // EPOLLOUT only while a reply waits for buffer space: a writable edge per accept is waste.
 constexpr std::uint32_t kConnEvents = EPOLLIN | EPOLLRDHUP | EPOLLET;
@@ -74,6 +78,7 @@ struct Conn {
   ConnState state = ConnState::Free;
   Interest interest = Interest::In;  // what epoll has; changed by transition() only
   Last last = Last::None;            // the reply that ends the connection, sent after the rest
+  bool logged = false;               // --log-connections: this one has a ConnNote (padding byte)
   std::uint16_t last_sent = 0;
   std::uint32_t owed = 0;            // keep-alive reply bytes not yet sent
   // --body: object reply bytes queued, not yet sent. A read queues at most kRepliesPerBurst
@@ -116,7 +121,8 @@ enum class Sent : std::uint8_t { All, Blocked, Ended };
 class ServerWorker final : public loop::Handler {
  public:
   ServerWorker(Server& server, unsigned index)
-      : server_(server), spec_(server.spec_), objects_(server.objects_.get()) {
+      : server_(server), spec_(server.spec_), objects_(server.objects_.get()),
+        log_(server.spec_.log.get(), index, 0) {
     const std::string_view reply = spec_.mode == Mode::Crr ? kCrrReply : kHttpReply;
     reply_len_ = static_cast<std::uint32_t>(reply.size());
     for (std::uint32_t i = 0; i < kRepliesPerBurst; ++i) burst_.append(reply);
@@ -148,21 +154,15 @@ class ServerWorker final : public loop::Handler {
   void add_peers(std::map<std::string, std::uint64_t>& out) const { peers_.add_to(out); }
 
   void on_io(loop::Token token, std::uint32_t events) override {
-    if (token.kind == kListenerKind) {
+    if (token.kind != kConnKind) {
+      if (token.kind == kLoggedConnKind) [[unlikely]] return on_logged_io(token, events);
       return acceptor_.burst(token.slot, live_, max_conns_, [this](int fd, const net::SockAddr& peer,
                                                             std::size_t i) {
         adopt(fd, static_cast<std::uint16_t>(i), peer);
         return live_;
       });
     }
-    const Conn& c = conns_[token.slot];
-    if (c.state == ConnState::Free || c.gen != token.gen) return;
-    // TLS reads until would-block: a short read may leave a record buffered in OpenSSL.
-    Pass p{(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0,
-           (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 || c.interest == Interest::In,
-           (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 || c.ssl != nullptr};
-    while (step(token.slot, p)) {
-    }
+    serve_event(token, events);
   }
 
   void on_deadline(std::uint64_t now) override {
@@ -180,6 +180,17 @@ class ServerWorker final : public loop::Handler {
   }
 
  private:
+  [[gnu::always_inline]] void serve_event(loop::Token token, std::uint32_t events) {
+    const Conn& c = conns_[token.slot];
+    if (c.state == ConnState::Free || c.gen != token.gen) return;
+    // TLS reads until would-block: a short read may leave a record buffered in OpenSSL.
+    Pass p{(events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) != 0,
+           (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0 || c.interest == Interest::In,
+           (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 || c.ssl != nullptr};
+    while (step(token.slot, p)) {
+    }
+  }
+
   void adopt(int fd, std::uint16_t li, const net::SockAddr& peer) {
     std::uint32_t id;
     if (free_.empty()) {
@@ -196,6 +207,7 @@ class ServerWorker final : public loop::Handler {
     c.gen = gen;
     c.listener = li;
     c.last_active = loop::now_ns();
+    if (log_.pick()) [[unlikely]] note_accept(id, peer);
     if (spec_.mode == Mode::Http) {
       http_[id].reset();
       if (objects_) [[unlikely]] http_[id].set_objects(objects_);
@@ -204,7 +216,7 @@ class ServerWorker final : public loop::Handler {
     peers_.count(peer);
     ++live_;
     transition(id, ConnState::Reading, Interest::In);  // as registered below: no epoll_ctl
-    if (!loop_.add(fd, kConnEvents, {id, c.gen, kConnKind}).ok()) {
+    if (!loop_.add(fd, kConnEvents, {id, c.gen, conn_kind(c)}).ok()) {
       ::close(fd);
       return end(id, stats_[li]->errors);
     }
@@ -230,6 +242,7 @@ class ServerWorker final : public loop::Handler {
     switch (step.outcome) {
       case tls::Outcome::Done:
         count_handshake(st, c.ssl);
+        if (c.logged) notes_[id].tls_done = loop::now_ns();
         p.readable = p.to_eagain = true;  // the request may have come with the Finished
         transition(id, ConnState::Reading, Interest::In);
         return true;
@@ -239,6 +252,7 @@ class ServerWorker final : public loop::Handler {
         return transition(id, ConnState::Handshaking, Interest::InOut), false;
       case tls::Outcome::Failed: break;
     }
+    if (c.logged) notes_[id].detail = stats::EndDetail::TlsFailed;
     return end(id, handshake_failure(st, step)), false;
   }
 
@@ -258,7 +272,7 @@ class ServerWorker final : public loop::Handler {
     if (interest == c.interest || next == ConnState::Free) return;  // a close drops the fd
     c.interest = interest;
     const std::uint32_t out = interest == Interest::InOut ? std::uint32_t{EPOLLOUT} : 0u;
-    (void)loop_.modify(c.fd, kConnEvents | out, {id, c.gen, kConnKind});
+    (void)loop_.modify(c.fd, kConnEvents | out, {id, c.gen, conn_kind(c)});
   }
   void transition(std::uint32_t id, ConnState next) { transition(id, next, conns_[id].interest); }
 
@@ -457,6 +471,7 @@ class ServerWorker final : public loop::Handler {
   void end(std::uint32_t id, stats::Counter& why) {
     Conn& c = conns_[id];
     why.add();
+    if (c.logged) [[unlikely]] log_end(id, why);
     tls::close(c.ssl, false);
     c.ssl = nullptr;
     if (c.fd >= 0) ::close(c.fd);
@@ -469,11 +484,66 @@ class ServerWorker final : public loop::Handler {
     if (draining_ && live_ == 0) loop_.stop();
   }
 
+  // --log-connections: the paths of logged connections, out of line.
+  static std::uint8_t conn_kind(const Conn& c) noexcept {
+    return c.logged ? kLoggedConnKind : kConnKind;
+  }
+
+  [[gnu::noinline]] void note_accept(std::uint32_t id, const net::SockAddr& peer) {
+    if (notes_.size() < conns_.size()) notes_.resize(conns_.size());
+    ConnNote& n = notes_[id];
+    n.start(conns_[id].last_active, peer);
+    conns_[id].logged = true;
+  }
+
+  // A logged connection's event: the requests it served (the listener's counter has only this
+  // thread's writer), when the first came and when their replies were all handed to the kernel.
+  [[gnu::noinline]] void on_logged_io(loop::Token token, std::uint32_t events) {
+    const Conn& c = conns_[token.slot];
+    if (c.state == ConnState::Free || c.gen != token.gen) return;
+    notes_[token.slot].event_at = loop::now_ns();
+    notes_[token.slot].requests_seen = stats_[c.listener]->requests.get();
+    logged_event_ = token.slot;
+    serve_event(token, events);
+    if (c.state != ConnState::Free && c.gen == token.gen) settle(token.slot);
+    logged_event_ = kNoEvent;
+  }
+
+  // Brings a logged connection's note up to date: after its event, and at its end. Only in its
+  // own event do the listener's requests grow by its requests alone (another connection's
+  // event, the idle sweep or the stop may end it too).
+  void settle(std::uint32_t id) {
+    const Conn& c = conns_[id];
+    ConnNote& n = notes_[id];
+    if (logged_event_ == id) {
+      const std::uint64_t requests = stats_[c.listener]->requests.get();
+      // With --tls the request may come in the event that finished the handshake: not before.
+      if (requests != n.requests_seen)
+        n.read(std::max(n.event_at, n.tls_done), requests - n.requests_seen);
+      n.requests_seen = requests;
+    }
+    if (n.first_byte != 0 && n.replied == 0 && c.pending() == 0) n.sent(loop::now_ns());
+  }
+
+  [[gnu::noinline]] void log_end(std::uint32_t id, const stats::Counter& why) {
+    Conn& c = conns_[id];
+    c.logged = false;
+    settle(id);
+    const ConnNote& n = notes_[id];
+    const std::uint8_t end = server_conn_end(*stats_[c.listener], why);
+    stats::ConnRecord r =
+        server_conn_record(n, loop::now_ns(), c.fd, c.listener, end,
+                           end_detail(n, end, c.last, c.state == ConnState::WriteShut));
+    log_.put(stats::ConnLogger::kNoSlot, c.fd, r);
+  }
+
   void sweep_idle(std::uint64_t now) {
     for (std::uint32_t id = 0; id < conns_.size(); ++id) {
       const Conn& c = conns_[id];
-      if (c.state != ConnState::Free && now - c.last_active >= spec_.idle_timeout_ns)
+      if (c.state != ConnState::Free && now - c.last_active >= spec_.idle_timeout_ns) {
+        if (c.logged) notes_[id].detail = stats::EndDetail::IdleTimeout;
         end(id, stats_[c.listener]->closed_by_server);
+      }
     }
   }
 
@@ -501,6 +571,7 @@ class ServerWorker final : public loop::Handler {
       } else if (r.ok() && r.value == 0) {
         end(id, st.fin);
       } else {
+        if (c.logged) notes_[id].detail = stats::EndDetail::Stopped;
         end(id, st.closed_by_server);
       }
     }
@@ -516,6 +587,10 @@ class ServerWorker final : public loop::Handler {
   std::vector<HttpReplyLoop> http_;  // http mode: one per connection slot
   std::vector<ObjectQueue> objq_;    // --body: per connection slot, grown as queue_object needs
   std::vector<std::uint32_t> free_;
+  stats::ConnLogger log_;         // --log-connections: off unless the spec has a log
+  std::vector<ConnNote> notes_;   // --log-connections: per connection slot, grown as logged
+  static constexpr std::uint32_t kNoEvent = UINT32_MAX;
+  std::uint32_t logged_event_ = kNoEvent;  // the logged connection whose event runs now
   PeerCounter peers_;
   std::string burst_;
   std::uint32_t reply_len_ = 0;
@@ -541,6 +616,7 @@ Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
   // good while the kernel still hands it connections (SO_REUSEPORT).
   if (spec_.max_connections && spec_.threads > spec_.max_connections)
     spec_.threads = static_cast<unsigned>(spec_.max_connections);
+  if (spec_.log) spec_.log->make_rings(spec_.threads, stats::ConnLog::kRingCapacity, false);
   for (unsigned i = 0; i < spec_.threads; ++i) pool_.add(std::make_unique<ServerWorker>(*this, i));
   pool_.pin(spec_.cpus);
 }

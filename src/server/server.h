@@ -18,6 +18,7 @@
 #include "loop/worker_pool.h"
 #include "net/address.h"
 #include "net/socket.h"
+#include "stats/conn_log.h"
 #include "stats/server_stats.h"
 #include "tls/tls.h"
 
@@ -60,6 +61,11 @@ struct ServerSpec {
   // --body (http mode): the object sizes served, the first for a request that names none;
   // empty = the tiny constant reply.
   std::vector<std::uint64_t> bodies;
+  // --log-connections: a record per accepted connection (every sample-th of each worker, or of
+  // the acceptor in the blocking models). The engine makes the rings: one per epoll worker, one
+  // per connection slot in the blocking models (in shared memory for the fork model's
+  // children). Null = off.
+  std::shared_ptr<stats::ConnLog> log;
 };
 
 using loop::ListenError;  // a listen address could not be opened

@@ -1,8 +1,10 @@
 // --log-connections: the record of one connection (ConnRecord), the bounded single-producer,
 // single-consumer ring a worker hands its records through (ConnRing), the worker's side of it
-// (ConnLogger: sampling, drops) and the set of rings of one run (ConnLog). A worker never waits
-// for the writer: a full ring drops the record and counts it. ConnLogger and ConnRing::push are
-// the worker's thread's; ConnRing::pop is the writer's; dropped() any thread.
+// (ConnLogger: sampling, drops) and the set of rings of one run (ConnLog), the client's (crr,
+// rr, cc) and the server's. A worker never waits for the writer: a full ring drops the record
+// and counts it. ConnLogger and ConnRing::push are the worker's thread's (or process's: rings
+// made `shared` live in memory a forked child shares); ConnRing::pop is the writer's; dropped()
+// any thread.
 #pragma once
 
 #include <netinet/in.h>
@@ -30,7 +32,24 @@ enum class ConnEnd : std::uint8_t {
   PeerClosed,  // rr: the peer closed it while idle (no request lost, no error counted)
   Lost,        // cc: established, then ended during the hold (the summary's `lost`)
   Survived,    // cc: still held when the run ended (the summary's `survived`)
+  // server: the counter the connection ended in (the summary's names)
+  Rst,             // the peer reset it
+  Fin,             // the peer closed it (its FIN)
+  ClosedByServer,  // closed by the server (idle timeout, a closing reply, the stop)
+  ServerErrors,    // "errors": a bad request refused, a failed send or accept path
 };
+// server: why, beyond the counter it ended in (none when the counter says it all).
+enum class EndDetail : std::uint8_t {
+  None,
+  IdleTimeout,      // closed_by_server: nothing came, or nothing was taken, for --idle-timeout
+  Stopped,          // closed_by_server: still open when the server stopped
+  Drained,          // closed_by_server: after our FIN at the drain
+  ConnectionClose,  // closed_by_server: the request asked for the close (Connection: close)
+  BadRequest,       // errors: answered 400
+  NotImplemented,   // errors: answered 501 (a transfer coding other than chunked)
+  TlsFailed,        // the TLS handshake failed (the summary's tls_failed)
+};
+const char* to_string(EndDetail d) noexcept;  // "idle_timeout", …; "" for None
 inline constexpr std::uint8_t to_end(ErrorKind k) noexcept { return static_cast<std::uint8_t>(k); }
 inline constexpr std::uint8_t to_end(ConnEnd e) noexcept { return static_cast<std::uint8_t>(e); }
 const char* conn_end_name(std::uint8_t end) noexcept;  // "refused", …, "completed", "aborted"
@@ -53,11 +72,19 @@ struct TcpInfoFields {
   bool valid = false;
 };
 
-// One connection. Latencies in µs, kNoLatency when the phase did not happen.
+// Reads TCP_INFO of `fd` into `out` (valid stays false when it fails).
+void read_tcp_info(int fd, TcpInfoFields& out) noexcept;
+
+// One connection. Latencies in µs, kNoLatency when the phase did not happen. A server's record
+// (the server's rings) reads: start_ns and end_ns monotonic (the writer makes them relative),
+// source the peer, local its local address, tls_us accept to handshake done, ttfb_us accept to
+// the first request byte, ttlb_us that byte to the replies it earned handed to the kernel,
+// target the listener.
 struct ConnRecord {
   std::uint64_t start_ns = 0;  // since the run's start (t0): the attempt's (scheduled) start
   std::uint64_t end_ns = 0;    // since t0: when it ended
   sockaddr_in6 source{};       // sin6_family AF_INET: a sockaddr_in; AF_UNSPEC: unknown
+  sockaddr_in6 local{};        // server: the connection's local address; client: unused
   std::uint32_t connect_us = kNoLatency;
   std::uint32_t tls_us = kNoLatency;
   std::uint32_t ttfb_us = kNoLatency;
@@ -67,6 +94,7 @@ struct ConnRecord {
   std::uint16_t target = 0;    // index into the spec's targets
   std::uint8_t end = 0;        // ErrorKind or ConnEnd
   std::uint8_t worker = 0;
+  EndDetail detail = EndDetail::None;  // server
   TcpInfoFields tcp;
 };
 
@@ -81,12 +109,15 @@ ConnRecord conn_record(std::uint64_t t0, std::uint64_t start, std::uint64_t t_es
 class ConnRing {
  public:
   explicit ConnRing(std::size_t capacity);
+  // On `capacity` (a power of two) records at `buf`, owned by the caller.
+  ConnRing(ConnRecord* buf, std::size_t capacity) noexcept;
   bool push(const ConnRecord& r) noexcept;       // producer
   std::size_t pop(ConnRecord* out, std::size_t max) noexcept;  // consumer; how many
   std::uint64_t dropped() const noexcept { return dropped_.get(); }
 
  private:
-  std::vector<ConnRecord> buf_;
+  std::vector<ConnRecord> own_;
+  ConnRecord* buf_;
   std::size_t mask_;
   alignas(64) std::atomic<std::uint64_t> head_{0};  // written by the producer
   std::uint64_t tail_cache_ = 0;                    // producer's last view of tail_
@@ -95,20 +126,40 @@ class ConnRing {
 };
 
 // The rings of one run, one per worker, what the workers are asked to log and where it goes.
+// The rings live in one anonymous mapping (pages are touched as records come): `shared` maps
+// it MAP_SHARED, so processes forked after it push into the rings the writer reads.
 class ConnLog {
  public:
+  static constexpr std::size_t kRingCapacity = 8192;
   ConnLog(std::string path, unsigned workers, std::uint32_t sample, bool tcp_info,
-          std::size_t ring_capacity = 8192);
+          std::size_t ring_capacity = kRingCapacity, bool shared = false);
+  ~ConnLog();
+  ConnLog(const ConnLog&) = delete;
+  ConnLog& operator=(const ConnLog&) = delete;
+  // Replaces the rings (before any worker or the writer starts): an engine that knows its
+  // workers only once built (the server: its threads, or its connection slots).
+  void make_rings(unsigned workers, std::size_t capacity, bool shared);
+  // A view of `count` of the rings from `first` (cc --processes: a forked worker process's
+  // share of rings made `shared`); its workers log as workers first... of the whole. The view
+  // owns nothing: the rings stay this log's, which must outlive it.
+  std::shared_ptr<ConnLog> slice(unsigned first, unsigned count) const;
+  unsigned first_worker() const noexcept { return first_; }
   const std::string& path() const noexcept { return path_; }
-  ConnRing& ring(unsigned worker) noexcept { return *rings_[worker]; }
-  unsigned workers() const noexcept { return static_cast<unsigned>(rings_.size()); }
+  ConnRing& ring(unsigned worker) noexcept { return rings_[worker]; }
+  unsigned workers() const noexcept { return workers_; }
   std::uint32_t sample() const noexcept { return sample_; }
   bool tcp_info() const noexcept { return tcp_info_; }
   std::uint64_t dropped() const noexcept;  // over the rings
 
  private:
+  void free_rings() noexcept;
+
   std::string path_;
-  std::vector<std::unique_ptr<ConnRing>> rings_;
+  ConnRing* rings_ = nullptr;  // in map_, followed by their records
+  unsigned workers_ = 0;
+  unsigned first_ = 0;  // a slice's first worker
+  void* map_ = nullptr;
+  std::size_t map_bytes_ = 0;
   std::uint32_t sample_;
   bool tcp_info_;
 };
@@ -122,6 +173,7 @@ class ConnLogger {
   // `slots`: the worker's connection slots (the index passed to opened and put).
   ConnLogger(ConnLog* log, unsigned worker, std::size_t slots);
   bool on() const noexcept { return ring_ != nullptr; }
+  bool tcp_info() const noexcept { return tcp_info_; }
   bool pick() noexcept {  // the next connection: logged?
     if (ring_ == nullptr || --countdown_ != 0) return false;
     countdown_ = sample_;

@@ -160,7 +160,7 @@ TEST(ConnLogIntegration, RrRecordPerConnection) {
 }
 
 // cc: a record per attempt, held ones `survived`, refused ones by their cause, as the summary
-// counts them; --processes 2 is refused (its workers would need rings in shared memory).
+// counts them.
 TEST(ConnLogIntegration, CcRecordPerAttempt) {
   TempDir dir;
   ServerProcess server(dir, {"--mode", "http"});
@@ -175,10 +175,31 @@ TEST(ConnLogIntegration, CcRecordPerAttempt) {
   EXPECT_EQ(by_end["survived"], 20u);
   EXPECT_EQ(by_end["refused"], s["errors"]["refused"].get<std::uint64_t>());
   EXPECT_EQ(by_end["lost"], s["lost"].get<std::uint64_t>());
-  const RunResult two = run({connperf(), "cc", closed, "-n", "4", "--processes", "2",
-                             "--log-connections", dir.file("x.ndjson")},
-                            dir.path(), 10s);
-  EXPECT_EQ(two.code, 2) << two.err;
+}
+
+// cc --processes 2: the worker processes' records reach the one file through rings in shared
+// memory, every attempt's, each worker (of every process) by its own number.
+TEST(ConnLogIntegration, CcProcessesShareTheFile) {
+  TempDir dir;
+  ServerProcess server(dir, {"--mode", "http"});
+  const std::string closed = "127.0.0.1:" + std::to_string(free_port());
+  const auto [r, s, records] =
+      run_logged(dir, "ccp.ndjson", {"cc", server.target(), closed, "-n", "300", "-t", "2",
+                                     "--processes", "2", "--hold", "0.2"});
+  server.stop();
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(records.size(), s["attempted"].get<std::uint64_t>());
+  EXPECT_EQ(s["log_records"], 300);
+  EXPECT_EQ(s["log_dropped"], 0);
+  std::map<std::string, std::uint64_t> by_end;
+  std::map<unsigned, std::uint64_t> by_worker;
+  for (const auto& rec : records) {
+    ++by_end[rec["end"].get<std::string>()];
+    ++by_worker[rec["worker"].get<unsigned>()];
+  }
+  EXPECT_EQ(by_end["survived"], s["survived"].get<std::uint64_t>());
+  EXPECT_EQ(by_end["refused"], s["errors"]["refused"].get<std::uint64_t>());
+  EXPECT_EQ(by_worker.size(), 4u);  // 2 processes of 2 workers
 }
 
 // Ctrl-C: the records of every attempt are written before the summary, none lost.

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -93,6 +94,32 @@ TEST(MpiIntegration, ThreeRanksCompleteTheJobsCountExactlyInEqualShares) {
   // quarter of --interval is not reported, so they may sum to less than the total).
   EXPECT_GT(interval_started, 10000u);
   EXPECT_LE(interval_started, 30000u);
+}
+
+// --log-connections under mpirun: each rank writes its own file (FILE with .rankR before the
+// extension), a record per connection it started; the summary sums them over the ranks.
+TEST(MpiIntegration, EachRankLogsItsOwnConnections) {
+  REQUIRE_MPI();
+  TempDir dir;
+  ServerProcess srv = server(dir);
+  const std::string path = dir.file("job.json");
+  const RunResult r = run(mpirun(2, {"crr", "-q", "--json", path, srv.target(), "-n", "2001",
+                                     "-c", "4", "--log-connections", dir.file("conn.ndjson")}),
+                          dir.path(), 120s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  srv.stop();
+  const json doc = read_json(path);
+  const json& c = doc["summary"];
+  EXPECT_EQ(c["log_records"], 2001);
+  EXPECT_EQ(c["log_dropped"], 0);
+  ASSERT_EQ(c["per_rank"].size(), 2u) << c.dump();
+  for (unsigned i = 0; i < 2; ++i) {
+    const std::string text = read_file(dir.file("conn.rank" + std::to_string(i) + ".ndjson"));
+    const auto lines = static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
+    EXPECT_EQ(lines, c["per_rank"][i]["started"].get<std::uint64_t>()) << i;
+    EXPECT_EQ(c["per_rank"][i]["log_records"], lines) << i;
+  }
+  EXPECT_FALSE(std::ifstream(dir.file("conn.ndjson")).good());
 }
 
 TEST(MpiIntegration, BindSetsSplitIntoDisjointPerRankSubsets) {

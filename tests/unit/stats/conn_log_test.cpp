@@ -1,6 +1,10 @@
 // The connection log's ring and sampling: a full ring drops and counts, records come out in
 // order, a producer and a consumer on two threads lose nothing that was not counted, and the
-// sample keeps each worker's 1st connection and every Nth after it.
+// sample keeps each worker's 1st connection and every Nth after it; rings made `shared` take
+// a forked child's records (through a slice), the drops it counted included.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -68,6 +72,34 @@ TEST(ConnLogger, EndNamesAreTheSummarys) {
   EXPECT_STREQ(conn_end_name(to_end(ErrorKind::AddrUnavailable)), "addr_unavailable");
   EXPECT_STREQ(conn_end_name(to_end(ConnEnd::Completed)), "completed");
   EXPECT_STREQ(conn_end_name(to_end(ConnEnd::Aborted)), "aborted");
+  EXPECT_STREQ(conn_end_name(to_end(ConnEnd::Rst)), "rst");
+  EXPECT_STREQ(conn_end_name(to_end(ConnEnd::ClosedByServer)), "closed_by_server");
+  EXPECT_STREQ(conn_end_name(to_end(ConnEnd::ServerErrors)), "errors");
+}
+
+TEST(ConnLog, SharedRingsTakeAForkedChildsRecords) {
+  ConnLog log("", 4, 1, false, 8, true);
+  const std::shared_ptr<ConnLog> part = log.slice(2, 2);
+  ASSERT_EQ(part->workers(), 2u);
+  EXPECT_EQ(part->first_worker(), 2u);
+  const pid_t pid = ::fork();
+  if (pid == 0) {  // worker 1 of the slice is worker 3 of the whole: 10 pushed, 2 dropped
+    ConnLogger w(part.get(), 1, 0);
+    for (std::uint64_t i = 0; i < 10; ++i) {
+      ConnRecord r = numbered(i);
+      w.put(ConnLogger::kNoSlot, -1, r);
+    }
+    ::_exit(0);
+  }
+  ASSERT_GT(pid, 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ConnRecord out[16];
+  ASSERT_EQ(log.ring(3).pop(out, 16), 8u);
+  EXPECT_EQ(out[7].start_ns, 7u);
+  EXPECT_EQ(out[0].worker, 3u);
+  EXPECT_EQ(log.ring(2).pop(out, 16), 0u);
+  EXPECT_EQ(log.dropped(), 2u);
 }
 
 }  // namespace
