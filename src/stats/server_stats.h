@@ -2,11 +2,25 @@
 // worker's thread and sampled by the reporter; ListenerSnapshot is the plain copy.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "stats/counter.h"
 
 namespace connperf::stats {
+
+// --tls: failed handshakes are also counted by the alert that ended them, by its description
+// code: the alerts TLS 1.2 and 1.3 define, then one slot for any other code.
+inline constexpr std::array<std::uint8_t, 34> kTlsAlertCodes{
+    0,  10, 20, 21, 22, 30, 40, 41,  42,  43,  44,  45,  46,  47,  48,  49,  50,
+    51, 60, 70, 71, 80, 86, 90, 100, 109, 110, 111, 112, 113, 114, 115, 116, 120};
+inline constexpr std::size_t kAlertSlots = kTlsAlertCodes.size() + 1;
+constexpr std::size_t alert_slot(int code) noexcept {
+  for (std::size_t i = 0; i < kTlsAlertCodes.size(); ++i)
+    if (kTlsAlertCodes[i] == code) return i;
+  return kTlsAlertCodes.size();
+}
 
 struct ListenerSnapshot {
   std::uint64_t accepted = 0;
@@ -20,6 +34,9 @@ struct ListenerSnapshot {
   std::uint64_t tls_full = 0;
   std::uint64_t tls_resumed = 0;
   std::uint64_t tls_failed = 0;
+  // Of tls_failed, by alert slot (alert_slot): the alert the server sent, the one it received.
+  std::array<std::uint64_t, kAlertSlots> alerts_sent{};
+  std::array<std::uint64_t, kAlertSlots> alerts_received{};
   // --body: requests for a size the server was not given (answered 404; also in `requests`).
   std::uint64_t not_found = 0;
 
@@ -44,6 +61,8 @@ struct ListenerStats {
   Counter tls_full;
   Counter tls_resumed;
   Counter tls_failed;
+  std::array<Counter, kAlertSlots> alerts_sent;
+  std::array<Counter, kAlertSlots> alerts_received;
   Counter not_found;
 
   void snapshot(ListenerSnapshot& out) const noexcept;
