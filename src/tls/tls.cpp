@@ -326,6 +326,11 @@ ServerContext::ServerContext(const ServerOptions& o) {
   if (!o.tickets) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);  // 1.3 with a cache: stateful tickets
     if (!o.session_cache) SSL_CTX_set_num_tickets(ctx, 0);
+  } else {
+    // One TLS 1.3 ticket per handshake, not OpenSSL's two: a client resumes one session at a
+    // time (crr keeps the last), and each ticket costs the server a session encoding, its
+    // encryption and a key derivation.
+    SSL_CTX_set_num_tickets(ctx, 1);
   }
 }
 
