@@ -5,6 +5,9 @@
 #   bench/tls.sh [--quick]        ROUNDS rounds (default 5) of DURATION seconds (default 3) per run
 #   ROUNDS=7 DURATION=3 bench/tls.sh        CONNPERF=/path/to/connperf overrides the binary
 #   bench/tls.sh --report         the tables again from the last run's bench/out/tls.tsv
+#   MAIN=/work/main/build/connperf bench/tls.sh   also plaintext crr -> server of this binary
+#                                 and of MAIN's ("plain", "plain-main"): what --tls costs the
+#                                 plaintext path (nothing, it should be)
 #
 # Every run is one client on CPU 1 and one server on CPU 0 (taskset; the server has one core:
 # nginx one worker, connperf server -t 1), one client thread with 64 connections in flight, on
@@ -42,6 +45,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 OUT=$HERE/out
 LOGS=$OUT/logs
 CONNPERF=${CONNPERF:-$HERE/../build/connperf}
+MAIN=${MAIN:-}
 PEERS=$ROOT/tests/peers
 ROUNDS=${ROUNDS:-5}
 DUR=${DURATION:-3}
@@ -79,6 +83,8 @@ label = {
     "cp-nginx": "connperf crr --tls -t 1 -c 64 → nginx (1 worker)",
     "cp-cp": "connperf crr --tls → connperf server --tls -t 1 (no resumption)",
     "cp-cp-resumed": "connperf crr --tls --resume 1 → connperf server --tls -t 1",
+    "plain": "plaintext crr → server, this binary",
+    "plain-main": "plaintext crr → server, MAIN's binary",
 }
 runs = defaultdict(dict)  # name -> round -> (cps, client us, server us)
 rows = []
@@ -119,6 +125,9 @@ for v in ("1.2", "1.3"):
             continue
         out.append(f"| {label[base]} | {v} | {cell(col(name, 0))} | {cell(col(name, 1))} | "
                    f"{cell(col(name, 2))} |")
+for name in ("plain", "plain-main"):
+    if name in runs:
+        out.append(f"| {label[name]} | - | {cell(col(name, 0))} | {cell(col(name, 1))} | {cell(col(name, 2))} |")
 out.append("")
 bound = 1 / (1 / sign + 1 / ecdh) if sign > 0 and ecdh > 0 else 0
 bound_kg = 1 / (1 / sign + 2 / ecdh) if sign > 0 and ecdh > 0 else 0
@@ -146,6 +155,10 @@ for v in ("1.2", "1.3"):
         out.append(f"| server's handshakes per CPU-second / bound with key generation | {v} | {cell([1e6 / s / bound_kg * 100 for s in col(cpp, 2) if s > 0], '{:.0f}%')} | |")
     r = ratios(res, cpp, lambda a, b: a[0] / b[0])
     if r: out.append(f"| resumed / full handshakes/s (connperf pair) | {v} | {cell(r, '{:.2f}x')} | {'>= 3x' if v == '1.2' else 'stated'} |")
+    r = ratios(res, cpp, lambda a, b: (b[1] + b[2]) / (a[1] + a[2]))
+    if r: out.append(f"| resumed / full, handshakes per CPU-second of the pair (client + server) | {v} | {cell(r, '{:.2f}x')} | |")
+r = ratios("plain", "plain-main", lambda a, b: a[0] / b[0])
+if r: out.append(f"| plaintext, this binary / MAIN's | - | {cell(r, '{:.2f}x')} | about 1.0x |")
 out.append("")
 out.append("<details><summary>runs</summary>")
 out.append("")
@@ -275,11 +288,10 @@ start_nginx() {  # version
 }
 stop_nginx() { "$PEERS/nginx.sh" stop "$TMP/nginx-$RUN_TAG" >/dev/null 2>&1; }
 
-start_connperf() {  # name sessions(on|off)
-  local p=$LOGS/tls-$RUN_TAG-$1-server
-  shift
-  taskset -c "$SERVER_CPU" "$CONNPERF" server --listen 127.0.0.1:0 -t 1 -q --tls \
-    --cert "$TMP/cert.pem" --key "$TMP/key.pem" --session-cache "$1" --tickets "$1" \
+start_connperf() {  # name sessions(on|off|plain) [binary]
+  local p=$LOGS/tls-$RUN_TAG-$1-server tls=()
+  [ "$2" != plain ] && tls=(--tls --cert "$TMP/cert.pem" --key "$TMP/key.pem" --session-cache "$2" --tickets "$2")
+  taskset -c "$SERVER_CPU" "${3:-$CONNPERF}" server --listen 127.0.0.1:0 -t 1 -q "${tls[@]}" \
     --json "$p.json" >"$p.out" 2>"$p.err" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -293,6 +305,10 @@ run_one() {
   local name=$1 p=$LOGS/tls-$RUN_TAG-$1 version kind cps ndone ccpu scpu note rc stop
   version=${name#*-*-}; version=${version%-resumed}
   kind=${name%%-*}-$(echo "$name" | cut -d- -f2)
+  case $name in
+    plain) kind=plain; start_connperf "$name" plain || return 1; stop=stop_connperf ;;
+    plain-main) kind=plain; start_connperf "$name" plain "$MAIN" || return 1; stop=stop_connperf ;;
+  esac
   case $kind in
     *-nginx) start_nginx "$version" || return 1; stop=stop_nginx ;;
     cp-cp)
@@ -307,6 +323,14 @@ run_one() {
     ndone=$(awk '/requests in/ { print $1 }' "$p.out")
     note=$(grep -o 'Socket errors:.*' "$p.out" | tr -d ',' | tr ' ' '_')
     note="rc=$rc ${note:-socket_errors=0}"
+  elif [ "$kind" = plain ]; then
+    local bin=$CONNPERF
+    [ "$name" = plain-main ] && bin=$MAIN
+    run_client "$p" "$bin" crr "127.0.0.1:$PORT" -t 1 -c "$CONC" -d "$DUR" -q --json "$p.json"
+    rc=$?
+    cps=$(json_get "$p.json" 'round(d["summary"]["cps"])')
+    ndone=$(json_get "$p.json" 'd["summary"]["completed"]')
+    note="rc=$rc errors=$(json_get "$p.json" 'sum(d["summary"]["errors"].values())')"
   else
     local resume=()
     [[ $name == *resumed ]] && resume=(--resume 1)
@@ -340,6 +364,7 @@ for v in 1.2 1.3; do
   [ "$HAVE_NGINX" = 1 ] && NAMES+=("cp-nginx-$v")
   NAMES+=("cp-cp-$v" "cp-cp-$v-resumed")
 done
+[ -n "$MAIN" ] && NAMES+=(plain plain-main)
 
 log "openssl speed ecdsap256 ecdhx25519 on CPU $SERVER_CPU (2 s each)"
 taskset -c "$SERVER_CPU" openssl speed -seconds 2 ecdsap256 ecdhx25519 >"$LOGS/tls-speed.txt" 2>/dev/null
