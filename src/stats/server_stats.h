@@ -11,10 +11,28 @@
 namespace connperf::stats {
 
 // --tls: failed handshakes are also counted by the alert that ended them, by its description
-// code: the alerts TLS 1.2 and 1.3 define, then one slot for any other code.
-inline constexpr std::array<std::uint8_t, 34> kTlsAlertCodes{
-    0,  10, 20, 21, 22, 30, 40, 41,  42,  43,  44,  45,  46,  47,  48,  49,  50,
-    51, 60, 70, 71, 80, 86, 90, 100, 109, 110, 111, 112, 113, 114, 115, 116, 120};
+// code: the alerts that end handshakes (sent by a server that refuses a ClientHello, or by a
+// client that refuses the server's certificate), then one slot for any other code. A short
+// list: the blocking models keep a ListenerStats per connection slot in shared memory.
+inline constexpr std::array<std::uint8_t, 17> kTlsAlertCodes{
+    10,  // unexpected message
+    20,  // bad record mac
+    22,  // record overflow
+    40,  // handshake failure
+    42,  // bad certificate
+    45,  // certificate expired
+    46,  // certificate unknown
+    47,  // illegal parameter
+    48,  // unknown CA
+    50,  // decode error
+    51,  // decrypt error
+    70,  // protocol version
+    71,  // insufficient security
+    80,  // internal error
+    109,  // missing extension
+    112,  // unrecognized name
+    120,  // no application protocol
+};
 inline constexpr std::size_t kAlertSlots = kTlsAlertCodes.size() + 1;
 constexpr std::size_t alert_slot(int code) noexcept {
   for (std::size_t i = 0; i < kTlsAlertCodes.size(); ++i)
