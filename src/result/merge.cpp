@@ -10,6 +10,7 @@
 #include "result/document.h"
 #include "stats/histogram_json.h"
 #include "stats/printers.h"
+#include "tls/tls.h"
 
 namespace connperf::result {
 
@@ -67,6 +68,34 @@ void add_objects(const json& s, stats::ClientSnapshot& t) {
   }
 }
 
+// An alert's code from the name summary.tls.alerts gives it; -1 for a name OpenSSL has not.
+int merge_alert_code(const std::string& name) {
+  for (int a = 0; a < stats::kTlsAlerts; ++a)
+    if (name == tls::alert_name(a)) return a;
+  return -1;
+}
+
+// --tls parts: handshakes and alerts added; version, cipher and group of the first part that
+// made a handshake. False when no part has summary.tls.
+bool merge_tls(const std::vector<json>& docs, stats::ClientSnapshot& t, stats::TlsNames& names) {
+  bool any = false;
+  for (const auto& d : docs) {
+    const json& s = d["summary"];
+    if (!s.contains("tls") || !s["tls"].is_object()) continue;
+    any = true;
+    const json& p = s["tls"];
+    t.tls_full += p.value("full", std::uint64_t{0});
+    t.tls_resumed += p.value("resumed", std::uint64_t{0});
+    const json alerts = p.value("alerts", json::object());
+    for (const auto& [name, n] : alerts.items())
+      if (const int a = merge_alert_code(name); a >= 0 && n.is_number_unsigned())
+        t.tls_alerts[static_cast<std::size_t>(a)] += n.get<std::uint64_t>();
+    if (names.version.empty() && !p.value("version", "").empty())
+      names = {p.value("version", ""), p.value("cipher", ""), p.value("group", "")};
+  }
+  return any;
+}
+
 void merge_client(const std::vector<json>& docs, const std::string& command, Merged& out) {
   stats::ClientSnapshot t;
   std::uint64_t aborted = 0;
@@ -94,6 +123,9 @@ void merge_client(const std::vector<json>& docs, const std::string& command, Mer
   };
   if (every("ttfb")) t.ttfb_us = merged_histogram(docs, "ttfb");
   if (every("ttlb")) t.ttlb_us = merged_histogram(docs, "ttlb");
+  if (every("tls")) t.tls_us = merged_histogram(docs, "tls");
+  stats::TlsNames names;
+  const bool tls = merge_tls(docs, t, names);
   const double seconds = max_of(docs, "seconds");
   if (command == "rr") {
     out.doc["summary"] = stats::rr_summary_json(t, aborted, seconds);
@@ -101,6 +133,10 @@ void merge_client(const std::vector<json>& docs, const std::string& command, Mer
   } else {
     out.doc["summary"] = stats::crr_summary_json(t, aborted, seconds);
     out.text = stats::crr_summary_text(t, aborted, seconds);
+  }
+  if (tls) {
+    stats::add_tls_summary(out.doc["summary"], t, names);
+    out.text += stats::tls_summary_text(t, names);
   }
   out.doc["summary"]["errors_other"] = other;
 }
@@ -117,6 +153,14 @@ void merge_cc(const std::vector<json>& docs, Merged& out) {
     part.erase("time_to_reach_s");
     part.erase("per_rank");
     add_counts(s, part);
+  }
+  if (s.contains("tls") && s["tls"].is_object()) {  // names: of the first part that made one
+    stats::ClientSnapshot unused;
+    stats::TlsNames names;
+    merge_tls(docs, unused, names);
+    s["tls"]["version"] = names.version;
+    s["tls"]["cipher"] = names.cipher;
+    s["tls"]["group"] = names.group;
   }
   s["seconds"] = max_of(docs, "seconds");
   s["time_to_reach_s"] = all_reached ? json(reached) : json(nullptr);

@@ -154,6 +154,11 @@ class LabJob final : public JobDecorator {
     std::vector<stats::ListenerSnapshot> per;
     srv_.snapshot(per);
     server_json_ = stats::server_summary_json(names, per, srv_.peers(), elapsed);
+    if (srv_.spec().tls) {  // as `server --tls` writes it
+      for (std::size_t i = 0; i < per.size(); ++i)
+        server_json_["listeners"][i]["tls"] = stats::server_tls_json(per[i], true);
+      server_json_["tls"] = stats::server_tls_json(server, true);
+    }
     dut_summary_ = lab::dut_json(over_run);
     reconciliation_ = lab::reconcile(lab_, command_, j, server, server.active(), over_run);
     text += lab::reconcile_text(reconciliation_, over_run);

@@ -48,8 +48,10 @@ class CrrJob final : public LoadJob<load::CrrEngine> {
     j = stats::crr_summary_json(total_, aborted, load);
     j["drain_s"] = elapsed - load;
     if (spec().tls.on) add_tls(total_, engine_.tls_names(), j, text);
-    phases_.summarize(j, text, "cps", [](const stats::ClientSnapshot& s, double seconds) {
-      return stats::crr_summary_json(s, 0, seconds);
+    phases_.summarize(j, text, "cps", [this](const stats::ClientSnapshot& s, double seconds) {
+      nlohmann::json out = stats::crr_summary_json(s, 0, seconds);
+      if (spec().tls.on) stats::add_tls_summary(out, s, engine_.tls_names());  // sustain.tls
+      return out;
     });
     std::vector<std::uint16_t> ports;
     for (const auto& t : spec().targets) ports.push_back(t.addr.port());
@@ -108,8 +110,10 @@ class RrJob final : public LoadJob<load::RrEngine> {
       text += fmt::format("only {} of {} connections got any response\n",
                           stats::format_count(j["answered_connections"]),
                           stats::format_count(spec().connections));
-    phases_.summarize(j, text, "qps", [](const stats::ClientSnapshot& s, double seconds) {
-      return stats::rr_summary_json(s, 0, seconds);
+    phases_.summarize(j, text, "qps", [this](const stats::ClientSnapshot& s, double seconds) {
+      nlohmann::json out = stats::rr_summary_json(s, 0, seconds);
+      if (spec().tls.on) stats::add_tls_summary(out, s, engine_.tls_names());  // sustain.tls
+      return out;
     });
     add_log_summary(text, j);
   }

@@ -171,9 +171,9 @@ class ServerJob final : public ServingJob {
     stats::ListenerSnapshot total;
     for (std::size_t i = 0; i < per_listener.size(); ++i) {
       total += per_listener[i];
-      j["listeners"][i]["tls"] = stats::server_tls_json(per_listener[i]);
+      j["listeners"][i]["tls"] = stats::server_tls_json(per_listener[i], true);
     }
-    j["tls"] = stats::server_tls_json(total);
+    j["tls"] = stats::server_tls_json(total, true);
     text += stats::server_tls_text(total);
   }
 

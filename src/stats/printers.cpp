@@ -376,13 +376,49 @@ nlohmann::json server_summary_json(const std::vector<std::string>& addresses,
   return j;
 }
 
-nlohmann::json server_tls_json(const ListenerSnapshot& s) {
-  return {{"full", s.tls_full}, {"resumed", s.tls_resumed}, {"failed", s.tls_failed}};
+namespace {
+
+const char* alert_slot_name(std::size_t slot) {
+  return slot < kTlsAlertCodes.size() ? tls::alert_name(kTlsAlertCodes[slot]) : "other";
+}
+
+nlohmann::json alert_counts_json(const std::array<std::uint64_t, kAlertSlots>& counts) {
+  nlohmann::json out = nlohmann::json::object();
+  for (std::size_t i = 0; i < kAlertSlots; ++i)
+    if (counts[i]) out[alert_slot_name(i)] = counts[i];
+  return out;
+}
+
+// "protocol version 3, bad certificate 1"
+std::string alert_counts_text(const std::array<std::uint64_t, kAlertSlots>& counts) {
+  std::string out;
+  for (std::size_t i = 0; i < kAlertSlots; ++i)
+    if (counts[i])
+      out += fmt::format("{}{} {}", out.empty() ? "" : ", ", alert_slot_name(i),
+                         format_count(counts[i]));
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json server_tls_json(const ListenerSnapshot& s, bool alerts) {
+  nlohmann::json j = {{"full", s.tls_full}, {"resumed", s.tls_resumed}, {"failed", s.tls_failed}};
+  if (alerts) {
+    j["alerts_sent"] = alert_counts_json(s.alerts_sent);
+    j["alerts_received"] = alert_counts_json(s.alerts_received);
+  }
+  return j;
 }
 
 std::string server_tls_text(const ListenerSnapshot& t) {
-  return fmt::format("tls handshakes: full {}, resumed {}, failed {}\n", format_count(t.tls_full),
-                     format_count(t.tls_resumed), format_count(t.tls_failed));
+  std::string out =
+      fmt::format("tls handshakes: full {}, resumed {}, failed {}\n", format_count(t.tls_full),
+                  format_count(t.tls_resumed), format_count(t.tls_failed));
+  const std::string sent = alert_counts_text(t.alerts_sent);
+  const std::string received = alert_counts_text(t.alerts_received);
+  if (!sent.empty()) out += "  failed on an alert sent: " + sent + "\n";
+  if (!received.empty()) out += "  failed on an alert received: " + received + "\n";
+  return out;
 }
 
 std::string server_summary_text(const std::vector<std::string>& addresses,

@@ -87,7 +87,9 @@ nlohmann::json server_summary_json(const std::vector<std::string>& addresses,
                                    const std::map<std::string, std::uint64_t>& peers,
                                    double seconds);
 // server --tls: {"full", "resumed", "failed"} handshakes in `counts`, and the summary's line.
-nlohmann::json server_tls_json(const ListenerSnapshot& counts);
+// With `alerts` (the summary's), also alerts_sent and alerts_received: the failed handshakes by
+// the alert's name ({"protocol version": 3}).
+nlohmann::json server_tls_json(const ListenerSnapshot& counts, bool alerts = false);
 std::string server_tls_text(const ListenerSnapshot& total);
 std::string server_summary_text(const std::vector<std::string>& addresses,
                                 const std::vector<ListenerSnapshot>& listeners,

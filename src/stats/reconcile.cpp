@@ -27,6 +27,11 @@ ListenerSnapshot server_counts_of(const nlohmann::json& summary) {
   s.fin = n("fin");
   s.closed_by_server = n("closed_by_server");
   s.errors = n("errors");
+  if (const auto t = summary.find("tls"); t != summary.end() && t->is_object()) {  // --tls
+    s.tls_full = t->value("full", std::uint64_t{0});
+    s.tls_resumed = t->value("resumed", std::uint64_t{0});
+    s.tls_failed = t->value("failed", std::uint64_t{0});
+  }
   return s;
 }
 
@@ -57,11 +62,23 @@ nlohmann::json reconcile(std::string_view command, const nlohmann::json& client_
     rows.push_back({"completed / rst+fin", "completed_not_closed_at_server", c.completed,
                     server.rst + server.fin});
   }
+  // --tls: every handshake the client made, the server made too (and counted it full or
+  // resumed alike: checked by the tests, not here).
+  const auto tls = client_summary.find("tls");
+  const bool with_tls = tls != client_summary.end() && tls->is_object();
+  if (with_tls)
+    rows.push_back({"tls handshakes", "handshakes_not_counted_at_server",
+                    tls->value("full", std::uint64_t{0}) + tls->value("resumed", std::uint64_t{0}),
+                    server.tls_full + server.tls_resumed});
   nlohmann::json j;
   j["client"] = {{"started", c.started},
                  {"completed", c.completed},
                  {"errors", client_summary.value("errors", nlohmann::json::object())}};
   j["server"] = server_counts_json(server, open_now);
+  if (with_tls) {
+    j["client"]["tls"] = *tls;
+    j["server"]["tls"] = server_tls_json(server);
+  }
   j["rows"] = nlohmann::json::array();
   j["differences"] = nlohmann::json::object();
   for (const Row& r : rows) {

@@ -12,6 +12,10 @@ ListenerSnapshot& ListenerSnapshot::operator+=(const ListenerSnapshot& o) noexce
   tls_full += o.tls_full;
   tls_resumed += o.tls_resumed;
   tls_failed += o.tls_failed;
+  for (std::size_t i = 0; i < kAlertSlots; ++i) {
+    alerts_sent[i] += o.alerts_sent[i];
+    alerts_received[i] += o.alerts_received[i];
+  }
   not_found += o.not_found;
   return *this;
 }
@@ -26,6 +30,10 @@ ListenerSnapshot& ListenerSnapshot::operator-=(const ListenerSnapshot& earlier) 
   tls_full = counter_delta(tls_full, earlier.tls_full);
   tls_resumed = counter_delta(tls_resumed, earlier.tls_resumed);
   tls_failed = counter_delta(tls_failed, earlier.tls_failed);
+  for (std::size_t i = 0; i < kAlertSlots; ++i) {
+    alerts_sent[i] = counter_delta(alerts_sent[i], earlier.alerts_sent[i]);
+    alerts_received[i] = counter_delta(alerts_received[i], earlier.alerts_received[i]);
+  }
   not_found = counter_delta(not_found, earlier.not_found);
   return *this;
 }
@@ -40,6 +48,10 @@ void ListenerStats::snapshot(ListenerSnapshot& out) const noexcept {
   out.tls_full = tls_full.get();
   out.tls_resumed = tls_resumed.get();
   out.tls_failed = tls_failed.get();
+  for (std::size_t i = 0; i < kAlertSlots; ++i) {
+    out.alerts_sent[i] = alerts_sent[i].get();
+    out.alerts_received[i] = alerts_received[i].get();
+  }
   out.not_found = not_found.get();
   out.accepted = accepted.get();
 }

@@ -80,6 +80,14 @@ int peer_alert(unsigned long e) {
   return r - SSL_AD_REASON_OFFSET;
 }
 
+// The last alert this thread's server connection sent (its description), from the info callback
+// of the server's context: a handshake step reads it when it fails. -1 for none.
+thread_local int tls_server_sent_alert = -1;
+
+void note_sent_alert(const SSL*, int where, int ret) {
+  if ((where & SSL_CB_WRITE_ALERT) == SSL_CB_WRITE_ALERT) tls_server_sent_alert = ret & 0xff;
+}
+
 Step failed_step(SSL* ssl, int ret) {
   const int code = SSL_get_error(ssl, ret);
   if (code == SSL_ERROR_WANT_READ) return {Outcome::WantRead};
@@ -185,9 +193,12 @@ bool ResumeGate::next() noexcept {
 // errno, and a stale EAGAIN would read as a failed socket.
 Step handshake(SSL* ssl) noexcept {
   errno = 0;
+  tls_server_sent_alert = -1;
   const int ret = SSL_do_handshake(ssl);
   if (ret == 1) return {Outcome::Done};
-  return failed_step(ssl, ret);
+  Step s = failed_step(ssl, ret);
+  if (s.outcome == Outcome::Failed) s.sent_alert = tls_server_sent_alert;
+  return s;
 }
 
 net::Result read_some(SSL* ssl, char* buf, std::size_t len) noexcept {
@@ -309,11 +320,17 @@ ServerContext::ServerContext(const ServerOptions& o) {
   load_key_pair(ctx, o);
   static constexpr unsigned char kSessionContext[] = "connperf";
   SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
+  SSL_CTX_set_info_callback(ctx, &note_sent_alert);  // failures are counted by the alert sent
   SSL_CTX_set_session_cache_mode(ctx, o.session_cache ? SSL_SESS_CACHE_SERVER
                                                        : SSL_SESS_CACHE_OFF);
   if (!o.tickets) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);  // 1.3 with a cache: stateful tickets
     if (!o.session_cache) SSL_CTX_set_num_tickets(ctx, 0);
+  } else {
+    // One TLS 1.3 ticket per handshake, not OpenSSL's two: a client resumes one session at a
+    // time (crr keeps the last), and each ticket costs the server a session encoding, its
+    // encryption and a key derivation.
+    SSL_CTX_set_num_tickets(ctx, 1);
   }
 }
 

@@ -73,7 +73,8 @@ struct Step {
   Outcome outcome = Outcome::Done;
   Cause cause = Cause::None;
   int sys_errno = 0;
-  int alert = -1;  // Protocol: the alert the peer sent (its description code), -1 for none
+  int alert = -1;       // Protocol: the alert the peer sent (its description code), -1 for none
+  int sent_alert = -1;  // server side: the alert we sent before failing, -1 for none
 };
 
 // An alert's description as OpenSSL names it ("handshake failure", "protocol version").

@@ -264,6 +264,32 @@ TEST_F(LabTest, RunReconcilesClientDutAndServer) {
   EXPECT_EQ(doc["server"]["peers"].size(), 2u);  // the server's summary, with its peers
 }
 
+// --tls through the lab (issue 21): the lab's server serves TLS (--server-args), crr makes its
+// handshakes through the DUT; both sides count the same handshakes and the counts reconcile.
+TEST_F(LabTest, TlsRunsThroughTheLab) {
+  Lab lab(dir, {});
+  const std::string path = dir.file("tls.json");
+  const RunResult r = run({connperf(), "lab", "run", "--name", lab.name(), "--server-args",
+                           "-t 1 --tls", "--", "crr", "-n", "200", "-c", "4", "--tls",
+                           "--resume", "0.5", "-q", "--json", path},
+                          dir.path(), 60s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("tls handshakes  full"), std::string::npos) << r.out;
+  const json doc = read_json(path);
+  const json& t = doc["summary"]["tls"];
+  EXPECT_EQ(doc["summary"]["completed"], 200);
+  EXPECT_EQ(t["full"].get<int>() + t["resumed"].get<int>(), 200) << t.dump();
+  EXPECT_GT(t["resumed"].get<int>(), 50) << t.dump();
+  EXPECT_EQ(t["version"], "TLSv1.3");
+  EXPECT_EQ(doc["server"]["tls"]["full"], t["full"]) << doc["server"].dump();
+  EXPECT_EQ(doc["server"]["tls"]["resumed"], t["resumed"]);
+  EXPECT_EQ(doc["reconciliation"]["server"]["rst"], 200);
+  EXPECT_EQ(doc["reconciliation"]["dut"]["new"], 200);
+  EXPECT_EQ(doc["reconciliation"]["differences"]["completed_not_closed_at_server"], 0);
+  EXPECT_EQ(doc["reconciliation"]["differences"]["handshakes_not_counted_at_server"], 0);
+  EXPECT_EQ(doc["reconciliation"]["server"]["tls"]["resumed"], t["resumed"]);
+}
+
 // 3 % of packets lost in the device: retransmissions and timeouts, yet every count adds up on
 // both sides and the run ends on time.
 TEST_F(LabTest, LossKeepsBothSidesInvariantsAndTheRunEndsOnTime) {

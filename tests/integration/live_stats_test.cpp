@@ -278,6 +278,24 @@ TEST(ServerStats, ExactAgainstALoneClient) {
   EXPECT_EQ(ccr["differences"]["established_not_accepted"], 0) << ccr.dump();
 }
 
+// --tls: the reconciliation also compares the handshakes, and shows both sides' counts.
+TEST(ServerStats, TlsHandshakesReconcile) {
+  TempDir dir;
+  ServerProcess srv(dir, {"--listen", "127.0.0.1:0", "--stats-listen", "127.0.0.1:0", "--tls"});
+  const std::string url = "http://127.0.0.1:" + std::to_string(stats_port(srv.process()));
+  const RunResult r = run(crr(srv.target(), "100", {"--tls", "--resume", "0.5", "--server-stats",
+                                                    url, "--json", dir.file("tls.json")}),
+                          dir.path());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("tls handshakes"), std::string::npos) << r.out;
+  const json rec = read_json(dir.file("tls.json"))["reconciliation"];
+  EXPECT_EQ(rec["differences"]["handshakes_not_counted_at_server"], 0) << rec.dump();
+  EXPECT_EQ(rec["differences"]["completed_not_closed_at_server"], 0) << rec.dump();
+  EXPECT_EQ(rec["server"]["tls"]["full"], rec["client"]["tls"]["full"]) << rec.dump();
+  EXPECT_EQ(rec["server"]["tls"]["resumed"], rec["client"]["tls"]["resumed"]) << rec.dump();
+  EXPECT_GT(rec["server"]["tls"]["resumed"].get<int>(), 20) << rec.dump();
+}
+
 TEST(ServerStats, ASecondClientShowsAsADifference) {
   TempDir dir;
   ServerProcess srv(dir, {"--listen", "127.0.0.1:0", "--stats-listen", "127.0.0.1:0"});

@@ -180,6 +180,33 @@ TEST(MpiIntegration, RrAndCcUnderTwoRanksHaveExactTotals) {
   EXPECT_EQ(sum_of(c["per_rank"], "completed"), 301u);
 }
 
+// --tls under two ranks: summary.tls is the job's (handshakes summed over the ranks, the names
+// negotiated), and equals the server's count of full and resumed handshakes.
+TEST(MpiIntegration, TlsHandshakesOfTheRanksAddUp) {
+  REQUIRE_MPI();
+  TempDir dir;
+  ServerProcess srv(dir, {"--listen", "127.0.0.1:0", "-t", "1", "--tls"});
+  const std::string path = dir.file("tls.json");
+  const RunResult r = run(mpirun(2, {"crr", "-q", "--json", path, srv.target(), "-n", "400",
+                                     "-c", "4", "--tls", "--tls-version", "1.2", "--resume",
+                                     "0.5"}),
+                          dir.path(), 120s);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("tls handshakes  full"), std::string::npos) << r.out;
+  const json c = read_json(path)["summary"];
+  const json s = srv.stop();
+  EXPECT_EQ(c["completed"], 400);
+  const json& t = c["tls"];
+  EXPECT_EQ(t["full"].get<int>() + t["resumed"].get<int>(), 400) << t.dump();
+  EXPECT_GT(t["resumed"].get<int>(), 100) << t.dump();
+  EXPECT_EQ(t["version"], "TLSv1.2");
+  EXPECT_EQ(t["group"], "x25519");
+  EXPECT_FALSE(t["cipher"].get<std::string>().empty());
+  EXPECT_EQ(c["latency_us"]["tls"]["count"], 400);
+  EXPECT_EQ(s["tls"]["full"], t["full"]);
+  EXPECT_EQ(s["tls"]["resumed"], t["resumed"]);
+}
+
 TEST(MpiIntegration, ARankThatCannotBindEndsTheJobWithOneLine) {
   REQUIRE_MPI();
   TempDir dir;

@@ -70,6 +70,22 @@ TEST(TlsRr, AlertFromThePeerIsNamed) {
   }
   const json s = server.stop();
   EXPECT_EQ(tls_count(s["tls"], "failed"), 30u);
+  EXPECT_EQ(s["tls"]["alerts_sent"]["protocol version"], 30) << s["tls"].dump();  // issue 21
+  EXPECT_EQ(s["listeners"][0]["tls"]["alerts_sent"]["protocol version"], 30);
+  expect_server_invariant(s);
+}
+
+// The server names the alert a client sent it: crr --verify rejects the self-signed
+// certificate and says so (unknown ca); the server counts each failure under that name.
+TEST(TlsRr, ServerNamesTheAlertTheClientSent) {
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--tls", "-t", "1"});
+  const json c = tls_load(dir, "crr", server.target(), {"--verify", "-n", "5", "-c", "1"}, 1);
+  EXPECT_EQ(tls_count(c["errors"], "tls_verify"), 5u) << c["errors"].dump();
+  const json s = server.stop();
+  EXPECT_EQ(tls_count(s["tls"], "failed"), 5u) << s["tls"].dump();
+  EXPECT_EQ(s["tls"]["alerts_received"]["unknown CA"], 5) << s["tls"].dump();
+  EXPECT_TRUE(s["tls"]["alerts_sent"].empty()) << s["tls"].dump();
   expect_server_invariant(s);
 }
 

@@ -64,6 +64,27 @@ TEST(TlsCrr, ExactAccountingTls13FullAndResumed) { tls_accounting("1.3"); }
 
 // The alert goes out before the RST; the server reads it as the peer's close (fin) or, when the
 // reset overtakes it, as rst: either way each connection is counted once.
+// --rate with phases (issue 21: TLS wherever a load runs): the sustain phase's own figures carry
+// its handshakes, as many as it completed.
+TEST(TlsCrr, PhasesAtARateHaveTheSustainPhasesHandshakes) {
+  TempDir dir;
+  ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--tls", "-t", "1"});
+  const json c = crr_tls(dir, server.target(),
+                         {"--rate", "200", "--ramp-up", "0.5", "--sustain", "1", "--ramp-down",
+                          "0.5", "--resume", "0.5"});
+  server.stop();
+  const json& sustain = c["sustain"];
+  ASSERT_TRUE(sustain.contains("tls")) << sustain.dump();
+  // A handshake is counted when it is done, its connection when the response is: the two may
+  // fall on either side of a phase's edge, by what was in flight there.
+  const double done = static_cast<double>(u64(sustain, "completed"));
+  EXPECT_NEAR(static_cast<double>(u64(sustain["tls"], "full") + u64(sustain["tls"], "resumed")),
+              done, 20);
+  EXPECT_GT(done, 100);
+  EXPECT_NEAR(sustain["latency_us"]["tls"]["count"].get<double>(), done, 20);
+  EXPECT_EQ(u64(c["tls"], "full") + u64(c["tls"], "resumed"), u64(c, "completed"));
+}
+
 TEST(TlsCrr, CloseNotifyFinClose) {
   TempDir dir;
   ServerProcess server(dir, {"--listen", "127.0.0.1:0", "--tls", "-t", "1"});

@@ -10,6 +10,9 @@
 # and TLS_KEY set (PEM files), the listener speaks TLS 1.2 and 1.3 with a session cache and
 # tickets, and each request is logged to DIR/access.log as "$ssl_protocol $ssl_session_reused"
 # ("r": resumed, "." full); KEEPALIVE_REQUESTS sets the requests per connection (default 100000).
+# For benchmarks: TLS_SESSIONS=off turns the session cache and tickets off (every handshake is
+# full), TLS_PROTOCOLS pins the versions ("TLSv1.2"; default "TLSv1.2 TLSv1.3") and
+# ACCESS_LOG=off writes no access log.
 # Works as root with Debian's nginx-light
 # (/usr/sbin/nginx, override with $NGINX). Waits are bounded (5 s to start, 10 s to stop).
 set -u
@@ -72,12 +75,15 @@ start() {
   if [ -n "${TLS_CERT:-}" ]; then
     [ -r "$TLS_CERT" ] && [ -r "${TLS_KEY:-}" ] || die "TLS_CERT and TLS_KEY must be readable files"
     access_line="log_format tls '\$ssl_protocol \$ssl_session_reused'; access_log $dir/access.log tls;"
+    [ "${ACCESS_LOG:-on}" = off ] && access_line="access_log off;"
+    local cache="shared:SSL:1m" tickets=on
+    [ "${TLS_SESSIONS:-on}" = off ] && cache=off && tickets=off
     ssl_flag=" ssl"
     ssl_lines="        ssl_certificate $TLS_CERT;
         ssl_certificate_key $TLS_KEY;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        ssl_session_cache shared:SSL:1m;
-        ssl_session_tickets on;"
+        ssl_protocols ${TLS_PROTOCOLS:-TLSv1.2 TLSv1.3};
+        ssl_session_cache $cache;
+        ssl_session_tickets $tickets;"
   fi
 
   cat >"$dir/nginx.conf" <<EOF

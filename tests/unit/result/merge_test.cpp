@@ -76,6 +76,47 @@ TEST(DistMerge, BodyBytesAddUpPerObjectSize) {
                    2048 + 65536 + 3072 + 131072);
 }
 
+// --tls: summary.tls adds its handshakes and alerts, keeps the names of the first part that made
+// a handshake, and latency_us.tls comes from the added histograms.
+TEST(DistMerge, TlsHandshakesAlertsAndTheirLatencyMerge) {
+  stats::ClientSnapshot a, b, all;
+  a.started = 2;
+  a.errors[static_cast<std::size_t>(stats::ErrorKind::TlsFailed)] = 2;
+  a.tls_alerts[70] = 2;  // protocol version
+  b.started = b.completed = 6;
+  b.tls_full = 2;
+  b.tls_resumed = 4;
+  for (std::uint64_t v : {300, 400, 500, 600, 700, 900}) {
+    b.connect_us.record(v / 10);
+    b.response_us.record(v / 2);
+    b.total_us.record(v * 2);
+    b.tls_us.record(v);
+  }
+  auto with_tls = [](const stats::ClientSnapshot& s, const stats::TlsNames& names) {
+    nlohmann::json d = crr_doc(s, 2.0, 0);
+    stats::add_tls_summary(d["summary"], s, names);
+    return d;
+  };
+  const result::Merged m = result::merge_results(
+      {with_tls(a, {}), with_tls(b, {"TLSv1.3", "TLS_AES_256_GCM_SHA384", "x25519"})},
+      {"a.json", "b.json"});
+  const nlohmann::json& tls = m.doc["summary"]["tls"];
+  EXPECT_EQ(tls["full"], 2);
+  EXPECT_EQ(tls["resumed"], 4);
+  EXPECT_EQ(tls["version"], "TLSv1.3");
+  EXPECT_EQ(tls["cipher"], "TLS_AES_256_GCM_SHA384");
+  EXPECT_EQ(tls["group"], "x25519");
+  EXPECT_EQ(tls["alerts"]["protocol version"], 2);
+  EXPECT_EQ(m.doc["summary"]["latency_us"]["tls"]["count"], 6);
+  EXPECT_EQ(m.doc["summary"]["latency_us"]["tls"], stats::latency_json(b.tls_us));
+  EXPECT_NE(m.text.find("tls handshakes  full 2, resumed 4 (TLSv1.3"), std::string::npos) << m.text;
+  EXPECT_NE(m.text.find("alert protocol version"), std::string::npos) << m.text;
+  // Without --tls, no summary.tls.
+  const result::Merged plain =
+      result::merge_results({crr_doc(b, 2.0, 0), crr_doc(b, 2.0, 0)}, {"a.json", "b.json"});
+  EXPECT_FALSE(plain.doc["summary"].contains("tls"));
+}
+
 TEST(DistMerge, TheMergedResultRanWhenItsFirstPartStartedWhereItsPartsRan) {
   stats::ClientSnapshot s;
   s.started = s.completed = 10;

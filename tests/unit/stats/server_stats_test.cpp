@@ -1,6 +1,7 @@
 // A server listener's counters.
 #include <gtest/gtest.h>
 
+#include "stats/printers.h"
 #include "stats/server_stats.h"
 
 namespace connperf::stats {
@@ -48,6 +49,31 @@ TEST(ServerStats, DifferencesNeverWrap) {
   EXPECT_EQ(restarted.accepted, 7u);
   EXPECT_EQ(restarted.rst, 0u);
   EXPECT_EQ(restarted.fin, 2u);
+}
+
+// --tls: failed handshakes by the alert that ended them, named as OpenSSL names it; a code
+// outside the list is "other"; intervals' differences and sums carry them.
+TEST(ServerStats, AlertsAreCountedByName) {
+  ListenerStats live;
+  live.tls_failed.add(4);
+  live.alerts_sent[alert_slot(70)].add(2);     // protocol version
+  live.alerts_received[alert_slot(48)].add();  // unknown CA
+  live.alerts_received[alert_slot(200)].add();
+  ListenerSnapshot s;
+  live.snapshot(s);
+  const nlohmann::json j = server_tls_json(s, true);
+  EXPECT_EQ(j["failed"], 4);
+  EXPECT_EQ(j["alerts_sent"], nlohmann::json({{"protocol version", 2}}));
+  EXPECT_EQ(j["alerts_received"], nlohmann::json({{"unknown CA", 1}, {"other", 1}}));
+  EXPECT_FALSE(server_tls_json(s).contains("alerts_sent"));  // intervals: counts only
+  const std::string text = server_tls_text(s);
+  EXPECT_NE(text.find("failed on an alert sent: protocol version 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("received: unknown CA 1, other 1"), std::string::npos) << text;
+  ListenerSnapshot sum = s;
+  sum += s;
+  EXPECT_EQ(sum.alerts_sent[alert_slot(70)], 4u);
+  sum -= s;
+  EXPECT_EQ(sum.alerts_sent[alert_slot(70)], 2u);
 }
 
 }  // namespace
