@@ -32,12 +32,18 @@ class CcWorker final : public loop::Handler {
       : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
     quota_ = share(spec_.count, spec_.threads, index);
     if (spec_.ramp > 0) interval_ns_ = loop::ns_between(spec_.ramp / spec_.threads);
+    if (spec_.phases.up_ns > 0 && quota_ > 0)  // the quota linearly over the ramp-up
+      interval_ns_ = static_cast<double>(spec_.phases.up_ns) / static_cast<double>(quota_);
     log_ = stats::ConnLogger(spec_.log.get(), index, 0);
     if (spec_.tls.on) tls_ = std::make_unique<TlsClient>(spec_.tls);
   }
 
   void run(std::uint64_t t0) {
     t0_ = t0;
+    if (spec_.phases.on()) {  // no new attempt after the sustain phase
+      starts_end_ = t0 + spec_.phases.up_ns + spec_.phases.sustain_ns;
+      if (spec_.phases.down_ns > 0) down_at_ = starts_end_;
+    }
     const std::uint64_t now = loop::now_ns();
     next_sweep_ = now + 10 * kMs;
     progress(now);
@@ -50,6 +56,7 @@ class CcWorker final : public loop::Handler {
   std::uint64_t open() const noexcept { return open_pub_.load(std::memory_order_relaxed); }
   std::uint64_t lost() const noexcept { return lost_.get(); }
   std::uint64_t keepalives() const noexcept { return keepalives_.get(); }
+  std::uint64_t closed() const noexcept { return closed_.get(); }
   bool ramp_done() const noexcept { return ramp_done_.load(); }
   std::uint64_t aborted() const noexcept { return aborted_; }
   const stats::TlsNames& tls_names() const noexcept { return names_of(tls_); }  // after join()
@@ -78,15 +85,43 @@ class CcWorker final : public loop::Handler {
  private:
   void progress(std::uint64_t now) {
     start_due(now);
+    std::uint64_t when = next_sweep_;
+    if (now >= down_at_) when = std::min(when, ramp_down(now));
+    else when = std::min(when, down_at_);
     open_pub_.store(open_, std::memory_order_relaxed);
     stats_.set_in_flight(open_);
     if (started_ >= quota_ && pending_ == 0) ramp_done_.store(true);
-    std::uint64_t when = next_sweep_;
-    if (started_ < quota_) {
+    if (started_ < quota_ && now < starts_end_) {
       if (now < paused_until_) when = std::min(when, paused_until_);
       else if (interval_ns_ > 0 && pending_ < spec_.max_pending) when = std::min(when, due_at(started_));
     }
     loop_.set_deadline(std::max<std::uint64_t>(when, 1));
+  }
+
+  // The ramp-down: of the quota, as many stay open as the level allows (linear from all to
+  // none); the others are closed, oldest slot first. Returns when the next one is due.
+  std::uint64_t ramp_down(std::uint64_t now) {
+    const Phases& p = spec_.phases;
+    const std::uint64_t end = t0_ + p.total_ns();
+    const double per_conn = static_cast<double>(p.down_ns) / static_cast<double>(quota_);
+    const std::uint64_t keep =
+        now >= end ? 0 : static_cast<std::uint64_t>(static_cast<double>(end - now) / per_conn);
+    for (std::size_t n = 0; open_ > keep && n < conns_.size(); ++n) {
+      if (down_cursor_ >= conns_.size()) down_cursor_ = 0;
+      const std::uint32_t i = down_cursor_++;
+      const CcConn::State st = conns_[i].state;
+      if (st == CcConn::State::Held || st == CcConn::State::Waiting) close_held(i);
+    }
+    if (open_ == 0) return UINT64_MAX;
+    // keep falls below open_ once end - t < open_ * per_conn; closes due together share a wake.
+    const auto due = static_cast<std::uint64_t>(static_cast<double>(open_) * per_conn);
+    return std::max(now + kMs, end - std::min(due, end) + 1);
+  }
+
+  void close_held(std::uint32_t i) {
+    closed_.add();
+    --open_;
+    close(i, stats::to_end(stats::ConnEnd::Closed));
   }
 
   std::uint64_t due_at(std::uint64_t k) const {
@@ -94,7 +129,7 @@ class CcWorker final : public loop::Handler {
   }
 
   void start_due(std::uint64_t now) {
-    if (now < paused_until_) return;
+    if (now < paused_until_ || now >= starts_end_) return;
     while (started_ < quota_ && pending_ < spec_.max_pending) {
       if (interval_ns_ > 0 && due_at(started_) > now) return;
       if (!start_one(take_slot(), now)) return;
@@ -289,6 +324,7 @@ class CcWorker final : public loop::Handler {
   stats::ClientStats stats_;
   stats::Counter lost_;
   stats::Counter keepalives_;
+  stats::Counter closed_;  // by the ramp-down
   std::vector<CcConn> conns_;
   std::vector<std::uint32_t> free_;  // slots of conns_ not in use
   std::vector<std::string> requests_;
@@ -303,6 +339,9 @@ class CcWorker final : public loop::Handler {
   std::uint64_t t0_ = 0;
   std::uint64_t next_sweep_ = 0;
   std::uint64_t paused_until_ = 0;
+  std::uint64_t starts_end_ = UINT64_MAX;  // phases: attempts begin before the ramp-down only
+  std::uint64_t down_at_ = UINT64_MAX;     // phases: when the ramp-down begins
+  std::uint32_t down_cursor_ = 0;          // the ramp-down's next slot to look at
   stats::ConnLogger log_;  // --log-connections
   std::unique_ptr<TlsClient> tls_;  // --tls
 };
@@ -335,6 +374,7 @@ void CcEngine::snapshot(CcCounts& out) const {
     one.open = w.open();
     one.lost = w.lost();
     one.keepalives = w.keepalives();
+    one.closed = w.closed();
     return one;
   });
 }
