@@ -17,6 +17,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
   CLI::App& c = *app.add_subcommand(
       "cc", "concurrent connections: open N at a ramp rate, hold them, count what survives");
   add_target_flags(c, o.to, "what --keepalive sends: raw ('Get.'), http or TEXT");
+  add_object_flag(c, o.to.object);
   add_count_flag(c, o.count, "connections to open in total", 10'000'000);
   c.add_option("--ramp", o.ramp, "new connections per second (--ramp-up D instead: N/D per second)")
       ->check(more_than_zero())
@@ -91,6 +92,8 @@ run::Prepared prepare_cc(const CcOptions& o) {
   spec.ramp = o.ramp;
   spec.phases = cc_phases(o);
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
+  if (!spec.objects.empty() && spec.keepalive_ns == 0)
+    throw UsageError("--object: cc asks for objects with its keepalive requests: give --keepalive");
   spec.timeout_ns = timeout_ns(o.timeout, kBareMs);
   spec.log = cc_conn_log(o);
   spec.tls = tls_client_options(o.tls);

@@ -6,6 +6,7 @@
 
 #include "load/connect.h"
 #include "load/engine_impl.h"
+#include "load/objects.h"
 #include "load/tls_client.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
@@ -26,10 +27,23 @@ struct CcConn {
   SSL* ssl = nullptr;       // --tls
 };
 
+// --object: the keepalive reply in progress on a held connection (beside CcConn, only with
+// --object, so a held connection stays small without it).
+struct CcObjectReply {
+  proto::ResponseFramer framer;
+  std::uint8_t object = 0;
+  bool first_byte = false;
+};
+
 class CcWorker final : public loop::Handler {
  public:
   CcWorker(CcEngine& engine, unsigned index)
-      : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
+      : engine_(engine),
+        spec_(engine.spec()),
+        connector_(spec_, index),
+        requests_(spec_.requests()),
+        objects_(spec_.objects, index, ka_),
+        objects_on_(!spec_.objects.empty()) {
     quota_ = share(spec_.count, spec_.threads, index);
     if (spec_.ramp > 0) interval_ns_ = loop::ns_between(spec_.ramp / spec_.threads);
     if (spec_.phases.up_ns > 0 && quota_ > 0)  // the quota linearly over the ramp-up
@@ -53,6 +67,7 @@ class CcWorker final : public loop::Handler {
 
   void wake() noexcept { loop_.wake(); }
   const stats::ClientStats& stats() const noexcept { return stats_; }
+  const stats::ClientStats& keepalive_stats() const noexcept { return ka_; }
   std::uint64_t open() const noexcept { return open_pub_.load(std::memory_order_relaxed); }
   std::uint64_t lost() const noexcept { return lost_.get(); }
   std::uint64_t keepalives() const noexcept { return keepalives_.get(); }
@@ -141,6 +156,7 @@ class CcWorker final : public loop::Handler {
   std::uint32_t take_slot() {
     if (free_.empty()) {
       conns_.emplace_back();
+      if (objects_on_) replies_.emplace_back();
       return static_cast<std::uint32_t>(conns_.size() - 1);
     }
     const std::uint32_t i = free_.back();
@@ -235,12 +251,71 @@ class CcWorker final : public loop::Handler {
                                   : net::read_some(c.fd, buf, sizeof buf);
       if (r.err == net::Err::WouldBlock) return tls::release_buffers(c.ssl);  // held: idle
       if (!r.ok() || r.value == 0) return lose(i);
-      if (c.state == CcConn::State::Waiting) {  // any reply answers the keepalive
-        keepalives_.add();
-        c.state = CcConn::State::Held;
-        c.next = now + spec_.keepalive_ns;
+      if (c.state != CcConn::State::Waiting) continue;
+      if (!objects_on_) {  // any reply answers the keepalive
+        ka_.response_us().record(loop::us_from_ns(now - sent_at(c)));
+        answered(i, now);
+      } else if (!take_reply(i, buf, static_cast<std::size_t>(r.value), now)) {
+        return;
       }
     }
+  }
+
+  std::uint64_t sent_at(const CcConn& c) const noexcept { return c.next - spec_.timeout_ns; }
+
+  void answered(std::uint32_t i, std::uint64_t now) {
+    keepalives_.add();
+    ka_.completed();
+    conns_[i].state = CcConn::State::Held;
+    conns_[i].next = now + spec_.keepalive_ns;
+  }
+
+  // --object: the reply's bytes; false when the connection was lost on them.
+  bool take_reply(std::uint32_t i, const char* data, std::size_t n, std::uint64_t now) {
+    CcConn& c = conns_[i];
+    CcObjectReply& o = replies_[i];
+    if (!o.first_byte) {
+      o.first_byte = true;
+      ka_.ttfb_us().record(loop::us_from_ns(now - sent_at(c)));
+    }
+    std::size_t used = 0;
+    const proto::FrameStatus st = o.framer.feed(data, n, used);
+    if (st == proto::FrameStatus::NeedMore) return true;
+    if (st == proto::FrameStatus::Error || used < n) {  // not a clean reply: the link is unsure
+      ka_.error(stats::ErrorKind::BadResponse, 0);
+      lose(i);
+      return false;
+    }
+    const stats::ErrorKind why = objects_.done(o.framer, o.object);
+    if (why != stats::ErrorKind::Count) {  // a whole reply, not the object: counted, still held
+      ka_.error(why, 0);
+      c.state = CcConn::State::Held;
+      c.next = now + spec_.keepalive_ns;
+      return true;
+    }
+    ka_.response_us().record(loop::us_from_ns(now - sent_at(c)));
+    answered(i, now);
+    return true;
+  }
+
+  // A keepalive request on held connection i.
+  bool send_keepalive(std::uint32_t i, std::uint64_t now) {
+    CcConn& c = conns_[i];
+    std::uint8_t object = 0;
+    if (objects_on_) {
+      CcObjectReply& o = replies_[i];
+      o.object = object = objects_.pick();
+      o.first_byte = false;
+      o.framer.reset();
+    }
+    const std::string& request = requests_[objects_.request_index(c.target, object)];
+    const net::Result r = c.ssl ? tls::send_some(c.ssl, request.data(), request.size())
+                                : net::send_some(c.fd, request.data(), request.size());
+    if (!r.ok()) return false;
+    ka_.started();
+    c.state = CcConn::State::Waiting;
+    c.next = now + spec_.timeout_ns;
+    return true;
   }
 
   void lose(std::uint32_t i) {
@@ -272,16 +347,8 @@ class CcWorker final : public loop::Handler {
         attempt_failed(i, {stats::ErrorKind::Timeout});
       } else if (c.state == CcConn::State::Waiting) {
         lose(i);
-      } else {
-        const std::string& request = requests_[c.target];
-        const net::Result r = c.ssl ? tls::send_some(c.ssl, request.data(), request.size())
-                                    : net::send_some(c.fd, request.data(), request.size());
-        if (!r.ok()) {
-          lose(i);
-          continue;
-        }
-        c.state = CcConn::State::Waiting;
-        c.next = now + spec_.timeout_ns;
+      } else if (!send_keepalive(i, now)) {
+        lose(i);
       }
     }
   }
@@ -322,12 +389,16 @@ class CcWorker final : public loop::Handler {
   Connector connector_;
   loop::EventLoop loop_;
   stats::ClientStats stats_;
+  stats::ClientStats ka_;  // the keepalive requests
   stats::Counter lost_;
   stats::Counter keepalives_;
   stats::Counter closed_;  // by the ramp-down
   std::vector<CcConn> conns_;
   std::vector<std::uint32_t> free_;  // slots of conns_ not in use
   std::vector<std::string> requests_;
+  ObjectLoad objects_;  // --object (after ka_)
+  bool objects_on_;
+  std::vector<CcObjectReply> replies_;  // --object: one per slot of conns_
   std::uint64_t quota_ = 0;
   std::uint64_t started_ = 0;
   std::uint64_t pending_ = 0;
@@ -371,6 +442,7 @@ void CcEngine::snapshot(CcCounts& out) const {
   out = sum<CcCounts>([](const CcWorker& w) {
     CcCounts one;
     w.stats().snapshot(one.attempts);
+    w.keepalive_stats().snapshot(one.requests);
     one.open = w.open();
     one.lost = w.lost();
     one.keepalives = w.keepalives();

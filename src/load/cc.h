@@ -35,9 +35,13 @@ struct CcSpec : Targets {
 // started = connection attempts; completed = connections established; errors = attempts that
 // failed, by cause; in_flight = connections open now. `lost` counts established connections that
 // ended during the hold (closed or reset by the peer, or a keepalive without a reply); `closed`
-// those the ramp-down closed (phases).
+// those the ramp-down closed (phases). `requests`: the keepalive requests — started = sent,
+// completed = answered (with --object: 200 and the body asked for), errors the replies that were
+// not (status, body_short, body_long, bad_response), response_us from the send to the reply
+// (its last byte with --object; ttfb_us its first), body bytes and objects (--object).
 struct CcCounts {
   stats::ClientSnapshot attempts;
+  stats::ClientSnapshot requests;
   std::uint64_t open = 0;
   std::uint64_t lost = 0;
   std::uint64_t keepalives = 0;
@@ -45,6 +49,7 @@ struct CcCounts {
 
   CcCounts& operator+=(const CcCounts& o) noexcept {
     attempts += o.attempts;
+    requests += o.requests;
     open += o.open;
     lost += o.lost;
     keepalives += o.keepalives;

@@ -24,6 +24,7 @@ namespace connperf::load {
 // cells of relaxed atomics: lock-free, so they work across processes in shared memory).
 struct alignas(64) CcSlot {
   stats::ClientSnapshot attempts;
+  stats::ClientSnapshot requests;  // the keepalives
   std::atomic<std::uint64_t> open{0}, lost{0}, keepalives{0}, closed{0}, aborted{0};
   std::atomic<std::uint64_t> reached_ns{0};  // when this worker had all its connections open
   // --tls: what the worker's first handshake negotiated, written once after its run.
@@ -38,6 +39,7 @@ constexpr auto kPoll = std::chrono::milliseconds(20);
 
 void publish(CcSlot& slot, const CcCounts& c) {
   slot.attempts = c.attempts;
+  slot.requests = c.requests;
   slot.open = c.open;
   slot.lost = c.lost;
   slot.keepalives = c.keepalives;
@@ -190,6 +192,7 @@ CcTotals CcFleet::total() const {
   for (unsigned i = 0; i < processes_; ++i) {
     const CcSlot& s = slots_[i];
     t.counts.attempts += s.attempts;
+    t.counts.requests += s.requests;
     t.counts.open += s.open;
     t.counts.lost += s.lost;
     t.counts.keepalives += s.keepalives;

@@ -104,6 +104,7 @@ load::CcTotals sum(Comm& comm, const load::CcTotals& own) {
   load::CcCounts& c = t.counts;
   std::uint64_t extra[] = {c.open, c.lost, c.keepalives, c.closed, t.aborted};
   sum(comm, c.attempts, extra);
+  sum(comm, c.requests);
   std::uint64_t slowest[2] = {t.reached_ns, t.all_reached ? 0u : 1u};
   comm.max(slowest);
   std::size_t at = 0;
