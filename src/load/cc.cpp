@@ -31,8 +31,8 @@ struct CcConn {
 // --object, so a held connection stays small without it).
 struct CcObjectReply {
   proto::ResponseFramer framer;
+  std::uint64_t t_first = 0;  // its first byte came (0: not yet)
   std::uint8_t object = 0;
-  bool first_byte = false;
 };
 
 class CcWorker final : public loop::Handler {
@@ -274,10 +274,7 @@ class CcWorker final : public loop::Handler {
   bool take_reply(std::uint32_t i, const char* data, std::size_t n, std::uint64_t now) {
     CcConn& c = conns_[i];
     CcObjectReply& o = replies_[i];
-    if (!o.first_byte) {
-      o.first_byte = true;
-      ka_.ttfb_us().record(loop::us_from_ns(now - sent_at(c)));
-    }
+    if (o.t_first == 0) o.t_first = now;
     std::size_t used = 0;
     const proto::FrameStatus st = o.framer.feed(data, n, used);
     if (st == proto::FrameStatus::NeedMore) return true;
@@ -293,6 +290,8 @@ class CcWorker final : public loop::Handler {
       c.next = now + spec_.keepalive_ns;
       return true;
     }
+    // RFC 9411's ttfb and ttlb, of the transactions that completed.
+    ka_.ttfb_us().record(loop::us_from_ns(o.t_first - sent_at(c)));
     ka_.response_us().record(loop::us_from_ns(now - sent_at(c)));
     answered(i, now);
     return true;
@@ -305,7 +304,7 @@ class CcWorker final : public loop::Handler {
     if (objects_on_) {
       CcObjectReply& o = replies_[i];
       o.object = object = objects_.pick();
-      o.first_byte = false;
+      o.t_first = 0;
       o.framer.reset();
     }
     const std::string& request = requests_[objects_.request_index(c.target, object)];

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -20,11 +21,55 @@
 
 namespace connperf::load {
 
-// What each worker publishes for the parent: its attempts' snapshot (counters and histograms,
-// cells of relaxed atomics: lock-free, so they work across processes in shared memory).
+// A ClientSnapshot as the parent may read it while its worker writes: every count a relaxed
+// atomic, the histograms (cells of relaxed atomics already) copied cell by cell. Lock-free, so
+// it works across processes in shared memory.
+class SharedSnapshot {
+  static constexpr std::size_t kHistograms = 6;
+  static constexpr std::size_t kCounts = 6 + 3 * stats::kMaxObjectSizes + stats::kErrorKinds +
+                                         stats::kMaxErrno + stats::kTlsAlerts;
+
+  // The snapshot's counts in one order, to store and to load.
+  template <typename S, typename F>
+  static void counts_of(S& s, F f) {
+    for (auto* n : {&s.started, &s.completed, &s.in_flight, &s.body_bytes, &s.tls_full,
+                    &s.tls_resumed})
+      f(*n);
+    for (auto& o : s.objects) f(o.size), f(o.completed), f(o.body_bytes);
+    for (auto& n : s.errors) f(n);
+    for (auto& n : s.other_errno) f(n);
+    for (auto& n : s.tls_alerts) f(n);
+  }
+
+  template <typename S>
+  static auto histograms_of(S& s) {
+    return std::array{&s.connect_us, &s.response_us, &s.total_us, &s.ttfb_us, &s.ttlb_us, &s.tls_us};
+  }
+
+ public:
+  void store(const stats::ClientSnapshot& s) noexcept {
+    std::size_t at = 0;
+    counts_of(s, [&](std::uint64_t n) { counts_[at++].store(n, std::memory_order_relaxed); });
+    for (std::size_t h = 0; h < kHistograms; ++h) hist_[h] = *histograms_of(s)[h];
+  }
+  void add_to(stats::ClientSnapshot& out) const noexcept {
+    stats::ClientSnapshot one;
+    std::size_t at = 0;
+    counts_of(one, [&](std::uint64_t& n) { n = counts_[at++].load(std::memory_order_relaxed); });
+    for (std::size_t h = 0; h < kHistograms; ++h) *histograms_of(one)[h] = hist_[h];
+    out += one;
+  }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kCounts> counts_{};
+  std::array<stats::Histogram, kHistograms> hist_;
+};
+
+// What each worker publishes for the parent: its attempts' and keepalive requests' snapshots
+// and its counts.
 struct alignas(64) CcSlot {
-  stats::ClientSnapshot attempts;
-  stats::ClientSnapshot requests;  // the keepalives
+  SharedSnapshot attempts;
+  SharedSnapshot requests;  // the keepalives
   std::atomic<std::uint64_t> open{0}, lost{0}, keepalives{0}, closed{0}, aborted{0};
   std::atomic<std::uint64_t> reached_ns{0};  // when this worker had all its connections open
   // --tls: what the worker's first handshake negotiated, written once after its run.
@@ -38,8 +83,8 @@ namespace {
 constexpr auto kPoll = std::chrono::milliseconds(20);
 
 void publish(CcSlot& slot, const CcCounts& c) {
-  slot.attempts = c.attempts;
-  slot.requests = c.requests;
+  slot.attempts.store(c.attempts);
+  slot.requests.store(c.requests);
   slot.open = c.open;
   slot.lost = c.lost;
   slot.keepalives = c.keepalives;
@@ -191,8 +236,8 @@ CcTotals CcFleet::total() const {
   t.all_reached = true;
   for (unsigned i = 0; i < processes_; ++i) {
     const CcSlot& s = slots_[i];
-    t.counts.attempts += s.attempts;
-    t.counts.requests += s.requests;
+    s.attempts.add_to(t.counts.attempts);
+    s.requests.add_to(t.counts.requests);
     t.counts.open += s.open;
     t.counts.lost += s.lost;
     t.counts.keepalives += s.keepalives;
