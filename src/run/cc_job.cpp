@@ -11,6 +11,7 @@
 #include "run/conn_log.h"
 #include "run/load_job.h"
 #include "run/load_jobs.h"
+#include "stats/format.h"
 #include "stats/printers.h"
 
 namespace connperf::run {
@@ -64,11 +65,16 @@ struct CcSustain {
   std::string text(double phases_s) const {
     return fmt::format(
         "sustain phase ({:.1f} s of {:.1f}): held {} (at least {}), {} lost, {} failed of {} "
-        "attempted, {} keepalives\n",
+        "attempted, {} keepalives{}\n",
         seconds, phases_s, stats::format_count(held),
         stats::format_count(held_min == UINT64_MAX ? 0 : held_min), stats::format_count(lost),
         stats::format_count(attempts.error_total()), stats::format_count(attempts.started),
-        stats::format_count(keepalives));
+        stats::format_count(keepalives),
+        stats::has_objects(requests) && seconds > 0
+            ? ", goodput " +
+                  stats::format_bytes(static_cast<std::uint64_t>(
+                      static_cast<double>(requests.body_bytes) / seconds)) + "/s"
+            : std::string());
   }
 };
 
