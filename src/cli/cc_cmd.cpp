@@ -17,11 +17,23 @@ void add_cc(CLI::App& app, CcOptions& o) {
   CLI::App& c = *app.add_subcommand(
       "cc", "concurrent connections: open N at a ramp rate, hold them, count what survives");
   add_target_flags(c, o.to, "what --keepalive sends: raw ('Get.'), http or TEXT");
+  add_object_flag(c, o.to.object);
   add_count_flag(c, o.count, "connections to open in total", 10'000'000);
-  c.add_option("--ramp", o.ramp, "new connections per second")
+  c.add_option("--ramp", o.ramp, "new connections per second (--ramp-up D instead: N/D per second)")
       ->check(more_than_zero())
       ->default_str("as fast as possible");
-  c.add_option("--hold", o.hold, "SECONDS to hold them once all attempts ended");
+  c.add_option("--hold", o.hold, "SECONDS to hold them once all attempts ended")
+      ->each([&o](const std::string&) { o.hold_set = true; });
+  c.add_option("--ramp-up", o.ramp_up,
+               "SECONDS over which the N connections open, linearly (RFC 9411 phases; "
+               "not with --ramp)")
+      ->check(seconds_check())->type_name("SECONDS");
+  c.add_option("--sustain", o.sustain,
+               "SECONDS all are held after the ramp-up (instead of --hold); the summary's "
+               "sustain figures are this phase's")
+      ->check(seconds_check())->type_name("SECONDS");
+  c.add_option("--ramp-down", o.ramp_down, "SECONDS over which they are closed, linearly")
+      ->check(seconds_check())->type_name("SECONDS");
   c.add_option("--keepalive", o.keepalive,
                "send the request on every held connection every SECONDS (any reply counts)")
       ->default_str("off");
@@ -46,6 +58,22 @@ std::shared_ptr<stats::ConnLog> cc_conn_log(const CcOptions& o) {
   return o.out.conn_log(o.threads * o.processes, o.processes > 1);
 }
 
+// --ramp-up/--sustain/--ramp-down in place of --ramp (a rate) and --hold.
+load::Phases cc_phases(const CcOptions& o) {
+  RunFlags f;
+  f.ramp_up = o.ramp_up;
+  f.sustain = o.sustain;
+  f.ramp_down = o.ramp_down;
+  const load::Phases p = f.phases();
+  if (!p.on()) return p;
+  if (p.up_ns > 0 && o.ramp > 0)
+    throw UsageError("--ramp-up: not with --ramp (--ramp-up D opens the -n connections over D, "
+                     "N/D per second: give one)");
+  if (o.hold_set)
+    throw UsageError("--hold: not with --ramp-up, --sustain or --ramp-down (--sustain holds them)");
+  return p;
+}
+
 run::Prepared prepare_cc(const CcOptions& o) {
   // cc's engines time each connect, but its worker processes publish counts only: the parent
   // has no histogram to log.
@@ -60,7 +88,10 @@ run::Prepared prepare_cc(const CcOptions& o) {
   spec.cpus = cpu_list(o.cpus);
   spec.count = o.count;
   spec.ramp = o.ramp;
+  spec.phases = cc_phases(o);
   spec.keepalive_ns = loop::ns_from_seconds(keepalive);
+  if (!spec.objects.empty() && spec.keepalive_ns == 0)
+    throw UsageError("--object: cc asks for objects with its keepalive requests: give --keepalive");
   spec.timeout_ns = timeout_ns(o.timeout, kBareMs);
   spec.log = cc_conn_log(o);
   spec.tls = tls_client_options(o.tls);

@@ -102,6 +102,8 @@ struct CcOptions {
   std::uint64_t count = 1000;
   double ramp = 0;
   std::string hold = "10";
+  bool hold_set = false;
+  std::string ramp_up, sustain, ramp_down;  // phases; "" = not given
   std::string keepalive;
   unsigned threads = 1;
   std::string cpus;  // --cpus LIST ("" = anywhere)

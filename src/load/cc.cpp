@@ -6,6 +6,7 @@
 
 #include "load/connect.h"
 #include "load/engine_impl.h"
+#include "load/objects.h"
 #include "load/tls_client.h"
 #include "loop/event_loop.h"
 #include "net/socket.h"
@@ -26,18 +27,37 @@ struct CcConn {
   SSL* ssl = nullptr;       // --tls
 };
 
+// --object: the keepalive reply in progress on a held connection (beside CcConn, only with
+// --object, so a held connection stays small without it).
+struct CcObjectReply {
+  proto::ResponseFramer framer;
+  std::uint64_t t_first = 0;  // its first byte came (0: not yet)
+  std::uint8_t object = 0;
+};
+
 class CcWorker final : public loop::Handler {
  public:
   CcWorker(CcEngine& engine, unsigned index)
-      : engine_(engine), spec_(engine.spec()), connector_(spec_, index), requests_(spec_.requests()) {
+      : engine_(engine),
+        spec_(engine.spec()),
+        connector_(spec_, index),
+        requests_(spec_.requests()),
+        objects_(spec_.objects, index, ka_),
+        objects_on_(!spec_.objects.empty()) {
     quota_ = share(spec_.count, spec_.threads, index);
     if (spec_.ramp > 0) interval_ns_ = loop::ns_between(spec_.ramp / spec_.threads);
+    if (spec_.phases.up_ns > 0 && quota_ > 0)  // the quota linearly over the ramp-up
+      interval_ns_ = static_cast<double>(spec_.phases.up_ns) / static_cast<double>(quota_);
     log_ = stats::ConnLogger(spec_.log.get(), index, 0);
     if (spec_.tls.on) tls_ = std::make_unique<TlsClient>(spec_.tls);
   }
 
   void run(std::uint64_t t0) {
     t0_ = t0;
+    if (spec_.phases.on()) {  // no new attempt after the sustain phase
+      starts_end_ = t0 + spec_.phases.up_ns + spec_.phases.sustain_ns;
+      if (spec_.phases.down_ns > 0) down_at_ = starts_end_;
+    }
     const std::uint64_t now = loop::now_ns();
     next_sweep_ = now + 10 * kMs;
     progress(now);
@@ -47,9 +67,11 @@ class CcWorker final : public loop::Handler {
 
   void wake() noexcept { loop_.wake(); }
   const stats::ClientStats& stats() const noexcept { return stats_; }
+  const stats::ClientStats& keepalive_stats() const noexcept { return ka_; }
   std::uint64_t open() const noexcept { return open_pub_.load(std::memory_order_relaxed); }
   std::uint64_t lost() const noexcept { return lost_.get(); }
   std::uint64_t keepalives() const noexcept { return keepalives_.get(); }
+  std::uint64_t closed() const noexcept { return closed_.get(); }
   bool ramp_done() const noexcept { return ramp_done_.load(); }
   std::uint64_t aborted() const noexcept { return aborted_; }
   const stats::TlsNames& tls_names() const noexcept { return names_of(tls_); }  // after join()
@@ -78,15 +100,43 @@ class CcWorker final : public loop::Handler {
  private:
   void progress(std::uint64_t now) {
     start_due(now);
+    std::uint64_t when = next_sweep_;
+    if (now >= down_at_) when = std::min(when, ramp_down(now));
+    else when = std::min(when, down_at_);
     open_pub_.store(open_, std::memory_order_relaxed);
     stats_.set_in_flight(open_);
     if (started_ >= quota_ && pending_ == 0) ramp_done_.store(true);
-    std::uint64_t when = next_sweep_;
-    if (started_ < quota_) {
+    if (started_ < quota_ && now < starts_end_) {
       if (now < paused_until_) when = std::min(when, paused_until_);
       else if (interval_ns_ > 0 && pending_ < spec_.max_pending) when = std::min(when, due_at(started_));
     }
     loop_.set_deadline(std::max<std::uint64_t>(when, 1));
+  }
+
+  // The ramp-down: of the quota, as many stay open as the level allows (linear from all to
+  // none); the others are closed, oldest slot first. Returns when the next one is due.
+  std::uint64_t ramp_down(std::uint64_t now) {
+    const Phases& p = spec_.phases;
+    const std::uint64_t end = t0_ + p.total_ns();
+    const double per_conn = static_cast<double>(p.down_ns) / static_cast<double>(quota_);
+    const std::uint64_t keep =
+        now >= end ? 0 : static_cast<std::uint64_t>(static_cast<double>(end - now) / per_conn);
+    for (std::size_t n = 0; open_ > keep && n < conns_.size(); ++n) {
+      if (down_cursor_ >= conns_.size()) down_cursor_ = 0;
+      const std::uint32_t i = down_cursor_++;
+      const CcConn::State st = conns_[i].state;
+      if (st == CcConn::State::Held || st == CcConn::State::Waiting) close_held(i);
+    }
+    if (open_ == 0) return UINT64_MAX;
+    // keep falls below open_ once end - t < open_ * per_conn; closes due together share a wake.
+    const auto due = static_cast<std::uint64_t>(static_cast<double>(open_) * per_conn);
+    return std::max(now + kMs, end - std::min(due, end) + 1);
+  }
+
+  void close_held(std::uint32_t i) {
+    closed_.add();
+    --open_;
+    close(i, stats::to_end(stats::ConnEnd::Closed));
   }
 
   std::uint64_t due_at(std::uint64_t k) const {
@@ -94,7 +144,7 @@ class CcWorker final : public loop::Handler {
   }
 
   void start_due(std::uint64_t now) {
-    if (now < paused_until_) return;
+    if (now < paused_until_ || now >= starts_end_) return;
     while (started_ < quota_ && pending_ < spec_.max_pending) {
       if (interval_ns_ > 0 && due_at(started_) > now) return;
       if (!start_one(take_slot(), now)) return;
@@ -106,6 +156,7 @@ class CcWorker final : public loop::Handler {
   std::uint32_t take_slot() {
     if (free_.empty()) {
       conns_.emplace_back();
+      if (objects_on_) replies_.emplace_back();
       return static_cast<std::uint32_t>(conns_.size() - 1);
     }
     const std::uint32_t i = free_.back();
@@ -200,12 +251,70 @@ class CcWorker final : public loop::Handler {
                                   : net::read_some(c.fd, buf, sizeof buf);
       if (r.err == net::Err::WouldBlock) return tls::release_buffers(c.ssl);  // held: idle
       if (!r.ok() || r.value == 0) return lose(i);
-      if (c.state == CcConn::State::Waiting) {  // any reply answers the keepalive
-        keepalives_.add();
-        c.state = CcConn::State::Held;
-        c.next = now + spec_.keepalive_ns;
+      if (c.state != CcConn::State::Waiting) continue;
+      if (!objects_on_) {  // any reply answers the keepalive
+        ka_.response_us().record(loop::us_from_ns(now - sent_at(c)));
+        answered(i, now);
+      } else if (!take_reply(i, buf, static_cast<std::size_t>(r.value), now)) {
+        return;
       }
     }
+  }
+
+  std::uint64_t sent_at(const CcConn& c) const noexcept { return c.next - spec_.timeout_ns; }
+
+  void answered(std::uint32_t i, std::uint64_t now) {
+    keepalives_.add();
+    ka_.completed();
+    conns_[i].state = CcConn::State::Held;
+    conns_[i].next = now + spec_.keepalive_ns;
+  }
+
+  // --object: the reply's bytes; false when the connection was lost on them.
+  bool take_reply(std::uint32_t i, const char* data, std::size_t n, std::uint64_t now) {
+    CcConn& c = conns_[i];
+    CcObjectReply& o = replies_[i];
+    if (o.t_first == 0) o.t_first = now;
+    std::size_t used = 0;
+    const proto::FrameStatus st = o.framer.feed(data, n, used);
+    if (st == proto::FrameStatus::NeedMore) return true;
+    if (st == proto::FrameStatus::Error || used < n) {  // not a clean reply: the link is unsure
+      ka_.error(stats::ErrorKind::BadResponse, 0);
+      lose(i);
+      return false;
+    }
+    const stats::ErrorKind why = objects_.done(o.framer, o.object);
+    if (why != stats::ErrorKind::Count) {  // a whole reply, not the object: counted, still held
+      ka_.error(why, 0);
+      c.state = CcConn::State::Held;
+      c.next = now + spec_.keepalive_ns;
+      return true;
+    }
+    // RFC 9411's ttfb and ttlb, of the transactions that completed.
+    ka_.ttfb_us().record(loop::us_from_ns(o.t_first - sent_at(c)));
+    ka_.response_us().record(loop::us_from_ns(now - sent_at(c)));
+    answered(i, now);
+    return true;
+  }
+
+  // A keepalive request on held connection i.
+  bool send_keepalive(std::uint32_t i, std::uint64_t now) {
+    CcConn& c = conns_[i];
+    std::uint8_t object = 0;
+    if (objects_on_) {
+      CcObjectReply& o = replies_[i];
+      o.object = object = objects_.pick();
+      o.t_first = 0;
+      o.framer.reset();
+    }
+    const std::string& request = requests_[objects_.request_index(c.target, object)];
+    const net::Result r = c.ssl ? tls::send_some(c.ssl, request.data(), request.size())
+                                : net::send_some(c.fd, request.data(), request.size());
+    if (!r.ok()) return false;
+    ka_.started();
+    c.state = CcConn::State::Waiting;
+    c.next = now + spec_.timeout_ns;
+    return true;
   }
 
   void lose(std::uint32_t i) {
@@ -237,16 +346,8 @@ class CcWorker final : public loop::Handler {
         attempt_failed(i, {stats::ErrorKind::Timeout});
       } else if (c.state == CcConn::State::Waiting) {
         lose(i);
-      } else {
-        const std::string& request = requests_[c.target];
-        const net::Result r = c.ssl ? tls::send_some(c.ssl, request.data(), request.size())
-                                    : net::send_some(c.fd, request.data(), request.size());
-        if (!r.ok()) {
-          lose(i);
-          continue;
-        }
-        c.state = CcConn::State::Waiting;
-        c.next = now + spec_.timeout_ns;
+      } else if (!send_keepalive(i, now)) {
+        lose(i);
       }
     }
   }
@@ -287,11 +388,16 @@ class CcWorker final : public loop::Handler {
   Connector connector_;
   loop::EventLoop loop_;
   stats::ClientStats stats_;
+  stats::ClientStats ka_;  // the keepalive requests
   stats::Counter lost_;
   stats::Counter keepalives_;
+  stats::Counter closed_;  // by the ramp-down
   std::vector<CcConn> conns_;
   std::vector<std::uint32_t> free_;  // slots of conns_ not in use
   std::vector<std::string> requests_;
+  ObjectLoad objects_;  // --object (after ka_)
+  bool objects_on_;
+  std::vector<CcObjectReply> replies_;  // --object: one per slot of conns_
   std::uint64_t quota_ = 0;
   std::uint64_t started_ = 0;
   std::uint64_t pending_ = 0;
@@ -303,6 +409,9 @@ class CcWorker final : public loop::Handler {
   std::uint64_t t0_ = 0;
   std::uint64_t next_sweep_ = 0;
   std::uint64_t paused_until_ = 0;
+  std::uint64_t starts_end_ = UINT64_MAX;  // phases: attempts begin before the ramp-down only
+  std::uint64_t down_at_ = UINT64_MAX;     // phases: when the ramp-down begins
+  std::uint32_t down_cursor_ = 0;          // the ramp-down's next slot to look at
   stats::ConnLogger log_;  // --log-connections
   std::unique_ptr<TlsClient> tls_;  // --tls
 };
@@ -332,9 +441,11 @@ void CcEngine::snapshot(CcCounts& out) const {
   out = sum<CcCounts>([](const CcWorker& w) {
     CcCounts one;
     w.stats().snapshot(one.attempts);
+    w.keepalive_stats().snapshot(one.requests);
     one.open = w.open();
     one.lost = w.lost();
     one.keepalives = w.keepalives();
+    one.closed = w.closed();
     return one;
   });
 }

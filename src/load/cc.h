@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "load/phases.h"
 #include "load/target.h"
 #include "load/engine.h"
 #include "stats/client_stats.h"
@@ -24,24 +25,35 @@ struct CcSpec : Targets {
   unsigned max_pending = 256;        // connects in progress per thread at most
   std::uint64_t keepalive_ns = 0;    // > 0: send the request on every held connection this often
   std::uint64_t timeout_ns = 5'000'000'000;  // connect (and keepalive reply) limit
+  // --ramp-up/--sustain/--ramp-down: the -n connections open linearly over the ramp-up (instead
+  // of at `ramp`), are held for the sustain phase and closed linearly over the ramp-down.
+  Phases phases;
   std::shared_ptr<stats::ConnLog> log;  // --log-connections (one process only)
   tls::ClientOptions tls;            // tls.on: held connections are TLS (established = handshake done)
 };
 
 // started = connection attempts; completed = connections established; errors = attempts that
 // failed, by cause; in_flight = connections open now. `lost` counts established connections that
-// ended during the hold (closed or reset by the peer, or a keepalive without a reply).
+// ended during the hold (closed or reset by the peer, or a keepalive without a reply); `closed`
+// those the ramp-down closed (phases). `requests`: the keepalive requests — started = sent,
+// completed = answered (with --object: 200 and the body asked for), errors the replies that were
+// not (status, body_short, body_long, bad_response), response_us from the send to the reply
+// (its last byte with --object; ttfb_us its first), body bytes and objects (--object).
 struct CcCounts {
   stats::ClientSnapshot attempts;
+  stats::ClientSnapshot requests;
   std::uint64_t open = 0;
   std::uint64_t lost = 0;
   std::uint64_t keepalives = 0;
+  std::uint64_t closed = 0;
 
   CcCounts& operator+=(const CcCounts& o) noexcept {
     attempts += o.attempts;
+    requests += o.requests;
     open += o.open;
     lost += o.lost;
     keepalives += o.keepalives;
+    closed += o.closed;
     return *this;
   }
 };

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -20,14 +21,57 @@
 
 namespace connperf::load {
 
-// What each worker publishes for the parent.
+// A ClientSnapshot as the parent may read it while its worker writes: every count a relaxed
+// atomic, the histograms (cells of relaxed atomics already) copied cell by cell. Lock-free, so
+// it works across processes in shared memory.
+class SharedSnapshot {
+  static constexpr std::size_t kHistograms = 6;
+  static constexpr std::size_t kCounts = 6 + 3 * stats::kMaxObjectSizes + stats::kErrorKinds +
+                                         stats::kMaxErrno + stats::kTlsAlerts;
+
+  // The snapshot's counts in one order, to store and to load.
+  template <typename S, typename F>
+  static void counts_of(S& s, F f) {
+    for (auto* n : {&s.started, &s.completed, &s.in_flight, &s.body_bytes, &s.tls_full,
+                    &s.tls_resumed})
+      f(*n);
+    for (auto& o : s.objects) f(o.size), f(o.completed), f(o.body_bytes);
+    for (auto& n : s.errors) f(n);
+    for (auto& n : s.other_errno) f(n);
+    for (auto& n : s.tls_alerts) f(n);
+  }
+
+  template <typename S>
+  static auto histograms_of(S& s) {
+    return std::array{&s.connect_us, &s.response_us, &s.total_us, &s.ttfb_us, &s.ttlb_us, &s.tls_us};
+  }
+
+ public:
+  void store(const stats::ClientSnapshot& s) noexcept {
+    std::size_t at = 0;
+    counts_of(s, [&](std::uint64_t n) { counts_[at++].store(n, std::memory_order_relaxed); });
+    for (std::size_t h = 0; h < kHistograms; ++h) hist_[h] = *histograms_of(s)[h];
+  }
+  void add_to(stats::ClientSnapshot& out) const noexcept {
+    stats::ClientSnapshot one;
+    std::size_t at = 0;
+    counts_of(one, [&](std::uint64_t& n) { n = counts_[at++].load(std::memory_order_relaxed); });
+    for (std::size_t h = 0; h < kHistograms; ++h) *histograms_of(one)[h] = hist_[h];
+    out += one;
+  }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kCounts> counts_{};
+  std::array<stats::Histogram, kHistograms> hist_;
+};
+
+// What each worker publishes for the parent: its attempts' and keepalive requests' snapshots
+// and its counts.
 struct alignas(64) CcSlot {
-  std::atomic<std::uint64_t> attempts{0}, established{0}, open{0}, lost{0};
-  std::atomic<std::uint64_t> keepalives{0}, aborted{0};
+  SharedSnapshot attempts;
+  SharedSnapshot requests;  // the keepalives
+  std::atomic<std::uint64_t> open{0}, lost{0}, keepalives{0}, closed{0}, aborted{0};
   std::atomic<std::uint64_t> reached_ns{0};  // when this worker had all its connections open
-  std::atomic<std::uint64_t> errors[stats::kErrorKinds]{};
-  std::atomic<std::uint64_t> tls_full{0}, tls_resumed{0};
-  std::atomic<std::uint64_t> tls_alerts[stats::kTlsAlerts]{};
   // --tls: what the worker's first handshake negotiated, written once after its run.
   char tls_version[16]{}, tls_cipher[64]{}, tls_group[32]{};
   std::atomic<int> done{0};
@@ -39,15 +83,12 @@ namespace {
 constexpr auto kPoll = std::chrono::milliseconds(20);
 
 void publish(CcSlot& slot, const CcCounts& c) {
-  slot.attempts = c.attempts.started;
-  slot.established = c.attempts.completed;
+  slot.attempts.store(c.attempts);
+  slot.requests.store(c.requests);
   slot.open = c.open;
   slot.lost = c.lost;
   slot.keepalives = c.keepalives;
-  for (std::size_t k = 0; k < stats::kErrorKinds; ++k) slot.errors[k] = c.attempts.errors[k];
-  slot.tls_full = c.attempts.tls_full;
-  slot.tls_resumed = c.attempts.tls_resumed;
-  for (std::size_t k = 0; k < stats::kTlsAlerts; ++k) slot.tls_alerts[k] = c.attempts.tls_alerts[k];
+  slot.closed = c.closed;
 }
 
 template <std::size_t N>
@@ -61,7 +102,14 @@ void publish_names(CcSlot& slot, const stats::TlsNames& n) {
   copy_name(slot.tls_group, n.group);
 }
 
-// One worker's run: ramp, then hold. Publishes into `slot` as it goes.
+// With phases the run ends with them, once the ramp-down closed its last connection (its
+// engine does so at the end; a second more at most).
+bool phases_over(const CcSpec& spec, std::uint64_t t0, std::uint64_t now, const CcCounts& c) {
+  const std::uint64_t end = t0 + spec.phases.total_ns();
+  return now >= end && (spec.phases.down_ns == 0 || c.open == 0 || now >= end + 1'000'000'000);
+}
+
+// One worker's run: ramp, then hold (or the phases). Publishes into `slot` as it goes.
 void run_worker(const CcSpec& spec, std::uint64_t hold_ns, CcSlot& slot) {
   CcEngine engine(spec);
   const std::uint64_t t0 = engine.start();
@@ -72,8 +120,9 @@ void run_worker(const CcSpec& spec, std::uint64_t hold_ns, CcSlot& slot) {
     publish(slot, counts);
     const std::uint64_t now = loop::now_ns();
     if (!slot.reached_ns && counts.open >= spec.count) slot.reached_ns = now - t0;
-    if (!hold_end && engine.ramp_done()) hold_end = now + hold_ns;
+    if (!hold_end && !spec.phases.on() && engine.ramp_done()) hold_end = now + hold_ns;
     if (slot.stop.load() || (hold_end && now >= hold_end)) break;
+    if (spec.phases.on() && phases_over(spec, t0, now, counts)) break;
     std::this_thread::sleep_for(kPoll);
   }
   const std::uint64_t survived = counts.open, lost = counts.lost;  // at the end of the hold
@@ -189,15 +238,12 @@ CcTotals CcFleet::total() const {
   t.all_reached = true;
   for (unsigned i = 0; i < processes_; ++i) {
     const CcSlot& s = slots_[i];
-    t.counts.attempts.started += s.attempts;
-    t.counts.attempts.completed += s.established;
-    for (std::size_t k = 0; k < stats::kErrorKinds; ++k) t.counts.attempts.errors[k] += s.errors[k];
+    s.attempts.add_to(t.counts.attempts);
+    s.requests.add_to(t.counts.requests);
     t.counts.open += s.open;
     t.counts.lost += s.lost;
     t.counts.keepalives += s.keepalives;
-    t.counts.attempts.tls_full += s.tls_full;
-    t.counts.attempts.tls_resumed += s.tls_resumed;
-    for (std::size_t k = 0; k < stats::kTlsAlerts; ++k) t.counts.attempts.tls_alerts[k] += s.tls_alerts[k];
+    t.counts.closed += s.closed;
     if (t.tls_names.version.empty() && s.done)
       t.tls_names = {s.tls_version, s.tls_cipher, s.tls_group};
     t.aborted += s.aborted;

@@ -102,21 +102,13 @@ load::CcTotals sum(Comm& comm, const load::CcTotals& own) {
   if (comm.size() == 1) return own;
   load::CcTotals t = own;
   load::CcCounts& c = t.counts;
-  std::vector<std::uint64_t> v{c.attempts.started, c.attempts.completed, c.open, c.lost,
-                               c.keepalives, t.aborted, c.attempts.tls_full,
-                               c.attempts.tls_resumed};
-  v.insert(v.end(), c.attempts.errors.begin(), c.attempts.errors.end());
-  v.insert(v.end(), c.attempts.tls_alerts.begin(), c.attempts.tls_alerts.end());
-  comm.sum(v);
+  std::uint64_t extra[] = {c.open, c.lost, c.keepalives, c.closed, t.aborted};
+  sum(comm, c.attempts, extra);
+  sum(comm, c.requests);
   std::uint64_t slowest[2] = {t.reached_ns, t.all_reached ? 0u : 1u};
   comm.max(slowest);
   std::size_t at = 0;
-  for (std::uint64_t* n : {&c.attempts.started, &c.attempts.completed, &c.open, &c.lost,
-                           &c.keepalives, &t.aborted, &c.attempts.tls_full,
-                           &c.attempts.tls_resumed})
-    *n = v[at++];
-  for (auto& e : c.attempts.errors) e = v[at++];
-  for (auto& e : c.attempts.tls_alerts) e = v[at++];
+  for (std::uint64_t* n : {&c.open, &c.lost, &c.keepalives, &c.closed, &t.aborted}) *n = extra[at++];
   t.reached_ns = slowest[0];
   t.all_reached = slowest[1] == 0;
   return t;

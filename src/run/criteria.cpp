@@ -35,6 +35,7 @@ struct Vocabulary {
   const char* failed;       // the failed attempts
   const char* rate;         // "cps" / "qps"; nullptr when the summary has none
   const char* concurrency;  // the interval figure of connections open or in flight
+  const char* requests;     // cc: the --object causes are shares of its keepalive requests
   std::vector<std::pair<const char*, Unit>> figures;  // numbers of the summary a VALUE bounds
   bool latency;
   std::vector<Preset> rfc9411;
@@ -42,7 +43,7 @@ struct Vocabulary {
 
 const Vocabulary& vocabulary(Judged what) {
   static const Vocabulary crr{
-      "crr", "/started", "/error_total", "cps", "concurrency",
+      "crr", "/started", "/error_total", "cps", "concurrency", nullptr,
       {{"started", Unit::Count}, {"completed", Unit::Count}, {"aborted", Unit::Count},
        {"cps", Unit::Count}, {"goodput_bytes_per_s", Unit::Count}},
       true,
@@ -51,7 +52,7 @@ const Vocabulary& vocabulary(Judged what) {
        {"cps.deviation<5%", "RFC 9411 7.2.3.3 c"},
        {"concurrency.deviation<10%", "RFC 9411 7.2.3.3 d"}}};
   static const Vocabulary rr{
-      "rr", "/started", "/error_total", "qps", "connections",
+      "rr", "/started", "/error_total", "qps", "connections", nullptr,
       {{"started", Unit::Count}, {"completed", Unit::Count}, {"requests", Unit::Count},
        {"aborted", Unit::Count}, {"qps", Unit::Count}, {"goodput_bytes_per_s", Unit::Count}},
       true,
@@ -60,10 +61,10 @@ const Vocabulary& vocabulary(Judged what) {
        {"qps.deviation<5%", "RFC 9411 7.4.3.3 c"},
        {"concurrency.deviation<10%", "RFC 9411 7.4.3.3 d"}}};
   static const Vocabulary cc{
-      "cc", "/attempted", "/failed", nullptr, "open",
+      "cc", "/attempted", "/failed", nullptr, "open", "/requests",
       {{"attempted", Unit::Count}, {"established", Unit::Count}, {"survived", Unit::Count},
        {"keepalives", Unit::Count}, {"aborted", Unit::Count},
-       {"time_to_reach_s", Unit::Seconds}},
+       {"time_to_reach_s", Unit::Seconds}, {"goodput_bytes_per_s", Unit::Count}},
       false,
       {{"errors<0.001%", "RFC 9411 7.5.3.3 a"}, {"resets<0.001%", "RFC 9411 7.5.3.3 b"}}};
   switch (what) {
@@ -138,6 +139,11 @@ std::string cause_of(std::string_view metric) {
   return {};
 }
 
+// The causes of a reply that framed but was not the object asked for (--object).
+bool is_request_cause(const std::string& cause) {
+  return cause == "status" || cause == "body_short" || cause == "body_long";
+}
+
 // METRIC's meaning: fills kind, figure, per and unit; false when it names nothing.
 bool resolve(const Vocabulary& v, std::string_view item, std::string_view metric, Criterion& c) {
   constexpr std::string_view kDev = ".deviation";
@@ -159,6 +165,10 @@ bool resolve(const Vocabulary& v, std::string_view item, std::string_view metric
     else if (metric == "lost" && v.latency) bad(item, fmt::format("{} loses no held connections", v.command));
     else if (metric == "lost") c.figure = "/lost", c.per = "/established";
     else c.figure = "/errors/" + cause_of(metric);
+    if (v.requests && is_request_cause(cause_of(metric))) {  // cc: its keepalive replies
+      c.figure = "/request_errors/" + cause_of(metric);
+      c.per = v.requests;
+    }
     return true;
   }
   for (const auto& [name, key] : kLatencyKeys) {

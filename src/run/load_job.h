@@ -78,6 +78,9 @@ class PhaseLabels {
     sustain_seconds_ += seconds;
   }
   bool on() const noexcept { return phases_.on(); }
+  const stats::ClientSnapshot& sustain() const noexcept { return sustain_; }
+  double sustain_seconds() const noexcept { return sustain_seconds_; }
+  nlohmann::json phases_json() const;  // summary.phases: each phase's seconds
   // summary.sustain (its JSON by `make`, as the summary's own) and summary.phases; the text
   // leads with the sustain phase's figures.
   template <typename MakeJson>
@@ -93,7 +96,6 @@ class PhaseLabels {
 
  private:
   std::string sustain_text(const nlohmann::json& s, const char* rate_key) const;
-  nlohmann::json phases_json() const;
 
   load::Phases phases_;
   std::string last_;

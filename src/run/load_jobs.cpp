@@ -129,14 +129,13 @@ nlohmann::json target_names(const load::Targets& t) {
   return names;
 }
 
-// config.object (--object): {"sizes": [bytes...], "weights": [...] for a mix}.
+}  // namespace
+
 void add_objects_config(nlohmann::json& j, const load::Targets& t) {
   if (t.objects.empty()) return;
   j["object"] = {{"sizes", t.objects.sizes}, {"mix", t.objects.mix}};
   if (t.objects.mix) j["object"]["weights"] = t.objects.weights;
 }
-
-}  // namespace
 
 // config.tls (with --tls): what the client offers.
 nlohmann::json tls_config(const tls::ClientOptions& t) {

@@ -24,6 +24,9 @@ nlohmann::json rr_config(const load::RrSpec& spec, double duration);
 Plan crr_plan(const load::CrrSpec& spec, double duration, const OutputSettings& out);
 Plan rr_plan(const load::RrSpec& spec, double duration, const OutputSettings& out);
 
+// config.object (--object; crr, rr, cc): {"sizes": [bytes...], "mix", "weights" for a mix}.
+void add_objects_config(nlohmann::json& j, const load::Targets& t);
+
 // --tls: config.tls (the flags as given), and the banner's ", tls (resume 0.5)"; "" without.
 nlohmann::json tls_config(const tls::ClientOptions& t);
 std::string tls_banner(const tls::ClientOptions& t);

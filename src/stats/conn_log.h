@@ -28,7 +28,7 @@ enum class ConnEnd : std::uint8_t {
   Completed = static_cast<std::uint8_t>(ErrorKind::Count),  // crr: its response came in full
   Aborted,     // still in flight when the run stopped (the summary's `aborted`)
   Closed,      // rr: closed by us after its last request completed (the run ended, or the
-               // response asked for the close)
+               // response asked for the close); cc: closed by the ramp-down
   PeerClosed,  // rr: the peer closed it while idle (no request lost, no error counted)
   Lost,        // cc: established, then ended during the hold (the summary's `lost`)
   Survived,    // cc: still held when the run ended (the summary's `survived`)

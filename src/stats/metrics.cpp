@@ -35,6 +35,8 @@ constexpr ServerCount kServerCounts[] = {
     {"connperf_closed_by_server_total", "Connections the server closed.",
      &ListenerSnapshot::closed_by_server},
     {"connperf_errors_total", "Connections ended by an error.", &ListenerSnapshot::errors},
+    {"connperf_not_found_total", "Requests for an object size not given to --body (answered 404).",
+     &ListenerSnapshot::not_found},
 };
 
 constexpr ServerCount kTlsCounts[] = {

@@ -24,6 +24,8 @@ ListenerSnapshot sum(const std::vector<ListenerSnapshot>& listeners) {
   return total;
 }
 
+}  // namespace
+
 std::string latency_row(const char* name, const Histogram& h) {
   if (h.count() == 0) return fmt::format("  {:<10}{:>10}\n", name, "-");
   std::string row = fmt::format("  {:<10}", name);
@@ -32,8 +34,6 @@ std::string latency_row(const char* name, const Histogram& h) {
                      format_us(static_cast<std::uint64_t>(h.mean() + 0.5)));
   return row;
 }
-
-}  // namespace
 
 nlohmann::json latency_json(const Histogram& h) {
   return {{"p50", h.percentile(50)},   {"p90", h.percentile(90)},
@@ -71,9 +71,6 @@ std::string nothing_completed(const ClientSnapshot& total, const std::string& ta
                      kWhat[top][0], target, kWhat[top][1]);
 }
 
-namespace {
-
-// --object: the goodput column, after the others (the snapshot names the sizes).
 bool has_objects(const ClientSnapshot& s) { return s.objects[0].size > 0; }
 std::string goodput_cell(const ClientSnapshot& d, double seconds) {
   if (!has_objects(d)) return {};
@@ -81,8 +78,6 @@ std::string goodput_cell(const ClientSnapshot& d, double seconds) {
                      format_bytes(static_cast<std::uint64_t>(per_second(d.body_bytes, seconds))) +
                          "/s");
 }
-
-}  // namespace
 
 std::string crr_header(bool goodput) {
   return fmt::format("{:>7} {:>12} {:>9} {:>9} {:>11} {:>9} {:>12} {:>9}{}", "time",
@@ -181,8 +176,8 @@ struct Span {
   double seconds;  // the load's
   double drain;    // after it, for what was in flight
 };
+}  // namespace
 
-// --object: goodput (response body bytes per second, RFC 9411), then per size.
 std::string objects_text(const ClientSnapshot& t, double seconds) {
   if (!has_objects(t)) return {};
   std::string out = fmt::format("{:<12}{:>14}   {}/s ({} body bytes)\n", "goodput",
@@ -197,6 +192,8 @@ std::string objects_text(const ClientSnapshot& t, double seconds) {
   }
   return out;
 }
+
+namespace {
 
 std::string client_summary_text(const ClientSnapshot& t, std::uint64_t aborted, Span span,
                                 std::string_view done, bool with_total, bool open_loop) {

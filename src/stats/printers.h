@@ -19,6 +19,14 @@
 namespace connperf::stats {
 
 nlohmann::json latency_json(const Histogram& h);
+// One row of a latency table: "  name  p50 p90 p99 p99.9 max mean" ("-" when empty).
+std::string latency_row(const char* name, const Histogram& h);
+// --object: whether the snapshot names object sizes; the goodput column's cell (" " and the
+// rate, "" without objects); goodput (response body bytes per second, RFC 9411) then a line
+// per size.
+bool has_objects(const ClientSnapshot& s);
+std::string goodput_cell(const ClientSnapshot& d, double seconds);
+std::string objects_text(const ClientSnapshot& t, double seconds);
 
 // When attempts were made and none completed: one line naming the most frequent cause, its
 // count and `target`, with the likely fix ("nothing completed: 46,080 refused by 127.0.0.1:9 —

@@ -130,6 +130,32 @@ TEST(StatsEndpoint, MetricsAndStatsEqualTheJsonAtExitAndPassPromtool) {
   EXPECT_EQ(live["listeners"][0]["address"], l["address"]);
 }
 
+// --body: a request for a size the server was not given is a 404, counted as not_found per
+// listener in /metrics as in the JSON at exit.
+TEST(StatsEndpoint, NotFoundInMetrics) {
+  TempDir dir;
+  ServerProcess srv(dir, {"--listen", "127.0.0.1:0", "-t", "1", "--mode", "http", "--body", "1k",
+                          "--stats-listen", "127.0.0.1:0"});
+  const int sp = stats_port(srv.process());
+  ASSERT_GT(sp, 0);
+  auto status_of = [&](const std::string& path) {  // the server honours keep-alive: close
+    const int fd = connect_loopback(srv.port(), 5);
+    send_all(fd, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string reply = read_to_end(fd);
+    ::close(fd);
+    return reply.substr(0, 12);
+  };
+  EXPECT_EQ(status_of("/2k"), "HTTP/1.1 404");
+  EXPECT_EQ(status_of("/3k"), "HTTP/1.1 404");
+  EXPECT_EQ(status_of("/1k"), "HTTP/1.1 200");
+  const std::string name = "connperf_not_found_total{listener=\"" + srv.target() + "\"}";
+  std::map<std::string, double> m;
+  ASSERT_TRUE(poll_until([&] { return (m = samples(get(sp, "/metrics").body))[name] == 2; }, 10s))
+      << get(sp, "/metrics").body;
+  expect_promtool_ok(dir, get(sp, "/metrics").body);
+  EXPECT_EQ(srv.stop()["not_found"], 2);
+}
+
 TEST(StatsEndpoint, BoundedAndReadOnly) {
   TempDir dir;
   ServerProcess srv(dir, {"--listen", "127.0.0.1:0", "--stats-listen", "127.0.0.1:0"});

@@ -59,7 +59,14 @@ TEST(Criteria, EachCommandHasItsOwnFigures) {
   EXPECT_EQ(parse_criteria("goodput_bytes_per_s>1", Judged::Crr)[0].figure, "/goodput_bytes_per_s");
   for (const char* bad : {"qps>1", "lost<1%", "body<1%"})
     EXPECT_THROW(parse_criteria(bad, Judged::Crr), run::UsageError) << bad;
-  EXPECT_THROW(parse_criteria("goodput>1", Judged::Cc), run::UsageError);
+  // cc --object: goodput of its keepalive replies; a wrong object is a share of its requests.
+  const auto cc_objects = parse_criteria("goodput>=1M,status<1%,body_long<=0,resets<1%", Judged::Cc);
+  EXPECT_EQ(cc_objects[0].figure, "/goodput_bytes_per_s");
+  EXPECT_EQ(cc_objects[1].figure, "/request_errors/status");
+  EXPECT_EQ(cc_objects[1].per, "/requests");
+  EXPECT_EQ(cc_objects[2].figure, "/request_errors/body_long");
+  EXPECT_EQ(cc_objects[3].figure, "/errors/reset");
+  EXPECT_EQ(cc_objects[3].per, "/attempted");
   for (const char* bad : {"p99<5ms", "cps>1", "cps.deviation<5%"})
     EXPECT_THROW(parse_criteria(bad, Judged::Cc), run::UsageError) << bad;
 }

@@ -60,6 +60,10 @@ TEST(Suite, KpisAreTheSustainPhasesWhenTheRunHadPhases) {
   const json c = test_kpis(named(tests, "concurrency"), cc);
   EXPECT_EQ(c["established"], 500);
   EXPECT_EQ(c["lost"], 1);
+  EXPECT_TRUE(c["time_to_reach_s"].is_null());  // no figure
+  // A cc run that never had them all open says so with a null: its KPI is null, not an error.
+  const json never = {{"summary", {{"established", 5}, {"time_to_reach_s", nullptr}}}};
+  EXPECT_TRUE(test_kpis(named(tests, "concurrency"), never)["time_to_reach_s"].is_null());
   EXPECT_TRUE(test_kpis(named(tests, "cps"), json::object()).empty());
 }
 
