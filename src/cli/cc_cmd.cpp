@@ -75,10 +75,9 @@ load::Phases cc_phases(const CcOptions& o) {
 }
 
 run::Prepared prepare_cc(const CcOptions& o) {
-  // cc's engines time each connect, but its worker processes publish counts only: the parent
-  // has no histogram to log.
+  // cc's intervals carry no latency figures for the driver to log yet.
   if (!o.out.hdr_log.empty())
-    throw UsageError("--hdr-log: cc has no latency histogram to log yet (crr and rr have)");
+    throw UsageError("--hdr-log: not on cc yet (crr and rr have it)");
   load::CcSpec spec;
   static_cast<load::Targets&>(spec) = parse_target_flags(o.to);
   const double hold = parse_seconds("--hold", o.hold);

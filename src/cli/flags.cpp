@@ -197,7 +197,7 @@ void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged) {
   c.add_option("--hdr-log", o.hdr_log,
                logged ? "write each interval's connect, response and total latency to FILE as an "
                         "HdrHistogram interval log (v1.3, compressed V2 histograms, microseconds)"
-                      : "not on cc yet: it has no latency histogram to log (a usage error)")
+                      : "not on cc yet (a usage error)")
       ->type_name("FILE");
 }
 
