@@ -73,32 +73,7 @@ log() { echo "crr.sh: $*" >&2; }
 PIDS=()         # everything we started in the background
 NGINX_DIRS=()   # nginx instances (daemonized, stopped through nginx.sh)
 
-children() { pgrep -P "$1" 2>/dev/null; }
-
-# Kills a process and its descendants, children first, each by PID.
-kill_tree() {
-  local sig=$1 pid=$2 c
-  for c in $(children "$pid"); do kill_tree "$sig" "$c"; done
-  kill "-$sig" "$pid" 2>/dev/null
-}
-
-alive() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]; }
-
-# Waits at most $2 seconds for pid $1 (our child) to exit; returns its exit code, 124 on timeout.
-wait_bounded() {
-  local pid=$1 limit=$2 i
-  for ((i = 0; i < limit * 10; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  if alive "$pid"; then
-    log "pid $pid still running after ${limit}s, killing it"
-    kill_tree TERM "$pid"; sleep 0.5; kill_tree KILL "$pid"
-    wait "$pid" 2>/dev/null
-    return 124
-  fi
-  wait "$pid" 2>/dev/null
-}
+. "$HERE/lib.sh"  # median, spread, med_spread; children, kill_tree, alive, wait_bounded
 
 cleanup() {
   local pid d

@@ -192,24 +192,7 @@ fi
 # ---------------------------------------------------------------- process bookkeeping
 PIDS=()
 NGINX_DIRS=()
-children() { pgrep -P "$1" 2>/dev/null; }
-kill_tree() {
-  local sig=$1 pid=$2 c
-  for c in $(children "$pid"); do kill_tree "$sig" "$c"; done
-  kill "-$sig" "$pid" 2>/dev/null
-}
-alive() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]; }
-wait_bounded() {  # pid seconds: waits for our child; 124 (and killed) on timeout
-  local pid=$1 limit=$2 i
-  for ((i = 0; i < limit * 10; i++)); do alive "$pid" || break; sleep 0.1; done
-  if alive "$pid"; then
-    log "pid $pid still running after ${limit}s, killing it"
-    kill_tree TERM "$pid"; sleep 0.5; kill_tree KILL "$pid"
-    wait "$pid" 2>/dev/null
-    return 124
-  fi
-  wait "$pid" 2>/dev/null
-}
+. "$HERE/lib.sh"  # median, spread, med_spread; children, kill_tree, alive, wait_bounded
 cleanup() {
   local pid d
   for pid in "${PIDS[@]}"; do alive "$pid" && kill_tree TERM "$pid"; done

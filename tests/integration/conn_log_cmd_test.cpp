@@ -23,13 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<nlohmann::json> read_records(const std::string& path) {
-  std::vector<nlohmann::json> records;
-  std::stringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
-
 std::uint64_t summary_count(const nlohmann::json& s, const std::string& key) {
   return s.value(key, std::uint64_t{0});
 }
@@ -48,7 +41,7 @@ LoggedRun run_logged(const TempDir& dir, const std::string& log, std::vector<std
   argv.insert(argv.end(), {"-q", "--log-connections", dir.file(log), "--json", dir.file("r.json")});
   LoggedRun out{run(argv, dir.path()), nullptr, {}};
   out.summary = read_json(dir.file("r.json"))["summary"];
-  if (log.find(".csv") == std::string::npos) out.records = read_records(dir.file(log));
+  if (log.find(".csv") == std::string::npos) out.records = read_ndjson(dir.file(log));
   return out;
 }
 
@@ -216,7 +209,7 @@ TEST(ConnLogIntegration, InterruptedRunLosesNothing) {
   server.stop();
   const nlohmann::json s = read_json(js)["summary"];
   EXPECT_EQ(s["log_dropped"], 0);
-  const auto records = read_records(log);
+  const auto records = read_ndjson(log);
   EXPECT_EQ(records.size(), s["started"].get<std::uint64_t>());
   expect_causes_match(records, s);
 }

@@ -213,6 +213,13 @@ nlohmann::json read_json(const std::string& path) {
   return nlohmann::json::parse(text);
 }
 
+std::vector<nlohmann::json> read_ndjson(const std::string& path) {
+  std::vector<nlohmann::json> records;
+  std::stringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));
+  return records;
+}
+
 int free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

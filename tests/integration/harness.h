@@ -91,6 +91,8 @@ std::string connperf();        // path of the binary under test
 std::string peers_dir();       // tests/peers
 std::string read_file(const std::string& path);
 nlohmann::json read_json(const std::string& path);
+// One JSON value a line (--ndjson, --log-connections).
+std::vector<nlohmann::json> read_ndjson(const std::string& path);
 // A field of /proc/PID/status in KiB ("VmRSS", "VmHWM"); -1 when the process or field is gone.
 long vm_kib(pid_t pid, const std::string& field);
 // Sanitizer builds carry shadow memory and a quarantine (~70 MiB more at rest): memory bounds in

@@ -23,13 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<nlohmann::json> server_records(const std::string& path) {
-  std::vector<nlohmann::json> records;
-  std::stringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
-
 void run_client(const TempDir& dir, std::vector<std::string> args) {
   args.insert(args.begin(), connperf());
   args.push_back("-q");
@@ -51,7 +44,7 @@ TEST_P(ServerConnLog, RecordPerAcceptedConnection) {
   // held past 3 idle timeouts: the iterative model serves (and times out) one at a time
   run_client(dir, {"cc", server.target(), "-n", "3", "--hold", "1"});
   const nlohmann::json s = server.stop();
-  const auto records = server_records(log);
+  const auto records = read_ndjson(log);
   EXPECT_EQ(records.size(), s["accepted"].get<std::uint64_t>());
   EXPECT_EQ(s["log_records"], records.size());
   EXPECT_EQ(s["log_dropped"], 0);
@@ -147,7 +140,7 @@ TEST(ServerConnLogTls, HandshakeBeforeTheFirstByte) {
   ServerProcess server(dir, {"-t", "1", "--tls", "--log-connections", log});
   run_client(dir, {"crr", server.target(), "--tls", "-n", "20", "-c", "2"});
   const nlohmann::json s = server.stop();
-  const auto records = server_records(log);
+  const auto records = read_ndjson(log);
   ASSERT_EQ(records.size(), s["accepted"].get<std::uint64_t>());
   for (const auto& rec : records) {
     ASSERT_TRUE(rec.contains("tls_us")) << rec;
@@ -164,7 +157,7 @@ TEST(ServerConnLogDetail, ClosingRepliesNameTheirCause) {
       probe(dir, server.port(), {"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"});
   const nlohmann::json bad = probe(dir, server.port(), {"NOT HTTP\r\n\r\n"});
   const nlohmann::json s = server.stop();
-  const auto records = server_records(log);
+  const auto records = read_ndjson(log);
   ASSERT_EQ(records.size(), 2u) << close << bad;
   EXPECT_EQ(records[0]["end"], "closed_by_server");
   EXPECT_EQ(records[0]["detail"], "connection_close");
