@@ -45,7 +45,7 @@ void add_cc(CLI::App& app, CcOptions& o) {
   add_timeout_flag(c, o.timeout, "a connect or a keepalive reply", kBareMs);
   add_criteria_flag(c, o.criteria, Judged::Cc);
   add_output_flags(c, o.out);
-  add_hdr_log_flag(c, o.out, false);
+  add_hdr_log_flag(c, o.out, true);
   add_conn_log_flags(c, o.out);
   add_kernel_counters_flag(c, o.out);
   add_tls_client_flags(c, o.tls);
@@ -75,9 +75,6 @@ load::Phases cc_phases(const CcOptions& o) {
 }
 
 run::Prepared prepare_cc(const CcOptions& o) {
-  // cc's intervals carry no latency figures for the driver to log yet.
-  if (!o.out.hdr_log.empty())
-    throw UsageError("--hdr-log: not on cc yet (crr and rr have it)");
   load::CcSpec spec;
   static_cast<load::Targets&>(spec) = parse_target_flags(o.to);
   const double hold = parse_seconds("--hold", o.hold);

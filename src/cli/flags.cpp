@@ -193,11 +193,14 @@ void add_kernel_counters_flag(CLI::App& c, OutputFlags& o) {
              "TCPSynRetrans, ...) per interval and over the run, and the likely limiter");
 }
 
-void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged) {
+void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool cc) {
   c.add_option("--hdr-log", o.hdr_log,
-               logged ? "write each interval's connect, response and total latency to FILE as an "
-                        "HdrHistogram interval log (v1.3, compressed V2 histograms, microseconds)"
-                      : "not on cc yet (a usage error)")
+               cc ? "write each interval's connect latency (and tls, and with --keepalive the "
+                    "replies' as response) to FILE as an HdrHistogram interval log (v1.3, "
+                    "compressed V2 histograms, microseconds)"
+                  : "write each interval's connect (tls with --tls), response and total latency "
+                    "to FILE as an HdrHistogram interval log (v1.3, compressed V2 histograms, "
+                    "microseconds)")
       ->type_name("FILE");
 }
 

@@ -133,8 +133,8 @@ void add_output_flags(CLI::App& c, OutputFlags& o, bool interval = true);
 // --kernel-counters (crr, rr, cc, server): read by run_and_report on its own thread.
 void add_kernel_counters_flag(CLI::App& c, OutputFlags& o);
 // --hdr-log FILE (crr, rr, cc): the interval latency histograms as an HdrHistogram log.
-// `logged` false: the subcommand has no histogram to log yet, and says so (cc).
-void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool logged = true);
+// `cc`: its tags are connect (tls) and, with --keepalive, response; crr and rr add total.
+void add_hdr_log_flag(CLI::App& c, OutputFlags& o, bool cc = false);
 // --log-connections FILE, --log-sample N, --tcp-info (crr, rr): a record per connection.
 // `server`: the server's help text (a record per accepted connection).
 void add_conn_log_flags(CLI::App& c, OutputFlags& o, bool server = false);

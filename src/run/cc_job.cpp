@@ -159,6 +159,11 @@ class CcJob final : public Job {
       r -= prev_requests_;
       prev_requests_ = c.requests;
     }
+    // --hdr-log: the interval's connects (and tls), its keepalive replies as the response.
+    figures_ = c.attempts;
+    figures_ -= prev_figures_;
+    prev_figures_ = c.attempts;
+    figures_.response_us = r.response_us;
     if (objects_) {
       j["body_bytes"] = r.body_bytes;
       j["goodput_bytes_per_s"] = static_cast<double>(r.body_bytes) / seconds;
@@ -177,6 +182,7 @@ class CcJob final : public Job {
     return loop::now_ns();
   }
   bool reports_last_interval() const override { return false; }
+  const stats::ClientSnapshot* interval_figures() const override { return &figures_; }
   // The ramp: attempts begun of -n.
   double done_fraction() override {
     return static_cast<double>(prev_attempts_) / static_cast<double>(target_);
@@ -248,6 +254,7 @@ class CcJob final : public Job {
   bool keepalive_;       // --keepalive
   bool objects_;         // --object
   stats::ClientSnapshot prev_requests_;
+  stats::ClientSnapshot figures_, prev_figures_;  // the interval's latency (--hdr-log)
   PhaseLabels phases_;  // --ramp-up, --sustain, --ramp-down
   std::uint64_t phases_ns_;  // their sum
   CcSustain sustain_;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -54,8 +55,9 @@ void HdrLog::line(const std::string& text) {
   std::fputs(text.c_str(), f_);
 }
 
-void HdrLog::start(std::string_view command, std::uint64_t t0_ns) {
+void HdrLog::start(std::string_view command, std::uint64_t t0_ns, Tags tags) {
   if (!on()) return;
+  tags_ = tags;
   const double start_epoch_s = loop::epoch_seconds_at(t0_ns);
   line(fmt::format("#[connperf {}: latency in microseconds; Interval_Max in milliseconds]\n",
                    command));
@@ -75,12 +77,16 @@ void HdrLog::interval(double t, double seconds, const stats::ClientSnapshot& d,
     line(fmt::format("#[Phase: {} from {:.3f}]\n", phase, t - seconds));
     phase_ = phase;
   }
-  const std::pair<const char*, const stats::Histogram*> tags[] = {
-      {"connect", &d.connect_us}, {"response", &d.response_us}, {"total", &d.total_us}};
-  for (const auto& [tag, h] : tags)
-    line(fmt::format("Tag={},{:.3f},{:.3f},{:.3f},{}\n", tag, t - seconds, seconds,
-                     static_cast<double>(h->max()) / 1000.0,
-                     stats::hdr::encode_compressed_base64(*h)));
+  const std::tuple<bool, const char*, const stats::Histogram*> tags[] = {
+      {tags_.connect, "connect", &d.connect_us},
+      {tags_.tls, "tls", &d.tls_us},
+      {tags_.response, "response", &d.response_us},
+      {tags_.total, "total", &d.total_us}};
+  for (const auto& [wanted, tag, h] : tags)
+    if (wanted)
+      line(fmt::format("Tag={},{:.3f},{:.3f},{:.3f},{}\n", tag, t - seconds, seconds,
+                       static_cast<double>(h->max()) / 1000.0,
+                       stats::hdr::encode_compressed_base64(*h)));
   std::fflush(f_);
 }
 

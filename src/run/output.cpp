@@ -117,7 +117,19 @@ Output::Output(const OutputSettings& settings, const std::string& command,
   stream_.start(doc_);
 }
 
-void Output::started(std::uint64_t t0_ns) { hdr_.start(doc_.value("command", ""), t0_ns); }
+// The --hdr-log tags: what the run measures, read from its config (--tls; cc times its connects
+// and, with --keepalive, their replies; no connection of its has a total).
+void Output::started(std::uint64_t t0_ns) {
+  const std::string command = doc_.value("command", "");
+  const nlohmann::json& config = doc_["config"];
+  HdrLog::Tags tags;
+  tags.tls = config.contains("tls");
+  if (command == "cc") {
+    tags.response = config.value("keepalive", 0.0) > 0;
+    tags.total = false;
+  }
+  hdr_.start(command, t0_ns, tags);
+}
 
 void Output::latency(double t, double seconds, const stats::ClientSnapshot& d,
                      std::string_view phase) {

@@ -97,6 +97,32 @@ TEST(HdrLog, HeaderThenALinePerTagAndIntervalWithPhaseComments) {
   }
 }
 
+// The tags are the run's, the same every interval: --tls adds tls after connect; cc has no total.
+TEST(HdrLog, TagsAreTheRunsInTheirOrder) {
+  const std::string path = test::scratch_file("tags.hlog");
+  {
+    HdrLog log(path);
+    log.start("crr", loop::now_ns(), {.connect = true, .tls = true, .response = true, .total = true});
+    log.interval(1.0, 1.0, interval_of(100), "");
+  }
+  {
+    const auto lines = lines_of(path);
+    ASSERT_EQ(lines.size(), 5u + 4);
+    const char* tags[] = {"Tag=connect", "Tag=tls", "Tag=response", "Tag=total"};
+    for (std::size_t k = 0; k < 4; ++k) EXPECT_EQ(fields(lines[5 + k])[0], tags[k]);
+  }
+  {
+    HdrLog log(path);
+    log.start("cc", loop::now_ns(), {.connect = true, .tls = false, .response = false, .total = false});
+    log.interval(1.0, 1.0, interval_of(100), "");
+    log.interval(2.0, 1.0, interval_of(100), "");
+  }
+  const auto lines = lines_of(path);
+  ASSERT_EQ(lines.size(), 5u + 2);
+  EXPECT_EQ(fields(lines[5])[0], "Tag=connect");
+  EXPECT_EQ(fields(lines[6])[0], "Tag=connect");
+}
+
 TEST(HdrLog, NoPathWritesNothingAndABadPathIsAUsageError) {
   HdrLog none("");
   EXPECT_FALSE(none.on());
