@@ -1,5 +1,7 @@
 #include "load/cc_fleet.h"
 
+#include <sys/prctl.h>
+
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -138,7 +140,10 @@ void run_worker(const CcSpec& spec, std::uint64_t hold_ns, CcSlot& slot) {
 }
 
 // A forked worker never returns into the parent's code.
-[[noreturn]] void run_child(const CcSpec& spec, std::uint64_t hold_ns, CcSlot& slot, unsigned i) {
+[[noreturn]] void run_child(const CcSpec& spec, std::uint64_t hold_ns, CcSlot& slot, unsigned i,
+                           pid_t parent) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the parent (a killed run leaves nothing)
+  if (::getppid() != parent) ::_exit(1);  // it died before the line above
   sigset_t stop_signals;  // the parent decides when to stop: it sets slot.stop
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -190,9 +195,10 @@ void CcFleet::start() {
     thread_ = std::thread([this] { run_worker(spec_, hold_ns_, slots_[0]); });
     return;
   }
+  const pid_t parent = ::getpid();
   for (unsigned i = 0; i < processes_; ++i) {
     const pid_t pid = ::fork();
-    if (pid == 0) run_child(share_of(spec_, processes_, i), hold_ns_, slots_[i], i);
+    if (pid == 0) run_child(share_of(spec_, processes_, i), hold_ns_, slots_[i], i, parent);
     if (pid < 0) throw std::runtime_error("fork failed for --processes");
     children_.push_back(pid);
     reaped_.push_back(0);

@@ -131,8 +131,9 @@ class CcJob final : public Job {
 
   std::uint64_t start() override {
     const std::uint64_t t0 = loop::now_ns();
+    fleet_.start();  // forks its worker processes first: a fork while the log's writer thread
+                     // runs may copy a lock it holds (ASan's allocator's: the child hung)
     if (conn_log_) conn_log_->start(t0);
-    fleet_.start();
     return t0;
   }
   bool reached_end() override {
